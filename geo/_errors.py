@@ -1,0 +1,40 @@
+"""Exceptions raised by the conflictmap library, in one place."""
+
+from __future__ import annotations
+
+
+class ConflictMapError(Exception):
+    """Base class for every error this library raises on purpose."""
+
+
+class ValidationError(ConflictMapError, ValueError):
+    """One or more problems in event layers; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        head = f"{len(self.problems)} problem(s) found:\n" if len(self.problems) > 1 else ""
+        super().__init__(head + "\n".join(self.problems))
+
+
+class GeocodeError(ConflictMapError, LookupError):
+    """A place name could not be resolved to exactly one place."""
+
+
+class UnknownPlaceError(GeocodeError):
+    """No gazetteer or GeoNames entry matches the name."""
+
+
+class AmbiguousPlaceError(GeocodeError):
+    """Several places match the name equally well; ``candidates`` lists them."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        self.candidates = list(candidates)
+        super().__init__(message)
+
+
+class BoundaryDataError(ConflictMapError, RuntimeError):
+    """A boundary file is missing, unreadable or fails its checksum."""
+
+
+class CRSMismatchError(ConflictMapError, ValueError):
+    """Two frames that must share a coordinate reference system do not."""

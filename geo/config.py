@@ -1,0 +1,60 @@
+"""Runtime settings: where layers, reference data, boundary files and caches live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import platformdirs
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_BOUNDARIES_DIR = "CONFLICTMAP_BOUNDARIES_DIR"
+ENV_CACHE_DIR = "CONFLICTMAP_CACHE_DIR"
+ENV_LAYERS_DIR = "CONFLICTMAP_LAYERS_DIR"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are. Build one with :meth:`from_env` and pass it in.
+
+    Parameters
+    ----------
+    layers_dir
+        Folder of GeoJSON event layers (one FeatureCollection per episode).
+    data_dir
+        Folder of reference data shipped with the project (gazetteer, boundary
+        manifest, codebook).
+    boundaries_dir
+        A local folder holding the boundary files named in the manifest. When
+        set, nothing is downloaded: files are read (and checksummed) from here.
+    cache_dir
+        Where downloaded boundary files and prepared browser assets are kept.
+    allow_download
+        Whether a missing boundary file may be fetched from its canonical URL.
+    """
+
+    layers_dir: Path = PROJECT_ROOT / "layers"
+    data_dir: Path = PROJECT_ROOT / "data"
+    boundaries_dir: Path | None = None
+    cache_dir: Path = field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("conflictmap"))
+    )
+    allow_download: bool = True
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Settings from ``CONFLICTMAP_*`` environment variables, defaults otherwise."""
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, object] = {}
+        if env.get(ENV_BOUNDARIES_DIR):
+            kwargs["boundaries_dir"] = Path(env[ENV_BOUNDARIES_DIR]).expanduser().resolve()
+        if env.get(ENV_CACHE_DIR):
+            kwargs["cache_dir"] = Path(env[ENV_CACHE_DIR]).expanduser().resolve()
+        if env.get(ENV_LAYERS_DIR):
+            kwargs["layers_dir"] = Path(env[ENV_LAYERS_DIR]).expanduser().resolve()
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
