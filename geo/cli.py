@@ -1,0 +1,191 @@
+"""The ``conflictmap`` command line: validate, geocode, join, summarise, fetch boundaries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import typer
+
+from geo._errors import ConflictMapError
+from geo.config import Settings
+
+app = typer.Typer(
+    help="Map armed clashes and protests of the Armenia–Azerbaijan conflict.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+boundaries_app = typer.Typer(help="Boundary files: fetch and check.", no_args_is_help=True)
+app.add_typer(boundaries_app, name="boundaries")
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.secho(str(exc), err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date like 2020-07-12", param_hint=option
+        ) from None
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Layer files or folders (default: layers/).")
+    ] = None,
+) -> None:
+    """Check layer files; report every problem with file, feature, id and field. Writes nothing."""
+    from geo.gazetteer import Gazetteer
+
+    from geo.layers import validate_paths
+
+    settings = _settings()
+    report = validate_paths(paths or [settings.layers_dir], gazetteer=Gazetteer.default(settings))
+    for problem in report.problems:
+        typer.echo(problem, err=True)
+    summary = f"{len(report.files)} file(s), {report.events} event(s), {report.claims} claim(s)"
+    if report.problems:
+        typer.secho(f"INVALID: {len(report.problems)} problem(s) in {summary}", err=True, fg="red")
+        raise typer.Exit(code=1)
+    typer.echo(f"OK: {summary}")
+
+
+@app.command()
+def fmt(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Layer files or folders.")] = None,
+    check: Annotated[bool, typer.Option(help="Only report files not in canonical form.")] = False,
+) -> None:
+    """Rewrite layer files in canonical form (stable key order, one feature per block)."""
+    from geo.layers import dump_layer, layer_paths, validate_paths, write_layer
+
+    settings = _settings()
+    files = layer_paths(paths or [settings.layers_dir])
+    report = validate_paths(files)
+    if report.problems:
+        for problem in report.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(code=1)
+    changed = [
+        layer for layer in report.layers
+        if Path(layer.origin).read_text(encoding="utf-8") != dump_layer(layer)
+    ]  # fmt: skip
+    for layer in changed:
+        if check:
+            typer.echo(f"would reformat {layer.origin}")
+        else:
+            write_layer(layer, layer.origin)
+            typer.echo(f"reformatted {layer.origin}")
+    if check and changed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def geocode(
+    name: Annotated[str, typer.Argument(help="A place name in any spelling.")],
+    country: Annotated[str | None, typer.Option(help="Restrict to ARM or AZE.")] = None,
+) -> None:
+    """Resolve a place name offline: the match, its precision and its source."""
+    from geo.gazetteer import Gazetteer
+
+    try:
+        result = Gazetteer.default(_settings()).geocode(name, country=country)
+    except ConflictMapError as exc:
+        raise _fail(exc) from exc
+    typer.echo(result.describe())
+
+
+@app.command()
+def join(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output file (.geojson, .gpkg, .csv).")
+    ] = Path("joined_events.geojson"),
+    paths: Annotated[list[Path] | None, typer.Argument(help="Layer files or folders.")] = None,
+) -> None:
+    """Join events to their region and district and write them, with join method and distance."""
+    from geo.dataset import load_dataset
+    from geo.export import write_events
+
+    try:
+        data = load_dataset(_settings(), paths)
+        write_events(data.events, out)
+    except ConflictMapError as exc:
+        raise _fail(exc) from exc
+    methods = data.events["join_method"].value_counts().to_dict()
+    typer.echo(f"wrote {len(data.events)} events to {out} (join methods: {methods})")
+
+
+@app.command()
+def summary(
+    by: Annotated[str, typer.Option(help="region or district")] = "region",
+    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    all_units: Annotated[
+        bool, typer.Option("--all", help="List units without events too.")
+    ] = False,
+) -> None:
+    """Print events, deaths (low/best/high) and injured per region or district for a period."""
+    from geo.summary import region_summary
+
+    from geo.dataset import load_dataset
+
+    if by not in ("region", "district"):
+        raise typer.BadParameter("must be 'region' or 'district'", param_hint="--by")
+    level: Literal["region", "district"] = "region" if by == "region" else "district"
+    start, end = _day(from_, "--from"), _day(to, "--to")
+    if start and end and start > end:
+        raise typer.BadParameter(f"--from {start} is after --to {end}", param_hint="--from")
+    try:
+        data = load_dataset(_settings())
+    except ConflictMapError as exc:
+        raise _fail(exc) from exc
+    table = region_summary(
+        data.events, by=level, start=start, end=end, admin=data.admin if all_units else None
+    )
+    period = f"{start or 'start'} to {end or 'end'}"
+    typer.echo(f"Events by {by}, {period} (deaths and injured derived from attributed claims)")
+    with pd.option_context("display.max_rows", None, "display.width", 200):
+        typer.echo(table.to_string(index=False) if len(table) else "(no events in this period)")
+
+
+@boundaries_app.command("fetch")
+def boundaries_fetch() -> None:
+    """Download the boundary files from their canonical URLs into the cache, checking sha256."""
+    from geo.boundaries import fetch_all
+
+    try:
+        paths = fetch_all(_settings())
+    except ConflictMapError as exc:
+        raise _fail(exc) from exc
+    for p in paths:
+        typer.echo(f"ok {p}")
+
+
+@boundaries_app.command("check")
+def boundaries_check() -> None:
+    """Load the boundary files and report the defects detected and handled."""
+    from geo.boundaries import load_admin_units
+
+    try:
+        admin = load_admin_units(_settings())
+    except ConflictMapError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"regions: {len(admin.regions)}, districts: {len(admin.districts)}")
+    for d in admin.defects:
+        typer.echo(f"- {d}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,457 @@
+"""Event layers: read, validate, write (deterministically) and load into a GeoDataFrame."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+import pydantic
+from shapely.geometry import Point
+
+from geo._errors import GeocodeError, ValidationError
+from geo.events import (
+    COUNTRIES,
+    DERIVED_FIELDS,
+    EpisodeInfo,
+    EventProperties,
+    derived_figures,
+)
+
+if TYPE_CHECKING:
+    from geo.gazetteer import Gazetteer
+
+#: Rough extent of each country plus a border zone, (min lon, min lat, max lon, max lat).
+COUNTRY_EXTENT: dict[str, tuple[float, float, float, float]] = {
+    "ARM": (43.45, 38.84, 46.63, 41.30),
+    "AZE": (44.76, 38.39, 50.63, 41.91),
+}
+BORDER_ZONE_DEG = 0.25
+#: How far (in degrees) an event point may sit from its gazetteer place and still match it.
+PLACE_TOLERANCE_DEG = 1e-5
+
+
+@dataclass(frozen=True)
+class Event:
+    """One validated event: its properties and its point (WGS84)."""
+
+    properties: EventProperties
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One episode's layer file, validated."""
+
+    episode: EpisodeInfo
+    events: tuple[Event, ...]
+    origin: str = "<memory>"
+
+
+@dataclass
+class Report:
+    """What validation found across files."""
+
+    files: list[str] = field(default_factory=list)
+    layers: list[Layer] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def events(self) -> int:
+        return sum(len(layer.events) for layer in self.layers)
+
+    @property
+    def claims(self) -> int:
+        return sum(len(e.properties.claims) for layer in self.layers for e in layer.events) + sum(
+            len(layer.episode.claims) for layer in self.layers
+        )
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def _loc(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(record)"
+
+
+def _pydantic_problems(err: pydantic.ValidationError, where: str) -> list[str]:
+    problems = []
+    for e in err.errors():
+        loc = _loc(e["loc"])
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            name = str(e["loc"][-1])
+            if name in DERIVED_FIELDS:
+                msg = f"'{name}' is derived (from claims or the join); do not type it in"
+            else:
+                msg = f"unknown field '{name}'"
+            problems.append(f"{where}: field '{loc}': {msg}")
+        elif kind == "missing":
+            problems.append(f"{where}: field '{loc}': required field is missing")
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            got = e.get("input")
+            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            problems.append(f"{where}: field '{loc}': {msg}{shown}")
+    return problems
+
+
+def _check_point(
+    geometry: Any, country: str | None, where: str
+) -> tuple[tuple[float, float] | None, list[str]]:
+    if not isinstance(geometry, Mapping):
+        return None, [f"{where}: field 'geometry': a Point geometry is required"]
+    if geometry.get("type") != "Point":
+        return None, [
+            f"{where}: field 'geometry.type': must be 'Point', got {geometry.get('type')!r}"
+        ]
+    coords = geometry.get("coordinates")
+    if (
+        not isinstance(coords, list)
+        or len(coords) != 2
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
+        or not all(math.isfinite(c) for c in coords)
+    ):
+        return None, [
+            f"{where}: field 'geometry.coordinates': must be [longitude, latitude] numbers, "
+            f"got {coords!r}"
+        ]
+    lon, lat = float(coords[0]), float(coords[1])
+    problems = []
+    if not -180 <= lon <= 180:
+        problems.append(
+            f"{where}: field 'geometry.coordinates': longitude {lon} is outside [-180, 180]"
+        )
+    if not -90 <= lat <= 90:
+        problems.append(
+            f"{where}: field 'geometry.coordinates': latitude {lat} is outside [-90, 90]"
+        )
+    if problems or country not in COUNTRY_EXTENT:
+        return (lon, lat) if not problems else None, problems
+
+    def inside(x: float, y: float, iso: str) -> bool:
+        x0, y0, x1, y1 = COUNTRY_EXTENT[iso]
+        m = BORDER_ZONE_DEG
+        return x0 - m <= x <= x1 + m and y0 - m <= y <= y1 + m
+
+    if not inside(lon, lat, country):
+        hint = ""
+        if inside(lat, lon, country):
+            hint = " — it looks like longitude and latitude are swapped (GeoJSON is [lon, lat])"
+        problems.append(
+            f"{where}: field 'geometry.coordinates': point ({lon}, {lat}) is not in "
+            f"{COUNTRIES[country]} or its border zone, but 'country' is {country}{hint}"
+        )
+        return None, problems
+    return (lon, lat), problems
+
+
+def _check_place(
+    props: EventProperties, point: tuple[float, float], gazetteer: Gazetteer, where: str
+) -> list[str]:
+    if props.place_id is None:
+        return []
+    try:
+        ref = gazetteer.resolve_point(props.place_id)
+    except (KeyError, GeocodeError) as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        return [f"{where}: field 'place_id': {msg}"]
+    problems = []
+    if ref.lat is None or ref.lon is None:  # pragma: no cover - resolve_point raises instead
+        return [f"{where}: field 'place_id': {props.place_id!r} has no sourced coordinate"]
+    lon, lat = point
+    if abs(lon - ref.lon) > PLACE_TOLERANCE_DEG or abs(lat - ref.lat) > PLACE_TOLERANCE_DEG:
+        problems.append(
+            f"{where}: field 'geometry.coordinates': ({lon}, {lat}) is not the sourced point of "
+            f"place {props.place_id!r} ({ref.lon}, {ref.lat}); coordinates come from the "
+            "gazetteer, never typed by hand"
+        )
+    if props.geo_precision < ref.geo_precision:
+        problems.append(
+            f"{where}: field 'geo_precision': {props.geo_precision} claims more precision than "
+            f"the place reference allows ({ref.geo_precision}: {ref.note or 'see gazetteer'})"
+        )
+    return problems
+
+
+def parse_layer(
+    data: Any, *, origin: str = "<memory>", gazetteer: Gazetteer | None = None
+) -> tuple[Layer | None, list[str]]:
+    """Validate a decoded layer (a GeoJSON FeatureCollection with an ``episode`` member).
+
+    Returns the layer (``None`` when it is unusable) and every problem found,
+    each naming the file, the feature, its id and the field.
+    """
+    problems: list[str] = []
+    if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
+        return None, [f"{origin}: not a GeoJSON FeatureCollection"]
+    unknown = sorted(set(data) - {"type", "episode", "features", "bbox"})
+    if unknown:
+        problems.append(f"{origin}: unknown top-level member(s): {', '.join(unknown)}")
+    episode = None
+    try:
+        episode = EpisodeInfo.model_validate_json(json.dumps(data.get("episode")), strict=True)
+    except pydantic.ValidationError as err:
+        problems += _pydantic_problems(err, f"{origin} episode")
+    features = data.get("features")
+    if not isinstance(features, list):
+        return None, [*problems, f"{origin}: field 'features': must be a list"]
+
+    events: list[Event] = []
+    for n, feature in enumerate(features):
+        raw = feature.get("properties") if isinstance(feature, Mapping) else None
+        raw_id = raw.get("event_id") if isinstance(raw, Mapping) else None
+        where = f"{origin} feature {n} (id {raw_id or '?'})"
+        if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
+            problems.append(f"{where}: not a GeoJSON Feature")
+            continue
+        if not isinstance(raw, Mapping):
+            problems.append(f"{where}: field 'properties': must be an object")
+            continue
+        props = None
+        try:
+            props = EventProperties.model_validate_json(json.dumps(raw), strict=True)
+        except pydantic.ValidationError as err:
+            problems += _pydantic_problems(err, where)
+        country = raw.get("country") if isinstance(raw.get("country"), str) else None
+        point, geo_problems = _check_point(feature.get("geometry"), country, where)
+        problems += geo_problems
+        if props is None or point is None:
+            continue
+        if episode is not None and not (
+            episode.date_start <= props.date_start and props.date_end <= episode.date_end
+        ):
+            problems.append(
+                f"{where}: field 'date_start': {props.date_start}..{props.date_end} falls outside "
+                f"the episode's {episode.date_start}..{episode.date_end}"
+            )
+        if gazetteer is not None:
+            problems += _check_place(props, point, gazetteer, where)
+        events.append(Event(props, *point))
+    if episode is None:
+        return None, problems
+    return Layer(episode, tuple(events), origin), problems
+
+
+def layer_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Expand folders to the ``*.geojson`` files in them, sorted; keep files as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(p.glob("*.geojson"))
+        else:
+            out.append(p)
+    return out
+
+
+def validate_paths(
+    paths: Iterable[str | os.PathLike[str]], *, gazetteer: Gazetteer | None = None
+) -> Report:
+    """Validate layer files (folders expand to their ``*.geojson``); never writes anything.
+
+    Besides each file's own checks: event ids must be unique across files,
+    episode ids too, and a claim's ``included_in`` must name an existing event.
+    """
+    report = Report()
+    files = layer_paths(paths)
+    if not files:
+        report.problems.append("no layer files found in " + ", ".join(map(str, paths)))
+    seen_ids: dict[str, str] = {}
+    seen_episodes: dict[str, str] = {}
+    for path in files:
+        origin = str(path)
+        report.files.append(origin)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            report.problems.append(f"{origin}: file not found")
+            continue
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            report.problems.append(f"{origin}: not valid JSON: {exc}")
+            continue
+        layer, problems = parse_layer(data, origin=origin, gazetteer=gazetteer)
+        report.problems += problems
+        if layer is None:
+            continue
+        if layer.episode.id in seen_episodes:
+            report.problems.append(
+                f"{origin}: episode id {layer.episode.id!r} is also used in "
+                f"{seen_episodes[layer.episode.id]}"
+            )
+        seen_episodes.setdefault(layer.episode.id, origin)
+        for n, ev in enumerate(layer.events):
+            eid = ev.properties.event_id
+            if eid in seen_ids:
+                report.problems.append(
+                    f"{origin} feature {n} (id {eid}): field 'event_id': duplicate id, "
+                    f"already used in {seen_ids[eid]}"
+                )
+            else:
+                seen_ids[eid] = origin
+        report.layers.append(layer)
+    for layer in report.layers:
+        for n, ev in enumerate(layer.events):
+            for k, claim in enumerate(ev.properties.claims):
+                if claim.included_in and claim.included_in not in seen_ids:
+                    report.problems.append(
+                        f"{layer.origin} feature {n} (id {ev.properties.event_id}): field "
+                        f"'claims[{k}].included_in': no event {claim.included_in!r} in these layers"
+                    )
+    return report
+
+
+# --- writing ------------------------------------------------------------------------------
+
+_COORDS_RE = re.compile(r'"coordinates": \[\s*([^\]\s]+),\s*([^\]\s]+)\s*\]')
+
+
+def layer_to_dict(layer: Layer) -> dict[str, Any]:
+    """The canonical JSON-ready form of a layer (stable key order)."""
+    return {
+        "type": "FeatureCollection",
+        "episode": layer.episode.model_dump(mode="json", exclude_none=True),
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [ev.lon, ev.lat]},
+                "properties": ev.properties.model_dump(mode="json", exclude_none=True),
+            }
+            for ev in layer.events
+        ],
+    }
+
+
+def dump_layer(layer: Layer) -> str:
+    """Serialise deterministically: fixed key order, 2-space indent, one feature per block."""
+    text = json.dumps(layer_to_dict(layer), ensure_ascii=False, indent=2)
+    return _COORDS_RE.sub(r'"coordinates": [\1, \2]', text) + "\n"
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write via a temporary file in the same folder, then replace: never half-written."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        Path(tmp).replace(target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_layer(layer: Layer, path: str | os.PathLike[str]) -> None:
+    """Write a layer in canonical form, atomically."""
+    atomic_write_text(path, dump_layer(layer))
+
+
+# --- loading into a frame -------------------------------------------------------------------
+
+SCALAR_FIELDS = [
+    name for name in EventProperties.model_fields if name not in ("sources", "claims", "tags")
+]
+DATE_FIELDS = ("event_date", "date_start", "date_end")
+
+
+def layers_to_frame(
+    layers: Sequence[Layer], *, gazetteer: Gazetteer | None = None
+) -> gpd.GeoDataFrame:
+    """One row per event (EPSG:4326), with derived casualty columns.
+
+    Nested ``sources``/``claims`` are lists of plain dicts; dates are
+    ``datetime64[ns]``; ``expected_region`` carries the gazetteer's region for
+    the place (used by the join to report disagreements).
+    """
+    rows: list[dict[str, Any]] = []
+    for layer in layers:
+        for ev in layer.events:
+            p = ev.properties
+            row: dict[str, Any] = {
+                "episode": layer.episode.id,
+                "episode_title": layer.episode.title,
+                "layer_file": Path(layer.origin).name,
+            }
+            row.update({k: getattr(p, k) for k in SCALAR_FIELDS})
+            row["country_name"] = COUNTRIES[p.country]
+            row["latitude"], row["longitude"] = ev.lat, ev.lon
+            row["tags"] = list(p.tags)
+            row["sources"] = [s.model_dump(mode="json", exclude_none=True) for s in p.sources]
+            row["claims"] = [c.model_dump(mode="json", exclude_none=True) for c in p.claims]
+            row.update(derived_figures(p.claims))
+            row["expected_region"] = None
+            if gazetteer is not None and p.place_id:
+                row["expected_region"] = gazetteer.get(p.place_id).region or None
+            row["geometry"] = Point(ev.lon, ev.lat)
+            rows.append(row)
+    columns = [
+        "episode", "episode_title", "layer_file", *SCALAR_FIELDS, "country_name",
+        "latitude", "longitude", "tags", "sources", "claims",
+        "fatalities", "deaths_low", "deaths_best", "deaths_high",
+        "injured_low", "injured_best", "injured_high", "expected_region", "geometry",
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in DATE_FIELDS:
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+    for name in ("fatalities", "deaths_low", "deaths_best", "deaths_high",
+                 "injured_low", "injured_best", "injured_high", "time_precision",
+                 "geo_precision", "where_prec"):  # fmt: skip
+        frame[name] = frame[name].astype("int64")
+    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+    gdf.index = pd.Index(gdf["event_id"].tolist(), name="event_id")
+    return gdf
+
+
+def load_events(
+    paths: Iterable[str | os.PathLike[str]], *, gazetteer: Gazetteer | None = None
+) -> gpd.GeoDataFrame:
+    """Validate and load layers into one frame.
+
+    Raises :class:`ValidationError` listing every problem in every file.
+    """
+    report = validate_paths(paths, gazetteer=gazetteer)
+    if report.problems:
+        raise ValidationError(report.problems)
+    return layers_to_frame(report.layers, gazetteer=gazetteer)
+
+
+def episodes_frame(layers: Sequence[Layer]) -> pd.DataFrame:
+    """One row per episode: id, title, summary, dates, and the episode-wide claims."""
+    return pd.DataFrame(
+        [
+            {
+                "episode": layer.episode.id,
+                "title": layer.episode.title,
+                "summary": layer.episode.summary,
+                "date_start": pd.Timestamp(layer.episode.date_start),
+                "date_end": pd.Timestamp(layer.episode.date_end),
+                "layer_file": Path(layer.origin).name,
+                "sources": [
+                    s.model_dump(mode="json", exclude_none=True) for s in layer.episode.sources
+                ],
+                "claims": [
+                    c.model_dump(mode="json", exclude_none=True) for c in layer.episode.claims
+                ],
+            }
+            for layer in layers
+        ]
+    )

@@ -1,0 +1,176 @@
+"""Layer validation: every problem reported, each naming file, feature, id and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geo._errors import ValidationError
+from geo.layers import dump_layer, load_events, parse_layer, validate_paths
+from tests.factories import claim, event, layer
+
+
+def problems_for(data: dict[str, Any], origin: str = "layers/t.geojson") -> list[str]:
+    return parse_layer(data, origin=origin)[1]
+
+
+def test_the_factory_layer_is_valid() -> None:
+    parsed, problems = parse_layer(layer(), origin="t.geojson")
+    assert problems == []
+    assert parsed is not None
+    assert parsed.events[0].properties.event_id == "test-2020-07-14-a"
+
+
+@pytest.mark.parametrize(
+    ("feature", "expected"),
+    [
+        (
+            event(notes=None),
+            "layers/t.geojson feature 0 (id test-2020-07-14-a): field 'notes': "
+            "required field is missing",
+        ),
+        (
+            event(colour="red"),
+            "layers/t.geojson feature 0 (id test-2020-07-14-a): field 'colour': unknown field",
+        ),
+        (
+            event(fatalities=3),
+            "field 'fatalities': 'fatalities' is derived (from claims or the join)",
+        ),
+        (event(time_precision="1"), "field 'time_precision': Input should be 1, 2 or 3"),
+        (event(geo_precision=4), "field 'geo_precision': Input should be 1, 2 or 3"),
+        (event(event_date="14 July 2020"), "field 'event_date': Input should be a valid date"),
+        (
+            event(date_start="2020-07-15"),
+            "field '(record)': dates must satisfy date_start <= event_date <= date_end",
+        ),
+        (event(event_type="Skirmish"), "event_type 'Skirmish' is not an ACLED type"),
+        (
+            event(sub_event_type="Peaceful protest"),
+            "sub_event_type 'Peaceful protest' is not a sub-type of 'Battles'",
+        ),
+        (event(event_id="Tovuz 1"), "field 'event_id': event_id 'Tovuz 1' must be lower-case"),
+        (event(country="GEO"), "field 'country': Input should be 'ARM' or 'AZE'"),
+        (event(sources=[]), "field 'sources': Tuple should have at least 1 item"),
+        (
+            event(claims=[claim(claimant=None)]),
+            "feature 0 (id test-2020-07-14-a): field 'claims[0].claimant': required field",
+        ),
+        (
+            event(claims=[claim(source=None)]),
+            "field 'claims[0].source': required field is missing",
+        ),
+        (
+            event(claims=[claim(source="nowhere")]),
+            "claims[0] cites source 'nowhere', which is not one of this event's sources (s1)",
+        ),
+        (
+            event(claims=[claim(value="3")]),
+            "field 'claims[0].value': Input should be a valid integer",
+        ),
+        (
+            event(geometry={"type": "Point", "coordinates": [45.6, 140.2]}),
+            "field 'geometry.coordinates': latitude 140.2 is outside [-90, 90]",
+        ),
+        (
+            event(geometry={"type": "Point", "coordinates": [40.99249, 45.62838]}),
+            "looks like longitude and latitude are swapped",
+        ),
+        (
+            event(geometry={"type": "Point", "coordinates": [2.35, 48.85]}),
+            "point (2.35, 48.85) is not in Azerbaijan or its border zone, but 'country' is AZE",
+        ),
+        (
+            event(geometry={"type": "LineString", "coordinates": [[45, 40], [46, 41]]}),
+            "field 'geometry.type': must be 'Point', got 'LineString'",
+        ),
+        (
+            event(date_start="2020-06-01", event_date="2020-06-01", date_end="2020-06-01"),
+            "falls outside the episode's 2020-07-01..2020-07-31",
+        ),
+    ],
+)
+def test_each_problem_names_file_feature_id_and_field(
+    feature: dict[str, Any], expected: str
+) -> None:
+    found = problems_for(layer(feature))
+    assert any(expected in p for p in found), found
+    assert all(p.startswith("layers/t.geojson") for p in found)
+
+
+def test_every_problem_in_a_file_is_reported() -> None:
+    bad = layer(
+        event("a-1", notes=None),
+        event("a-2", geometry={"type": "Point", "coordinates": [45.6, 140.2]}),
+        event("a-3", claims=[claim(claimant=None, source="nowhere")]),
+    )
+    found = problems_for(bad)
+    assert any("feature 0 (id a-1): field 'notes'" in p for p in found)
+    assert any("feature 1 (id a-2): field 'geometry.coordinates'" in p for p in found)
+    assert any("feature 2 (id a-3): field 'claims[0].claimant'" in p for p in found)
+
+
+def test_duplicate_ids_across_files_and_dangling_included_in(tmp_path: Path) -> None:
+    (tmp_path / "a.geojson").write_text(json.dumps(layer(event("dup-1"), episode_id="ep-a")))
+    (tmp_path / "b.geojson").write_text(
+        json.dumps(
+            layer(event("dup-1"), event("b-2", claims=[claim(included_in="ghost")]), episode_id="ep-b")
+        )
+    )
+    report = validate_paths([tmp_path])
+    assert report.events == 3
+    assert any(
+        f"{tmp_path / 'b.geojson'} feature 0 (id dup-1): field 'event_id': duplicate id, "
+        f"already used in {tmp_path / 'a.geojson'}" in p
+        for p in report.problems
+    ), report.problems
+    assert any("'claims[0].included_in': no event 'ghost'" in p for p in report.problems)
+
+
+def test_not_json_and_missing_file_are_reported(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", ')
+    report = validate_paths([broken, tmp_path / "absent.geojson"])
+    assert any(p.startswith(f"{broken}: not valid JSON") for p in report.problems)
+    assert f"{tmp_path / 'absent.geojson'}: file not found" in report.problems
+
+
+def test_validation_writes_nothing_and_load_raises_with_every_problem(tmp_path: Path) -> None:
+    path = tmp_path / "bad.geojson"
+    text = json.dumps(layer(event("x-1", notes=None), event("x-2", country="GEO")))
+    path.write_text(text)
+    before = sorted(tmp_path.iterdir())
+    with pytest.raises(ValidationError, match=r"2 problem\(s\) found") as info:
+        load_events([path])
+    assert len(info.value.problems) == 2
+    assert path.read_text() == text
+    assert sorted(tmp_path.iterdir()) == before
+
+
+def test_dump_is_deterministic_and_round_trips(tmp_path: Path) -> None:
+    parsed, problems = parse_layer(layer(event("r-1"), event("r-2")), origin="t")
+    assert parsed is not None and problems == []
+    text = dump_layer(parsed)
+    again, _ = parse_layer(json.loads(text), origin="t")
+    assert again is not None
+    assert dump_layer(again) == text
+    assert '"coordinates": [45.62838, 40.99249]' in text
+    feature = text[text.index('"features"') :]
+    assert feature.index('"event_id"') < feature.index('"event_date"') < feature.index('"sources"')
+
+
+def test_frame_has_derived_columns_and_real_dates(tmp_path: Path) -> None:
+    path = tmp_path / "ok.geojson"
+    path.write_text(
+        json.dumps(layer(event("f-1", claims=[claim(value=4), claim(value=6, claimant="Other")])))
+    )
+    frame = load_events([path])
+    row = frame.loc["f-1"]
+    assert (row.deaths_low, row.deaths_best, row.deaths_high, row.fatalities) == (4, 4, 6, 4)
+    assert str(frame["event_date"].dtype) == "datetime64[ns]"
+    assert frame.crs.to_epsg() == 4326
+    assert row.claims[1]["claimant"] == "Other"
+    assert (row.longitude, row.latitude) == (45.62838, 40.99249)
