@@ -187,5 +187,19 @@ def boundaries_check() -> None:
         typer.echo(f"- {d}")
 
 
+def _register_command_modules() -> None:
+    """Commands defined next to their feature (exports, browser assets) register on ``app``."""
+    import importlib
+
+    for module in ("geo.cli_exports", "geo.cli_assets"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:  # the feature is not installed in this tree
+            if exc.name != module:
+                raise
+
+
+_register_command_modules()
+
 if __name__ == "__main__":  # pragma: no cover
     app()
