@@ -1,0 +1,123 @@
+"""What is in view: one filter object shared by the map, the tables and the exports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+
+Mode = Literal["events", "regions"]
+Measure = Literal["events", "deaths_low", "deaths_best", "deaths_high"]
+MODES: tuple[str, ...] = ("events", "regions")
+MEASURES: tuple[str, ...] = ("events", "deaths_low", "deaths_best", "deaths_high")
+LEVELS: tuple[str, ...] = ("region", "district")
+
+
+@dataclass(frozen=True)
+class View:
+    """Filters and display choices. Empty tuples mean "all".
+
+    An event is in the period when its date range overlaps ``[start, end]``.
+    """
+
+    start: date | None = None
+    end: date | None = None
+    episodes: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    region: str | None = None
+    level: str = "region"
+    precise_only: bool = False
+    mode: str = "events"
+    measure: str = "events"
+    tiles: bool = True
+
+    def with_(self, **changes: object) -> View:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    # --- sharing a view as URL query parameters --------------------------------------------
+
+    def to_query(self) -> dict[str, str]:
+        """Query parameters for the fields that differ from the default view."""
+        default = View()
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            if isinstance(value, tuple):
+                out[f.name] = ",".join(value)
+            elif isinstance(value, bool):
+                out[f.name] = "1" if value else "0"
+            elif isinstance(value, date):
+                out[f.name] = value.isoformat()
+            else:
+                out[f.name] = str(value)
+        return out
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> tuple[View, list[str]]:
+        """Parse query parameters; bad values are ignored and reported, never fatal."""
+        kwargs: dict[str, object] = {}
+        problems: list[str] = []
+        for f in fields(cls):
+            if f.name not in params:
+                continue
+            raw = str(params[f.name])
+            try:
+                if f.name in ("start", "end"):
+                    kwargs[f.name] = date.fromisoformat(raw)
+                elif f.name in ("episodes", "event_types", "actors", "countries"):
+                    kwargs[f.name] = tuple(v for v in raw.split(",") if v)
+                elif f.name in ("precise_only", "tiles"):
+                    if raw not in ("0", "1"):
+                        raise ValueError("expected 0 or 1")
+                    kwargs[f.name] = raw == "1"
+                elif f.name == "mode" and raw not in MODES:
+                    raise ValueError(f"expected one of {', '.join(MODES)}")
+                elif f.name == "measure" and raw not in MEASURES:
+                    raise ValueError(f"expected one of {', '.join(MEASURES)}")
+                elif f.name == "level" and raw not in LEVELS:
+                    raise ValueError(f"expected one of {', '.join(LEVELS)}")
+                else:
+                    kwargs[f.name] = raw
+            except ValueError as exc:
+                problems.append(f"ignored URL parameter {f.name}={raw!r}: {exc}")
+        return cls(**kwargs), problems  # type: ignore[arg-type]
+
+
+def overlaps(frame: pd.DataFrame, start: date | None, end: date | None) -> pd.Series:
+    """Rows whose ``date_start``..``date_end`` overlaps ``[start, end]`` (open ends allowed)."""
+    mask = pd.Series(True, index=frame.index)
+    if end is not None:
+        mask &= frame["date_start"] <= pd.Timestamp(end)
+    if start is not None:
+        mask &= frame["date_end"] >= pd.Timestamp(start)
+    return mask
+
+
+def apply_view(events: pd.DataFrame, view: View) -> pd.DataFrame:
+    """The events a view shows (index and order preserved).
+
+    ``precise_only`` keeps only events placed at their own town or landmark
+    (ACLED ``geo_precision`` 1).
+    """
+    mask = overlaps(events, view.start, view.end)
+    if view.episodes:
+        mask &= events["episode"].isin(view.episodes)
+    if view.event_types:
+        mask &= events["event_type"].isin(view.event_types)
+    if view.actors:
+        mask &= events["actor1"].isin(view.actors) | events["actor2"].isin(view.actors)
+    if view.countries:
+        mask &= events["country"].isin(view.countries)
+    if view.region:
+        column = "district" if view.level == "district" else "region"
+        mask &= events[column] == view.region
+    if view.precise_only:
+        mask &= events["geo_precision"] == 1
+    return events[mask]
