@@ -160,6 +160,22 @@ def summary(
         typer.echo(table.to_string(index=False) if len(table) else "(no events in this period)")
 
 
+@app.command()
+def codebook(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here.")] = None,
+) -> None:
+    """Print (or write) the codebook generated from the schema."""
+    from geo.codebook import render_codebook
+    from geo.layers import atomic_write_text
+
+    text = render_codebook()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        atomic_write_text(out, text)
+        typer.echo(f"wrote {out}")
+
+
 @boundaries_app.command("fetch")
 def boundaries_fetch() -> None:
     """Download the boundary files from their canonical URLs into the cache, checking sha256."""
