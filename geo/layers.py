@@ -346,6 +346,16 @@ def dump_layer(layer: Layer) -> str:
     return _COORDS_RE.sub(r'"coordinates": [\1, \2]', text) + "\n"
 
 
+def _match_mode(tmp: Path, target: Path) -> None:
+    """Give the temporary file the target's mode, or the usual one for a new file."""
+    if target.exists():
+        tmp.chmod(target.stat().st_mode & 0o777)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write via a temporary file in the same folder, then replace: never half-written."""
     target = Path(path)
@@ -354,6 +364,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        _match_mode(Path(tmp), target)
         Path(tmp).replace(target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

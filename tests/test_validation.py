@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +175,18 @@ def test_frame_has_derived_columns_and_real_dates(tmp_path: Path) -> None:
     assert frame.crs.to_epsg() == 4326
     assert row.claims[1]["claimant"] == "Other"
     assert (row.longitude, row.latitude) == (45.62838, 40.99249)
+
+
+def test_atomic_write_gives_normal_permissions_and_keeps_existing_ones(tmp_path: Path) -> None:
+    from geo.layers import atomic_write_text
+
+    new = tmp_path / "new.txt"
+    atomic_write_text(new, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+    new.chmod(0o640)
+    atomic_write_text(new, "y")
+    assert new.stat().st_mode & 0o777 == 0o640
+    assert new.read_text() == "y"
+    assert [p.name for p in tmp_path.iterdir()] == ["new.txt"]

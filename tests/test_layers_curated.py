@@ -1,0 +1,191 @@
+"""The curated layers in ``layers/``: valid, canonical, sourced, and with the expected figures."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from geo.config import Settings
+from geo.events import derived_figures
+from geo.layers import Layer, dump_layer, parse_layer, validate_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ROOT / "layers"
+SHARED = ROOT.parent / "shared"
+SEEDS = SHARED / "seeds"
+PLACE_FACTS = SHARED / "data" / "places" / "place_facts.csv"
+
+#: file stem -> (events, claims on events, claims on the episode)
+EXPECTED_COUNTS = {
+    "tovuz-tavush-2020-07": (3, 6, 4),
+    "karabakh-march-2020-07": (5, 15, 0),
+    "nagorno-karabakh-2023-09": (3, 10, 0),
+    "yerevan-protests-2023-09": (2, 3, 0),
+    "nerkin-hand-2024-02": (2, 3, 0),
+}
+
+#: Places without a confirmed coordinate and the reference point used in their stead.
+FALLBACK = {
+    "nerkin_hand": "kapan",
+    "milli_majlis_building": "baku",
+    "russian_embassy_yerevan": "yerevan",
+    "alibeyli": "tovuz",
+}
+#: Ijevan (GeoNames 616627), the Tavush marz capital: not in the place facts file.
+EXTRA_PLACES = {"ijevan": (45.14776, 40.88037)}
+
+
+def _layers() -> dict[str, Layer]:
+    report = validate_paths([LAYERS])
+    assert report.ok, "\n".join(report.problems)
+    return {Path(layer.origin).stem: layer for layer in report.layers}
+
+
+def _event(event_id: str):
+    for layer in _layers().values():
+        for ev in layer.events:
+            if ev.properties.event_id == event_id:
+                return ev
+    raise AssertionError(f"no event {event_id!r} in {LAYERS}")
+
+
+def test_layers_validate_without_problems() -> None:
+    report = validate_paths([LAYERS])
+    assert report.problems == []
+    assert sorted(Path(f).stem for f in report.files) == sorted(EXPECTED_COUNTS)
+
+
+def test_layers_validate_against_the_gazetteer() -> None:
+    gazetteer_module = pytest.importorskip("geo.gazetteer")
+    gazetteer = gazetteer_module.Gazetteer.default(Settings())
+    report = validate_paths([LAYERS], gazetteer=gazetteer)
+    assert report.problems == []
+    for layer in report.layers:
+        for ev in layer.events:
+            ref = gazetteer.resolve_point(ev.properties.place_id)
+            assert (ev.lon, ev.lat) == pytest.approx((ref.lon, ref.lat), abs=1e-9)
+
+
+def test_points_are_sourced_place_coordinates() -> None:
+    """Without the gazetteer: every point is exactly its place's point in the shared place facts."""
+    if not PLACE_FACTS.is_file():
+        pytest.skip(f"{PLACE_FACTS} is absent")
+    with PLACE_FACTS.open(encoding="utf-8") as fh:
+        places = {
+            row["place_id"]: (float(row["lon"]), float(row["lat"]))
+            for row in csv.DictReader(fh)
+            if row["lat"] and row["lon"]
+        }
+    places.update(EXTRA_PLACES)
+    for layer in _layers().values():
+        for ev in layer.events:
+            pid = ev.properties.place_id
+            assert pid is not None, ev.properties.event_id
+            assert pid not in FALLBACK, f"{ev.properties.event_id}: use {FALLBACK.get(pid)!r}"
+            assert (ev.lon, ev.lat) == places[pid], ev.properties.event_id
+
+
+@pytest.mark.parametrize("stem", sorted(EXPECTED_COUNTS))
+def test_counts_per_file(stem: str) -> None:
+    layer = _layers()[stem]
+    events, event_claims, episode_claims = EXPECTED_COUNTS[stem]
+    assert layer.episode.id == stem
+    assert len(layer.events) == events
+    assert sum(len(ev.properties.claims) for ev in layer.events) == event_claims
+    assert len(layer.episode.claims) == episode_claims
+
+
+def test_every_event_sourced_and_every_claim_attributed() -> None:
+    for layer in _layers().values():
+        episode_sources = {s.id for s in layer.episode.sources}
+        for claim in layer.episode.claims:
+            assert claim.claimant and claim.source in episode_sources
+        for ev in layer.events:
+            p = ev.properties
+            assert len(p.sources) >= 1, p.event_id
+            ids = {s.id for s in p.sources}
+            for claim in p.claims:
+                assert claim.claimant.strip(), p.event_id
+                assert claim.source in ids, p.event_id
+
+
+def test_offensive_keeps_both_casualty_claims() -> None:
+    p = _event("nagorno-karabakh-2023-09-19-offensive").properties
+    killed = {
+        (c.claimant_type, c.value) for c in p.claims if c.measure == "killed" and c.group == "any"
+    }
+    assert killed == {("separatist_authority", 25), ("rights_group", 27)}
+    sources = {c.source for c in p.claims if c.measure == "killed" and c.group == "any"}
+    assert sources == {"seed004", "seed001"}
+
+
+@pytest.mark.parametrize(
+    ("event_id", "expected"),
+    [
+        (
+            "nagorno-karabakh-2023-09-19-offensive",
+            {"deaths_low": 25, "deaths_best": 25, "deaths_high": 27,
+             "injured_low": 138, "injured_best": 138, "injured_high": 200},
+        ),
+        ("tovuz-2020-07-12-border-fighting", {"fatalities": 12, "deaths_high": 12}),
+        ("tavush-2020-07-12-border-fighting", {"fatalities": 4, "deaths_high": 4}),
+        ("tovuz-2020-07-14-senior-officers-killed", {"fatalities": 0, "deaths_high": 0}),
+        (
+            "yerevan-2023-09-19-government-buildings-protest",
+            {"fatalities": 0, "injured_low": 34, "injured_best": 34, "injured_high": 34},
+        ),
+        (
+            "nerkin-hand-2024-02-13-revenge-operation",
+            {"fatalities": 4, "deaths_best": 4, "deaths_high": 4, "injured_best": 1},
+        ),
+        ("baku-2020-07-15-parliament-storming", {"fatalities": 0, "injured_best": 7}),
+        ("stepanakert-2023-09-19-shelling", {"fatalities": 0, "injured_high": 0}),
+    ],
+)  # fmt: skip
+def test_derived_figures(event_id: str, expected: dict[str, int]) -> None:
+    got = derived_figures(_event(event_id).properties.claims)
+    assert {k: got[k] for k in expected} == expected
+
+
+def test_officers_deaths_are_counted_in_the_tovuz_fighting() -> None:
+    (claim,) = _event("tovuz-2020-07-14-senior-officers-killed").properties.claims
+    assert (claim.measure, claim.value) == ("killed", 2)
+    assert claim.included_in == "tovuz-2020-07-12-border-fighting"
+
+
+def test_disputed_and_unquantified_claims_kept() -> None:
+    tavush = _event("tavush-2020-07-12-border-fighting").properties
+    (hundreds,) = [c for c in tavush.claims if c.qualifier == "unquantified"]
+    assert (hundreds.text, hundreds.disputed_by) == ("hundreds", "Armenia")
+    nerkin = _event("nerkin-hand-2024-02-12-alleged-fire").properties
+    assert {"alleged", "disputed"} <= set(nerkin.tags)
+
+
+@pytest.mark.parametrize("stem", sorted(EXPECTED_COUNTS))
+def test_file_is_in_canonical_form(stem: str) -> None:
+    path = LAYERS / f"{stem}.geojson"
+    text = path.read_text(encoding="utf-8")
+    layer, problems = parse_layer(json.loads(text), origin=str(path))
+    assert problems == []
+    assert layer is not None
+    assert dump_layer(layer) == text
+
+
+def test_cited_seeds_exist() -> None:
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is absent")
+    cited = {
+        s.seed
+        for layer in _layers().values()
+        for s in (
+            *layer.episode.sources,
+            *(s for ev in layer.events for s in ev.properties.sources),
+        )
+        if s.seed
+    }
+    assert cited
+    missing = sorted(name for name in cited if not (SEEDS / name).is_file())
+    assert missing == []
