@@ -28,7 +28,10 @@ Region, in order:
 
 District: the same rules (a)-(c), among the districts of the event's region
 only, so district totals always add up to region totals. An event without a
-region has no district. In Azerbaijan the districts are the regions.
+region has no district. In Azerbaijan the districts are the regions. An event
+whose sources locate it only to its region (UCDP ``where_prec`` 4 or coarser)
+gets no district in Armenia, even though its point falls in one: the point is
+a placeholder (the marz capital), and a district would invent precision.
 
 Distances are metres, measured in EPSG:32638 (UTM 38N), which covers both
 countries. Points are tested against polygons in the CRS of the admin units;
@@ -94,6 +97,10 @@ class _Match:
     distance: np.ndarray  # metres; 0 inside; NaN when the event's group has no units
     nearest: np.ndarray  # position of the nearest unit (inside: the assigned one), -1 for none
     notes: list[list[str]]
+
+
+#: UCDP where_prec from which only the first-order unit (or less) is known: no district is given.
+REGION_ONLY_WHERE_PREC = 4
 
 
 def _m(d: float) -> str:
@@ -355,12 +362,23 @@ def join_events(
     region_names = np.array([regions.name[u] if u >= 0 else "" for u in unit], dtype=object)
     dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m)
     region_pos = {uid: k for k, uid in enumerate(regions.uid)}
+    precision = (
+        events["where_prec"].to_numpy() if "where_prec" in events else np.zeros(n, dtype=int)
+    )
     for i in range(n):
         if unit[i] < 0:
             dm.unit[i] = -1
             continue
         if dm.unit[i] >= 0 and districts.uid[dm.unit[i]] == regions.uid[unit[i]]:
             continue  # the district is the region itself (Azerbaijan): nothing new to say
+        if precision[i] >= REGION_ONLY_WHERE_PREC:
+            inside = f"; the point falls in {districts.name[dm.unit[i]]}" if dm.unit[i] >= 0 else ""
+            notes[i].append(
+                f"district: not assigned, the sources locate this event only to its region "
+                f"(where_prec {precision[i]}){inside}"
+            )
+            dm.unit[i] = -1
+            continue
         extra = list(dm.notes[i])
         if dm.method[i] in ("nearest", "unmatched"):
             extra += _elsewhere(pts[i], regions.uid[unit[i]], region_pos, regions, districts)

@@ -14,7 +14,7 @@ from geo.boundaries import AdminUnits
 #: Name of the row holding events that were joined to no region.
 OUTSIDE_REGION = "(outside any region)"
 #: Name of the row holding events that have a region but no district.
-OUTSIDE_DISTRICT = "(outside any district)"
+OUTSIDE_DISTRICT = "(district unknown)"
 COUNT_COLUMNS = (
     "deaths_low", "deaths_best", "deaths_high", "injured_low", "injured_high",
 )  # fmt: skip
@@ -129,7 +129,8 @@ def region_summary(
         ``deaths_low, deaths_best, deaths_high, injured_low, injured_high``, all
         counts ``int64``. Events without a region are counted in a row named
         ``"(outside any region)"``; by district, events with a region but no
-        district in ``"(outside any district)"`` under their region. No event
+        district (known only at region level, or in a gap between districts) in
+        ``"(district unknown)"`` under their region. No event
         is dropped.
     """
     _check(joined, by)

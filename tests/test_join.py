@@ -13,6 +13,7 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from geo._errors import CRSMismatchError
+from geo.config import Settings
 from geo.boundaries import AdminUnits, load_admin_units
 from geo.config import Settings
 from geo.join import JOIN_COLUMNS, join_events
@@ -469,3 +470,53 @@ def test_every_joined_district_is_in_its_region(admin):
     assert out.loc[matched, "region"].notna().all()
     assert (out.loc[matched, "join_distance_m"] <= 5000).all()
     assert not math.isnan(out["join_distance_m"].max())
+
+
+CURATED_ANSWERS = {
+    "tovuz-2020-07-12-border-fighting": ("Tovuz District", "Tovuz District", "within"),
+    "tovuz-2020-07-14-senior-officers-killed": ("Tovuz District", "Tovuz District", "within"),
+    "tavush-2020-07-12-border-fighting": ("Tavush", None, "within"),
+    "gobu-2020-07-12-night-protest": ("Absheron District", "Absheron District", "within"),
+    "baku-2020-07-14-karabakh-march": ("Baku City", "Baku City", "within"),
+    "baku-2020-07-15-parliament-storming": ("Baku City", "Baku City", "within"),
+    "baku-2020-07-15-officers-funeral": ("Baku City", "Baku City", "within"),
+    "sumgayit-2020-07-14-rally": ("Sumqayit City", "Sumqayit City", "within"),
+    "nagorno-karabakh-2023-09-19-offensive": ("Khankendi City", "Khankendi City", "gazetteer"),
+    "stepanakert-2023-09-19-shelling": ("Khankendi City", "Khankendi City", "gazetteer"),
+    "nagorno-karabakh-2023-09-19-landmine": ("Khankendi City", "Khankendi City", "gazetteer"),
+    "yerevan-2023-09-19-government-buildings-protest": ("Yerevan", "Yerevan", "within"),
+    "yerevan-2023-09-19-russian-embassy-protest": ("Yerevan", "Yerevan", "within"),
+    "nerkin-hand-2024-02-12-alleged-fire": ("Syunik", "Kapan", "within"),
+    "nerkin-hand-2024-02-13-revenge-operation": ("Syunik", "Kapan", "within"),
+}
+
+
+def test_every_curated_event_joins_to_its_known_region(settings: Settings) -> None:
+    from geo.dataset import load_dataset
+
+    events = load_dataset(settings).events
+    got = {
+        eid: (row.region, None if pd.isna(row.district) else row.district, row.join_method)
+        for eid, row in events.iterrows()
+    }
+    assert got == CURATED_ANSWERS
+    shelling = events.loc["stepanakert-2023-09-19-shelling"]
+    assert "Khojaly District" in shelling.admin_note
+    assert 1495 <= shelling.join_distance_m <= 1595
+
+
+def test_region_level_events_get_no_district_in_armenia(settings: Settings) -> None:
+    """The Tavush event is known only at marz level (where_prec 4): no district is invented."""
+    from geo.dataset import load_dataset
+
+    events = load_dataset(settings).events
+    tavush = events.loc["tavush-2020-07-12-border-fighting"]
+    assert tavush.region == "Tavush"
+    assert pd.isna(tavush.district)
+    assert "district: not assigned, the sources locate this event only to its region" in (
+        tavush.admin_note
+    )
+    assert "the point falls in Idjevan" in tavush.admin_note
+    # Azerbaijan's districts are its regions, so a district-level event keeps one.
+    assert events.loc["tovuz-2020-07-12-border-fighting"].district == "Tovuz District"
+    assert events.loc["nerkin-hand-2024-02-13-revenge-operation"].district == "Kapan"
