@@ -13,7 +13,6 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from geo._errors import CRSMismatchError
-from geo.config import Settings
 from geo.boundaries import AdminUnits, load_admin_units
 from geo.config import Settings
 from geo.join import JOIN_COLUMNS, join_events
@@ -486,7 +485,7 @@ CURATED_ANSWERS = {
     "nagorno-karabakh-2023-09-19-landmine": ("Khankendi City", "Khankendi City", "gazetteer"),
     "yerevan-2023-09-19-government-buildings-protest": ("Yerevan", "Yerevan", "within"),
     "yerevan-2023-09-19-russian-embassy-protest": ("Yerevan", "Yerevan", "within"),
-    "nerkin-hand-2024-02-12-alleged-fire": ("Syunik", "Kapan", "within"),
+    "nerkin-hand-2024-02-12-alleged-fire": ("Syunik", None, "within"),  # border only
     "nerkin-hand-2024-02-13-revenge-operation": ("Syunik", "Kapan", "within"),
 }
 
