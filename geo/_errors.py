@@ -38,3 +38,15 @@ class BoundaryDataError(ConflictMapError, RuntimeError):
 
 class CRSMismatchError(ConflictMapError, ValueError):
     """Two frames that must share a coordinate reference system do not."""
+
+
+class UnknownRegionError(ConflictMapError, LookupError):
+    """A region name matches no region, district or country of the boundary data."""
+
+
+class FigureFormatError(ConflictMapError, ValueError):
+    """An output format (or file suffix) other than png, pdf or svg."""
+
+
+class ExportError(ConflictMapError, ValueError):
+    """An export was asked for with bad input (format, path, view or frame)."""

@@ -1,0 +1,490 @@
+"""Printed maps and handouts: files, sizes, text kept as text, errors, escaping, and the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from shapely.geometry import box
+from typer.testing import CliRunner
+
+from geo.boundaries import AdminUnits
+from geo.config import Settings
+from geo.dataset import Dataset
+from geo.figure import (
+    FIGSIZE,
+    FigureFormatError,
+    UnknownRegionError,
+    make_figure,
+    period_label,
+    resolve_scope,
+)
+from geo.handout import build_handout, make_handout
+from geo.layers import episodes_frame, layers_to_frame, parse_layer
+from geo.view import View
+from tests import factories as f
+
+TITLE = "Tavush: clashes and protests, 12–16 July 2020"
+JULY = View(region="Tavush", start=date(2020, 7, 12), end=date(2020, 7, 16))
+CREDIT = "Boundaries: test squares (CC0). Figures are attributed claims."
+HOSTILE = "<script>alert('x')</script> & <b>bold</b>"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _events() -> dict:
+    """Four events: exact (Tovuz), near (Aygepar), district only (Tovuz), hostile text."""
+    return f.layer(
+        f.event("tovuz-2020-07-14-a"),
+        f.event(
+            "aygepar-2020-07-13-protest",
+            event_date="2020-07-13",
+            date_start="2020-07-13",
+            date_end="2020-07-13",
+            event_type="Protests",
+            sub_event_type="Peaceful protest",
+            actor1="Protesters (Armenia)",
+            actor2=None,
+            country="ARM",
+            location="Aygepar",
+            place_id="aygepar",
+            geo_precision=2,
+            where_prec=2,
+            location_note="Near the village.",
+            claims=[],
+            geometry={"type": "Point", "coordinates": [45.462222, 40.941944]},
+        ),
+        f.event(
+            "tovuz-2020-07-15-shelling",
+            event_date="2020-07-15",
+            date_start="2020-07-15",
+            date_end="2020-07-15",
+            event_type="Explosions/Remote violence",
+            sub_event_type="Shelling/artillery/missile attack",
+            location="Tovuz District",
+            geo_precision=3,
+            where_prec=3,
+            location_note="Only the district is named.",
+            claims=[f.claim(value=12, qualifier="at_least", side="any", group="any")],
+        ),
+        f.event(
+            "berd-2020-07-16-hostile",
+            event_date="2020-07-16",
+            date_start="2020-07-16",
+            date_end="2020-07-16",
+            event_type="Battles",
+            sub_event_type="Armed clash",
+            country="ARM",
+            location="Berd " + HOSTILE,
+            place_id="berd",
+            notes="Notes with " + HOSTILE,
+            sources=[dict(f.SOURCE, outlet="Outlet " + HOSTILE, seed="000_3eff19b8bf5dfb3d.txt")],
+            claims=[f.claim(claimant="Claimant " + HOSTILE, note=HOSTILE, value=2)],
+            geometry={"type": "Point", "coordinates": [45.38901, 40.88066]},
+        ),
+    )
+
+
+def _frames() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    raw = _events()
+    raw["episode"]["claims"] = [f.claim(value=16, qualifier="at_least", side="any", group="any")]
+    layer, problems = parse_layer(raw, origin="test.geojson")
+    assert layer is not None, problems
+    return layers_to_frame([layer]), episodes_frame([layer])
+
+
+def _squares() -> AdminUnits:
+    """Three square regions: Lori, Tavush (ARM, two districts) and Tovuz District (AZE)."""
+    regions = gpd.GeoDataFrame(
+        {
+            "country": ["ARM", "ARM", "AZE"],
+            "region_id": ["ARM-1", "ARM-2", "AZE-1"],
+            "region": ["Lori", "Tavush", "Tovuz District"],
+        },
+        geometry=[
+            box(44.6, 40.7, 45.0, 41.2),
+            box(45.0, 40.7, 45.5, 41.2),
+            box(45.5, 40.7, 46.0, 41.2),
+        ],
+        crs="EPSG:4326",
+    )
+    districts = gpd.GeoDataFrame(
+        {
+            "country": ["ARM", "ARM", "ARM", "AZE"],
+            "district_id": ["ARM-1a", "ARM-2a", "ARM-2b", "AZE-1"],
+            "district": ["Spitak", "Idjevan", "Berd", "Tovuz District"],
+            "region_id": ["ARM-1", "ARM-2", "ARM-2", "AZE-1"],
+            "region": ["Lori", "Tavush", "Tavush", "Tovuz District"],
+        },
+        geometry=[
+            box(44.6, 40.7, 45.0, 41.2),
+            box(45.0, 40.7, 45.3, 41.2),
+            box(45.3, 40.7, 45.5, 41.2),
+            box(45.5, 40.7, 46.0, 41.2),
+        ],
+        crs="EPSG:4326",
+    )
+    countries = regions.dissolve(by="country").reset_index()[["country", "geometry"]]
+    countries["name"] = countries["country"].map({"ARM": "Armenia", "AZE": "Azerbaijan"})
+    return AdminUnits(regions=regions, districts=districts, countries=countries)
+
+
+def _join_squares(events: gpd.GeoDataFrame, admin: AdminUnits) -> gpd.GeoDataFrame:
+    """Point-in-square join (every test point is well inside one square)."""
+    out = events.copy()
+    for level, frame in (("region", admin.regions), ("district", admin.districts)):
+        hit = gpd.sjoin(events[["geometry"]], frame[[f"{level}_id", level, "geometry"]])
+        out[level] = hit[level]
+        out[f"{level}_id"] = hit[f"{level}_id"]
+    out["join_method"] = "within"
+    out["join_distance_m"] = 0.0
+    out["admin_note"] = None
+    assert out.index.equals(events.index)
+    return out
+
+
+@pytest.fixture(scope="module")
+def small() -> Dataset:
+    """Hand-made squares and events: no boundary files needed."""
+    events, episodes = _frames()
+    admin = _squares()
+    return Dataset(_join_squares(events, admin), episodes, admin)
+
+
+@pytest.fixture(scope="module")
+def real(settings: Settings) -> Dataset:
+    """The same events joined to the real geoBoundaries units."""
+    from geo.boundaries import load_admin_units
+    from geo.join import join_events
+
+    events, episodes = _frames()
+    admin = load_admin_units(settings)
+    return Dataset(join_events(events, admin), episodes, admin)
+
+
+def _pdf_text(payload: bytes) -> str:
+    """Text of an uncompressed matplotlib PDF (Type 42 fonts), decoded through ToUnicode maps."""
+    objects = {
+        int(m.group(1)): m.group(2)
+        for m in re.finditer(rb"(\d+) 0 obj\s(.*?)endobj", payload, re.S)
+    }
+    cmaps: dict[bytes, dict[int, str]] = {}
+    for name, ref in re.findall(rb"/(F\d+) (\d+) 0 R", payload):
+        font = objects.get(int(ref), b"")
+        to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", font)
+        if to_unicode is None:
+            continue
+        cmap: dict[int, str] = {}
+        stream = objects[int(to_unicode.group(1))]
+        for lo, hi, body in re.findall(
+            rb"<([0-9a-f]+)> <([0-9a-f]+)> (\[[^\]]*\]|<[0-9a-f]+>)", stream
+        ):
+            targets = re.findall(rb"<([0-9a-f]+)>", body)
+            for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                target = (
+                    targets[k] if body.startswith(b"[") else b"%04x" % (int(targets[0], 16) + k)
+                )
+                cmap[code] = bytes.fromhex(target.decode()).decode("utf-16-be")
+        for code, target in re.findall(rb"<([0-9a-f]{4})> <([0-9a-f]+)>\n", stream):
+            cmap.setdefault(int(code, 16), bytes.fromhex(target.decode()).decode("utf-16-be"))
+        cmaps[name] = cmap
+
+    def unescape(raw: bytes) -> bytes:
+        return re.sub(
+            rb"\\([nrtbf()\\]|[0-7]{1,3})",
+            lambda m: {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(
+                m.group(1), bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit() else m.group(1)
+            ),
+            raw,
+        )
+
+    texts = []
+    for block in re.findall(rb"BT\n(.*?)\nET", payload, re.S):
+        font: dict[int, str] = {}
+        chunk = []
+        for token in re.finditer(rb"/(F\d+) [\d.]+ Tf|\((?:\\.|[^\\)])*\)", block, re.S):
+            if token.group(1):
+                font = cmaps.get(token.group(1), {})
+                continue
+            raw = unescape(token.group(0)[1:-1])
+            codes = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2)]
+            chunk.append("".join(font.get(c, "?") for c in codes))
+        texts.append("".join(chunk))
+    return " ".join(" ".join(texts).split())
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (date(2020, 7, 12), date(2020, 7, 16), "12–16 July 2020"),
+        (date(2020, 6, 28), date(2020, 7, 3), "28 June – 3 July 2020"),
+        (date(2020, 12, 30), date(2021, 1, 2), "30 December 2020 – 2 January 2021"),
+        (date(2023, 9, 19), date(2023, 9, 19), "19 September 2023"),
+        (date(2023, 9, 19), None, "from 19 September 2023"),
+        (None, date(2023, 9, 19), "until 19 September 2023"),
+        (None, None, "all dates"),
+    ],
+)
+def test_period_label(start: date | None, end: date | None, expected: str) -> None:
+    assert period_label(start, end) == expected
+
+
+def test_region_names_resolve_case_insensitively(small: Dataset) -> None:
+    assert resolve_scope("tovuz district", small.admin).name == "Tovuz District"
+    assert resolve_scope("  TAVUSH ", small.admin).level == "region"
+    assert resolve_scope("berd", small.admin).level == "district"
+    assert resolve_scope("Armenia", small.admin).countries == ("ARM",)
+    assert resolve_scope(None, small.admin).level == "all"
+
+
+def test_unknown_region_lists_the_names(small: Dataset) -> None:
+    with pytest.raises(
+        UnknownRegionError, match=r"unknown region 'Tavsh'\. Did you mean: Tavush"
+    ) as err:
+        make_figure(small, JULY.with_(region="Tavsh"), attribution=CREDIT)
+    for name in ("Lori", "Tavush", "Tovuz District", "Berd", "Idjevan", "Azerbaijan"):
+        assert name in str(err.value)
+
+
+# --------------------------------------------------------------------------- figure files
+
+
+def test_png_has_the_expected_size_and_is_not_blank(small: Dataset, tmp_path: Path) -> None:
+    out = tmp_path / "tavush.png"
+    make_figure(small, JULY, out, dpi=50, attribution=CREDIT)
+    payload = out.read_bytes()
+    assert payload.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(payload))
+    assert image.size == (int(FIGSIZE[0] * 50), int(FIGSIZE[1] * 50))
+    grey = np.asarray(image.convert("L"), dtype=float)
+    assert grey.std() > 20  # drawn, not a blank page
+    assert (grey < 60).mean() > 0.005  # dark ink: text, borders and markers print in greyscale
+
+
+def test_svg_keeps_title_legend_dates_and_attribution_as_text(small: Dataset) -> None:
+    svg = make_figure(small, JULY, fmt="svg", attribution=CREDIT)
+    assert isinstance(svg, bytes)
+    text = svg.decode("utf-8")
+    for expected in (
+        TITLE,
+        "Period: 12–16 July 2020",
+        "Event type",
+        "Battle",
+        "Protest",
+        "Near the named place",
+        "Deaths (best estimate)",
+        "km",
+        "Boundaries: test squares (CC0).",
+        "attributed claims",
+    ):
+        assert expected in text, expected
+    assert "&lt;script&gt;" in text and "<script" not in text  # a hostile place name stays text
+
+
+def test_pdf_keeps_text_as_text(small: Dataset, tmp_path: Path) -> None:
+    out = tmp_path / "tavush.pdf"
+    with mpl.rc_context({"pdf.compression": 0}):
+        make_figure(small, JULY, out, attribution=CREDIT)
+    payload = out.read_bytes()
+    assert payload.startswith(b"%PDF")
+    assert b"/FontFile2" in payload  # embedded TrueType (fonttype 42), not outlines
+    text = _pdf_text(payload)
+    for expected in (TITLE, "12–16 July 2020", "Event type", "Battle", "test squares", "N"):
+        assert expected in text, expected
+
+
+def test_default_view_draws_both_countries(small: Dataset) -> None:
+    svg = make_figure(small, View(), fmt="svg", attribution=CREDIT)
+    assert isinstance(svg, bytes)
+    assert "Armenia and Azerbaijan: clashes and protests" in svg.decode()
+
+
+def test_region_without_events_says_so(small: Dataset) -> None:
+    svg = make_figure(small, JULY.with_(region="Lori"), fmt="svg", attribution=CREDIT)
+    assert isinstance(svg, bytes)
+    text = svg.decode()
+    assert "Lori: clashes and protests, 12–16 July 2020" in text
+    assert "No events recorded in this period" in text
+
+
+def test_figure_without_out_is_a_figure(small: Dataset) -> None:
+    fig = make_figure(small, JULY, attribution=CREDIT)
+    assert not isinstance(fig, bytes)
+    assert fig.texts[0].get_text() == TITLE
+
+
+def test_unknown_format_is_refused_and_old_file_kept(small: Dataset, tmp_path: Path) -> None:
+    out = tmp_path / "map.bmp"
+    out.write_bytes(b"old")
+    with pytest.raises(FigureFormatError, match=r"map\.bmp: unknown figure format 'bmp'"):
+        make_figure(small, JULY, out, attribution=CREDIT)
+    assert out.read_bytes() == b"old"
+
+
+def test_failed_write_leaves_previous_file(
+    small: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geo.figure
+
+    out = tmp_path / "map.png"
+    out.write_bytes(b"old")
+
+    def broken(fd: int, mode: str) -> object:
+        os.close(fd)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(geo.figure.os, "fdopen", broken)
+    with pytest.raises(OSError, match="disk full"):
+        geo.figure.write_bytes_atomic(out, b"new")
+    monkeypatch.undo()
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.png"]
+
+
+# --------------------------------------------------------------------------- handout
+
+
+def test_handout_html_has_events_claims_and_escapes(small: Dataset, tmp_path: Path) -> None:
+    out = tmp_path / "handout.html"
+    make_handout(small, JULY.with_(region=None), out, attribution=CREDIT)
+    page = out.read_text(encoding="utf-8")
+    assert "<table class='events'>" in page
+    assert page.count("<tr id=") == 4
+    assert "data:image/png;base64," in page
+    # Claims: figure as stated, who claims it, outlet and seed file.
+    assert "at least 12 killed" in page
+    assert "claimed by Ministry of Testing (government)" in page
+    assert "source: Outlet &lt;script&gt;" in page and "seed file 000_3eff19b8bf5dfb3d.txt" in page
+    assert "at least 16 killed" in page  # episode-wide claim
+    assert "2 / 2 / 2" in page  # derived deaths low / best / high
+    assert "only the district or region is known" in page
+    # Nothing from the data becomes markup, and nothing is loaded from elsewhere.
+    assert "<script" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+    assert not re.search(r"(src|href)=['\"](?!data:)", page)
+    assert "<link" not in page
+
+
+def test_handout_content_follows_the_view(small: Dataset) -> None:
+    content = build_handout(small, JULY.with_(region="Tovuz District"), attribution=CREDIT)
+    assert content.title == "Tovuz District: clashes and protests, 12–16 July 2020"
+    assert [e.event_id for e in content.events] == [
+        "tovuz-2020-07-14-a",
+        "tovuz-2020-07-15-shelling",
+    ]
+    assert content.events[0].deaths == (3, 3, 3)
+
+
+def test_handout_pdf(small: Dataset, tmp_path: Path) -> None:
+    out = tmp_path / "handout.pdf"
+    with mpl.rc_context({"pdf.compression": 0}):
+        make_handout(small, JULY, out, attribution=CREDIT)
+    text = _pdf_text(out.read_bytes())
+    assert TITLE in text
+    assert "claimed by Ministry of Testing" in text
+
+
+# --------------------------------------------------------------------------- real boundaries
+
+
+def test_real_boundaries_tavush(real: Dataset, settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "tavush.svg"
+    make_figure(real, JULY, out, settings=settings)
+    text = out.read_text(encoding="utf-8")
+    assert TITLE in text
+    assert "geoBoundaries gbOpen v4.0.0" in text
+    assert "GeoNames" in text and "Wikipedia" in text
+    assert "Tovuz District" in text and "Gegharkunik" in text  # neighbours, both countries
+
+
+def test_real_boundaries_all_and_empty(real: Dataset, settings: Settings) -> None:
+    png = make_figure(real, View(), fmt="png", dpi=40, settings=settings)
+    assert isinstance(png, bytes)
+    assert Image.open(io.BytesIO(png)).size == (int(FIGSIZE[0] * 40), int(FIGSIZE[1] * 40))
+    svg = make_figure(real, JULY.with_(region="syunik"), fmt="svg", settings=settings)
+    assert isinstance(svg, bytes)
+    assert "No events recorded in this period" in svg.decode()
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def cli_env(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    layers = tmp_path / "layers"
+    layers.mkdir()
+    raw = f.layer(
+        f.event("tovuz-2020-07-14-a"),
+        f.event(
+            "aygepar-2020-07-13-clash",
+            country="ARM",
+            location="Aygepar",
+            place_id="aygepar",
+            geometry={"type": "Point", "coordinates": [45.462222, 40.941944]},
+        ),
+    )
+    (layers / "test.geojson").write_text(json.dumps(raw), encoding="utf-8")
+    monkeypatch.setenv("CONFLICTMAP_LAYERS_DIR", str(layers))
+    assert settings.boundaries_dir is not None
+    monkeypatch.setenv("CONFLICTMAP_BOUNDARIES_DIR", str(settings.boundaries_dir))
+    return tmp_path
+
+
+def test_cli_figure_from_the_brief(cli_env: Path) -> None:
+    from geo.cli import app
+
+    out = cli_env / "out.png"
+    args = ["figure", "--region", "Tavush", "--from", "2020-07-12", "--to", "2020-07-16", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\x89PNG")
+    with Image.open(out) as image:
+        assert image.size == (int(FIGSIZE[0] * 200), int(FIGSIZE[1] * 200))
+
+
+def test_cli_handout(cli_env: Path) -> None:
+    from geo.cli import app
+
+    out = cli_env / "handout.html"
+    result = CliRunner().invoke(app, ["handout", "--region", "tovuz district", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "tovuz-2020-07-14-a" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--region", "Atlantis"], "unknown region 'Atlantis'.*Tavush"),
+        (["--from", "2020-07-32"], "--from: '2020-07-32' is not a date"),
+        (["--from", "2020-07-16", "--to", "2020-07-12"], "--from 2020-07-16 is after --to"),
+    ],
+)
+def test_cli_figure_errors(cli_env: Path, args: list[str], message: str) -> None:
+    from geo.cli import app
+
+    result = CliRunner().invoke(app, ["figure", *args, str(cli_env / "x.png")])
+    assert result.exit_code == 1
+    assert re.search(message, result.output, re.S), result.output
+    assert not (cli_env / "x.png").exists()
+
+
+def test_cli_unknown_suffix(cli_env: Path) -> None:
+    from geo.cli import app
+
+    result = CliRunner().invoke(app, ["figure", str(cli_env / "x.bmp")])
+    assert result.exit_code == 1
+    assert "unknown output format '.bmp'; use .png, .pdf, .svg" in result.output
