@@ -49,7 +49,6 @@ def validate(
 ) -> None:
     """Check layer files; report every problem with file, feature, id and field. Writes nothing."""
     from geo.gazetteer import Gazetteer
-
     from geo.layers import validate_paths
 
     settings = _settings()
@@ -137,9 +136,8 @@ def summary(
     ] = False,
 ) -> None:
     """Print events, deaths (low/best/high) and injured per region or district for a period."""
-    from geo.summary import region_summary
-
     from geo.dataset import load_dataset
+    from geo.summary import region_summary
 
     if by not in ("region", "district"):
         raise typer.BadParameter("must be 'region' or 'district'", param_hint="--by")
