@@ -118,7 +118,9 @@ def test_duplicate_ids_across_files_and_dangling_included_in(tmp_path: Path) -> 
     (tmp_path / "a.geojson").write_text(json.dumps(layer(event("dup-1"), episode_id="ep-a")))
     (tmp_path / "b.geojson").write_text(
         json.dumps(
-            layer(event("dup-1"), event("b-2", claims=[claim(included_in="ghost")]), episode_id="ep-b")
+            layer(
+                event("dup-1"), event("b-2", claims=[claim(included_in="ghost")]), episode_id="ep-b"
+            )
         )
     )
     report = validate_paths([tmp_path])
