@@ -1,0 +1,518 @@
+"""Streamlit page: the conflict map, region totals and event tables (widgets and layout only).
+
+Run with ``streamlit run app.py``. Every job done here can be done from Python with
+:mod:`geo` (``load_dataset``, ``apply_view``, ``region_summary``, ``render.build_map``,
+``export.claims_table``) or from the ``conflictmap`` command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import render
+from geo._errors import BoundaryDataError, ValidationError
+from geo.assets import asset_urls
+from geo.boundaries import AdminUnits, load_admin_units
+from geo.boundaries import attribution as boundaries_attribution
+from geo.config import ENV_BOUNDARIES_DIR, Settings
+from geo.dataset import load_events_checked
+from geo.events import COUNTRIES, GEO_PRECISION
+from geo.export import claims_table
+from geo.gazetteer import Gazetteer
+from geo.join import JOIN_COLUMNS, join_events
+from geo.style import EVENT_TYPE_LABELS
+from geo.summary import region_summary
+from geo.view import LEVELS, MEASURES, MODES, View, apply_view
+
+MAP_HEIGHT = 680
+#: The region box's "no region" choice.
+ALL = ""
+#: Session-state key holding the HTML of the map last built (read by tests).
+MAP_HTML_KEY = "map_html"
+MODE_LABELS = {"events": "Events map", "regions": "Regions choropleth"}
+MEASURE_LABELS = {
+    "events": "Events",
+    "deaths_low": "Deaths (low)",
+    "deaths_best": "Deaths (best)",
+    "deaths_high": "Deaths (high)",
+}
+#: Day columns of the event tables shown as dates.
+DAY_COLUMNS = {
+    name: st.column_config.DateColumn(name, format="YYYY-MM-DD") for name in ("From", "To")
+}
+LEVEL_LABELS = {"region": "Region (marz / rayon)", "district": "District"}
+EVENT_COLUMNS = {
+    "date_start": "From",
+    "date_end": "To",
+    "event_type": "Type",
+    "sub_event_type": "Sub-type",
+    "location": "Location (as reported)",
+    "country": "Country",
+    "region": "Region",
+    "district": "District",
+    "geo_precision": "Geo precision",
+    "deaths_low": "Deaths low",
+    "deaths_best": "Deaths best",
+    "deaths_high": "Deaths high",
+    "injured_low": "Injured low",
+    "injured_high": "Injured high",
+    "actor1": "Actor 1",
+    "actor2": "Actor 2",
+    "episode_title": "Episode",
+}
+CLAIM_COLUMNS = {
+    "event_id": "Event",
+    "figure": "Figure",
+    "measure": "Measure",
+    "subject": "Whose people",
+    "claimant": "Claimant",
+    "source_outlet": "Source",
+    "disputed_by": "Disputed by",
+    "included_in": "Counted in",
+    "note": "Note",
+}
+HOW_TO_GET_BOUNDARIES = (
+    f"Set {ENV_BOUNDARIES_DIR} to a folder holding the geoBoundaries files listed in "
+    "data/boundaries.json, or run `conflictmap boundaries fetch` to download them "
+    "(checksummed) into the cache."
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the page works from: events (joined when boundaries loaded), episodes, units."""
+
+    events: gpd.GeoDataFrame
+    episodes: pd.DataFrame
+    admin: AdminUnits | None
+    boundary_problem: str | None
+    attribution: str
+
+
+# --------------------------------------------------------------------------- cached data
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@st.cache_data(show_spinner="Loading layers and boundaries…")
+def _load(
+    settings_key: str,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, AdminUnits | None, str | None, str]:
+    # Cached values are pickled: only types importable from the library, never a class of
+    # this script (which Streamlit runs afresh, so pickle could not find it again).
+    settings = _settings()
+    events, episodes = load_events_checked(settings)
+    attribution = ""
+    try:
+        attribution = boundaries_attribution(settings)
+        admin = load_admin_units(settings)
+    except BoundaryDataError as exc:
+        for column in JOIN_COLUMNS:
+            events[column] = None
+        return events, episodes, None, str(exc), attribution
+    return join_events(events, admin), episodes, admin, None, attribution
+
+
+def load(settings_key: str) -> Loaded:
+    """Validate the layers and join them to the boundaries (``settings_key`` keys the cache).
+
+    Raises :class:`ValidationError` (not cached) when a layer has problems.
+    """
+    return Loaded(*_load(settings_key))
+
+
+@st.cache_data(show_spinner=False)
+def summary_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """Region (or district) totals for a view, every filter applied except the region."""
+    data = load(settings_key)
+    view, _ = View.from_query(dict(query))
+    base = apply_view(data.events, view.with_(region=None))
+    return region_summary(
+        base,
+        by="district" if view.level == "district" else "region",
+        start=view.start,
+        end=view.end,
+        admin=data.admin,
+    )
+
+
+@st.cache_data(show_spinner=False)
+def claims_for(settings_key: str, event_ids: tuple[str, ...]) -> pd.DataFrame:
+    """The claims table of some events (see :func:`geo.export.claims_table`)."""
+    data = load(settings_key)
+    return claims_table(data.events.loc[list(event_ids)])
+
+
+@st.cache_data(show_spinner=False)
+def episode_claims(settings_key: str, episode: str) -> pd.DataFrame:
+    """The claims an episode's layer makes about the episode as a whole."""
+    data = load(settings_key)
+    events = data.events[data.events["episode"] == episode]
+    episodes = data.episodes[data.episodes["episode"] == episode]
+    table = claims_table(events, episodes)
+    return table[table["scope"] == "episode"]
+
+
+@st.cache_resource(show_spinner=False)
+def gazetteer(settings_key: str) -> Gazetteer:
+    """The gazetteer (read-only; used for place names in popups)."""
+    return Gazetteer.default(_settings())
+
+
+# --------------------------------------------------------------------------- state
+
+
+def _span(events: pd.DataFrame) -> tuple[date, date]:
+    if events.empty:
+        today = date.today()
+        return today, today
+    return events["date_start"].min().date(), events["date_end"].max().date()
+
+
+def _clamp(day: date, low: date, high: date) -> date:
+    return min(max(day, low), high)
+
+
+def init_state(view: View, data: Loaded, problems: list[str]) -> None:
+    """Put a view (from the URL) into the widgets' session state, dropping unknown values."""
+    ss = st.session_state
+    first, last = _span(data.events)
+    start = _clamp(view.start or first, first, last)
+    end = _clamp(view.end or last, first, last)
+    ss["period"] = (min(start, end), max(start, end))
+
+    def known(name: str, values: tuple[str, ...], allowed: set[str]) -> list[str]:
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            problems.append(f"ignored URL parameter {name}: unknown {', '.join(map(repr, bad))}")
+        return [v for v in values if v in allowed]
+
+    ev = data.events
+    ss["episodes"] = known("episodes", view.episodes, set(data.episodes["episode"]))
+    ss["event_types"] = known("event_types", view.event_types, set(ev["event_type"]))
+    ss["actors"] = known("actors", view.actors, _actors(ev))
+    ss["countries"] = known("countries", view.countries, set(COUNTRIES))
+    ss["level"] = view.level
+    names = _unit_names(ev, view.level, tuple(ss["countries"]))
+    if view.region is not None and view.region not in names:
+        problems.append(f"ignored URL parameter region: no events in {view.region!r}")
+        ss["region"] = ALL
+    else:
+        ss["region"] = view.region or ALL
+    ss["precise_only"] = view.precise_only
+    ss["mode"] = view.mode
+    ss["measure"] = view.measure
+    ss["tiles"] = view.tiles
+
+
+def _actors(events: pd.DataFrame) -> set[str]:
+    values = pd.concat([events["actor1"], events["actor2"]]).dropna()
+    return {str(v) for v in values if str(v).strip()}
+
+
+def _unit_names(events: pd.DataFrame, level: str, countries: tuple[str, ...]) -> list[str]:
+    rows = events[events["country"].isin(countries)] if countries else events
+    return sorted({str(v) for v in rows[level].dropna() if str(v).strip()})
+
+
+def current_view(data: Loaded) -> View:
+    """The view the widgets show; the full span of the data counts as no period."""
+    ss = st.session_state
+    first, last = _span(data.events)
+    start, end = ss["period"]
+    return View(
+        start=None if start == first and end == last else start,
+        end=None if start == first and end == last else end,
+        episodes=tuple(ss["episodes"]),
+        event_types=tuple(ss["event_types"]),
+        actors=tuple(ss["actors"]),
+        countries=tuple(ss["countries"]),
+        region=ss["region"] or None,
+        level=ss["level"],
+        precise_only=bool(ss["precise_only"]),
+        mode=ss["mode"],
+        measure=ss["measure"],
+        tiles=bool(ss["tiles"]),
+    )
+
+
+def step_period(direction: int, first: date, last: date) -> None:
+    """Move the period by its own length, staying inside the data (button callback)."""
+    start, end = st.session_state["period"]
+    length = (end - start).days + 1
+    shift = timedelta(days=length * direction)
+    latest_start = last - timedelta(days=length - 1)
+    if latest_start < first:  # the period already covers all the data
+        return
+    new_start = _clamp(start + shift, first, latest_start)
+    st.session_state["period"] = (new_start, new_start + timedelta(days=length - 1))
+
+
+def select_clicked_unit(settings_key: str) -> None:
+    """In the choropleth, a click on a unit selects it in the region box (map callback)."""
+    clicked = (st.session_state.get("map") or {}).get("last_object_clicked")
+    data = load(settings_key)
+    if not clicked or data.admin is None:
+        return
+    name = render.unit_at(
+        data.admin, clicked["lat"], clicked["lng"], level=st.session_state["level"]
+    )
+    names = _unit_names(
+        data.events, st.session_state["level"], tuple(st.session_state["countries"])
+    )
+    if name in names:
+        st.session_state["region"] = name
+
+
+# --------------------------------------------------------------------------- page
+
+
+def sidebar(data: Loaded, settings_key: str) -> None:
+    """Every filter and display choice, each with a stable key."""
+    ss = st.session_state
+    ev = data.events
+    first, last = _span(ev)
+    with st.sidebar:
+        st.header("View")
+        st.slider(
+            "Period",
+            min_value=first,
+            # a slider needs two different ends: data of a single day gets the next one too
+            max_value=max(last, first + timedelta(days=1)),
+            key="period",
+            format="YYYY-MM-DD",
+        )
+        back, forward = st.columns(2)
+        back.button(
+            "◀ Step back",
+            key="step_back",
+            on_click=step_period,
+            args=(-1, first, last),
+            width="stretch",
+        )
+        forward.button(
+            "Step on ▶",
+            key="step_forward",
+            on_click=step_period,
+            args=(1, first, last),
+            width="stretch",
+        )
+        st.caption(
+            "The buttons move the period by its own length. To play the period day by "
+            "day, press ▶ on the time bar under the map."
+        )
+        titles = dict(zip(data.episodes["episode"], data.episodes["title"], strict=True))
+        st.multiselect(
+            "Episode layers",
+            options=list(titles),
+            format_func=lambda e: titles.get(e, e),
+            key="episodes",
+            placeholder="All episodes",
+        )
+        st.multiselect(
+            "Event types",
+            options=sorted(set(ev["event_type"])),
+            format_func=lambda t: EVENT_TYPE_LABELS.get(t, t),
+            key="event_types",
+            placeholder="All types",
+        )
+        st.multiselect(
+            "Actors", options=sorted(_actors(ev)), key="actors", placeholder="All actors"
+        )
+        st.multiselect(
+            "Country",
+            options=list(COUNTRIES),
+            format_func=lambda c: COUNTRIES[c],
+            key="countries",
+            placeholder="Both countries",
+        )
+        st.radio(
+            "Level",
+            options=list(LEVELS),
+            format_func=lambda v: LEVEL_LABELS[v],
+            key="level",
+            horizontal=True,
+        )
+        names = _unit_names(ev, ss["level"], tuple(ss["countries"]))
+        if ss.get("region") not in (ALL, *names):
+            ss["region"] = ALL
+        st.selectbox(
+            "Region" if ss["level"] == "region" else "District",
+            options=[ALL, *names],
+            format_func=lambda r: r or "All",
+            key="region",
+            help="Units that events were joined to. In the choropleth, a click selects one.",
+        )
+        st.toggle(
+            "Precise locations only",
+            key="precise_only",
+            help=f"Keep events placed at the place itself (geo precision 1: {GEO_PRECISION[1]}).",
+        )
+        without = current_view(data).with_(precise_only=False)
+        shown = apply_view(ev, without)
+        coarse = int((shown["geo_precision"] != 1).sum())
+        st.caption(
+            f"Hides {coarse} of {len(shown)} events placed only near a place or in a region."
+        )
+        st.radio("Map mode", options=list(MODES), format_func=lambda m: MODE_LABELS[m], key="mode")
+        st.selectbox(
+            "Measure (choropleth)",
+            options=list(MEASURES),
+            format_func=lambda m: MEASURE_LABELS[m],
+            key="measure",
+        )
+        st.toggle("OpenStreetMap tiles", key="tiles", help="Off: boundaries are the base map.")
+        if st.button("Reload data", key="reload", help="Read the layers and boundaries again."):
+            st.cache_data.clear()
+            gazetteer.clear()
+            st.rerun()
+
+
+def show_map(
+    data: Loaded, view: View, events: gpd.GeoDataFrame, summary: pd.DataFrame, key: str
+) -> None:
+    settings = _settings()
+    urls = asset_urls(settings)
+    m = render.build_map(
+        events,
+        view=view,
+        admin=data.admin,
+        episodes=data.episodes,
+        summary=summary,
+        places=gazetteer(key),
+        attribution=data.attribution,
+        asset_urls=urls,
+    )
+    st.session_state[MAP_HTML_KEY] = render.map_html(m)
+    regions_mode = view.mode == "regions" and data.admin is not None
+
+    def on_click() -> None:
+        select_clicked_unit(key)
+
+    st_folium(
+        m,
+        key="map",
+        # Only the choropleth reacts to clicks; panning, zooming and popups never rerun.
+        returned_objects=["last_object_clicked"] if regions_mode else [],
+        use_container_width=True,
+        height=MAP_HEIGHT,
+        on_change=on_click if regions_mode else None,
+    )
+    if urls is None:
+        st.caption(
+            "Map libraries load from public CDNs; run `conflictmap assets` to serve "
+            "local copies (needed offline)."
+        )
+
+
+def main() -> None:
+    st.set_page_config(page_title="Armenia–Azerbaijan conflict map", layout="wide")
+    st.title("Armenia–Azerbaijan conflict map")
+    settings = _settings()
+    key = repr(settings)
+    try:
+        data = load(key)
+    except ValidationError as exc:
+        st.error(
+            "The event layers have problems; fix them (or run `conflictmap validate`):\n\n"
+            + "\n".join(f"- {p}" for p in exc.problems)
+        )
+        st.stop()
+    if data.boundary_problem:
+        st.warning(
+            "Boundaries could not be loaded, so events are shown without regions.\n\n"
+            f"{data.boundary_problem}\n\n{HOW_TO_GET_BOUNDARIES}"
+        )
+
+    if "url_read" not in st.session_state:
+        view, problems = View.from_query(st.query_params.to_dict())
+        init_state(view, data, problems)
+        st.session_state["url_problems"] = problems
+        st.session_state["url_read"] = True
+    for problem in st.session_state.get("url_problems", []):
+        st.warning(problem)
+
+    sidebar(data, key)
+    view = current_view(data)
+    st.query_params.from_dict(view.to_query())
+
+    events = apply_view(data.events, view)
+    summary = summary_for(key, tuple(sorted(view.to_query().items())))
+    cols = st.columns(4)
+    cols[0].metric("Events in view", len(events))
+    for col, name in zip(cols[1:], ("deaths_low", "deaths_best", "deaths_high"), strict=True):
+        col.metric(MEASURE_LABELS[name], int(events[name].sum()))
+
+    show_map(data, view, events, summary, key)
+    st.caption(
+        " · ".join(
+            line
+            for line in (
+                data.attribution,
+                render.GAZETTEER_ATTRIBUTION,
+                "Tiles © OpenStreetMap contributors (ODbL)" if view.tiles else "",
+            )
+            if line
+        )
+    )
+
+    unit = "district" if view.level == "district" else "region"
+    left, right = st.columns(2)
+    with left:
+        st.subheader(f"Totals per {unit} for the period")
+        table = summary[summary["events"] > 0]
+        st.dataframe(table, hide_index=True, key="totals", width="stretch")
+    with right:
+        if view.region:
+            st.subheader(f"Events in {view.region}")
+            st.dataframe(
+                events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS),
+                column_config=DAY_COLUMNS,
+                key="region_events",
+                width="stretch",
+            )
+            claims = claims_for(key, tuple(events.index))
+            st.markdown("**Claims about these events**")
+            st.dataframe(
+                claims[list(CLAIM_COLUMNS)].rename(columns=CLAIM_COLUMNS),
+                hide_index=True,
+                key="region_claims",
+                width="stretch",
+            )
+        else:
+            st.info(f"Choose a {unit} in the sidebar to list its events and their claims.")
+
+    st.subheader("Events in view")
+    st.dataframe(
+        events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS),
+        column_config=DAY_COLUMNS,
+        key="events_table",
+        width="stretch",
+    )
+
+    st.subheader("Episode-wide claims")
+    for _, episode in data.episodes.iterrows():
+        if view.episodes and episode["episode"] not in view.episodes:
+            continue
+        with st.expander(str(episode["title"])):
+            st.write(str(episode["summary"]))
+            if episode["claims"]:
+                rows = episode_claims(key, str(episode["episode"]))
+                st.dataframe(
+                    rows[list(CLAIM_COLUMNS)[1:]].rename(columns=CLAIM_COLUMNS),
+                    hide_index=True,
+                    width="stretch",
+                )
+            else:
+                st.caption("No episode-wide claims.")
+
+
+main()

@@ -1,0 +1,1120 @@
+"""The browser map: events, drawn precision, time player and region choropleth as folium objects.
+
+The only module that imports folium. Every text taken from the data is HTML-escaped
+here, once, into ``tooltip``/``popup`` strings; the JavaScript only binds those
+strings. Hooks a browser test can rely on:
+
+``#conflictmap-timeline``
+    The time control (Leaflet.timeline). Inside it: ``button.play``,
+    ``button.pause``, ``button.prev``, ``button.next``, the slider
+    ``input.time-slider`` and the shown day ``output.time-text`` (``YYYY-MM-DD``, UTC).
+``#conflictmap-legend``, ``#conflictmap-choropleth-legend``
+    The event legend and the choropleth legend.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol, cast
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, Figure, MacroElement
+from folium.plugins import Timeline, TimelineSlider
+from folium.template import Template
+from folium.utilities import JsCode, get_bounds
+
+from geo.events import (
+    COUNTRIES,
+    GEO_PRECISION,
+    TIME_PRECISION,
+    WHERE_PREC,
+    Claim,
+)
+from geo.style import (
+    BOUNDARY_COLOR,
+    CHOROPLETH_RAMP,
+    EVENT_TYPE_COLORS,
+    EVENT_TYPE_LABELS,
+    NO_DATA_COLOR,
+    marker_radius,
+)
+from geo.view import View
+
+#: DOM ids (see the module docstring).
+TIMELINE_ID = "conflictmap-timeline"
+LEGEND_ID = "conflictmap-legend"
+CHOROPLETH_LEGEND_ID = "conflictmap-choropleth-legend"
+#: Radius of the dashed halo around events placed near (not at) a place (geo_precision 2).
+HALO_RADIUS_M = 5000
+#: Whose names the gazetteer shows in popups; shown in the map's attribution.
+GAZETTEER_ATTRIBUTION = (
+    "Places: GeoNames (CC BY 4.0), Wikipedia (CC BY-SA) via the project gazetteer"
+)
+OSM_TILES_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+#: Used when there is nothing to fit the map to: Armenia and Azerbaijan.
+DEFAULT_BOUNDS = ((38.3, 43.4), (42.0, 51.0))
+#: Words for the choropleth measures.
+MEASURE_LABELS = {
+    "events": "Events",
+    "deaths_low": "Deaths (low)",
+    "deaths_best": "Deaths (best)",
+    "deaths_high": "Deaths (high)",
+}
+DAY_MS = 86_400_000
+#: Up to this many events, popups carry the claims table and the sources.
+FULL_POPUPS_MAX = 2_000
+#: Playback: at least this long in total, and this long per day, in milliseconds.
+PLAYBACK_MIN_MS = 8_000
+PLAYBACK_MAX_MS = 60_000
+PLAYBACK_DAY_MS = 400
+
+
+class PlaceLookup(Protocol):
+    """Anything with ``get(place_id)`` returning a gazetteer place (``geo.gazetteer``)."""
+
+    def get(self, place_id: str) -> Any: ...
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if value is pd.NaT:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+#: Braces as HTML character references. folium/branca render each element's script and
+#: then compile that output as a Jinja template again, so ``{{ ... }}`` or ``{% ... %}``
+#: in the data would be evaluated on the server (template injection). No brace from the
+#: data reaches that second pass.
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
+def jinja_safe(obj: Any) -> Any:
+    """A copy of JSON-like data with every brace in its strings made a character reference."""
+    if isinstance(obj, str):
+        return obj.translate(_BRACES)
+    if isinstance(obj, dict):
+        return {k: jinja_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jinja_safe(v) for v in obj]
+    return obj
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """A FeatureCollection for folium, its strings made safe for folium's Jinja pass."""
+    return {"type": "FeatureCollection", "features": jinja_safe(features)}
+
+
+def esc(value: Any) -> str:
+    """``value`` as text safe for HTML (quotes too) and for folium's Jinja pass (braces).
+
+    '' for missing values.
+    """
+    if _blank(value):
+        return ""
+    return html.escape(str(value), quote=True).translate(_BRACES)
+
+
+def _day(value: Any) -> date:
+    return pd.Timestamp(value).date()
+
+
+def when_text(start: Any, end: Any) -> str:
+    """'2020-07-14' for one day, '2020-07-12 to 2020-07-16' for a range."""
+    a, b = _day(start), _day(end)
+    return a.isoformat() if a == b else f"{a.isoformat()} to {b.isoformat()}"
+
+
+def _row(*cells: str, header: bool = False) -> str:
+    tag = "th" if header else "td"
+    return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
+
+
+def _field(label: str, value: str) -> str:
+    """A labelled line; ``value`` must already be escaped HTML."""
+    return f"<div><b>{html.escape(label)}:</b> {value}</div>" if value else ""
+
+
+def claims_table_html(
+    claims: Iterable[Mapping[str, Any]], sources: Iterable[Mapping[str, Any]] = ()
+) -> str:
+    """A table of claims: figure (as claimed), measure, whose people, claimant, source.
+
+    Every cell is escaped. ``sources`` (the event's or episode's) give each claim's
+    outlet and seed file.
+    """
+    by_id = {s.get("id"): s for s in sources}
+    rows = [
+        _row(
+            "Figure",
+            "Measure",
+            "Whose people",
+            "Claimant",
+            "Source",
+            "Disputed by",
+            "Counted in",
+            header=True,
+        )
+    ]
+    n = 0
+    for raw in claims:
+        n += 1
+        claim = Claim.model_validate(raw)
+        source = by_id.get(claim.source, {})
+        source_text = esc(source.get("outlet") or claim.source)
+        if source.get("seed"):
+            source_text += f" <small>(seed {esc(source['seed'])})</small>"
+        if claim.via:
+            source_text += f" <small>via {esc(claim.via)}</small>"
+        whose = esc(claim.subject)
+        if claim.side != "any" or claim.group != "any":
+            whose += f" <small>({esc(claim.side)}, {esc(claim.group)})</small>"
+        figure = esc(claim.display_value())
+        if claim.note:
+            figure += f"<br><small>{esc(claim.note)}</small>"
+        rows.append(
+            _row(
+                figure,
+                esc(claim.measure),
+                whose,
+                f"{esc(claim.claimant)} <small>({esc(claim.claimant_type)})</small>",
+                source_text,
+                esc(claim.disputed_by),
+                esc(claim.included_in),
+            )
+        )
+    if not n:
+        return "<div><i>No casualty or other figures claimed.</i></div>"
+    return '<table class="cm-claims">' + "".join(rows) + "</table>"
+
+
+def sources_html(sources: Iterable[Mapping[str, Any]]) -> str:
+    """An escaped list of sources: outlet, date, what it reported, seed file, link."""
+    items = []
+    for s in sources:
+        when = esc(s.get("published")) or esc(s.get("published_note"))
+        parts = [f"<b>{esc(s.get('outlet'))}</b>"]
+        if when:
+            parts.append(f"({when})")
+        parts.append(f"— {esc(s.get('reported'))}")
+        if s.get("cites"):
+            parts.append(f"<small>cites {esc(', '.join(map(str, s['cites'])))}</small>")
+        if s.get("seed"):
+            parts.append(f"<small>seed {esc(s['seed'])}</small>")
+        url = s.get("url")
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            parts.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">link</a>')
+        elif not _blank(url):
+            parts.append(f"<small>{esc(url)}</small>")
+        items.append("<li>" + " ".join(parts) + "</li>")
+    return "<ul>" + "".join(items) + "</ul>" if items else ""
+
+
+def _type_label(event_type: Any) -> str:
+    return EVENT_TYPE_LABELS.get(str(event_type), str(event_type))
+
+
+def event_tooltip_html(row: Mapping[str, Any]) -> str:
+    """Short hover text: dates, type, place as reported, best death figure."""
+    text = (
+        f"<b>{esc(when_text(row['date_start'], row['date_end']))}</b> · "
+        f"{esc(_type_label(row['event_type']))} · {esc(row['location'])}"
+    )
+    deaths = int(row.get("deaths_best", 0) or 0)
+    if deaths:
+        text += f" · {deaths:,} killed (best)"
+    return text
+
+
+def _place_names(row: Mapping[str, Any], places: PlaceLookup | None) -> str:
+    place_id = row.get("place_id")
+    if places is None or _blank(place_id):
+        return ""
+    try:
+        place = places.get(str(place_id))
+    except KeyError:
+        return ""
+    names = [str(place.name), *[str(a) for a in place.aliases if str(a) != str(place.name)]]
+    return esc("; ".join(dict.fromkeys(names)))
+
+
+def event_popup_html(
+    row: Mapping[str, Any], *, places: PlaceLookup | None = None, full: bool = True
+) -> str:
+    """Everything about one event as escaped HTML: what, where, when, who, claims, sources.
+
+    ``full=False`` leaves out the claims table and the sources (for maps of very many
+    events; the app's tables still list them).
+    """
+    geo_p = int(row["geo_precision"])
+    time_p = int(row["time_precision"])
+    where_p = int(row["where_prec"]) if not _blank(row.get("where_prec")) else None
+    country = COUNTRIES.get(str(row.get("country")), str(row.get("country")))
+    joined = " / ".join(esc(row.get(c)) for c in ("region", "district") if not _blank(row.get(c)))
+    actors = ", ".join(
+        esc(row.get(c))
+        for c in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
+        if not _blank(row.get(c))
+    )
+    method = esc(row.get("join_method"))
+    distance = row.get("join_distance_m")
+    if method and isinstance(distance, int | float) and not _blank(distance) and distance > 0:
+        method += f", {float(distance):,.0f} m"
+    derived = (
+        f"killed {int(row['deaths_low']):,} / {int(row['deaths_best']):,} / "
+        f"{int(row['deaths_high']):,}; injured {int(row['injured_low']):,} / "
+        f"{int(row['injured_best']):,} / {int(row['injured_high']):,} "
+        "<small>(low / best / high, derived from the claims)</small>"
+    )
+    sources = list(row.get("sources") or [])
+    parts = [
+        '<div class="cm-popup">',
+        f"<h4>{esc(_type_label(row['event_type']))}: {esc(row['sub_event_type'])}</h4>",
+        f"<div><small>{esc(row.get('event_id'))} · {esc(row.get('episode_title'))}</small></div>",
+        f"<p>{esc(row['notes'])}</p>",
+        "<h5>Where</h5>",
+        _field("Location as reported", esc(row["location"])),
+        _field("Place names", _place_names(row, places)),
+        _field("Country", esc(country)),
+        _field("Region / district (spatial join)", joined or "<i>none</i>"),
+        _field("Join", method),
+        _field("Join note", esc(row.get("admin_note"))),
+        _field("Precision", f"{geo_p}: {esc(GEO_PRECISION.get(geo_p, ''))}"),
+        _field("UCDP where_prec", f"{where_p}: {esc(WHERE_PREC.get(where_p, ''))}")
+        if where_p
+        else "",
+        _field("How the point was chosen", esc(row.get("location_note"))),
+        "<h5>When</h5>",
+        _field(
+            "Date",
+            f"{esc(when_text(row['date_start'], row['date_end']))} "
+            f"<small>(precision: {esc(TIME_PRECISION.get(time_p, ''))})</small>",
+        ),
+        "<h5>Who</h5>",
+        _field("Actors", actors),
+        "<h5>Claims</h5>",
+        claims_table_html(row.get("claims") or [], sources) if full else "",
+        _field("Derived", derived),
+        "<h5>Sources</h5>" if full else "",
+        sources_html(sources) if full else "",
+        ""
+        if full
+        else "<div><i>Claims and sources are listed in the event tables below the map.</i></div>",
+        "</div>",
+    ]
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- features
+
+
+def _ms(day: Any) -> int:
+    """Milliseconds since the epoch of a day's UTC midnight."""
+    return int(pd.Timestamp(_day(day)).value // 1_000_000)
+
+
+def event_features(
+    events: pd.DataFrame, *, places: PlaceLookup | None = None, full_popups: bool = True
+) -> list[dict[str, Any]]:
+    """One GeoJSON point feature per event with time interval, style and escaped texts.
+
+    ``start``/``end`` are UTC milliseconds covering the whole of ``date_start`` ..
+    ``date_end`` (Leaflet.timeline shows a feature while the time is in that interval).
+    """
+    features = []
+    for event_id, row in zip(events.index, events.to_dict("records"), strict=True):
+        color = EVENT_TYPE_COLORS.get(str(row["event_type"]), "#777777")
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(row["longitude"]), float(row["latitude"])],
+                },
+                "properties": {
+                    "event_id": str(event_id),
+                    "start": _ms(row["date_start"]),
+                    "end": _ms(row["date_end"]) + DAY_MS - 1,
+                    "precision": int(row["geo_precision"]),
+                    "color": color,
+                    "radius": round(marker_radius(int(row["deaths_best"])), 2),
+                    "tooltip": event_tooltip_html(row),
+                    "popup": event_popup_html(row, places=places, full=full_popups),
+                },
+            }
+        )
+    return features
+
+
+#: Outline of a region standing for events known only to region level.
+AREA_STYLE = {
+    "color": "#444444",
+    "weight": 1.5,
+    "dashArray": "6 4",
+    "fillColor": "#444444",
+    "fillOpacity": 0.08,
+}
+
+
+def _merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Outlines of the regions that events known only to region level (precision 3) fall in.
+
+    One feature per region and stretch of time in which at least one such event of
+    ``events`` is going on (overlapping or touching date ranges are merged), so each
+    outline is drawn once at any time. Events the join put in no region get none.
+    """
+    coarse = events[(events["geo_precision"] == 3) & events["region_id"].notna()]
+    if coarse.empty:
+        return []
+    shapes = regions.to_crs("EPSG:4326").set_index("region_id").geometry
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for region_id, start, end in zip(
+        coarse["region_id"].astype(str), coarse["date_start"], coarse["date_end"], strict=True
+    ):
+        if region_id in shapes.index:
+            spans.setdefault(region_id, []).append((_ms(start), _ms(end) + DAY_MS - 1))
+    out: list[dict[str, Any]] = []
+    for region_id in sorted(spans):
+        geometry = _shape(shapes.loc[region_id])
+        for start, end in _merge_intervals(spans[region_id]):
+            out.append(
+                {
+                    "type": "Feature",
+                    "geometry": geometry,
+                    "properties": {
+                        "region_id": region_id,
+                        "start": start,
+                        "end": end,
+                        "style": AREA_STYLE,
+                    },
+                }
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- JS pieces
+
+_POINT_TO_LAYER = JsCode(
+    """
+function (feature, latlng) {
+    var p = feature.properties;
+    var dot = L.circleMarker(latlng, {
+        radius: p.radius, color: "#222222", weight: 1,
+        fillColor: p.color, fillOpacity: 0.85
+    });
+    if (p.precision === 2) {
+        var halo = L.circle(latlng, {
+            radius: HALO_RADIUS, color: p.color, weight: 1.5, dashArray: "4 4",
+            fill: false, interactive: false
+        });
+        return L.featureGroup([halo, dot]);
+    }
+    return dot;
+}
+""".replace("HALO_RADIUS", str(HALO_RADIUS_M))
+)
+_BIND_TEXTS = JsCode(
+    """
+function (feature, layer) {
+    layer.bindTooltip(feature.properties.tooltip);
+    layer.bindPopup(feature.properties.popup, {
+        maxWidth: 520, maxHeight: 380, autoPanPaddingTopLeft: L.point(60, 150)
+    });
+}
+"""
+)
+_BIND_TOOLTIP = JsCode(
+    """
+function (feature, layer) {
+    layer.bindTooltip(feature.properties.tooltip, {sticky: true});
+}
+"""
+)
+_GHOST_POINT = JsCode(
+    """
+function (feature, latlng) {
+    return L.circleMarker(latlng, feature.properties.style);
+}
+"""
+)
+_AREA_STYLE = JsCode(f"function () {{ return {json.dumps(AREA_STYLE)}; }}")
+_TIME_TEXT = JsCode("function (t) { return new Date(t).toISOString().slice(0, 10); }")
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal that cannot close a ``<script>`` element."""
+    return (
+        json.dumps(text)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+        .replace("{", "\\u007b")
+        .replace("}", "\\u007d")
+    )
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control holding fixed HTML (built here, escaped), e.g. a legend.
+
+    Added to a map it stays; added to a layer it shows while that layer is on the map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var control = L.control({position: {{ this.position|tojson }}});
+            control.onAdd = function (map) {
+                var div = L.DomUtil.create("div", "leaflet-control cm-control");
+                div.id = {{ this.dom_id|tojson }};
+                div.innerHTML = {{ this.html_js }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                // a popup opening folds a <details> legend so it does not cover the popup
+                map.on("popupopen", function () {
+                    var details = div.querySelector("details");
+                    if (details) { details.open = false; }
+                });
+                return div;
+            };
+            var target = {{ this._parent.get_name() }};
+            if (target instanceof L.Map) {
+                control.addTo(target);
+            } else {
+                if (target._map) { control.addTo(target._map); }
+                target.on("add", function (e) { control.addTo(e.target._map); });
+                target.on("remove", function () { control.remove(); });
+            }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, *, dom_id: str, position: str = "bottomright") -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html_text
+        self.html_js = _js_string(html_text)
+        self.dom_id = dom_id
+        self.position = position
+
+
+class Attribution(MacroElement):
+    """Adds an (already escaped) line to the map's attribution control."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_js }});
+        }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text = html_text
+        self.text_js = _js_string(html_text)
+
+
+class TimeControl(TimelineSlider):
+    """Leaflet.timeline's slider with a stable DOM id and days shown in UTC.
+
+    Only ``leaflet.timeline`` is loaded: the day label is formatted without moment.js.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this,kwargs) %}
+            <style>
+                .leaflet-bottom.leaflet-left { width: 100%; }
+                .leaflet-control-container .leaflet-timeline-controls {
+                    box-sizing: border-box; width: 100%; margin: 0; margin-bottom: 15px;
+                }
+                #conflictmap-timeline output.time-text { font-weight: bold; }
+            </style>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+          var {{ this.get_name() }} = L.timelineSliderControl(
+              {{ this.options|tojavascript }}
+          );
+          {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+          {{ this.get_name() }}.getContainer().id = {{ this.dom_id|tojson }};
+          {% for timeline in this.timelines %}
+              {{ this.get_name() }}.addTimelines({{ timeline.get_name() }});
+          {% endfor %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, start: int, end: int, steps: int, playback_ms: int) -> None:
+        super().__init__(
+            auto_play=False,
+            start=start,
+            end=end,
+            steps=steps,
+            playback_duration=playback_ms,
+            show_ticks=True,
+            enable_keyboard_controls=False,
+        )
+        cast(dict[str, Any], self.options)["format_output"] = _TIME_TEXT
+        self.default_js = [TimelineSlider.default_js[0]]
+        self.dom_id = TIMELINE_ID
+
+
+class EventTimeline(Timeline):
+    """Leaflet.timeline layer; only ``leaflet.timeline`` is loaded (no moment.js)."""
+
+    def __init__(self, data: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.default_js = [Timeline.default_js[0]]
+
+
+class AreaTimeline(EventTimeline):
+    """Region outlines on the time line, each region's shape sent to the browser once.
+
+    Takes :func:`area_features`; the page gets ``{"shapes": {region_id: geometry},
+    "spans": [[region_id, start, end], ...]}`` and rebuilds the features in JavaScript.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+          var {{ this.get_name() }}_options = {{ this.options|tojavascript }};
+          var {{ this.get_name() }}_packed = {{ this.data|tojson }};
+          var {{ this.get_name() }} = L.timeline(
+              {
+                  type: "FeatureCollection",
+                  features: {{ this.get_name() }}_packed.spans.map(function (s) {
+                      return {
+                          type: "Feature",
+                          geometry: {{ this.get_name() }}_packed.shapes[s[0]],
+                          properties: {region_id: s[0], start: s[1], end: s[2]}
+                      };
+                  })
+              },
+              {{ this.get_name() }}_options
+          );
+          {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, features: list[dict[str, Any]], **kwargs: Any) -> None:
+        shapes: dict[str, Any] = {}
+        spans: list[list[Any]] = []
+        for f in features:
+            props = f["properties"]
+            shapes.setdefault(props["region_id"], f["geometry"])
+            spans.append([props["region_id"], props["start"], props["end"]])
+        super().__init__(jinja_safe({"shapes": shapes, "spans": spans}), **kwargs)
+        self.features = features
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return get_bounds({"type": "FeatureCollection", "features": self.features}, lonlat=True)
+
+
+# --------------------------------------------------------------------------- legends
+
+
+def _swatch(color: str, *, dashed: bool = False, area: bool = False) -> str:
+    style = f"background:{color};" if not (dashed or area) else ""
+    if dashed:
+        style = f"border:2px dashed {color};"
+    if area:
+        style = f"border:1.5px dashed {color};background:{color}22;border-radius:2px;"
+    return f'<span class="cm-swatch" style="{html.escape(style)}"></span>'
+
+
+def event_legend_html() -> str:
+    """Legend of the events map, from constants only."""
+    rows = [
+        f"<div>{_swatch(color)} {html.escape(EVENT_TYPE_LABELS[name])}</div>"
+        for name, color in EVENT_TYPE_COLORS.items()
+    ]
+    small, big = marker_radius(0), marker_radius(25)
+    return (
+        "<details open><summary><b>Legend</b></summary>"
+        + "".join(rows)
+        + f"<div><small>Radius {small:.0f} px (no deaths) to {big:.0f} px (25 killed, "
+        + "best figure)</small></div><hr>"
+        + f"<div>{_swatch('#555555')} at the place itself</div>"
+        + f"<div>{_swatch('#555555', dashed=True)} near the place (ring "
+        + f"{HALO_RADIUS_M // 1000} km)</div>"
+        + f"<div>{_swatch('#555555', area=True)} region only: the point is its centre, "
+        + "not a strike site</div><hr>"
+        + "<small>Bright: on the day shown in the time bar. Faint rings: the rest of "
+        + "the period.</small></details>"
+    )
+
+
+_CSS = Element(
+    """
+<style>
+.cm-control { background: rgba(255,255,255,0.92); padding: 6px 8px; font: 12px/1.35 sans-serif;
+  border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 260px; }
+.cm-control hr { margin: 4px 0; }
+.cm-control summary { cursor: pointer; }
+.leaflet-control-layers { font-size: 12px; line-height: 1.3; }
+.cm-swatch { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
+  vertical-align: middle; margin-right: 4px; box-sizing: border-box; }
+.cm-popup { font: 12px/1.35 sans-serif; }
+.leaflet-control-attribution { font-size: 9px; max-width: 70%; }
+.cm-popup h4 { font-size: 14px; margin: 0 0 4px; }
+.cm-popup h5 { font-size: 12px; margin: 8px 0 2px; text-transform: uppercase; color: #555; }
+.cm-claims { border-collapse: collapse; font-size: 11px; }
+.cm-claims th, .cm-claims td { border: 1px solid #ccc; padding: 2px 4px; vertical-align: top; }
+</style>
+"""
+)
+
+
+# --------------------------------------------------------------------------- choropleth
+
+
+def class_breaks(values: Sequence[float] | np.ndarray, k: int = 5) -> list[tuple[float, float]]:
+    """Class bounds ``[(low, high), ...]`` for ``values`` (Fisher–Jenks, deterministic).
+
+    ``k`` is lowered to the number of distinct values; one distinct value (e.g. all
+    zero) gives one class. Empty input gives no class.
+    """
+    y = np.asarray(values, dtype=float)
+    distinct = np.unique(y)
+    if distinct.size == 0:
+        return []
+    if distinct.size <= max(k, 1):
+        return [(float(v), float(v)) for v in distinct]
+    with warnings.catch_warnings():
+        # mapclassify announces its pure-Python Fisher-Jenks when the optional numba is
+        # absent; the result is the same and instant for the ~120 admin units we classify.
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        bins = mapclassify.FisherJenks(y, k=k).bins
+    lows = [float(distinct[0])]
+    for upper in bins[:-1]:
+        lows.append(float(distinct[distinct > upper][0]))
+    return list(zip(lows, (float(b) for b in bins), strict=True))
+
+
+def class_colors(n: int) -> list[str]:
+    """``n`` colours spread over :data:`CHOROPLETH_RAMP` (light to dark)."""
+    if n <= 0:
+        return []
+    if n == 1:
+        return [CHOROPLETH_RAMP[-1]]
+    idx = np.linspace(0, len(CHOROPLETH_RAMP) - 1, n).round().astype(int)
+    return [CHOROPLETH_RAMP[i] for i in idx]
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+
+
+def class_label(low: float, high: float) -> str:
+    return _fmt(low) if low == high else f"{_fmt(low)}–{_fmt(high)}"
+
+
+def _class_of(value: float, classes: list[tuple[float, float]]) -> int:
+    for i, (_, high) in enumerate(classes):
+        if value <= high:
+            return i
+    return len(classes) - 1
+
+
+def choropleth_legend_html(classes: list[tuple[float, float]], *, measure: str, level: str) -> str:
+    colors = class_colors(len(classes))
+    rows = [
+        f'<div><span class="cm-swatch" style="border-radius:2px;background:{c}"></span> '
+        f"{html.escape(class_label(lo, hi))}</div>"
+        for (lo, hi), c in zip(classes, colors, strict=True)
+    ]
+    rows.append(
+        f'<div><span class="cm-swatch" style="border-radius:2px;background:{NO_DATA_COLOR};'
+        f'border:1px solid #999"></span> no events</div>'
+    )
+    unit = "district" if level == "district" else "region"
+    title = f"{MEASURE_LABELS.get(measure, measure)} per {unit}"
+    return f"<b>{html.escape(title)}</b>" + "".join(rows)
+
+
+def choropleth_frame(
+    units: gpd.GeoDataFrame, summary: pd.DataFrame, *, level: str, measure: str
+) -> gpd.GeoDataFrame:
+    """The admin units with their summary figures (0 and ``events == 0`` where none).
+
+    Units and summary rows are matched on their keys from the boundary data
+    (``country`` + ``region``, plus ``district`` for districts), the same names
+    the spatial join assigned.
+    """
+    if measure not in MEASURE_LABELS:
+        raise ValueError(f"measure must be one of {', '.join(MEASURE_LABELS)}, got {measure!r}")
+    name = "district" if level == "district" else "region"
+    keys = ["country", "district", "region"] if name == "district" else ["country", "region"]
+    missing = [c for c in [*keys, "events", measure] if c not in summary.columns]
+    if missing:
+        raise ValueError(f"summary lacks column(s) {', '.join(missing)}")
+    figures = [c for c in summary.columns if c not in keys]
+    merged = units.to_crs("EPSG:4326").merge(
+        summary[[*keys, *figures]], on=keys, how="left", validate="one_to_one"
+    )
+    for col in figures:
+        merged[col] = merged[col].fillna(0).astype("int64")
+    merged["unit_name"] = merged[name]
+    return merged
+
+
+def build_choropleth(
+    admin: Any,
+    summary: pd.DataFrame,
+    *,
+    level: str = "region",
+    measure: str = "events",
+    k: int = 5,
+) -> folium.FeatureGroup:
+    """Regions (or districts) coloured by ``measure`` in classes, with legend and tooltips.
+
+    Parameters
+    ----------
+    admin
+        :class:`geo.boundaries.AdminUnits`.
+    summary
+        :func:`geo.summary.region_summary` for the same ``level``.
+    level
+        ``'region'`` or ``'district'``.
+    measure
+        ``'events'``, ``'deaths_low'``, ``'deaths_best'`` or ``'deaths_high'``.
+    k
+        Number of classes at most (fewer when there are fewer distinct values).
+
+    Units without events are drawn in ``NO_DATA_COLOR`` and not classified.
+    """
+    units = admin.districts if level == "district" else admin.regions
+    frame = choropleth_frame(units, summary, level=level, measure=measure)
+    has_data = frame["events"] > 0
+    classes = class_breaks(frame.loc[has_data, measure].to_numpy(), k)
+    colors = class_colors(len(classes))
+    label = MEASURE_LABELS[measure]
+    features = []
+    for _, row in frame.iterrows():
+        if row["events"] > 0:
+            fill = colors[_class_of(float(row[measure]), classes)]
+            opacity = 0.7
+        else:
+            fill, opacity = NO_DATA_COLOR, 0.5
+        country = COUNTRIES.get(str(row["country"]), str(row["country"]))
+        tooltip = (
+            f"<b>{esc(row['unit_name'])}</b> <small>({esc(country)})</small><br>"
+            f"{html.escape(label)}: {int(row[measure]):,}<br>"
+            f"events {int(row['events']):,}; deaths {int(row.get('deaths_low', 0)):,} / "
+            f"{int(row.get('deaths_best', 0)):,} / {int(row.get('deaths_high', 0)):,} "
+            "<small>(low / best / high)</small>"
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _shape(row["geometry"]),
+                "properties": {
+                    "name": str(row["unit_name"]),
+                    "value": int(row[measure]),
+                    "events": int(row["events"]),
+                    "tooltip": tooltip,
+                    "style": {
+                        "color": BOUNDARY_COLOR,
+                        "weight": 0.8,
+                        "fillColor": fill,
+                        "fillOpacity": opacity,
+                    },
+                },
+            }
+        )
+    group = folium.FeatureGroup(name=html.escape(f"{label} per {level}"), overlay=True)
+    folium.GeoJson(
+        _collection(features),
+        name="choropleth",
+        control=False,
+        on_each_feature=_BIND_TOOLTIP,
+    ).add_to(group)
+    HtmlControl(
+        choropleth_legend_html(classes, measure=measure, level=level),
+        dom_id=CHOROPLETH_LEGEND_ID,
+        position="topleft",
+    ).add_to(group)
+    group.classes = classes  # type: ignore[attr-defined]
+    group.class_colors = colors  # type: ignore[attr-defined]
+    return group
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def _bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
+    if len(events):
+        lat, lon = events["latitude"].astype(float), events["longitude"].astype(float)
+        pad = 0.3
+        return [[lat.min() - pad, lon.min() - pad], [lat.max() + pad, lon.max() + pad]]
+    if admin is not None and getattr(admin, "countries", None) is not None:
+        x0, y0, x1, y1 = admin.countries.to_crs("EPSG:4326").total_bounds
+        return [[float(y0), float(x0)], [float(y1), float(x1)]]
+    return [list(DEFAULT_BOUNDS[0]), list(DEFAULT_BOUNDS[1])]
+
+
+#: Decimal places kept in drawn boundary coordinates (4 is about 10 m).
+COORD_DECIMALS = 4
+#: Tolerance (degrees, about 100 m) to which drawn boundaries are simplified; joins and
+#: summaries use the full geometries, this only lightens the page.
+DRAW_TOLERANCE_DEG = 0.001
+
+
+def _shape(geometry: Any) -> dict[str, Any]:
+    """GeoJSON geometry simplified and rounded for drawing (about 100 m)."""
+    simple = shapely.simplify(geometry, DRAW_TOLERANCE_DEG, preserve_topology=True)
+    rounded = shapely.transform(simple, lambda c: np.round(c, COORD_DECIMALS))
+    return dict(shapely.geometry.mapping(rounded))
+
+
+def _outline_style(style: Mapping[str, Any]) -> JsCode:
+    return JsCode(f"function () {{ return {json.dumps(dict(style))}; }}")
+
+
+def _boundaries_layer(admin: Any, *, show: bool) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="Admin boundaries", show=show)
+    layers: list[tuple[gpd.GeoDataFrame, dict[str, Any]]] = [
+        (admin.regions, {"color": BOUNDARY_COLOR, "weight": 0.7, "fill": False}),
+    ]
+    if getattr(admin, "countries", None) is not None:
+        layers.append((admin.countries, {"color": "#222222", "weight": 2, "fill": False}))
+    for frame, style in layers:
+        shapes = frame.to_crs("EPSG:4326").geometry
+        folium.GeoJson(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "geometry": _shape(g), "properties": {}} for g in shapes
+                ],
+            },
+            control=False,
+            style=_outline_style(style),
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def _ghost_features(events: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [float(row["longitude"]), float(row["latitude"])],
+            },
+            "properties": {
+                "style": {
+                    "radius": round(marker_radius(int(row["deaths_best"])), 2),
+                    "color": EVENT_TYPE_COLORS.get(str(row["event_type"]), "#777777"),
+                    "weight": 1.5,
+                    "opacity": 0.45,
+                    "fill": False,
+                    "interactive": False,
+                }
+            },
+        }
+        for row in events.to_dict("records")
+    ]
+
+
+def period_of(events: pd.DataFrame, view: View) -> tuple[date, date] | None:
+    """The time control's first and last day: the view's period, else the events' span."""
+    if len(events) == 0 and (view.start is None or view.end is None):
+        return None
+    start = view.start or _day(events["date_start"].min())
+    end = view.end or _day(events["date_end"].max())
+    return start, max(start, end)
+
+
+def localize_assets(root: Element, asset_urls: Mapping[str, str] | None) -> None:
+    """Swap every CDN URL in ``default_js``/``default_css`` below ``root`` per ``asset_urls``.
+
+    Sets the lists on each element (never mutating the classes' shared lists).
+    """
+    if not asset_urls:
+        return
+    stack: list[Any] = [root]
+    while stack:
+        el = stack.pop()
+        for attr in ("default_js", "default_css"):
+            links = getattr(el, attr, None)
+            if links:
+                setattr(el, attr, [(name, asset_urls.get(url, url)) for name, url in links])
+        stack.extend(getattr(el, "_children", {}).values())
+
+
+def build_map(
+    events: gpd.GeoDataFrame,
+    *,
+    view: View,
+    admin: Any = None,
+    episodes: pd.DataFrame | None = None,
+    summary: pd.DataFrame | None = None,
+    places: PlaceLookup | None = None,
+    tiles: bool | None = None,
+    attribution: str | Sequence[str] = (),
+    asset_urls: Mapping[str, str] | None = None,
+    full_popups_max: int = FULL_POPUPS_MAX,
+) -> folium.Map:
+    """The interactive map of the events in ``view``.
+
+    Parameters
+    ----------
+    events
+        Events (joined; see :func:`geo.dataset.load_dataset`), already filtered by
+        :func:`geo.view.apply_view`: everything given is drawn.
+    view
+        Display choices: ``mode`` ('events' or 'regions'), ``level``, ``measure``,
+        ``tiles`` (when ``tiles`` is not given) and the period for the time control.
+    admin
+        :class:`geo.boundaries.AdminUnits`; ``None`` draws no boundaries, no
+        region areas and no choropleth.
+    episodes
+        :func:`geo.layers.episodes_frame`: titles (and order) of the episode layers.
+    summary
+        :func:`geo.summary.region_summary` at ``view.level``; drawn as a choropleth
+        when ``view.mode == 'regions'``.
+    places
+        The gazetteer, for the names of each place in popups.
+    tiles
+        OpenStreetMap tiles underneath; without them the boundaries are the base map.
+    attribution
+        Lines (plain text; escaped here) for the boundary data and other sources.
+    asset_urls
+        Replacement URL for each CDN URL folium or its plugins would load
+        (see :func:`geo.assets.asset_urls`).
+    full_popups_max
+        Above this many events, popups leave out claims and sources (each full popup
+        adds some 6 kB to the page).
+    """
+    use_tiles = view.tiles if tiles is None else tiles
+    m = folium.Map(
+        location=[40.2, 46.5],
+        zoom_start=7,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    cast(Figure, m.get_root()).header.add_child(_CSS, name="conflictmap_css")
+    if use_tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap", attr=OSM_TILES_ATTRIBUTION, control=False
+        ).add_to(m)
+    if admin is not None:
+        _boundaries_layer(admin, show=True).add_to(m)
+    regions_mode = view.mode == "regions"
+    if regions_mode and summary is not None and admin is not None:
+        build_choropleth(admin, summary, level=view.level, measure=view.measure).add_to(m)
+
+    full_popups = len(events) <= full_popups_max
+    titles: dict[str, str] = {}
+    if episodes is not None and len(episodes):
+        titles = dict(zip(episodes["episode"], episodes["title"], strict=True))
+    order = [e for e in titles if e in set(events["episode"])]
+    order += sorted(set(events["episode"]) - set(order))
+    timelines: list[Timeline] = []
+    names_used: set[str] = set()
+    for episode in order:
+        rows = events[events["episode"] == episode]
+        title = titles.get(episode) or (
+            rows["episode_title"].iloc[0] if "episode_title" in rows else episode
+        )
+        name = esc(title) or esc(episode)
+        if name in names_used:
+            name = f"{name} ({esc(episode)})"
+        names_used.add(name)
+        group = folium.FeatureGroup(name=name, show=not regions_mode)
+        folium.GeoJson(
+            _collection(_ghost_features(rows)),
+            name="period",
+            control=False,
+            point_to_layer=_GHOST_POINT,
+        ).add_to(group)
+        if admin is not None and "region_id" in rows:
+            areas = area_features(rows, admin.regions)
+            if areas:
+                area_tl = AreaTimeline(areas, style=_AREA_STYLE, interactive=False)
+                area_tl.add_to(group)
+                timelines.append(area_tl)
+        points = EventTimeline(
+            _collection(event_features(rows, places=places, full_popups=full_popups)),
+            point_to_layer=_POINT_TO_LAYER,
+            on_each_feature=_BIND_TEXTS,
+        )
+        points.add_to(group)
+        timelines.append(points)
+        group.add_to(m)
+
+    span = period_of(events, view)
+    if timelines and span is not None:
+        days = (span[1] - span[0]).days
+        playback = min(max(days * PLAYBACK_DAY_MS, PLAYBACK_MIN_MS), PLAYBACK_MAX_MS)
+        TimeControl(
+            start=_ms(span[0]),
+            end=_ms(span[1]) + (0 if days else DAY_MS - 1),
+            steps=max(days, 1),
+            playback_ms=playback,
+        ).add_timelines(*timelines).add_to(m)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    if not regions_mode or summary is None or admin is None:
+        HtmlControl(event_legend_html(), dom_id=LEGEND_ID, position="topleft").add_to(m)
+    lines = [attribution] if isinstance(attribution, str) else list(attribution)
+    lines = [line for line in lines if line] + [GAZETTEER_ATTRIBUTION]
+    Attribution(" | ".join(esc(line) for line in lines)).add_to(m)
+    # the choropleth keeps its frame (both countries) whatever is selected
+    choropleth = regions_mode and summary is not None and admin is not None
+    m.fit_bounds(_bounds(events.iloc[0:0] if choropleth else events, admin))
+    localize_assets(m, asset_urls)
+    return m
+
+
+def unit_at(admin: Any, lat: float, lon: float, *, level: str = "region") -> str | None:
+    """Name of the region (or district) containing a clicked point, or ``None``."""
+    units = admin.districts if level == "district" else admin.regions
+    units = units.to_crs("EPSG:4326")
+    hits = units[units.contains(shapely.Point(float(lon), float(lat)))]
+    if hits.empty:
+        return None
+    return str(hits.iloc[0]["district" if level == "district" else "region"])
+
+
+def map_html(m: folium.Map) -> str:
+    """The whole page for a map, as a string (for tests and exports)."""
+    return m.get_root().render()

@@ -1,0 +1,576 @@
+"""The built folium map as HTML: layers, markers, drawn precision, time control, escaping."""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from datetime import date
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+from folium.plugins import Timeline, TimelineSlider
+from shapely.geometry import box
+
+from geo import render
+from geo.boundaries import AdminUnits
+from geo.config import Settings
+from geo.dataset import Dataset, load_dataset
+from geo.gazetteer import Gazetteer
+from geo.layers import episodes_frame, layers_to_frame, parse_layer
+from geo.style import CHOROPLETH_RAMP, EVENT_TYPE_LABELS, NO_DATA_COLOR
+from geo.view import View, apply_view
+from tests import factories
+
+#: Curated layers (layers/*.geojson): events per episode, and in total.
+CURATED_PER_EPISODE = {
+    "karabakh-march-2020-07": 5,
+    "nagorno-karabakh-2023-09": 3,
+    "nerkin-hand-2024-02": 2,
+    "tovuz-tavush-2020-07": 3,
+    "yerevan-protests-2023-09": 2,
+}
+CURATED_EVENTS = 15
+#: geo_precision 2 in the curated layers: parliament storming (Baku), Stepanakert shelling,
+#: Nerkin Hand revenge operation, the two Yerevan protests.
+CURATED_PRECISION_2 = 5
+#: geo_precision 3: the Nagorno-Karabakh offensive and landmine (both Khankendi City, same
+#: day: one outline), the alleged Nerkin Hand fire (Syunik), Tovuz border fighting
+#: (12–16 July) and senior officers killed (12–14 July; same region, overlapping dates:
+#: one outline for 12–16 July), Tavush border fighting.
+CURATED_PRECISION_3 = 6
+CURATED_AREAS = 4
+
+#: Markup, quotes, a JS template literal, and Jinja syntax (folium compiles its output as a
+#: Jinja template once more: ``{{ 'INJ' ~ 'ECTED' }}`` must never become INJECTED).
+HOSTILE = "<script>alert(1)</script>\"'`</div>${x}{{ 'INJ' ~ 'ECTED' }}{% if 1 %}{#"
+
+
+def js_text(text: str) -> str:
+    """How a string appears inside folium's JSON/JS output (``tojson``)."""
+    return (
+        json.dumps(text)[1:-1]
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+def hostile_layer() -> dict[str, Any]:
+    """A valid layer whose every free-text field carries markup and script."""
+    source = {
+        "id": "s1",
+        "outlet": f"Outlet {HOSTILE}",
+        "reported": f"Reported {HOSTILE}",
+        "published_note": f"Undated {HOSTILE}",
+        "seed": "000_3eff19b8bf5dfb3d.txt",
+        "url": "javascript:alert(1)",
+    }
+    claim = factories.claim(
+        claimant=f"Claimant {HOSTILE}",
+        subject=f"Subject {HOSTILE}",
+        disputed_by=f"Disputer {HOSTILE}",
+        note=f"Note {HOSTILE}",
+    )
+    feature = factories.event(
+        "hostile-2020-07-14-a",
+        notes=f"Notes {HOSTILE}",
+        location=f"Tovuz {HOSTILE}",
+        actor1=f"Actor {HOSTILE}",
+        location_note=f"Placed {HOSTILE}",
+        sources=[source],
+        claims=[claim],
+    )
+    layer = factories.layer(feature, episode_id="hostile-episode")
+    layer["episode"]["title"] = f"Episode {HOSTILE}"
+    layer["episode"]["summary"] = f"Summary {HOSTILE}"
+    layer["episode"]["sources"] = [copy.deepcopy(source)]
+    layer["episode"]["claims"] = [factories.claim(claimant=f"Episode claimant {HOSTILE}")]
+    return layer
+
+
+def timelines(m: Any) -> list[Timeline]:
+    out: list[Timeline] = []
+    stack: list[Any] = [m]
+    while stack:
+        el = stack.pop()
+        if isinstance(el, Timeline):
+            out.append(el)
+        stack.extend(el._children.values())
+    return out
+
+
+def point_features(m: Any) -> list[dict[str, Any]]:
+    return [
+        f
+        for tl in timelines(m)
+        if not isinstance(tl, render.AreaTimeline)
+        for f in tl.data["features"]
+    ]
+
+
+def area_features(m: folium.Map) -> list[dict[str, Any]]:
+    return [f for tl in timelines(m) if isinstance(tl, render.AreaTimeline) for f in tl.features]
+
+
+def episode_groups(m: folium.Map) -> list[folium.FeatureGroup]:
+    return [
+        c
+        for c in m._children.values()
+        if isinstance(c, folium.FeatureGroup)
+        and any(isinstance(g, Timeline) for g in c._children.values())
+    ]
+
+
+@pytest.fixture(scope="module")
+def dataset(settings: Settings) -> Dataset:
+    return load_dataset(settings)
+
+
+@pytest.fixture(scope="module")
+def curated_map(dataset: Dataset, settings: Settings) -> tuple[folium.Map, str]:
+    m = render.build_map(
+        dataset.events,
+        view=View(),
+        admin=dataset.admin,
+        episodes=dataset.episodes,
+        places=Gazetteer.default(settings),
+        attribution="Boundaries: geoBoundaries gbOpen v4.0.0 (test line)",
+        tiles=True,
+    )
+    return m, render.map_html(m)
+
+
+# --- layers and markers -------------------------------------------------------------------------
+
+
+def test_one_toggleable_layer_per_episode_named_by_its_title(
+    curated_map: tuple[folium.Map, str], dataset: Dataset
+) -> None:
+    m, page = curated_map
+    groups = episode_groups(m)
+    titles = list(dataset.episodes["title"])
+    assert [g.layer_name for g in groups] == [html.escape(t) for t in titles]
+    assert len(groups) == len(CURATED_PER_EPISODE)
+    overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", page, re.S)
+    assert overlays is not None
+    for title in titles:
+        assert f'"{js_text(html.escape(title))}"' in overlays.group(1)
+
+
+def test_every_curated_event_is_one_marker_in_its_episode_layer(
+    curated_map: tuple[folium.Map, str],
+) -> None:
+    m, page = curated_map
+    assert len(point_features(m)) == CURATED_EVENTS
+    per_group = {g.layer_name: len(point_features(g)) for g in episode_groups(m)}
+    assert sorted(per_group.values()) == sorted(CURATED_PER_EPISODE.values())
+    assert page.count('"popup": ') == CURATED_EVENTS
+    ids = {f["properties"]["event_id"] for f in point_features(m)}
+    assert "tovuz-2020-07-12-border-fighting" in ids
+
+
+def test_a_view_draws_only_its_events(dataset: Dataset) -> None:
+    # 14 July 2020: the Baku march, the parliament storming (14–15), the Sumgayit rally,
+    # Tovuz and Tavush border fighting (12–16) and the officers killed (12–14).
+    view = View(start=date(2020, 7, 14), end=date(2020, 7, 14))
+    events = apply_view(dataset.events, view)
+    m = render.build_map(events, view=view, admin=dataset.admin, episodes=dataset.episodes)
+    assert sorted(f["properties"]["event_id"] for f in point_features(m)) == [
+        "baku-2020-07-14-karabakh-march",
+        "baku-2020-07-15-parliament-storming",
+        "sumgayit-2020-07-14-rally",
+        "tavush-2020-07-12-border-fighting",
+        "tovuz-2020-07-12-border-fighting",
+        "tovuz-2020-07-14-senior-officers-killed",
+    ]
+    # only the two episodes with events in view get a layer
+    assert len(episode_groups(m)) == 2
+    assert render.map_html(m).count('"popup": ') == 6
+
+
+def test_markers_carry_type_colour_and_death_radius(curated_map: tuple[folium.Map, str]) -> None:
+    m, _ = curated_map
+    props = {f["properties"]["event_id"]: f["properties"] for f in point_features(m)}
+    tovuz = props["tovuz-2020-07-12-border-fighting"]  # a battle, 12 killed (best)
+    assert tovuz["color"] == "#D55E00"
+    assert tovuz["radius"] == pytest.approx(6 + 3 * 12**0.5, abs=0.01)
+    protest = props["baku-2020-07-14-karabakh-march"]  # no deaths: still visible
+    assert protest["color"] == "#0072B2"
+    assert protest["radius"] == 6
+    # the interval covers the whole of date_start..date_end (UTC milliseconds)
+    assert tovuz["start"] == 1594512000000  # 2020-07-12T00:00Z
+    assert tovuz["end"] == 1594944000000 - 1  # 2020-07-17T00:00Z minus 1 ms
+
+
+def test_legend_lists_every_event_type(curated_map: tuple[folium.Map, str]) -> None:
+    _, page = curated_map
+    assert page.count(render.LEGEND_ID) == 1
+    for label in EVENT_TYPE_LABELS.values():
+        assert js_text(html.escape(label)) in page
+    assert "not a strike site" in page
+
+
+# --- drawn precision ----------------------------------------------------------------------------
+
+
+def test_precision_2_gets_a_dashed_5_km_halo(curated_map: tuple[folium.Map, str]) -> None:
+    m, page = curated_map
+    precisions = [f["properties"]["precision"] for f in point_features(m)]
+    assert precisions.count(2) == CURATED_PRECISION_2
+    assert precisions.count(3) == CURATED_PRECISION_3
+    assert re.search(r"L\.circle\(latlng, \{\s*radius: 5000,[^}]*dashArray", page)
+    assert "p.precision === 2" in page
+
+
+def test_precision_3_draws_the_joined_region_outline(
+    curated_map: tuple[folium.Map, str], dataset: Dataset
+) -> None:
+    m, _ = curated_map
+    areas = area_features(m)
+    assert len(areas) == CURATED_AREAS
+    coarse = dataset.events[dataset.events["geo_precision"] == 3]
+    assert {a["properties"]["region_id"] for a in areas} == set(coarse["region_id"])
+    tovuz_id = dataset.events.loc["tovuz-2020-07-12-border-fighting", "region_id"]
+    (tovuz,) = [a for a in areas if a["properties"]["region_id"] == tovuz_id]
+    # 12–16 July and 12–14 July merge into one outline shown 12–16 July
+    assert (tovuz["properties"]["start"], tovuz["properties"]["end"]) == (
+        1594512000000,
+        1594944000000 - 1,
+    )
+    assert all(a["geometry"]["type"] in ("Polygon", "MultiPolygon") for a in areas)
+    assert all(a["properties"]["style"]["fillOpacity"] < 0.2 for a in areas)
+
+
+def test_popup_has_what_where_when_who_claims_and_sources(
+    curated_map: tuple[folium.Map, str], settings: Settings
+) -> None:
+    m, _ = curated_map
+    props = {f["properties"]["event_id"]: f["properties"] for f in point_features(m)}
+    popup = props["tovuz-2020-07-12-border-fighting"]["popup"]
+    place = Gazetteer.default(settings).get("tovuz")
+    for name in (place.name, *place.aliases):  # every name the gazetteer knows
+        assert html.escape(name) in popup, name
+    for text in (
+        "Battle: Armed clash",  # what
+        "Tovuz District",  # region from the join
+        "Tovuz",  # location as reported / gazetteer names
+        "only the district or region is known",  # geo precision in words
+        "2020-07-12 to 2020-07-16",  # the date range
+        "Military Forces of Azerbaijan",  # who
+        "at least 11",  # claim figure as stated
+        "Azerbaijani authorities",  # claimant
+        "seed 000_3eff19b8bf5dfb3d.txt",  # source seed
+        "killed 12 / 12 / 12",  # derived low / best / high
+    ):
+        assert text in popup, text
+    tooltip = props["tovuz-2020-07-12-border-fighting"]["tooltip"]
+    assert tooltip == (
+        "<b>2020-07-12 to 2020-07-16</b> · Battle · Tovuz District · 12 killed (best)"
+    )
+
+
+# --- time control -------------------------------------------------------------------------------
+
+
+def test_timeline_plugin_and_its_control(curated_map: tuple[folium.Map, str]) -> None:
+    m, page = curated_map
+    # 5 point layers + area layers for the 3 episodes with precision-3 events
+    assert page.count("L.timeline(") == 8
+    assert page.count("L.timelineSliderControl(") == 1
+    assert "leaflet.timeline@1.6.0/dist/leaflet.timeline.min.js" in page
+    assert "moment.min.js" not in page  # the day label does not need moment.js
+    assert f'.getContainer().id = "{render.TIMELINE_ID}"' in page
+    assert "toISOString().slice(0, 10)" in page
+    slider = next(c for c in m._children.values() if isinstance(c, TimelineSlider))
+    assert slider.options["auto_play"] is False
+    # the curated span: 12 July 2020 .. 13 February 2024, one step per day
+    assert slider.options["start"] == 1594512000000
+    assert slider.options["end"] == 1707782400000
+    assert slider.options["steps"] == (date(2024, 2, 13) - date(2020, 7, 12)).days
+
+
+def test_time_control_follows_the_view_period(dataset: Dataset) -> None:
+    view = View(start=date(2020, 7, 12), end=date(2020, 7, 16))
+    m = render.build_map(apply_view(dataset.events, view), view=view, episodes=dataset.episodes)
+    slider = next(c for c in m._children.values() if isinstance(c, TimelineSlider))
+    assert (slider.options["start"], slider.options["end"]) == (1594512000000, 1594857600000)
+    assert slider.options["steps"] == 4
+
+
+def test_no_events_no_time_control(dataset: Dataset) -> None:
+    m = render.build_map(dataset.events.iloc[0:0], view=View(), admin=dataset.admin)
+    page = render.map_html(m)
+    assert "L.timelineSliderControl(" not in page
+    assert render.LEGEND_ID in page
+
+
+# --- attribution, tiles, assets -----------------------------------------------------------------
+
+
+def test_attribution_for_boundaries_gazetteer_and_tiles(
+    curated_map: tuple[folium.Map, str],
+) -> None:
+    _, page = curated_map
+    assert js_text("Boundaries: geoBoundaries gbOpen v4.0.0 (test line)") in page
+    assert js_text(html.escape(render.GAZETTEER_ATTRIBUTION)) in page
+    assert "tile.openstreetmap.org" in page
+    assert "OpenStreetMap" in page and "contributors" in page
+
+
+def test_without_tiles_the_boundaries_are_the_base_map(dataset: Dataset) -> None:
+    m = render.build_map(dataset.events, view=View(tiles=False), admin=dataset.admin)
+    page = render.map_html(m)
+    assert "tile.openstreetmap.org" not in page
+    assert "Admin boundaries" in page
+    boundaries = next(
+        c for c in m._children.values() if getattr(c, "layer_name", "") == "Admin boundaries"
+    )
+    assert boundaries.show is True
+
+
+_LINK = re.compile(r"""(?:src|href)=["'](https?://[^"']+\.(?:js|css))["']""")
+
+
+def test_asset_urls_replace_every_cdn_link(dataset: Dataset) -> None:
+    before = render.map_html(render.build_map(dataset.events, view=View(), admin=dataset.admin))
+    cdn = sorted(set(_LINK.findall(before)))
+    assert any("leaflet.timeline" in u for u in cdn)
+    local = {u: f"/app/static/vendor/{n}.{u.rsplit('.', 1)[1]}" for n, u in enumerate(cdn)}
+    m = render.build_map(dataset.events, view=View(), admin=dataset.admin, asset_urls=local)
+    after = render.map_html(m)
+    assert _LINK.findall(after) == []
+    for url in local.values():
+        assert url in after
+    # the plugin classes' shared lists are left alone
+    assert TimelineSlider.default_js[0][1].startswith("https://")
+    assert folium.Map.default_js[0][1].startswith("https://")
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+
+def hostile_events() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    layer, problems = parse_layer(hostile_layer(), origin="hostile.geojson")
+    assert problems == [] and layer is not None
+    return layers_to_frame([layer]), episodes_frame([layer])
+
+
+def test_hostile_text_is_only_ever_escaped() -> None:
+    events, episodes = hostile_events()
+    m = render.build_map(
+        events, view=View(), episodes=episodes, attribution=f"Boundaries {HOSTILE}"
+    )
+    page = render.map_html(m)
+    assert "<script>alert(1)" not in page
+    assert "alert(1)</script>" not in page
+    assert "INJECTED" not in page and "{{ 'INJ' ~ 'ECTED' }}" not in page and "{% if" not in page
+    assert "${x}" not in page.replace(js_text(render.esc(HOSTILE)), "")
+    escaped = js_text(render.esc(HOSTILE))
+    for label in ("Notes", "Tovuz", "Actor", "Placed", "Outlet", "Reported", "Undated",
+                  "Claimant", "Subject", "Disputer", "Note", "Episode", "Boundaries"):  # fmt: skip
+        assert js_text(render.esc(f"{label} ")) + escaped in page, label
+    # the popup and tooltip strings hold the HTML-escaped text, nothing raw
+    (feature,) = point_features(m)
+    popup, tooltip = feature["properties"]["popup"], feature["properties"]["tooltip"]
+    assert render.esc(f"Notes {HOSTILE}") in popup
+    assert render.esc(f"Tovuz {HOSTILE}") in tooltip
+    assert HOSTILE not in popup and HOSTILE not in tooltip
+    # a javascript: URL is shown as text, never as a link
+    assert 'href="javascript' not in popup
+    assert "javascript:alert(1)" in popup
+
+
+def test_escape_helpers() -> None:
+    assert render.esc(None) == ""
+    assert render.esc(float("nan")) == ""
+    assert render.esc("a<b>&'\"{}") == "a&lt;b&gt;&amp;&#x27;&quot;&#123;&#125;"
+    table = render.claims_table_html(
+        [factories.claim(claimant=HOSTILE, qualifier="at_least", value=16)],
+        [{"id": "s1", "outlet": HOSTILE, "seed": "000_3eff19b8bf5dfb3d.txt"}],
+    )
+    assert "<script>" not in table
+    assert "at least 16" in table
+    assert table.count(render.esc(HOSTILE)) == 2
+
+
+# --- choropleth ---------------------------------------------------------------------------------
+
+
+def three_squares() -> AdminUnits:
+    regions = gpd.GeoDataFrame(
+        {
+            "country": ["AZE", "AZE", "ARM"],
+            "region_id": ["A", "B", "C"],
+            "region": ["Alpha <b>", "Beta", "Gamma"],
+        },
+        geometry=[
+            box(46.0, 40.0, 46.5, 40.5),
+            box(46.5, 40.0, 47.0, 40.5),
+            box(45.0, 40.0, 45.5, 40.5),
+        ],
+        crs="EPSG:4326",
+    )
+    districts = gpd.GeoDataFrame(
+        {
+            "country": ["AZE", "AZE", "ARM"],
+            "district_id": ["A", "B", "C"],
+            "district": ["Alpha <b>", "Beta", "Gamma"],
+            "region_id": ["A", "B", "C"],
+            "region": ["Alpha <b>", "Beta", "Gamma"],
+        },
+        geometry=list(regions.geometry),
+        crs="EPSG:4326",
+    )
+    return AdminUnits(regions=regions, districts=districts)
+
+
+def square_summary() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "country": ["ARM", "AZE", "AZE"],
+            "region": ["Gamma", "Alpha <b>", "Beta"],
+            "events": [0, 3, 1],
+            "deaths_low": [0, 8, 0],
+            "deaths_best": [0, 10, 0],
+            "deaths_high": [0, 12, 0],
+            "injured_low": [0, 0, 0],
+            "injured_high": [0, 0, 0],
+        }
+    )
+
+
+def choropleth_features(group: folium.FeatureGroup) -> dict[str, dict[str, Any]]:
+    (geojson,) = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
+    return {f["properties"]["name"]: f["properties"] for f in geojson.data["features"]}
+
+
+def test_choropleth_classes_colours_and_legend() -> None:
+    group = render.build_choropleth(
+        three_squares(), square_summary(), level="region", measure="deaths_best"
+    )
+    # two units with events, two distinct values: two classes, one value each
+    assert group.classes == [(0.0, 0.0), (10.0, 10.0)]  # type: ignore[attr-defined]
+    feats = choropleth_features(group)
+    assert feats["Alpha <b>"]["style"]["fillColor"] == CHOROPLETH_RAMP[-1]
+    assert feats["Beta"]["style"]["fillColor"] == CHOROPLETH_RAMP[0]
+    assert feats["Gamma"]["style"]["fillColor"] == NO_DATA_COLOR  # no events
+    assert feats["Alpha <b>"]["value"] == 10
+    # tooltips name the unit (escaped) with its figures
+    assert feats["Alpha <b>"]["tooltip"].startswith("<b>Alpha &lt;b&gt;</b> <small>(Azerbaijan)")
+    assert "Deaths (best): 10" in feats["Alpha <b>"]["tooltip"]
+    assert "deaths 8 / 10 / 12" in feats["Alpha <b>"]["tooltip"]
+    legend = next(c for c in group._children.values() if isinstance(c, render.HtmlControl))
+    assert legend.dom_id == render.CHOROPLETH_LEGEND_ID
+    assert re.findall(r"</span> ([^<]+)</div>", legend.html) == ["0", "10", "no events"]
+    assert "Deaths (best) per region" in legend.html
+
+
+def test_choropleth_events_measure_and_all_zero() -> None:
+    group = render.build_choropleth(
+        three_squares(), square_summary(), level="region", measure="events"
+    )
+    assert group.classes == [(1.0, 1.0), (3.0, 3.0)]  # type: ignore[attr-defined]
+    summary = square_summary().assign(deaths_best=0)
+    zero = render.build_choropleth(three_squares(), summary, level="region", measure="deaths_best")
+    assert zero.classes == [(0.0, 0.0)]  # type: ignore[attr-defined]
+    feats = choropleth_features(zero)
+    assert feats["Alpha <b>"]["style"]["fillColor"] == feats["Beta"]["style"]["fillColor"]
+    assert feats["Gamma"]["style"]["fillColor"] == NO_DATA_COLOR
+
+
+def test_choropleth_on_the_map_replaces_the_event_legend(dataset: Dataset) -> None:
+    from geo.summary import region_summary
+
+    view = View(mode="regions", measure="deaths_best")
+    summary = region_summary(dataset.events, by="region", admin=dataset.admin)
+    page = render.map_html(
+        render.build_map(
+            dataset.events,
+            view=view,
+            admin=dataset.admin,
+            episodes=dataset.episodes,
+            summary=summary,
+        )
+    )
+    assert render.CHOROPLETH_LEGEND_ID in page
+    assert render.LEGEND_ID + '"' not in page
+    assert js_text(html.escape("Deaths (best) per region")) in page
+
+
+def test_class_breaks() -> None:
+    assert render.class_breaks([1, 2, 3, 10, 11, 12, 30], k=3) == [(1, 3), (10, 12), (30, 30)]
+    assert render.class_breaks([0, 0, 0], k=5) == [(0, 0)]
+    assert render.class_breaks([], k=5) == []
+    # k adapts to the number of distinct values
+    assert render.class_breaks([5, 5, 7], k=5) == [(5, 5), (7, 7)]
+    assert render.class_colors(5) == CHOROPLETH_RAMP
+    assert render.class_label(1, 3) == "1–3" and render.class_label(4, 4) == "4"
+
+
+def test_choropleth_rejects_an_unknown_measure() -> None:
+    with pytest.raises(ValueError, match="measure must be one of events, deaths_low"):
+        render.build_choropleth(three_squares(), square_summary(), measure="injured")
+
+
+def test_unit_at_finds_the_clicked_region(dataset: Dataset) -> None:
+    # Tovuz town (GeoNames point) lies in Tovuz District
+    assert render.unit_at(dataset.admin, 40.99249, 45.62838) == "Tovuz District"
+    assert render.unit_at(dataset.admin, 0.0, 0.0) is None
+    assert render.unit_at(three_squares(), 40.25, 46.25) == "Alpha <b>"
+    assert render.unit_at(three_squares(), 40.25, 45.25, level="district") == "Gamma"
+
+
+def test_region_outlines_merge_overlapping_and_touching_date_ranges() -> None:
+    regions = three_squares().regions
+    events = pd.DataFrame(
+        {
+            "geo_precision": [3, 3, 3, 3, 1],
+            "region_id": ["A", "A", "A", "B", "B"],
+            "date_start": pd.to_datetime(
+                ["2020-07-01", "2020-07-03", "2020-07-10", "2020-07-01", "2020-07-01"]
+            ),
+            "date_end": pd.to_datetime(
+                ["2020-07-02", "2020-07-04", "2020-07-10", "2020-07-01", "2020-07-09"]
+            ),
+        }
+    )
+    areas = render.area_features(events, regions)
+    day = 86_400_000
+    first = 1593561600000  # 2020-07-01T00:00Z
+    assert [
+        (a["properties"]["region_id"], a["properties"]["start"], a["properties"]["end"])
+        for a in areas
+    ] == [
+        ("A", first, first + 4 * day - 1),  # 1–2 and 3–4 July touch: one stretch
+        ("A", first + 9 * day, first + 10 * day - 1),
+        ("B", first, first + day - 1),  # the precise event (1–9 July) draws no outline
+    ]
+
+
+def test_region_shapes_are_sent_once_per_region(curated_map: tuple[folium.Map, str]) -> None:
+    m, page = curated_map
+    (tovuz_tl,) = [
+        tl
+        for tl in timelines(m)
+        if isinstance(tl, render.AreaTimeline) and len(tl.data["spans"]) == 2
+    ]
+    # Tovuz District and Tavush: two outlines, each its own shape
+    assert len(tovuz_tl.data["shapes"]) == 2
+    assert page.count("_packed.spans.map(") == 3
+
+
+def test_many_events_get_short_popups(dataset: Dataset) -> None:
+    events = dataset.events
+    m = render.build_map(events, view=View(), full_popups_max=len(events) - 1)
+    popups = [f["properties"]["popup"] for f in point_features(m)]
+    assert all("Claims and sources are listed in the event tables" in p for p in popups)
+    assert not any("cm-claims" in p for p in popups)
+    assert all("Derived" in p for p in popups)
+    full = render.build_map(events, view=View(), full_popups_max=len(events))
+    assert all("Sources" in f["properties"]["popup"] for f in point_features(full))
