@@ -50,3 +50,7 @@ class FigureFormatError(ConflictMapError, ValueError):
 
 class ExportError(ConflictMapError, ValueError):
     """An export was asked for with bad input (format, path, view or frame)."""
+
+
+class AssetError(ConflictMapError, RuntimeError):
+    """A browser asset cannot be prepared or fails its checksum (npm missing, hash mismatch)."""
