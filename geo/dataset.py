@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
-from geo.boundaries import AdminUnits, load_admin_units
-from geo.gazetteer import Gazetteer
-from geo.join import join_events
 
 from geo._errors import ValidationError
+from geo.boundaries import AdminUnits, load_admin_units
 from geo.config import Settings
+from geo.gazetteer import Gazetteer
+from geo.join import join_events
 from geo.layers import episodes_frame, layers_to_frame, validate_paths
 
 
