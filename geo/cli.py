@@ -57,7 +57,12 @@ def validate(
         typer.echo(problem, err=True)
     summary = f"{len(report.files)} file(s), {report.events} event(s), {report.claims} claim(s)"
     if report.problems:
-        typer.secho(f"INVALID: {len(report.problems)} problem(s) in {summary}", err=True, fg="red")
+        typer.secho(
+            f"INVALID: {len(report.problems)} problem(s) in {len(report.files)} file(s); "
+            f"{report.events} of {report.features_seen} event(s) passed",
+            err=True,
+            fg="red",
+        )
         raise typer.Exit(code=1)
     typer.echo(f"OK: {summary}")
 

@@ -64,6 +64,7 @@ class Report:
     files: list[str] = field(default_factory=list)
     layers: list[Layer] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    features_seen: int = 0
 
     @property
     def events(self) -> int:
@@ -288,6 +289,8 @@ def validate_paths(
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             report.problems.append(f"{origin}: not valid JSON: {exc}")
             continue
+        if isinstance(data, Mapping) and isinstance(data.get("features"), list):
+            report.features_seen += len(data["features"])
         layer, problems = parse_layer(data, origin=origin, gazetteer=gazetteer)
         report.problems += problems
         if layer is None:

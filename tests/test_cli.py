@@ -1,0 +1,123 @@
+"""The foundation commands, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyogrio
+import pytest
+from typer.testing import CliRunner
+
+from geo.cli import app
+from geo.config import Settings
+from tests.factories import claim, event, layer
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def test_validate_curated_layers_reports_counts() -> None:
+    result = runner.invoke(app, ["validate", str(ROOT / "layers")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "OK: 5 file(s), 15 event(s), 41 claim(s)"
+
+
+def test_validate_broken_layer_exits_non_zero_naming_file_feature_id_field(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(
+        json.dumps(layer(event("bad-1", notes=None), event("bad-2", claims=[claim(source="x")])))
+    )
+    before = bad.read_bytes()
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad} feature 0 (id bad-1): field 'notes': required field is missing" in (
+        result.stderr
+    )
+    assert f"{bad} feature 1 (id bad-2): field '(record)': claims[0] cites source 'x'" in (
+        result.stderr
+    )
+    assert "INVALID: 2 problem(s) in 1 file(s); 0 of 2 event(s) passed" in result.stderr
+    assert bad.read_bytes() == before
+
+
+def test_validate_checks_points_against_the_gazetteer(tmp_path: Path) -> None:
+    moved = tmp_path / "moved.geojson"
+    geometry = {"type": "Point", "coordinates": [45.6, 40.99]}
+    moved.write_text(json.dumps(layer(event("moved-1", geometry=geometry))))
+    result = runner.invoke(app, ["validate", str(moved)])
+    assert result.exit_code == 1
+    assert "is not the sourced point of place 'tovuz' (45.62838, 40.99249)" in result.stderr
+
+
+def test_fmt_check_flags_non_canonical_files(tmp_path: Path) -> None:
+    path = tmp_path / "l.geojson"
+    path.write_text(json.dumps(layer()))
+    assert runner.invoke(app, ["fmt", "--check", str(path)]).exit_code == 1
+    assert runner.invoke(app, ["fmt", str(path)]).exit_code == 0
+    assert runner.invoke(app, ["fmt", "--check", str(path)]).exit_code == 0
+
+
+def test_curated_layers_are_canonical() -> None:
+    result = runner.invoke(app, ["fmt", "--check", str(ROOT / "layers")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Xankəndi", "Stepanakert / Khankendi  [stepanakert_khankendi]"),
+        ("Tauz", "Tovuz (town)  [tovuz]"),
+        ("Sumgait", "Sumgayit  [sumgayit]"),
+    ],
+)
+def test_geocode_prints_match_precision_and_source(name: str, expected: str) -> None:
+    result = runner.invoke(app, ["geocode", name])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(expected)
+    assert "precision:" in result.stdout
+    assert "GeoNames" in result.stdout
+
+
+def test_geocode_unknown_and_ambiguous_names_fail_clearly() -> None:
+    unknown = runner.invoke(app, ["geocode", "Atlantis"])
+    assert unknown.exit_code == 1
+    assert "no place matches 'Atlantis'" in unknown.stderr
+    ambiguous = runner.invoke(app, ["geocode", "Agdam"])
+    assert ambiguous.exit_code == 1
+    assert "'Agdam' matches 2 places" in ambiguous.stderr
+
+
+def test_summary_prints_region_totals_for_a_period(settings: Settings) -> None:
+    result = runner.invoke(
+        app, ["summary", "--by", "region", "--from", "2020-07-12", "--to", "2020-07-16"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()[2:]]
+    assert rows == [
+        ["ARM", "Tavush", "1", "4", "4", "4", "0", "0"],
+        ["AZE", "Absheron", "District", "1", "0", "0", "0", "0", "0"],
+        ["AZE", "Baku", "City", "3", "0", "0", "0", "7", "7"],
+        ["AZE", "Sumqayit", "City", "1", "0", "0", "0", "0", "0"],
+        ["AZE", "Tovuz", "District", "2", "12", "12", "12", "0", "0"],
+    ]
+
+
+def test_summary_rejects_bad_dates(settings: Settings) -> None:
+    result = runner.invoke(app, ["summary", "--from", "12 July"])
+    assert result.exit_code == 2
+    assert "is not a date like 2020-07-12" in result.output
+
+
+def test_join_writes_every_event_with_its_region(settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "joined.gpkg"
+    result = runner.invoke(app, ["join", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 15 events" in result.stdout
+    frame = pyogrio.read_dataframe(out)
+    assert len(frame) == 15
+    row = frame.set_index("event_id").loc["stepanakert-2023-09-19-shelling"]
+    assert row.region == "Khankendi City"
+    assert row.join_method == "gazetteer"
