@@ -1,14 +1,22 @@
-"""Streamlit page: the conflict map, region totals and event tables (widgets and layout only).
+"""Streamlit page: the conflict map, region totals, event tables and downloads (widgets only).
 
 Run with ``streamlit run app.py``. Every job done here can be done from Python with
 :mod:`geo` (``load_dataset``, ``apply_view``, ``region_summary``, ``render.build_map``,
-``export.claims_table``) or from the ``conflictmap`` command line.
+``export.claims_table``, ``export.export_bytes``, ``figure.make_figure``,
+``handout.make_handout``) or from the ``conflictmap`` command line.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import pandas as pd
@@ -21,15 +29,18 @@ from geo.assets import asset_urls
 from geo.boundaries import AdminUnits, load_admin_units
 from geo.boundaries import attribution as boundaries_attribution
 from geo.config import ENV_BOUNDARIES_DIR, Settings
-from geo.dataset import load_events_checked
+from geo.dataset import Dataset, load_events_checked
 from geo.events import COUNTRIES, GEO_PRECISION
-from geo.export import claims_table
+from geo.export import Format, claims_table, export_bytes, export_filename
+from geo.figure import make_figure
 from geo.gazetteer import Gazetteer
+from geo.handout import make_handout
 from geo.join import JOIN_COLUMNS, join_events
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.view import LEVELS, MEASURES, MODES, View, apply_view
 
+LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
 #: The region box's "no region" choice.
 ALL = ""
@@ -76,6 +87,49 @@ CLAIM_COLUMNS = {
     "disputed_by": "Disputed by",
     "included_in": "Counted in",
     "note": "Note",
+}
+#: Session-state key of the downloads prepared in this session (see :class:`Prepared`).
+PREPARED_KEY = "prepared_exports"
+#: What the analyst export covers.
+EXPORT_SCOPES = {"view": "What is in view", "all": "Everything"}
+#: Downloads prepared in a session that are kept (the oldest is dropped first).
+MAX_PREPARED = 8
+
+
+@dataclass(frozen=True)
+class AnalystFormat:
+    """One analyst download: ``export_bytes(fmt=fmt, bundle=bundle)``."""
+
+    label: str
+    short: str
+    fmt: Format
+    mime: str
+    bundle: tuple[str, ...] = ("gpkg", "geojson", "csv", "kml")
+    #: Added to the download's name (zips of one format); the files inside keep the stem.
+    name_suffix: str = ""
+
+
+ANALYST_FORMATS = {
+    "gpkg": AnalystFormat(
+        "GeoPackage (QGIS-ready)",
+        "GeoPackage",
+        "gpkg",
+        "application/geopackage+sqlite3",
+    ),
+    "geojson": AnalystFormat(
+        "GeoJSON (zip)", "GeoJSON zip", "zip", "application/zip", ("geojson",), "_geojson"
+    ),
+    "csv": AnalystFormat("CSV (zip)", "CSV zip", "zip", "application/zip", ("csv",), "_csv"),
+    "kml": AnalystFormat(
+        "KML (Google Earth)", "KML", "kml", "application/vnd.google-earth.kml+xml"
+    ),
+    "zip": AnalystFormat("All of the above (zip)", "full zip", "zip", "application/zip"),
+}
+#: Teacher downloads: label, short name, MIME type.
+TEACHER_FORMATS = {
+    "png": ("Map figure (PNG)", "PNG map", "image/png"),
+    "pdf": ("Map figure (PDF)", "PDF map", "application/pdf"),
+    "handout": ("One-page handout (HTML)", "handout", "text/html"),
 }
 HOW_TO_GET_BOUNDARIES = (
     f"Set {ENV_BOUNDARIES_DIR} to a folder holding the geoBoundaries files listed in "
@@ -373,6 +427,7 @@ def sidebar(data: Loaded, settings_key: str) -> None:
         if st.button("Reload data", key="reload", help="Read the layers and boundaries again."):
             st.cache_data.clear()
             gazetteer.clear()
+            st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
 
 
@@ -391,6 +446,8 @@ def show_map(
         attribution=data.attribution,
         asset_urls=urls,
     )
+    # The one render of the page per run: kept for tests, and st_folium is told not to
+    # render it again (render=False; it still collects the scripts it sends).
     st.session_state[MAP_HTML_KEY] = render.map_html(m)
     regions_mode = view.mode == "regions" and data.admin is not None
 
@@ -405,11 +462,176 @@ def show_map(
         use_container_width=True,
         height=MAP_HEIGHT,
         on_change=on_click if regions_mode else None,
+        render=False,
     )
     if urls is None:
         st.caption(
             "Map libraries load from public CDNs; run `conflictmap assets` to serve "
             "local copies (needed offline)."
+        )
+
+
+# --------------------------------------------------------------------------- exports
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A download made on request: its file name, MIME type and bytes."""
+
+    file_name: str
+    mime: str
+    data: bytes
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")
+
+
+def _stem(prefix: str, view: View | None) -> str:
+    """A file-name stem saying what a download covers, e.g. ``conflictmap_view_Tovuz-District``."""
+    if view is None:
+        return prefix
+    parts = [prefix]
+    if view.region:
+        parts.append(_slug(view.region))
+    if view.start or view.end:
+        parts.append(f"{view.start or 'start'}_{view.end or 'end'}")
+    return "_".join(p for p in parts if p)
+
+
+def _export_key(view: View | None) -> tuple[tuple[str, str], ...]:
+    """What a download depends on: the view's filters, level and measure (not tiles, mode)."""
+    if view is None:
+        return ()
+    return tuple(sorted(view.with_(tiles=True, mode="events").to_query().items()))
+
+
+def _dataset(data: Loaded) -> Dataset:
+    # Without boundaries, exports still work: ``export_bytes`` reads ``admin`` as optional.
+    return Dataset(data.events, data.episodes, cast(AdminUnits, data.admin))
+
+
+def analyst_export(data: Loaded, choice: str, view: View | None, measure: str) -> Prepared:
+    """An analyst export of the view (``None``: every event) as one download."""
+    spec = ANALYST_FORMATS[choice]
+    stem = _stem("conflictmap_view" if view is not None else "conflictmap_events", view)
+    payload = export_bytes(
+        _dataset(data),
+        fmt=spec.fmt,
+        view=view,
+        measure=measure,
+        settings=_settings(),
+        filename=stem,  # names the files inside: the GeoPackage's project refers to it
+        bundle=spec.bundle,
+    )
+    return Prepared(export_filename(spec.fmt, stem + spec.name_suffix), spec.mime, payload)
+
+
+def teacher_export(data: Loaded, choice: str, view: View) -> Prepared:
+    """The printable map (PNG or PDF) or the handout (HTML) of the view's region and period."""
+    dataset = _dataset(data)
+    settings = _settings()
+    if choice in ("png", "pdf"):
+        stem = _stem("conflictmap_map", view)
+        payload = make_figure(dataset, view, fmt=choice, settings=settings)
+        assert isinstance(payload, bytes)
+        return Prepared(f"{stem}.{choice}", TEACHER_FORMATS[choice][2], payload)
+    stem = _stem("conflictmap_handout", view)
+    with tempfile.TemporaryDirectory() as tmp:  # make_handout writes a file
+        path = make_handout(dataset, view, Path(tmp) / f"{stem}.html", settings=settings)
+        return Prepared(path.name, TEACHER_FORMATS["handout"][2], path.read_bytes())
+
+
+def prepared_download(
+    key: tuple[object, ...],
+    what: str,
+    make: Callable[[], Prepared],
+    *,
+    button_key: str,
+    download_key: str,
+) -> None:
+    """A "Prepare" button that builds a download once, then the download button.
+
+    The bytes stay in the session state under ``key`` (what the export depends on), so
+    reruns only rebuild a download when the view changed and it is asked for again.
+    """
+    prepared: dict[tuple[object, ...], Prepared] = st.session_state.setdefault(PREPARED_KEY, {})
+    slot = st.empty()  # the Prepare button, gone once the download is ready
+    if key not in prepared and slot.button(f"Prepare {what}", key=button_key, width="stretch"):
+        try:
+            with st.spinner(f"Preparing {what}…"):
+                prepared[key] = make()
+        except Exception as exc:  # shown to the user; the trace goes to the server log
+            LOG.exception("preparing %s failed", what)
+            st.error(f"Could not prepare the {what}: {exc}")
+            return
+        slot.empty()
+        while len(prepared) > MAX_PREPARED:
+            del prepared[next(iter(prepared))]
+    if key in prepared:
+        done = prepared[key]
+        st.download_button(
+            f"Download {done.file_name}",
+            data=done.data,
+            file_name=done.file_name,
+            mime=done.mime,
+            key=download_key,
+            on_click="ignore",
+            width="stretch",
+        )
+        st.caption(f"{len(done.data) / 1e6:,.2f} MB")
+
+
+@st.fragment
+def export_section(data: Loaded, view: View) -> None:
+    """Downloads: analyst exports of the view or everything; the teacher's map and handout.
+
+    A fragment: choosing and preparing reruns only this section, not the map.
+    """
+    with st.expander("Export", expanded=False):
+        st.markdown("**Data (analysts)**")
+        scope = st.radio(
+            "Export",
+            options=list(EXPORT_SCOPES),
+            format_func=EXPORT_SCOPES.__getitem__,
+            key="export_scope",
+            horizontal=True,
+            help="In view: the period, layers, types, actors, country, region and precision "
+            "chosen above, as on the map.",
+        )
+        choice = st.selectbox(
+            "Format",
+            options=list(ANALYST_FORMATS),
+            format_func=lambda f: ANALYST_FORMATS[f].label,
+            key="export_format",
+        )
+        chosen = view if scope == "view" else None
+        prepared_download(
+            ("data", choice, scope, _export_key(chosen), view.measure),
+            ANALYST_FORMATS[choice].short,
+            lambda: analyst_export(data, choice, chosen, view.measure),
+            button_key="export_prepare",
+            download_key="export_download",
+        )
+
+        st.markdown("**Print (teachers)**")
+        if data.admin is None:
+            st.info("The printable map and handout need the boundaries (see the warning above).")
+            return
+        st.caption("The region chosen above (or both countries) and the period in view.")
+        teacher = st.selectbox(
+            "Format",
+            options=list(TEACHER_FORMATS),
+            format_func=lambda f: TEACHER_FORMATS[f][0],
+            key="teacher_format",
+        )
+        prepared_download(
+            ("teacher", teacher, _export_key(view)),
+            TEACHER_FORMATS[teacher][1],
+            lambda: teacher_export(data, teacher, view),
+            button_key="teacher_prepare",
+            download_key="teacher_download",
         )
 
 
@@ -443,6 +665,8 @@ def main() -> None:
     sidebar(data, key)
     view = current_view(data)
     st.query_params.from_dict(view.to_query())
+    with st.sidebar:
+        export_section(data, view)
 
     events = apply_view(data.events, view)
     summary = summary_for(key, tuple(sorted(view.to_query().items())))

@@ -33,6 +33,7 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.template import Template
 from folium.utilities import JsCode, get_bounds
 
+from geo._errors import CRSMismatchError
 from geo.events import (
     COUNTRIES,
     GEO_PRECISION,
@@ -73,6 +74,8 @@ MEASURE_LABELS = {
     "deaths_high": "Deaths (high)",
 }
 DAY_MS = 86_400_000
+#: Name of the layer of region outlines standing for events known only to region level.
+AREAS_LAYER = "Region-level events (areas)"
 #: Up to this many events, popups carry the claims table and the sources.
 FULL_POPUPS_MAX = 2_000
 #: Playback: at least this long in total, and this long per day, in milliseconds.
@@ -144,49 +147,54 @@ def when_text(start: Any, end: Any) -> str:
 
 
 def _row(*cells: str, header: bool = False) -> str:
+    # End tags of cells and rows are optional in HTML: the next tag closes them.
     tag = "th" if header else "td"
-    return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
+    return "<tr>" + "".join(f"<{tag}>{c}" for c in cells)
 
 
 def _field(label: str, value: str) -> str:
-    """A labelled line; ``value`` must already be escaped HTML."""
-    return f"<div><b>{html.escape(label)}:</b> {value}</div>" if value else ""
+    """A term of a popup's definition list; ``value`` must already be escaped HTML.
+
+    ``<dt>``/``<dd>`` need no end tags; the colon and line break come from the CSS.
+    """
+    return f"<dt>{html.escape(label)}<dd>{value}" if value else ""
+
+
+#: Columns of the claims table that are left out when no claim fills them.
+_OPTIONAL_CLAIM_COLUMNS = ("disputed_by", "included_in")
 
 
 def claims_table_html(
-    claims: Iterable[Mapping[str, Any]], sources: Iterable[Mapping[str, Any]] = ()
+    claims: Iterable[Mapping[str, Any]],
+    sources: Iterable[Mapping[str, Any]] = (),
+    *,
+    seeds: bool = True,
 ) -> str:
     """A table of claims: figure (as claimed), measure, whose people, claimant, source.
 
     Every cell is escaped. ``sources`` (the event's or episode's) give each claim's
-    outlet and seed file.
+    outlet and, with ``seeds``, its seed file (leave them out where the sources are
+    listed next to the table). "Disputed by" and "Counted in" are shown when a claim
+    has them.
     """
     by_id = {s.get("id"): s for s in sources}
-    rows = [
-        _row(
-            "Figure",
-            "Measure",
-            "Whose people",
-            "Claimant",
-            "Source",
-            "Disputed by",
-            "Counted in",
-            header=True,
-        )
-    ]
-    n = 0
-    for raw in claims:
-        n += 1
-        claim = Claim.model_validate(raw)
+    parsed = [Claim.model_validate(raw) for raw in claims]
+    if not parsed:
+        return "<div><i>No casualty or other figures claimed.</i></div>"
+    optional = [c for c in _OPTIONAL_CLAIM_COLUMNS if any(getattr(k, c) for k in parsed)]
+    header = ["Figure", "Measure", "Whose people", "Claimant", "Source"]
+    header += [{"disputed_by": "Disputed by", "included_in": "Counted in"}[c] for c in optional]
+    rows = [_row(*header, header=True)]
+    for claim in parsed:
         source = by_id.get(claim.source, {})
         source_text = esc(source.get("outlet") or claim.source)
-        if source.get("seed"):
-            source_text += f" <small>(seed {esc(source['seed'])})</small>"
+        if seeds and source.get("seed"):
+            source_text += f" (seed {esc(source['seed'])})"
         if claim.via:
-            source_text += f" <small>via {esc(claim.via)}</small>"
+            source_text += f" via {esc(claim.via)}"
         whose = esc(claim.subject)
         if claim.side != "any" or claim.group != "any":
-            whose += f" <small>({esc(claim.side)}, {esc(claim.group)})</small>"
+            whose += f" ({esc(claim.side)}, {esc(claim.group)})"
         figure = esc(claim.display_value())
         if claim.note:
             figure += f"<br><small>{esc(claim.note)}</small>"
@@ -195,14 +203,11 @@ def claims_table_html(
                 figure,
                 esc(claim.measure),
                 whose,
-                f"{esc(claim.claimant)} <small>({esc(claim.claimant_type)})</small>",
+                f"{esc(claim.claimant)} ({esc(claim.claimant_type)})",
                 source_text,
-                esc(claim.disputed_by),
-                esc(claim.included_in),
+                *(esc(getattr(claim, c)) for c in optional),
             )
         )
-    if not n:
-        return "<div><i>No casualty or other figures claimed.</i></div>"
     return '<table class="cm-claims">' + "".join(rows) + "</table>"
 
 
@@ -216,15 +221,15 @@ def sources_html(sources: Iterable[Mapping[str, Any]]) -> str:
             parts.append(f"({when})")
         parts.append(f"— {esc(s.get('reported'))}")
         if s.get("cites"):
-            parts.append(f"<small>cites {esc(', '.join(map(str, s['cites'])))}</small>")
+            parts.append(f"· cites {esc(', '.join(map(str, s['cites'])))}")
         if s.get("seed"):
-            parts.append(f"<small>seed {esc(s['seed'])}</small>")
+            parts.append(f"· seed {esc(s['seed'])}")
         url = s.get("url")
         if isinstance(url, str) and url.startswith(("https://", "http://")):
             parts.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">link</a>')
         elif not _blank(url):
-            parts.append(f"<small>{esc(url)}</small>")
-        items.append("<li>" + " ".join(parts) + "</li>")
+            parts.append(f"· {esc(url)}")
+        items.append("<li>" + " ".join(parts))  # </li> is optional
     return "<ul>" + "".join(items) + "</ul>" if items else ""
 
 
@@ -261,8 +266,9 @@ def event_popup_html(
 ) -> str:
     """Everything about one event as escaped HTML: what, where, when, who, claims, sources.
 
-    ``full=False`` leaves out the claims table and the sources (for maps of very many
-    events; the app's tables still list them).
+    Compact markup (a definition list, optional end tags left out), as every tag is
+    sent once per event. ``full=False`` leaves out the claims table and the sources
+    (for maps of very many events; the app's tables still list them).
     """
     geo_p = int(row["geo_precision"])
     time_p = int(row["time_precision"])
@@ -281,45 +287,48 @@ def event_popup_html(
     derived = (
         f"killed {int(row['deaths_low']):,} / {int(row['deaths_best']):,} / "
         f"{int(row['deaths_high']):,}; injured {int(row['injured_low']):,} / "
-        f"{int(row['injured_best']):,} / {int(row['injured_high']):,} "
-        "<small>(low / best / high, derived from the claims)</small>"
+        f"{int(row['injured_best']):,} / {int(row['injured_high']):,}"
     )
     sources = list(row.get("sources") or [])
     parts = [
         '<div class="cm-popup">',
         f"<h4>{esc(_type_label(row['event_type']))}: {esc(row['sub_event_type'])}</h4>",
-        f"<div><small>{esc(row.get('event_id'))} · {esc(row.get('episode_title'))}</small></div>",
-        f"<p>{esc(row['notes'])}</p>",
-        "<h5>Where</h5>",
+        f"<small>{esc(row.get('event_id'))} · {esc(row.get('episode_title'))}</small>",
+        f"<p>{esc(row['notes'])}</p><dl>",
         _field("Location as reported", esc(row["location"])),
         _field("Place names", _place_names(row, places)),
         _field("Country", esc(country)),
-        _field("Region / district (spatial join)", joined or "<i>none</i>"),
-        _field("Join", method),
+        _field(
+            "Region / district",
+            (joined or "<i>none</i>") + (f" (spatial join: {method})" if method else ""),
+        ),
         _field("Join note", esc(row.get("admin_note"))),
         _field("Precision", f"{geo_p}: {esc(GEO_PRECISION.get(geo_p, ''))}"),
         _field("UCDP where_prec", f"{where_p}: {esc(WHERE_PREC.get(where_p, ''))}")
         if where_p
         else "",
         _field("How the point was chosen", esc(row.get("location_note"))),
-        "<h5>When</h5>",
         _field(
             "Date",
             f"{esc(when_text(row['date_start'], row['date_end']))} "
-            f"<small>(precision: {esc(TIME_PRECISION.get(time_p, ''))})</small>",
+            f"(precision: {esc(TIME_PRECISION.get(time_p, ''))})",
         ),
-        "<h5>Who</h5>",
         _field("Actors", actors),
-        "<h5>Claims</h5>",
-        claims_table_html(row.get("claims") or [], sources) if full else "",
-        _field("Derived", derived),
-        "<h5>Sources</h5>" if full else "",
-        sources_html(sources) if full else "",
-        ""
-        if full
-        else "<div><i>Claims and sources are listed in the event tables below the map.</i></div>",
-        "</div>",
+        _field("Derived from the claims (low / best / high)", derived),
+        "</dl>",
     ]
+    if full:
+        parts += [
+            "<h5>Claims</h5>",
+            claims_table_html(row.get("claims") or [], sources, seeds=False),
+            "<h5>Sources</h5>",
+            sources_html(sources),
+        ]
+    else:
+        parts.append(
+            "<div><i>Claims and sources are listed in the event tables below the map.</i></div>"
+        )
+    parts.append("</div>")
     return "".join(parts)
 
 
@@ -387,36 +396,42 @@ def _merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, in
 def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """Outlines of the regions that events known only to region level (precision 3) fall in.
 
-    One feature per region and stretch of time in which at least one such event of
-    ``events`` is going on (overlapping or touching date ranges are merged), so each
-    outline is drawn once at any time. Events the join put in no region get none.
+    One feature per region, however many such events it has: ``spans`` are the
+    stretches of time (UTC milliseconds) in which at least one of them is going on
+    (overlapping or touching date ranges merged), ``start``/``end`` the first and the
+    last moment of those. Outlines are simplified for display (:func:`display_geometries`).
+    Events the join put in no region get none.
     """
     coarse = events[(events["geo_precision"] == 3) & events["region_id"].notna()]
     if coarse.empty:
         return []
-    shapes = regions.to_crs("EPSG:4326").set_index("region_id").geometry
+    known = set(regions["region_id"].astype(str))
     spans: dict[str, list[tuple[int, int]]] = {}
     for region_id, start, end in zip(
         coarse["region_id"].astype(str), coarse["date_start"], coarse["date_end"], strict=True
     ):
-        if region_id in shapes.index:
+        if region_id in known:
             spans.setdefault(region_id, []).append((_ms(start), _ms(end) + DAY_MS - 1))
+    if not spans:
+        return []
+    drawn = regions[regions["region_id"].astype(str).isin(spans)].drop_duplicates("region_id")
+    shapes = dict(zip(drawn["region_id"].astype(str), display_geometries(drawn), strict=True))
     out: list[dict[str, Any]] = []
     for region_id in sorted(spans):
-        geometry = _shape(shapes.loc[region_id])
-        for start, end in _merge_intervals(spans[region_id]):
-            out.append(
-                {
-                    "type": "Feature",
-                    "geometry": geometry,
-                    "properties": {
-                        "region_id": region_id,
-                        "start": start,
-                        "end": end,
-                        "style": AREA_STYLE,
-                    },
-                }
-            )
+        merged = _merge_intervals(spans[region_id])
+        out.append(
+            {
+                "type": "Feature",
+                "geometry": shapes[region_id],
+                "properties": {
+                    "region_id": region_id,
+                    "start": merged[0][0],
+                    "end": max(end for _, end in merged),
+                    "spans": [list(span) for span in merged],
+                    "style": AREA_STYLE,
+                },
+            }
+        )
     return out
 
 
@@ -458,15 +473,38 @@ function (feature, layer) {
 }
 """
 )
+#: The faint ring of an event for the rest of the period, from its marker's properties.
+GHOST_STYLE = {"weight": 1.5, "opacity": 0.45, "fill": False, "interactive": False}
 _GHOST_POINT = JsCode(
     """
 function (feature, latlng) {
-    return L.circleMarker(latlng, feature.properties.style);
+    var p = feature.properties;
+    return L.circleMarker(latlng, L.extend({radius: p.radius, color: p.color}, GHOST_STYLE));
 }
-"""
+""".replace("GHOST_STYLE", json.dumps(GHOST_STYLE))
 )
 _AREA_STYLE = JsCode(f"function () {{ return {json.dumps(AREA_STYLE)}; }}")
 _TIME_TEXT = JsCode("function (t) { return new Date(t).toISOString().slice(0, 10); }")
+
+
+def _script_json(data: Any) -> str:
+    """Compact JSON for a ``<script>``, escaped as folium's ``tojson`` escapes it.
+
+    ``< > & '`` become ``\\u00XX`` (nothing can close the script element); no spaces
+    after separators, which is a tenth of an outline's size. Strings from the data must
+    already be :func:`jinja_safe`: folium compiles the rendered script as a template
+    again, so a ``{{``, ``{%`` or ``{#`` here is refused.
+    """
+    text = (
+        json.dumps(data, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+    if any(mark in text for mark in ("{{", "{%", "{#")):
+        raise ValueError("data for the map holds Jinja syntax; pass its strings through jinja_safe")
+    return text
 
 
 def _js_string(text: str) -> str:
@@ -595,25 +633,56 @@ class TimeControl(TimelineSlider):
 
 
 class EventTimeline(Timeline):
-    """Leaflet.timeline layer; only ``leaflet.timeline`` is loaded (no moment.js)."""
+    """Leaflet.timeline layer; only ``leaflet.timeline`` is loaded (no moment.js).
 
-    def __init__(self, data: dict[str, Any], **kwargs: Any) -> None:
+    The data is sent once, compact. With ``ghost`` (a ``pointToLayer`` function), the
+    same features are first drawn as a static layer beneath: the faint rings that show
+    every event of the period whatever day the time bar is on.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+          var {{ this.get_name() }}_data = {{ this.data_js }};
+          {%- if this.ghost %}
+          L.geoJson({{ this.get_name() }}_data, {
+              pointToLayer: {{ this.ghost|tojavascript }}, interactive: false
+          }).addTo({{ this._parent.get_name() }});
+          {%- endif %}
+          var {{ this.get_name() }}_options = {{ this.options|tojavascript }};
+          var {{ this.get_name() }} = L.timeline(
+              {{ this.get_name() }}_data,
+              {{ this.get_name() }}_options
+          );
+          {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any], *, ghost: JsCode | None = None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.default_js = [Timeline.default_js[0]]
+        self.ghost = ghost
+
+    @property
+    def data_js(self) -> str:
+        return _script_json(self.data)
 
 
 class AreaTimeline(EventTimeline):
     """Region outlines on the time line, each region's shape sent to the browser once.
 
-    Takes :func:`area_features`; the page gets ``{"shapes": {region_id: geometry},
-    "spans": [[region_id, start, end], ...]}`` and rebuilds the features in JavaScript.
+    Takes :func:`area_features` (one feature per region with its ``spans``); the page
+    gets ``{"shapes": {region_id: geometry}, "spans": [[region_id, start, end], ...]}``
+    and rebuilds one feature per span in JavaScript, all sharing the region's shape.
+    Spans of a region never overlap, so it is drawn at most once at any time.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
           var {{ this.get_name() }}_options = {{ this.options|tojavascript }};
-          var {{ this.get_name() }}_packed = {{ this.data|tojson }};
+          var {{ this.get_name() }}_packed = {{ this.data_js }};
           var {{ this.get_name() }} = L.timeline(
               {
                   type: "FeatureCollection",
@@ -638,12 +707,43 @@ class AreaTimeline(EventTimeline):
         for f in features:
             props = f["properties"]
             shapes.setdefault(props["region_id"], f["geometry"])
-            spans.append([props["region_id"], props["start"], props["end"]])
+            spans += [[props["region_id"], start, end] for start, end in props["spans"]]
         super().__init__(jinja_safe({"shapes": shapes, "spans": spans}), **kwargs)
         self.features = features
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return get_bounds({"type": "FeatureCollection", "features": self.features}, lonlat=True)
+
+
+class Outlines(MacroElement):
+    """Fixed, non-interactive outlines (e.g. the admin boundaries), sent compact."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+          var {{ this.get_name() }} = L.geoJson({{ this.data_js }}, {
+              style: {{ this.style_js }}, interactive: false
+          }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, geometries: Iterable[Mapping[str, Any]], *, style: Mapping[str, Any]
+    ) -> None:
+        super().__init__()
+        self._name = "Outlines"
+        self.data = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": dict(g), "properties": {}} for g in geometries
+            ],
+        }
+        self.style_js = _script_json(dict(style))
+
+    @property
+    def data_js(self) -> str:
+        return _script_json(self.data)
 
 
 # --------------------------------------------------------------------------- legends
@@ -666,7 +766,7 @@ def event_legend_html() -> str:
     ]
     small, big = marker_radius(0), marker_radius(25)
     return (
-        "<details open><summary><b>Legend</b></summary>"
+        "<details><summary><b>Legend</b></summary>"
         + "".join(rows)
         + f"<div><small>Radius {small:.0f} px (no deaths) to {big:.0f} px (25 killed, "
         + "best figure)</small></div><hr>"
@@ -694,6 +794,13 @@ _CSS = Element(
 .leaflet-control-attribution { font-size: 9px; max-width: 70%; }
 .cm-popup h4 { font-size: 14px; margin: 0 0 4px; }
 .cm-popup h5 { font-size: 12px; margin: 8px 0 2px; text-transform: uppercase; color: #555; }
+.cm-popup p { margin: 4px 0; }
+.cm-popup dl { margin: 4px 0; }
+.cm-popup dt { display: inline; font-weight: bold; }
+.cm-popup dt::after { content: ": "; }
+.cm-popup dd { display: inline; margin: 0; }
+.cm-popup dd::after { content: ""; display: block; }
+.cm-popup ul { margin: 2px 0; padding-left: 16px; }
 .cm-claims { border-collapse: collapse; font-size: 11px; }
 .cm-claims th, .cm-claims td { border: 1px solid #ccc; padding: 2px 4px; vertical-align: top; }
 </style>
@@ -821,12 +928,13 @@ def build_choropleth(
     """
     units = admin.districts if level == "district" else admin.regions
     frame = choropleth_frame(units, summary, level=level, measure=measure)
+    shapes = display_geometries(frame)
     has_data = frame["events"] > 0
     classes = class_breaks(frame.loc[has_data, measure].to_numpy(), k)
     colors = class_colors(len(classes))
     label = MEASURE_LABELS[measure]
     features = []
-    for _, row in frame.iterrows():
+    for shape, (_, row) in zip(shapes, frame.iterrows(), strict=True):
         if row["events"] > 0:
             fill = colors[_class_of(float(row[measure]), classes)]
             opacity = 0.7
@@ -843,7 +951,7 @@ def build_choropleth(
         features.append(
             {
                 "type": "Feature",
-                "geometry": _shape(row["geometry"]),
+                "geometry": shape,
                 "properties": {
                     "name": str(row["unit_name"]),
                     "value": int(row[measure]),
@@ -891,20 +999,28 @@ def _bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
 
 #: Decimal places kept in drawn boundary coordinates (4 is about 10 m).
 COORD_DECIMALS = 4
-#: Tolerance (degrees, about 100 m) to which drawn boundaries are simplified; joins and
-#: summaries use the full geometries, this only lightens the page.
-DRAW_TOLERANCE_DEG = 0.001
+#: Metric CRS in which drawn outlines are simplified: UTM zone 38N, as the printed
+#: figures (:data:`geo.figure.DRAW_CRS`) are drawn.
+DISPLAY_CRS = "EPSG:32638"
+#: Tolerance (metres) to which drawn outlines are simplified: well under a pixel up to
+#: zoom 9 and the look of the printed map. Joins and summaries use the full geometries;
+#: this only lightens the page.
+DRAW_TOLERANCE_M = 150.0
 
 
-def _shape(geometry: Any) -> dict[str, Any]:
-    """GeoJSON geometry simplified and rounded for drawing (about 100 m)."""
-    simple = shapely.simplify(geometry, DRAW_TOLERANCE_DEG, preserve_topology=True)
-    rounded = shapely.transform(simple, lambda c: np.round(c, COORD_DECIMALS))
-    return dict(shapely.geometry.mapping(rounded))
+def display_geometries(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> list[dict[str, Any]]:
+    """GeoJSON geometries of ``frame`` for drawing, in order.
 
-
-def _outline_style(style: Mapping[str, Any]) -> JsCode:
-    return JsCode(f"function () {{ return {json.dumps(dict(style))}; }}")
+    Simplified in :data:`DISPLAY_CRS` to :data:`DRAW_TOLERANCE_M` (topology kept), then
+    in WGS 84 rounded to :data:`COORD_DECIMALS` places.
+    """
+    geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
+    if geoms.crs is None:
+        raise CRSMismatchError("outlines to draw have no CRS; set one (e.g. EPSG:4326)")
+    simple = geoms.to_crs(DISPLAY_CRS).simplify(DRAW_TOLERANCE_M, preserve_topology=True)
+    wgs84 = simple.to_crs("EPSG:4326").to_numpy()
+    rounded = shapely.transform(wgs84, lambda c: np.round(c, COORD_DECIMALS))
+    return [dict(shapely.geometry.mapping(g)) for g in rounded]
 
 
 def _boundaries_layer(admin: Any, *, show: bool) -> folium.FeatureGroup:
@@ -915,42 +1031,8 @@ def _boundaries_layer(admin: Any, *, show: bool) -> folium.FeatureGroup:
     if getattr(admin, "countries", None) is not None:
         layers.append((admin.countries, {"color": "#222222", "weight": 2, "fill": False}))
     for frame, style in layers:
-        shapes = frame.to_crs("EPSG:4326").geometry
-        folium.GeoJson(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {"type": "Feature", "geometry": _shape(g), "properties": {}} for g in shapes
-                ],
-            },
-            control=False,
-            style=_outline_style(style),
-            interactive=False,
-        ).add_to(group)
+        Outlines(display_geometries(frame), style=style).add_to(group)
     return group
-
-
-def _ghost_features(events: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {
-            "type": "Feature",
-            "geometry": {
-                "type": "Point",
-                "coordinates": [float(row["longitude"]), float(row["latitude"])],
-            },
-            "properties": {
-                "style": {
-                    "radius": round(marker_radius(int(row["deaths_best"])), 2),
-                    "color": EVENT_TYPE_COLORS.get(str(row["event_type"]), "#777777"),
-                    "weight": 1.5,
-                    "opacity": 0.45,
-                    "fill": False,
-                    "interactive": False,
-                }
-            },
-        }
-        for row in events.to_dict("records")
-    ]
 
 
 def period_of(events: pd.DataFrame, view: View) -> tuple[date, date] | None:
@@ -1021,7 +1103,7 @@ def build_map(
         (see :func:`geo.assets.asset_urls`).
     full_popups_max
         Above this many events, popups leave out claims and sources (each full popup
-        adds some 6 kB to the page).
+        adds some 4 kB to the page).
     """
     use_tiles = view.tiles if tiles is None else tiles
     m = folium.Map(
@@ -1049,6 +1131,15 @@ def build_map(
     order = [e for e in titles if e in set(events["episode"])]
     order += sorted(set(events["episode"]) - set(order))
     timelines: list[Timeline] = []
+    if admin is not None and "region_id" in events:
+        # one layer for every episode: each region is drawn once, whoever's events it has
+        areas = area_features(events, admin.regions)
+        if areas:
+            group = folium.FeatureGroup(name=AREAS_LAYER, show=not regions_mode)
+            area_tl = AreaTimeline(areas, style=_AREA_STYLE, interactive=False)
+            area_tl.add_to(group)
+            group.add_to(m)
+            timelines.append(area_tl)
     names_used: set[str] = set()
     for episode in order:
         rows = events[events["episode"] == episode]
@@ -1060,20 +1151,9 @@ def build_map(
             name = f"{name} ({esc(episode)})"
         names_used.add(name)
         group = folium.FeatureGroup(name=name, show=not regions_mode)
-        folium.GeoJson(
-            _collection(_ghost_features(rows)),
-            name="period",
-            control=False,
-            point_to_layer=_GHOST_POINT,
-        ).add_to(group)
-        if admin is not None and "region_id" in rows:
-            areas = area_features(rows, admin.regions)
-            if areas:
-                area_tl = AreaTimeline(areas, style=_AREA_STYLE, interactive=False)
-                area_tl.add_to(group)
-                timelines.append(area_tl)
         points = EventTimeline(
             _collection(event_features(rows, places=places, full_popups=full_popups)),
+            ghost=_GHOST_POINT,
             point_to_layer=_POINT_TO_LAYER,
             on_each_feature=_BIND_TEXTS,
         )

@@ -19,20 +19,28 @@ Expected numbers are read off the curated layers (layers/*.geojson) by hand:
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import branca.element
 import pandas as pd
+import pyogrio
 import pytest
 import streamlit as st
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+import geo.export
 from geo import render
+from geo._errors import ExportError
 from geo.config import ENV_BOUNDARIES_DIR, ENV_LAYERS_DIR, Settings
 from tests import factories
-from tests.test_render import HOSTILE, hostile_layer, js_text
+from tests.test_render import HOSTILE, hostile_layer, js_text, popups_in
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -79,6 +87,56 @@ def sidebar_captions(at: AppTest) -> list[str]:
     return [c.value for c in at.sidebar.caption]
 
 
+#: A download as served: bytes, MIME type, file name.
+Served = tuple[bytes, str, str | None]
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Served]:
+    """What Streamlit's media storage was handed for each file id (download buttons)."""
+    served: dict[str, Served] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(
+        self: MemoryMediaFileStorage,
+        path_or_data: Any,
+        mimetype: str,
+        kind: Any,
+        filename: str | None = None,
+    ) -> str:
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        served[file_id] = (path_or_data, mimetype, filename)
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    return served
+
+
+def download(at: AppTest, key: str, served: dict[str, Served]) -> Served:
+    """The bytes, MIME type and file name the download button ``key`` serves."""
+    (button,) = [b for b in at.download_button if b.key == key]
+    file_id = button.proto.url.rsplit("/", 1)[-1].split(".")[0]
+    return served[file_id]
+
+
+def has_widget(widgets: Any, key: str) -> bool:
+    return any(w.key == key for w in widgets)
+
+
+@pytest.fixture
+def export_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The keyword arguments of every ``geo.export.export_bytes`` call the app makes."""
+    calls: list[dict[str, Any]] = []
+    original = geo.export.export_bytes
+
+    def counted(data: Any, **kwargs: Any) -> bytes:
+        calls.append(kwargs)
+        return original(data, **kwargs)
+
+    monkeypatch.setattr(geo.export, "export_bytes", counted)
+    return calls
+
+
 def test_app_runs_and_shows_every_curated_event() -> None:
     at = run()
     assert metric(at, "Events in view") == "15"
@@ -91,7 +149,7 @@ def test_app_runs_and_shows_every_curated_event() -> None:
     )
     # the map was built, with every episode layer, and attribution is on the page
     page = at.session_state["map_html"]
-    assert page.count('"popup": ') == 15
+    assert popups_in(page) == 15
     assert "L.timelineSliderControl(" in page
     captions = " ".join(c.value for c in at.caption)
     assert "geoBoundaries" in captions and "GeoNames (CC BY 4.0)" in captions
@@ -117,7 +175,7 @@ def test_period_slider_changes_events_and_region_totals_exactly() -> None:
         c.startswith("Hides 4 of 8 events placed only near a place or in a region")
         for c in sidebar_captions(at)
     )
-    assert at.session_state["map_html"].count('"popup": ') == 8
+    assert popups_in(at.session_state["map_html"]) == 8
     # the view is written back to the URL
     assert at.query_params["start"] == "2020-07-12"
     assert at.query_params["end"] == "2020-07-16"
@@ -227,6 +285,130 @@ def test_hostile_layer_is_escaped_in_the_map_the_app_built(
     assert js_text(render.esc(f"Claimant {HOSTILE}")) in page
 
 
+def test_the_map_page_is_rendered_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    renders: list[str] = []
+    original = branca.element.Figure.render
+
+    def counted(self: branca.element.Figure, **kwargs: Any) -> str:
+        renders.append(type(self).__name__)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(branca.element.Figure, "render", counted)
+    at = run()
+    assert renders == ["Figure"]  # render.map_html; st_folium is told not to render again
+    at.slider(key="period").set_value((date(2020, 7, 12), date(2020, 7, 16))).run()
+    assert renders == ["Figure", "Figure"]
+    assert popups_in(at.session_state["map_html"]) == 8
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def test_export_of_the_view_is_a_geopackage_of_the_events_in_view(
+    tmp_path: Path, downloads: dict[str, Served], export_calls: list[dict[str, Any]]
+) -> None:
+    at = run({"start": "2020-07-12", "end": "2020-07-16"})
+    assert at.radio(key="export_scope").value == "view"
+    assert at.selectbox(key="export_format").value == "gpkg"
+    assert not has_widget(at.download_button, "export_download")  # nothing built unasked
+    assert export_calls == []
+
+    at.button(key="export_prepare").click().run()
+    assert not at.exception and not at.error
+    data, mime, name = download(at, "export_download", downloads)
+    assert name == "conflictmap_view_2020-07-12_2020-07-16.gpkg"
+    assert mime == "application/geopackage+sqlite3"
+    assert data.startswith(b"SQLite format 3\x00")
+    path = tmp_path / str(name)  # the embedded QGIS project refers to this name
+    path.write_bytes(data)
+    events = pyogrio.read_dataframe(path, layer="events")
+    assert len(events) == 8  # as on the map
+    assert (export_calls[0]["view"].start, export_calls[0]["view"].end) == (
+        date(2020, 7, 12),
+        date(2020, 7, 16),
+    )
+
+    # other reruns serve the same bytes without building them again
+    at.toggle(key="tiles").set_value(False).run()
+    assert not has_widget(at.button, "export_prepare")
+    assert download(at, "export_download", downloads)[0] == data
+    assert len(export_calls) == 1
+
+    # another view needs its own export
+    at.slider(key="period").set_value((date(2020, 7, 12), date(2020, 7, 14))).run()
+    assert not has_widget(at.download_button, "export_download")
+    assert has_widget(at.button, "export_prepare")
+
+
+def test_export_of_everything_as_csv_zip_ignores_the_view(
+    downloads: dict[str, Served],
+) -> None:
+    at = run({"start": "2020-07-14", "end": "2020-07-14", "region": "Baku City"})
+    at.radio(key="export_scope").set_value("all").run()
+    at.selectbox(key="export_format").set_value("csv").run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception and not at.error
+    data, mime, name = download(at, "export_download", downloads)
+    assert (name, mime) == ("conflictmap_events_csv.zip", "application/zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.testzip() is None
+        names = set(zf.namelist())
+        assert {"README.txt", "conflictmap_events.csv", "conflictmap_events_claims.csv"} <= names
+        events = pd.read_csv(zf.open("conflictmap_events.csv"))
+    assert len(events) == 15  # everything, whatever the view
+
+
+def test_full_zip_of_the_view_holds_every_format(downloads: dict[str, Served]) -> None:
+    at = run({"start": "2020-07-14", "end": "2020-07-14", "region": "Baku City"})
+    at.selectbox(key="export_format").set_value("zip").run()
+    at.button(key="export_prepare").click().run()
+    data, _, name = download(at, "export_download", downloads)
+    assert name == "conflictmap_view_Baku-City_2020-07-14_2020-07-14.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        stem = "conflictmap_view_Baku-City_2020-07-14_2020-07-14"
+        assert {f"{stem}{s}" for s in (".gpkg", ".geojson", ".csv", ".kml")} <= set(zf.namelist())
+        collection = json.loads(zf.read(f"{stem}.geojson"))
+    assert len(collection["features"]) == 2  # the march and the parliament storming
+
+
+def test_teacher_exports_the_map_figure_and_handout_of_the_view(
+    downloads: dict[str, Served],
+) -> None:
+    at = run({"start": "2020-07-12", "end": "2020-07-16", "region": "Tovuz District"})
+    assert at.selectbox(key="teacher_format").value == "png"
+    at.button(key="teacher_prepare").click().run()
+    assert not at.exception and not at.error
+    data, mime, name = download(at, "teacher_download", downloads)
+    assert name == "conflictmap_map_Tovuz-District_2020-07-12_2020-07-16.png"
+    assert mime == "image/png"
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+
+    at.selectbox(key="teacher_format").set_value("handout").run()
+    at.button(key="teacher_prepare").click().run()
+    data, mime, name = download(at, "teacher_download", downloads)
+    assert name == "conflictmap_handout_Tovuz-District_2020-07-12_2020-07-16.html"
+    page = data.decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+    assert "Tovuz District" in page and "at least 11" in page
+
+
+def test_a_failed_export_is_an_error_message_not_a_trace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> bytes:
+        raise ExportError("the disk is full (test)")
+
+    monkeypatch.setattr(geo.export, "export_bytes", broken)
+    at = run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Could not prepare the GeoPackage: the disk is full (test)"
+    ]
+    assert not has_widget(at.download_button, "export_download")
+    assert has_widget(at.button, "export_prepare")  # and it can be tried again
+
+
 def test_invalid_layers_are_listed_in_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -249,6 +431,10 @@ def test_missing_boundaries_show_events_without_regions(
     assert warning.value.startswith("Boundaries could not be loaded")
     assert ENV_BOUNDARIES_DIR in warning.value and "conflictmap boundaries fetch" in warning.value
     assert metric(at, "Events in view") == "15"
+    # the data can still be exported; the printed map needs the boundaries
+    assert has_widget(at.button, "export_prepare")
+    assert not has_widget(at.button, "teacher_prepare")
+    assert any("need the boundaries" in i.value for i in at.info)
     # ARM: Tavush (4 killed), Nerkin Hand x2 (4), Yerevan x2; AZE: the other 10, with
     # Tovuz (12) and the Nagorno-Karabakh offensive (25/25/27)
     assert totals(at) == [("ARM", "(outside any region)", 5, 8, 8, 8),

@@ -14,9 +14,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from folium.plugins import Timeline, TimelineSlider
-from shapely.geometry import box
+from shapely.geometry import Polygon, box
 
 from geo import render
+from geo._errors import CRSMismatchError
 from geo.boundaries import AdminUnits
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
@@ -44,6 +45,13 @@ CURATED_PRECISION_2 = 5
 #: one outline for 12–16 July), Tavush border fighting.
 CURATED_PRECISION_3 = 6
 CURATED_AREAS = 4
+#: Upper bound on the curated map page (``render.map_html``, tiles on, gazetteer names).
+#: Measured 414,482 characters before (outlines simplified to 0.001° and sent as spaced
+#: JSON, an area layer per episode, labelled <div>s in popups, the period rings as a
+#: second copy of the points) and 308,125 after (outlines simplified to 150 m in UTM 38N
+#: and sent compact, one area layer, compact popup markup, rings drawn from the
+#: timeline's own data).
+CURATED_PAGE_MAX = 312_000
 
 #: Markup, quotes, a JS template literal, and Jinja syntax (folium compiles its output as a
 #: Jinja template once more: ``{{ 'INJ' ~ 'ECTED' }}`` must never become INJECTED).
@@ -119,12 +127,21 @@ def area_features(m: folium.Map) -> list[dict[str, Any]]:
 
 
 def episode_groups(m: folium.Map) -> list[folium.FeatureGroup]:
+    """The layers holding event markers (the region areas have a layer of their own)."""
     return [
         c
         for c in m._children.values()
         if isinstance(c, folium.FeatureGroup)
-        and any(isinstance(g, Timeline) for g in c._children.values())
+        and any(
+            isinstance(g, Timeline) and not isinstance(g, render.AreaTimeline)
+            for g in c._children.values()
+        )
     ]
+
+
+def popups_in(page: str) -> int:
+    """How many event popups a page carries (compact JSON: ``"popup":"…"``)."""
+    return page.count('"popup":')
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +187,7 @@ def test_every_curated_event_is_one_marker_in_its_episode_layer(
     assert len(point_features(m)) == CURATED_EVENTS
     per_group = {g.layer_name: len(point_features(g)) for g in episode_groups(m)}
     assert sorted(per_group.values()) == sorted(CURATED_PER_EPISODE.values())
-    assert page.count('"popup": ') == CURATED_EVENTS
+    assert popups_in(page) == CURATED_EVENTS
     ids = {f["properties"]["event_id"] for f in point_features(m)}
     assert "tovuz-2020-07-12-border-fighting" in ids
 
@@ -191,7 +208,7 @@ def test_a_view_draws_only_its_events(dataset: Dataset) -> None:
     ]
     # only the two episodes with events in view get a layer
     assert len(episode_groups(m)) == 2
-    assert render.map_html(m).count('"popup": ') == 6
+    assert popups_in(render.map_html(m)) == 6
 
 
 def test_markers_carry_type_colour_and_death_radius(curated_map: tuple[folium.Map, str]) -> None:
@@ -214,6 +231,8 @@ def test_legend_lists_every_event_type(curated_map: tuple[folium.Map, str]) -> N
     for label in EVENT_TYPE_LABELS.values():
         assert js_text(html.escape(label)) in page
     assert "not a strike site" in page
+    # it starts folded (▸ Legend) so that it does not cover western Armenia
+    assert render.event_legend_html().startswith("<details><summary>")
 
 
 # --- drawn precision ----------------------------------------------------------------------------
@@ -239,12 +258,46 @@ def test_precision_3_draws_the_joined_region_outline(
     tovuz_id = dataset.events.loc["tovuz-2020-07-12-border-fighting", "region_id"]
     (tovuz,) = [a for a in areas if a["properties"]["region_id"] == tovuz_id]
     # 12–16 July and 12–14 July merge into one outline shown 12–16 July
+    assert tovuz["properties"]["spans"] == [[1594512000000, 1594944000000 - 1]]
     assert (tovuz["properties"]["start"], tovuz["properties"]["end"]) == (
         1594512000000,
         1594944000000 - 1,
     )
     assert all(a["geometry"]["type"] in ("Polygon", "MultiPolygon") for a in areas)
     assert all(a["properties"]["style"]["fillOpacity"] < 0.2 for a in areas)
+    # the areas are one layer of their own, under the event layers
+    (group,) = [
+        c for c in m._children.values() if getattr(c, "layer_name", "") == render.AREAS_LAYER
+    ]
+    layers = [c for c in group._children.values() if isinstance(c, Timeline)]
+    assert [type(c) for c in layers] == [render.AreaTimeline]
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        View(),
+        View(start=date(2020, 7, 12), end=date(2020, 7, 16)),
+        View(start=date(2023, 9, 19), end=date(2024, 2, 13)),
+        View(countries=("ARM",)),
+        View(precise_only=True),
+    ],
+    ids=["all", "july-2020", "sept-2023-on", "armenia", "precise-only"],
+)
+def test_each_admin_area_is_drawn_once(dataset: Dataset, view: View) -> None:
+    events = apply_view(dataset.events, view)
+    m = render.build_map(events, view=view, admin=dataset.admin, episodes=dataset.episodes)
+    areas = area_features(m)
+    units = events.loc[events["geo_precision"] == 3, "region_id"].dropna()
+    assert len(areas) == units.nunique()
+    assert sorted(a["properties"]["region_id"] for a in areas) == sorted(set(units))
+    page = render.map_html(m)
+    # one area layer at most, and in it each outline is sent once
+    assert page.count("_packed.spans.map(") == (1 if units.any() else 0)
+    (packed,) = [tl.data for tl in timelines(m) if isinstance(tl, render.AreaTimeline)] or [
+        {"shapes": {}}
+    ]
+    assert sorted(packed["shapes"]) == sorted(set(units))
 
 
 def test_popup_has_what_where_when_who_claims_and_sources(
@@ -280,8 +333,11 @@ def test_popup_has_what_where_when_who_claims_and_sources(
 
 def test_timeline_plugin_and_its_control(curated_map: tuple[folium.Map, str]) -> None:
     m, page = curated_map
-    # 5 point layers + area layers for the 3 episodes with precision-3 events
-    assert page.count("L.timeline(") == 8
+    # 5 point layers + 1 layer of region areas for all episodes
+    assert page.count("L.timeline(") == 6
+    # each episode's faint period rings are drawn from its timeline's data, not sent again
+    assert page.count("L.geoJson(timeline_") == 5
+    assert page.count("_data = {") == 5
     assert page.count("L.timelineSliderControl(") == 1
     assert "leaflet.timeline@1.6.0/dist/leaflet.timeline.min.js" in page
     assert "moment.min.js" not in page  # the day label does not need moment.js
@@ -397,6 +453,14 @@ def test_escape_helpers() -> None:
     assert "<script>" not in table
     assert "at least 16" in table
     assert table.count(render.esc(HOSTILE)) == 2
+    # compact JSON for the page refuses strings that were not made Jinja-safe
+    safe = render.jinja_safe({"a": "{{ x }}{% y %}{# z", "b": [HOSTILE]})
+    text = render._script_json(safe)
+    assert json.loads(text) == safe
+    assert "<" not in text and "{{" not in text and "{%" not in text and "{#" not in text
+    assert text.startswith('{"a":"\\u0026#123;\\u0026#123; x')  # compact, escaped as tojson
+    with pytest.raises(ValueError, match="Jinja syntax; pass its strings through jinja_safe"):
+        render._script_json({"a": "{{ x }}"})
 
 
 # --- choropleth ---------------------------------------------------------------------------------
@@ -543,26 +607,60 @@ def test_region_outlines_merge_overlapping_and_touching_date_ranges() -> None:
     areas = render.area_features(events, regions)
     day = 86_400_000
     first = 1593561600000  # 2020-07-01T00:00Z
+    # one feature per region, with the stretches of time it is shown
     assert [
-        (a["properties"]["region_id"], a["properties"]["start"], a["properties"]["end"])
+        (
+            a["properties"]["region_id"],
+            a["properties"]["spans"],
+            a["properties"]["start"],
+            a["properties"]["end"],
+        )
         for a in areas
     ] == [
-        ("A", first, first + 4 * day - 1),  # 1–2 and 3–4 July touch: one stretch
-        ("A", first + 9 * day, first + 10 * day - 1),
-        ("B", first, first + day - 1),  # the precise event (1–9 July) draws no outline
+        (
+            "A",
+            [
+                [first, first + 4 * day - 1],  # 1–2 and 3–4 July touch: one stretch
+                [first + 9 * day, first + 10 * day - 1],
+            ],
+            first,
+            first + 10 * day - 1,
+        ),
+        # the precise event (1–9 July) draws no outline
+        ("B", [[first, first + day - 1]], first, first + day - 1),
     ]
+    # the page gets each shape once and one span per stretch
+    packed = render.AreaTimeline(areas).data
+    assert sorted(packed["shapes"]) == ["A", "B"]
+    assert [s[0] for s in packed["spans"]] == ["A", "A", "B"]
 
 
-def test_region_shapes_are_sent_once_per_region(curated_map: tuple[folium.Map, str]) -> None:
-    m, page = curated_map
-    (tovuz_tl,) = [
-        tl
-        for tl in timelines(m)
-        if isinstance(tl, render.AreaTimeline) and len(tl.data["spans"]) == 2
+def test_drawn_outlines_are_simplified_in_metres() -> None:
+    # a 10 km square (UTM 38N) with a 50 m notch and a 400 m bump on its edges
+    x, y = 500_000.0, 4_450_000.0
+    ring = [
+        (x, y),
+        (x + 5_000, y - 50),  # 50 m: under the tolerance, dropped
+        (x + 10_000, y),
+        (x + 10_000, y + 10_000),
+        (x + 5_000, y + 10_400),  # 400 m: kept
+        (x, y + 10_000),
+        (x, y),
     ]
-    # Tovuz District and Tavush: two outlines, each its own shape
-    assert len(tovuz_tl.data["shapes"]) == 2
-    assert page.count("_packed.spans.map(") == 3
+    frame = gpd.GeoDataFrame(geometry=[Polygon(ring)], crs=render.DISPLAY_CRS).to_crs(4326)
+    (drawn,) = render.display_geometries(frame)
+    coords = drawn["coordinates"][0]
+    assert len(coords) == 6  # 5 corners (closed ring) + the bump
+    assert all(round(v, render.COORD_DECIMALS) == v for c in coords for v in c)
+    with pytest.raises(CRSMismatchError, match="no CRS"):
+        render.display_geometries(gpd.GeoSeries([Polygon(ring)]))
+
+
+def test_curated_page_is_smaller(curated_map: tuple[folium.Map, str]) -> None:
+    _, page = curated_map
+    assert len(page) <= CURATED_PAGE_MAX
+    # the admin outlines are sent compact (no space after separators)
+    assert 'L.geoJson({"type":"FeatureCollection"' in page
 
 
 def test_many_events_get_short_popups(dataset: Dataset) -> None:
