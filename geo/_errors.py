@@ -54,3 +54,15 @@ class ExportError(ConflictMapError, ValueError):
 
 class AssetError(ConflictMapError, RuntimeError):
     """A browser asset cannot be prepared or fails its checksum (npm missing, hash mismatch)."""
+
+
+class OutputError(ConflictMapError, OSError):
+    """A result could not be written (missing or read-only folder, full disk)."""
+
+
+class ViewError(ConflictMapError, ValueError):
+    """Filter values that match nothing in the data; ``problems`` lists each with suggestions."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))

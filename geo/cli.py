@@ -122,6 +122,11 @@ def join(
     from geo.dataset import load_dataset
     from geo.export import write_events
 
+    if out.suffix.lower() not in (".geojson", ".json", ".gpkg", ".csv"):
+        raise typer.BadParameter(
+            f"cannot write {out.name!r}: use a .geojson, .gpkg or .csv file name",
+            param_hint="--out",
+        )
     try:
         data = load_dataset(_settings(), paths)
         write_events(data.events, out)

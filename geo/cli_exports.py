@@ -10,7 +10,7 @@ import typer
 from geo._errors import ConflictMapError
 from geo.cli import _day, _fail, _settings, app
 from geo.export import FORMATS, SUFFIXES, Format, export_package
-from geo.view import MEASURES, View
+from geo.view import MEASURES, View, resolve_view
 
 _BY_SUFFIX = {suffix: fmt for fmt, suffix in SUFFIXES.items()}
 
@@ -97,6 +97,8 @@ def export(
     fmt_checked = cast(Format, chosen)
     try:
         data = load_dataset(settings)
+        units = data.admin.districts if level == "district" else data.admin.regions
+        view = resolve_view(view, data.events, unit_names=units[level])
         path = export_package(
             data,
             out,

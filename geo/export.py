@@ -17,8 +17,7 @@ import os
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -36,8 +35,8 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 
 from geo import qgis
 from geo._errors import ConflictMapError, ExportError
+from geo._io import atomic_path, atomic_write_bytes, atomic_write_text
 from geo.events import Claim, Source, derived_figures
-from geo.layers import atomic_write_text
 from geo.style import EVENT_TYPE_COLORS, EVENT_TYPE_LABELS
 from geo.view import MEASURES, View, apply_view
 
@@ -129,36 +128,18 @@ def write_events(events: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> Path
         flat = pd.DataFrame(flat_events(events).drop(columns=events.geometry.name))
         atomic_write_text(target, flat.to_csv(index=False, date_format="%Y-%m-%d"))
     elif suffix == ".gpkg":
-        with _atomic_path(target) as tmp:
+        with atomic_path(target) as tmp:
             flat_events(events).reset_index(drop=True).to_file(
                 tmp, layer="events", driver="GPKG", engine="pyogrio", VERSION=GPKG_VERSION
             )
     else:
-        raise ValueError(f"{target}: unknown output format {suffix!r}; use .geojson, .gpkg or .csv")
+        raise ExportError(
+            f"{target}: unknown output format {suffix!r}; use .geojson, .gpkg or .csv"
+        )
     return target
 
 
 # --- small helpers ------------------------------------------------------------------------------
-
-
-@contextmanager
-def _atomic_path(target: Path) -> Iterator[Path]:
-    """A free temporary path beside ``target``; moved onto it if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()
-    try:
-        yield tmp
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _atomic_bytes(target: Path, data: bytes) -> None:
-    with _atomic_path(target) as tmp:
-        tmp.write_bytes(data)
 
 
 def _missing(value: Any) -> bool:
@@ -1084,7 +1065,7 @@ def _project(parts: _Parts, styles: Sequence[qgis.LayerStyle], gpkg_name: str) -
 def _write_gpkg(parts: _Parts, target: Path) -> None:
     info = parts.info
     styles = layer_styles(parts)
-    with _atomic_path(target) as tmp:
+    with atomic_path(target) as tmp:
         _write_layer(
             tmp,
             parts.table,
@@ -1549,10 +1530,10 @@ def export_package(
     if fmt == "gpkg":
         _write_gpkg(parts, target)
     elif fmt == "zip":
-        _atomic_bytes(target, _zip(parts, target.stem, bundle))
+        atomic_write_bytes(target, _zip(parts, target.stem, bundle))
     else:
         for name, content in _files(parts, fmt, target.stem).items():
-            _atomic_bytes(target.parent / name, content)
+            atomic_write_bytes(target.parent / name, content)
     return target
 
 

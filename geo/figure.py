@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import tempfile
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pyproj import Proj, Transformer
 from shapely.geometry import Point, box
 
 from geo._errors import FigureFormatError, UnknownRegionError
+from geo._io import atomic_write_bytes
 from geo.config import Settings
 from geo.events import COUNTRIES
 from geo.style import (
@@ -933,23 +933,7 @@ def render_figure(
 
 def write_bytes_atomic(path: str | os.PathLike[str], payload: bytes) -> Path:
     """Write via a temporary file in the same folder, then replace: never half-written."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        if target.exists():  # keep the mode of the file replaced, else the usual one
-            Path(tmp).chmod(target.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            Path(tmp).chmod(0o666 & ~umask)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic_write_bytes(path, payload)
 
 
 def output_format(out: Path | None, fmt: str | None) -> Fmt:

@@ -6,7 +6,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import pydantic
 from shapely.geometry import Point
 
 from geo._errors import GeocodeError, ValidationError
+from geo._io import atomic_write_text
 from geo.events import (
     COUNTRIES,
     DERIVED_FIELDS,
@@ -347,31 +347,6 @@ def dump_layer(layer: Layer) -> str:
     """Serialise deterministically: fixed key order, 2-space indent, one feature per block."""
     text = json.dumps(layer_to_dict(layer), ensure_ascii=False, indent=2)
     return _COORDS_RE.sub(r'"coordinates": [\1, \2]', text) + "\n"
-
-
-def _match_mode(tmp: Path, target: Path) -> None:
-    """Give the temporary file the target's mode, or the usual one for a new file."""
-    if target.exists():
-        tmp.chmod(target.stat().st_mode & 0o777)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write via a temporary file in the same folder, then replace: never half-written."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        _match_mode(Path(tmp), target)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_layer(layer: Layer, path: str | os.PathLike[str]) -> None:

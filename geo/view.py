@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Literal
 
 import pandas as pd
+
+from geo._errors import ViewError
+from geo.events import COUNTRIES, EVENT_TYPES
 
 Mode = Literal["events", "regions"]
 Measure = Literal["events", "deaths_low", "deaths_best", "deaths_high"]
@@ -121,3 +125,52 @@ def apply_view(events: pd.DataFrame, view: View) -> pd.DataFrame:
     if view.precise_only:
         mask &= events["geo_precision"] == 1
     return events[mask]
+
+
+def _pick(
+    label: str, values: Iterable[str], known: Iterable[str], problems: list[str]
+) -> list[str]:
+    names = sorted({str(k) for k in known if isinstance(k, str) and k})
+    lookup = {k.casefold(): k for k in names}
+    chosen = []
+    for value in values:
+        match = lookup.get(value.casefold())
+        if match is not None:
+            chosen.append(match)
+            continue
+        close = difflib.get_close_matches(value, names, n=3, cutoff=0.6)
+        hint = (
+            f"did you mean {', '.join(map(repr, close))}?"
+            if close
+            else ("known: " + ", ".join(names[:30]) + (" …" if len(names) > 30 else ""))
+        )
+        problems.append(f"unknown {label} {value!r}; {hint}")
+    return chosen
+
+
+def resolve_view(
+    view: View, events: pd.DataFrame, *, unit_names: Iterable[str] | None = None
+) -> View:
+    """Check every filter value against the data; fix letter case; refuse unknown values.
+
+    ``unit_names`` are the region (or district) names of the boundary data, so a
+    region without events is still a valid choice; without them the events'
+    own names are used. Raises :class:`ViewError` listing every unknown value,
+    with suggestions, so a typo never silently yields an empty result.
+    """
+    problems: list[str] = []
+    actors = pd.concat([events["actor1"], events["actor2"]]).dropna()
+    changes: dict[str, object] = {
+        "episodes": tuple(_pick("episode", view.episodes, events["episode"], problems)),
+        "event_types": tuple(_pick("event type", view.event_types, EVENT_TYPES, problems)),
+        "actors": tuple(_pick("actor", view.actors, actors, problems)),
+        "countries": tuple(_pick("country", view.countries, COUNTRIES, problems)),
+    }
+    if view.region is not None:
+        column = "district" if view.level == "district" else "region"
+        known = unit_names if unit_names is not None else events[column].dropna()
+        found = _pick(column, [view.region], known, problems)
+        changes["region"] = found[0] if found else view.region
+    if problems:
+        raise ViewError(problems)
+    return view.with_(**changes)

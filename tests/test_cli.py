@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyogrio
@@ -121,3 +122,82 @@ def test_join_writes_every_event_with_its_region(settings: Settings, tmp_path: P
     row = frame.set_index("event_id").loc["stepanakert-2023-09-19-shelling"]
     assert row.region == "Khankendi City"
     assert row.join_method == "gazetteer"
+
+
+def test_join_refuses_an_unknown_suffix_before_any_work(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["join", "-o", str(tmp_path / "j.txt")])
+    assert result.exit_code == 2
+    assert "use a .geojson, .gpkg or .csv file name" in " ".join(
+        result.output.replace("│", " ").split()
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writing_into_a_missing_folder_is_a_clear_error(settings: Settings, tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "j.geojson"
+    result = runner.invoke(app, ["join", "-o", str(target)])
+    assert result.exit_code == 1
+    assert f"cannot write {target}: folder {target.parent} does not exist" in result.stderr
+    assert not target.parent.exists()
+
+
+def test_writing_into_a_read_only_folder_is_a_clear_error_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import tempfile
+
+    from geo._errors import OutputError
+    from geo._io import atomic_write_text
+
+    def read_only(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    target = tmp_path / "old.txt"
+    target.write_text("old")
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(OutputError, match=f"cannot write {target}: Read-only file system"):
+        atomic_write_text(target, "new")
+    assert target.read_text() == "old"
+
+
+def test_failed_write_leaves_the_previous_file_intact(tmp_path: Path) -> None:
+    from geo._io import atomic_path
+
+    target = tmp_path / "data.txt"
+    target.write_text("previous")
+    with pytest.raises(RuntimeError, match="boom"), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+    assert target.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["data.txt"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--region", "Narnia", "unknown region 'Narnia'"),
+        ("--region", "Tavushh", "unknown region 'Tavushh'; did you mean 'Tavush'?"),
+        ("--episode", "nope", "unknown episode 'nope'"),
+        ("--type", "Battle", "unknown event type 'Battle'; did you mean 'Battles'?"),
+        ("--country", "XYZ", "unknown country 'XYZ'"),
+    ],
+)
+def test_export_refuses_filters_that_match_nothing(
+    settings: Settings, tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    out = tmp_path / "x.gpkg"
+    result = runner.invoke(app, ["export", str(out), option, value])
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+    assert not out.exists()
+
+
+def test_export_accepts_region_names_in_any_case(settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "t.gpkg"
+    result = runner.invoke(
+        app,
+        ["export", str(out), "--region", "tavush", "--from", "2020-07-12", "--to", "2020-07-16"],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pyogrio.read_dataframe(out, layer="events")) == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -343,12 +342,11 @@ def test_failed_write_leaves_previous_file(
     out = tmp_path / "map.png"
     out.write_bytes(b"old")
 
-    def broken(fd: int, mode: str) -> object:
-        os.close(fd)
+    def broken(self: Path, data: bytes) -> int:
         raise OSError("disk full")
 
-    monkeypatch.setattr(geo.figure.os, "fdopen", broken)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(Path, "write_bytes", broken)
+    with pytest.raises(OSError, match=f"cannot write {out}: disk full"):
         geo.figure.write_bytes_atomic(out, b"new")
     monkeypatch.undo()
     assert out.read_bytes() == b"old"

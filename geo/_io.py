@@ -1,0 +1,63 @@
+"""Atomic file output: a temporary file beside the target, then a rename; errors made clear."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from geo._errors import OutputError
+
+
+def _usual_mode(target: Path) -> int:
+    """The target's mode when it exists, else what a new file gets under the umask."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a free temporary path beside ``path``; move it onto ``path`` if the block succeeds.
+
+    The previous file is left intact when anything fails. The folder must exist:
+    a mistyped folder is an error, not a new folder. OS errors (read-only or
+    missing folder, full disk) become :class:`OutputError` naming the file.
+    """
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise OutputError(f"cannot write {target}: folder {target.parent} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
+        )
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()
+    try:
+        yield tmp
+        if tmp.exists():
+            tmp.chmod(_usual_mode(target))
+        tmp.replace(target)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` with ``\\n`` line endings to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
