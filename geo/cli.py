@@ -72,12 +72,13 @@ def fmt(
     paths: Annotated[list[Path] | None, typer.Argument(help="Layer files or folders.")] = None,
     check: Annotated[bool, typer.Option(help="Only report files not in canonical form.")] = False,
 ) -> None:
-    """Rewrite layer files in canonical form (stable key order, one feature per block)."""
+    """Rewrite valid layer files in canonical form (stable key order, one feature per block)."""
+    from geo.gazetteer import Gazetteer
     from geo.layers import dump_layer, layer_paths, validate_paths, write_layer
 
     settings = _settings()
     files = layer_paths(paths or [settings.layers_dir])
-    report = validate_paths(files)
+    report = validate_paths(files, gazetteer=Gazetteer.default(settings))
     if report.problems:
         for problem in report.problems:
             typer.echo(problem, err=True)

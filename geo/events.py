@@ -278,26 +278,26 @@ class EventProperties(_Strict):
         allowed = EVENT_TYPES.get(self.event_type, ())
         if self.sub_event_type not in allowed:
             raise ValueError(
-                f"sub_event_type {self.sub_event_type!r} is not a sub-type of "
+                f"sub_event_type: {self.sub_event_type!r} is not a sub-type of "
                 f"{self.event_type!r}: {', '.join(allowed)}"
             )
         if not self.date_start <= self.event_date <= self.date_end:
             raise ValueError(
-                f"dates must satisfy date_start <= event_date <= date_end, got "
+                f"event_date: dates must satisfy date_start <= event_date <= date_end, got "
                 f"{self.date_start} / {self.event_date} / {self.date_end}"
             )
         ids = [s.id for s in self.sources]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"source ids repeated: {', '.join(dupes)}")
+            raise ValueError(f"sources: source ids repeated: {', '.join(dupes)}")
         for n, c in enumerate(self.claims):
             if c.source not in ids:
                 raise ValueError(
-                    f"claims[{n}] cites source {c.source!r}, which is not one of this "
+                    f"claims[{n}].source: {c.source!r} is not one of this "
                     f"event's sources ({', '.join(ids)})"
                 )
             if c.included_in == self.event_id:
-                raise ValueError(f"claims[{n}] is 'included_in' its own event")
+                raise ValueError(f"claims[{n}].included_in: names its own event")
         return self
 
 
@@ -322,11 +322,11 @@ class EpisodeInfo(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> EpisodeInfo:
         if self.date_start > self.date_end:
-            raise ValueError("episode date_start is after date_end")
+            raise ValueError("date_start: episode date_start is after date_end")
         ids = {s.id for s in self.sources}
         for n, c in enumerate(self.claims):
             if c.source not in ids:
-                raise ValueError(f"claims[{n}] cites source {c.source!r}, not an episode source")
+                raise ValueError(f"claims[{n}].source: {c.source!r} is not an episode source")
         return self
 
 

@@ -46,6 +46,7 @@ class Event:
     properties: EventProperties
     lon: float
     lat: float
+    index: int = 0  #: position of the feature in its file
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ def _loc(loc: Sequence[int | str]) -> str:
     return out or "(record)"
 
 
+_FIELD_PREFIX = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)?): (.*)$", re.S)
+
+
 def _pydantic_problems(err: pydantic.ValidationError, where: str) -> list[str]:
     problems = []
     for e in err.errors():
@@ -112,6 +116,11 @@ def _pydantic_problems(err: pydantic.ValidationError, where: str) -> list[str]:
             msg = e["msg"].removeprefix("Value error, ")
             got = e.get("input")
             shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            named = _FIELD_PREFIX.match(msg)
+            if named:  # a record-level rule that names the field it is about
+                inner = named.group(1)
+                loc = inner if loc == "(record)" else f"{loc}.{inner}"
+                msg = named.group(2)
             problems.append(f"{where}: field '{loc}': {msg}{shown}")
     return problems
 
@@ -228,6 +237,7 @@ def parse_layer(
         if not isinstance(raw, Mapping):
             problems.append(f"{where}: field 'properties': must be an object")
             continue
+        before = len(problems)
         props = None
         try:
             props = EventProperties.model_validate_json(json.dumps(raw), strict=True)
@@ -247,7 +257,8 @@ def parse_layer(
             )
         if gazetteer is not None:
             problems += _check_place(props, point, gazetteer, where)
-        events.append(Event(props, *point))
+        if len(problems) == before:  # only events without any problem pass
+            events.append(Event(props, *point, index=n))
     if episode is None:
         return None, problems
     return Layer(episode, tuple(events), origin), problems
@@ -277,6 +288,7 @@ def validate_paths(
     if not files:
         report.problems.append("no layer files found in " + ", ".join(map(str, paths)))
     seen_ids: dict[str, str] = {}
+    any_ids: set[str] = set()  # ids of every feature, valid or not
     seen_episodes: dict[str, str] = {}
     for path in files:
         origin = str(path)
@@ -291,6 +303,10 @@ def validate_paths(
             continue
         if isinstance(data, Mapping) and isinstance(data.get("features"), list):
             report.features_seen += len(data["features"])
+            for feature in data["features"]:
+                props = feature.get("properties") if isinstance(feature, Mapping) else None
+                if isinstance(props, Mapping) and isinstance(props.get("event_id"), str):
+                    any_ids.add(props["event_id"])
         layer, problems = parse_layer(data, origin=origin, gazetteer=gazetteer)
         report.problems += problems
         if layer is None:
@@ -301,22 +317,22 @@ def validate_paths(
                 f"{seen_episodes[layer.episode.id]}"
             )
         seen_episodes.setdefault(layer.episode.id, origin)
-        for n, ev in enumerate(layer.events):
+        for ev in layer.events:
             eid = ev.properties.event_id
             if eid in seen_ids:
                 report.problems.append(
-                    f"{origin} feature {n} (id {eid}): field 'event_id': duplicate id, "
+                    f"{origin} feature {ev.index} (id {eid}): field 'event_id': duplicate id, "
                     f"already used in {seen_ids[eid]}"
                 )
             else:
                 seen_ids[eid] = origin
         report.layers.append(layer)
     for layer in report.layers:
-        for n, ev in enumerate(layer.events):
+        for ev in layer.events:
             for k, claim in enumerate(ev.properties.claims):
-                if claim.included_in and claim.included_in not in seen_ids:
+                if claim.included_in and claim.included_in not in any_ids:
                     report.problems.append(
-                        f"{layer.origin} feature {n} (id {ev.properties.event_id}): field "
+                        f"{layer.origin} feature {ev.index} (id {ev.properties.event_id}): field "
                         f"'claims[{k}].included_in': no event {claim.included_in!r} in these layers"
                     )
     return report

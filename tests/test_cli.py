@@ -37,7 +37,7 @@ def test_validate_broken_layer_exits_non_zero_naming_file_feature_id_field(
     assert f"{bad} feature 0 (id bad-1): field 'notes': required field is missing" in (
         result.stderr
     )
-    assert f"{bad} feature 1 (id bad-2): field '(record)': claims[0] cites source 'x'" in (
+    assert f"{bad} feature 1 (id bad-2): field 'claims[0].source': 'x' is not one" in (
         result.stderr
     )
     assert "INVALID: 2 problem(s) in 1 file(s); 0 of 2 event(s) passed" in result.stderr

@@ -46,12 +46,12 @@ def test_the_factory_layer_is_valid() -> None:
         (event(event_date="14 July 2020"), "field 'event_date': Input should be a valid date"),
         (
             event(date_start="2020-07-15"),
-            "field '(record)': dates must satisfy date_start <= event_date <= date_end",
+            "field 'event_date': dates must satisfy date_start <= event_date <= date_end",
         ),
         (event(event_type="Skirmish"), "event_type 'Skirmish' is not an ACLED type"),
         (
             event(sub_event_type="Peaceful protest"),
-            "sub_event_type 'Peaceful protest' is not a sub-type of 'Battles'",
+            "field 'sub_event_type': 'Peaceful protest' is not a sub-type of 'Battles'",
         ),
         (event(event_id="Tovuz 1"), "field 'event_id': event_id 'Tovuz 1' must be lower-case"),
         (event(country="GEO"), "field 'country': Input should be 'ARM' or 'AZE'"),
@@ -66,7 +66,7 @@ def test_the_factory_layer_is_valid() -> None:
         ),
         (
             event(claims=[claim(source="nowhere")]),
-            "claims[0] cites source 'nowhere', which is not one of this event's sources (s1)",
+            "field 'claims[0].source': 'nowhere' is not one of this event's sources (s1)",
         ),
         (
             event(claims=[claim(value="3")]),
@@ -192,3 +192,41 @@ def test_atomic_write_gives_normal_permissions_and_keeps_existing_ones(tmp_path:
     assert new.stat().st_mode & 0o777 == 0o640
     assert new.read_text() == "y"
     assert [p.name for p in tmp_path.iterdir()] == ["new.txt"]
+
+
+def test_cross_file_problems_name_the_right_feature_and_no_false_follow_on(
+    tmp_path: Path,
+) -> None:
+    # feature 0 is broken; feature 1 duplicates an id of the other file and cites feature 0
+    (tmp_path / "a.geojson").write_text(json.dumps(layer(event("dup-1"), episode_id="ep-a")))
+    (tmp_path / "b.geojson").write_text(
+        json.dumps(
+            layer(
+                event("broken-0", notes=None),
+                event("dup-1", claims=[claim(included_in="broken-0")]),
+                episode_id="ep-b",
+            )
+        )
+    )
+    report = validate_paths([tmp_path])
+    b = tmp_path / "b.geojson"
+    assert report.problems == [
+        f"{b} feature 0 (id broken-0): field 'notes': required field is missing",
+        f"{b} feature 1 (id dup-1): field 'event_id': duplicate id, already used in "
+        f"{tmp_path / 'a.geojson'}",
+    ]
+    assert (report.events, report.features_seen) == (2, 3)
+
+
+def test_an_event_with_any_problem_does_not_pass(tmp_path: Path) -> None:
+    from geo.config import Settings
+    from geo.gazetteer import Gazetteer
+
+    path = tmp_path / "moved.geojson"
+    path.write_text(
+        json.dumps(layer(event("m-1", geometry={"type": "Point", "coordinates": [45.6, 40.99]})))
+    )
+    report = validate_paths([path], gazetteer=Gazetteer.default(Settings()))
+    assert len(report.problems) == 1
+    assert "is not the sourced point of place 'tovuz'" in report.problems[0]
+    assert (report.events, report.features_seen) == (0, 1)
