@@ -36,6 +36,7 @@ from geo.figure import make_figure
 from geo.gazetteer import Gazetteer
 from geo.handout import make_handout
 from geo.join import JOIN_COLUMNS, join_events
+from geo.markdown import md_escape
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.view import LEVELS, MEASURES, MODES, View, apply_view
@@ -564,7 +565,7 @@ def prepared_download(
                 prepared[key] = make()
         except Exception as exc:  # shown to the user; the trace goes to the server log
             LOG.exception("preparing %s failed", what)
-            st.error(f"Could not prepare the {what}: {exc}")
+            st.error(f"Could not prepare the {what}: {md_escape(str(exc))}")
             return
         slot.empty()
         while len(prepared) > MAX_PREPARED:
@@ -645,13 +646,13 @@ def main() -> None:
     except ValidationError as exc:
         st.error(
             "The event layers have problems; fix them (or run `conflictmap validate`):\n\n"
-            + "\n".join(f"- {p}" for p in exc.problems)
+            + "\n".join(f"- {md_escape(p)}" for p in exc.problems)
         )
         st.stop()
     if data.boundary_problem:
         st.warning(
             "Boundaries could not be loaded, so events are shown without regions.\n\n"
-            f"{data.boundary_problem}\n\n{HOW_TO_GET_BOUNDARIES}"
+            f"{md_escape(data.boundary_problem)}\n\n{HOW_TO_GET_BOUNDARIES}"
         )
 
     if "url_read" not in st.session_state:
@@ -660,7 +661,7 @@ def main() -> None:
         st.session_state["url_problems"] = problems
         st.session_state["url_read"] = True
     for problem in st.session_state.get("url_problems", []):
-        st.warning(problem)
+        st.warning(md_escape(problem))
 
     sidebar(data, key)
     view = current_view(data)
@@ -726,8 +727,8 @@ def main() -> None:
     for _, episode in data.episodes.iterrows():
         if view.episodes and episode["episode"] not in view.episodes:
             continue
-        with st.expander(str(episode["title"])):
-            st.write(str(episode["summary"]))
+        with st.expander(md_escape(str(episode["title"]))):
+            st.markdown(md_escape(str(episode["summary"])))
             if episode["claims"]:
                 rows = episode_claims(key, str(episode["episode"]))
                 st.dataframe(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date
@@ -63,6 +64,11 @@ def run(query: dict[str, str] | None = None) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def shown(markdown: str) -> str:
+    """What Streamlit displays for Markdown whose data parts were escaped by md_escape."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -231,7 +237,7 @@ def test_url_query_parameters_restore_a_view() -> None:
 
 def test_bad_url_parameters_are_reported_and_ignored() -> None:
     at = run({"mode": "heatmap", "episodes": "no-such-episode", "start": "2020-07-14"})
-    warnings = [w.value for w in at.warning]
+    warnings = [shown(w.value) for w in at.warning]
     assert "ignored URL parameter mode='heatmap': expected one of events, regions" in warnings
     assert "ignored URL parameter episodes: unknown 'no-such-episode'" in warnings
     assert at.radio(key="mode").value == "events"
@@ -402,7 +408,7 @@ def test_a_failed_export_is_an_error_message_not_a_trace(
     at = run()
     at.button(key="export_prepare").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "Could not prepare the GeoPackage: the disk is full (test)"
     ]
     assert not has_widget(at.download_button, "export_download")
@@ -418,8 +424,8 @@ def test_invalid_layers_are_listed_in_an_error(
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     (error,) = at.error
-    assert "broken.geojson feature 0 (id test-2020-07-14-a)" in error.value
-    assert "date_start <= event_date <= date_end" in error.value
+    assert "broken.geojson feature 0 (id test-2020-07-14-a)" in shown(error.value)
+    assert "date_start <= event_date <= date_end" in shown(error.value)
 
 
 def test_missing_boundaries_show_events_without_regions(
@@ -439,3 +445,23 @@ def test_missing_boundaries_show_events_without_regions(
     # Tovuz (12) and the Nagorno-Karabakh offensive (25/25/27)
     assert totals(at) == [("ARM", "(outside any region)", 5, 8, 8, 8),
                           ("AZE", "(outside any region)", 10, 37, 37, 39)]  # fmt: skip
+
+
+def test_a_crafted_url_cannot_plant_a_link_or_markup() -> None:
+    at = run({"mode": "[Click here](https://evil.example) **bold** <b>x</b>"})
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "mode" in w.value]
+    # every Markdown-active character is escaped, so Streamlit shows the text literally
+    assert "\\[Click here\\]\\(https\\://evil\\.example\\)" in warning
+    assert "\\*\\*bold\\*\\*" in warning
+    assert "\\<b\\>x\\</b\\>" in warning
+
+
+def test_md_escape_round_trips_to_the_literal_text() -> None:
+    from geo.markdown import md_escape
+
+    text = "a_b *c* [d](e) `f` #g <h> $i$ https://x.y 1. ~j~ | k & \\"
+    escaped = md_escape(text)
+    assert re.sub(r"\\(.)", r"\1", escaped) == text
+    assert "](" not in escaped
+    assert "https://" not in escaped
