@@ -7,17 +7,30 @@ from pathlib import Path
 
 import pytest
 
-from geo.config import Settings
+from geo.config import ENV_BOUNDARIES_DIR, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The local mirror of the boundary files that sits beside every checkout of this project.
+SHARED_BOUNDARIES = ROOT.parent / "shared" / "data" / "boundaries" / "geoboundaries"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Without ``CONFLICTMAP_BOUNDARIES_DIR``, use the shared mirror beside the checkout.
+
+    Set for the whole run (the app and CLI tests read it from the environment),
+    so a plain ``pytest`` exercises the real boundaries without any download.
+    """
+    if not os.environ.get(ENV_BOUNDARIES_DIR) and SHARED_BOUNDARIES.is_dir():
+        os.environ[ENV_BOUNDARIES_DIR] = str(SHARED_BOUNDARIES)
 
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """Settings that read boundary files from ``CONFLICTMAP_BOUNDARIES_DIR``, never download.
 
-    Without that variable the tests that need the real boundaries are skipped
-    locally and fail in CI (``CI=true``), so CI can never pass by skipping them.
+    Without that variable (and without the shared mirror, see ``pytest_configure``)
+    the tests that need the real boundaries are skipped locally and fail in CI
+    (``CI=true``), so CI can never pass by skipping them.
     """
     s = Settings.from_env().with_(allow_download=False)
     if s.boundaries_dir is None:
