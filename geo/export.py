@@ -60,8 +60,9 @@ PROJECT_NAME = "conflictmap"
 LIST_SEP = "; "
 
 LICENCES = (
-    "Event layers, claims and gazetteer: CC BY 4.0 (conflictmap contributors); every event "
-    "cites the reports it rests on (see the sources table) — quote them under their own terms.",
+    "Event layers, claims and gazetteer: CC BY-SA 4.0 (conflictmap contributors; some "
+    "coordinates come from Wikipedia, CC BY-SA); every event cites the reports it rests on "
+    "(see the sources table) — quote them under their own terms.",
     "Places: GeoNames (www.geonames.org), CC BY 4.0; Wikipedia, CC BY-SA.",
     "Code: MIT.",
 )
