@@ -74,6 +74,7 @@ EVENT_COLUMNS = {
     "deaths_high": "Deaths high",
     "injured_low": "Injured low",
     "injured_high": "Injured high",
+    "figures_note": "Not counted in the figures",
     "actor1": "Actor 1",
     "actor2": "Actor 2",
     "episode_title": "Episode",

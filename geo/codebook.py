@@ -53,6 +53,8 @@ DERIVED_NOTES = {
     "injured_low": "As deaths_low, for `injured` claims.",
     "injured_best": "As deaths_best, for `injured` claims.",
     "injured_high": "As deaths_high, for `injured` claims.",
+    "figures_note": "Casualty claims the numbers leave out (no number, or counted in "
+    "another event), in words.",
     "region": "Armenia: marz (geoBoundaries ARM ADM1); Azerbaijan: rayon or city (AZE ADM2).",
     "region_id": "geoBoundaries shapeID of the region.",
     "district": "Armenia: ADM2 raion-type unit; Azerbaijan: same as region (no finer level).",

@@ -113,6 +113,7 @@ DERIVED_FIELDS = (
     "injured_low",
     "injured_best",
     "injured_high",
+    "figures_note",
     "region",
     "region_id",
     "district",
@@ -409,3 +410,27 @@ def derived_figures(claims: tuple[Claim, ...] | list[Claim]) -> dict[str, int]:
         "injured_best": injured.best,
         "injured_high": injured.high,
     }
+
+
+def figures_note(claims: tuple[Claim, ...] | list[Claim]) -> str:
+    """What the derived casualty numbers leave out, in words ('' when nothing).
+
+    Deaths and injured are derived from numeric claims only; this says which
+    casualty claims were not counted and why, so a derived 0 is never read as
+    "nobody was hurt" when somebody said otherwise.
+    """
+    notes: list[str] = []
+    for c in claims:
+        if c.measure not in CASUALTY_MEASURES:
+            continue
+        if c.included_in:
+            notes.append(
+                f"{c.display_value()} {c.measure} ({c.subject}) counted in event {c.included_in}"
+            )
+        elif not c.is_numeric:
+            disputed = f", disputed by {c.disputed_by}" if c.disputed_by else ""
+            notes.append(
+                f"{c.measure}: “{c.text}” per {c.claimant} ({c.subject}; no number, "
+                f"not counted{disputed})"
+            )
+    return "; ".join(notes)

@@ -36,7 +36,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from geo import qgis
 from geo._errors import ConflictMapError, ExportError
 from geo._io import atomic_path, atomic_write_bytes, atomic_write_text
-from geo.events import Claim, Source, derived_figures
+from geo.events import Claim, Source, derived_figures, figures_note
 from geo.style import EVENT_TYPE_COLORS, EVENT_TYPE_LABELS
 from geo.view import MEASURES, View, apply_view
 
@@ -209,6 +209,7 @@ EVENT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("deaths_high", "int", "Deaths, high (UCDP)"),
     ("injured_low", "int", "Injured, low"),
     ("injured_high", "int", "Injured, high"),
+    ("figures_note", "str", "Casualty claims not counted in the figures"),
     ("join_method", "str", "Join method"),
     ("join_distance_m", "float", "Join distance (m)"),
     ("admin_note", "str", "Admin join note"),
@@ -413,6 +414,7 @@ def event_table(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 "deaths_high": _int(e["deaths_high"]),
                 "injured_low": _int(e["injured_low"]),
                 "injured_high": _int(e["injured_high"]),
+                "figures_note": _text(e.get("figures_note")),
                 "join_method": _text(e.get("join_method")),
                 "join_distance_m": _float(e.get("join_distance_m")),
                 "admin_note": _text(e.get("admin_note")),
@@ -1629,6 +1631,7 @@ def _rebuild(
             "injured_high",
         ):
             row[name] = _int(r[name])
+        row["figures_note"] = figures_note([Claim.model_validate(c) for c in claims.get(eid, [])])
         row["expected_region"] = _text(r.get("expected_region"))
         row["geometry"] = geometry.iloc[i]
         row.update(

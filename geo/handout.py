@@ -48,6 +48,7 @@ class EventEntry:
     actors: str
     deaths: tuple[int, int, int]
     injured: tuple[int, int, int]
+    figures_note: str
     notes: str
     claims: tuple[str, ...]
     sources: tuple[str, ...]
@@ -197,6 +198,7 @@ def event_entries(events: pd.DataFrame) -> tuple[EventEntry, ...]:
                     int(row.get("injured_best", 0)),
                     int(row.get("injured_high", 0)),
                 ),
+                figures_note=_text(row.get("figures_note") or ""),
                 notes=_text(row["notes"]),
                 claims=tuple(_claim_line(c, sources) for c in row["claims"]),
                 sources=tuple(_source_line(s) for s in row["sources"]),
@@ -327,6 +329,8 @@ def handout_html(handout: Handout, figure_png: bytes | None) -> str:
             if any(ev.injured):
                 il, ib, ih = ev.injured
                 injured = f"<p class='small'>Injured (derived): {il:,} / {ib:,} / {ih:,}</p>"
+            if ev.figures_note:
+                injured += f"<p class='small'>Not counted in the figures: {_e(ev.figures_note)}</p>"
             parts.append(
                 "<tr class='detail'><td></td><td colspan='5'>"
                 f"<p>{_e(ev.notes)}</p>{injured}"
@@ -373,6 +377,8 @@ def _pdf_paragraphs(handout: Handout) -> list[tuple[str, str, int]]:
         out.append(("b", f"{ev.number}. {ev.date} — {ev.place} — {ev.event_type}", 0))
         out.append(("p", f"Actors: {ev.actors}.", 1))
         out.append(("p", f"Deaths (derived) low / best / high: {low:,} / {best:,} / {high:,}.", 1))
+        if ev.figures_note:
+            out.append(("p", f"Not counted in the figures: {ev.figures_note}.", 1))
         out.append(("p", ev.notes, 1))
         for label, items in (
             ("Claims", ev.claims),

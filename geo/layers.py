@@ -24,6 +24,7 @@ from geo.events import (
     EpisodeInfo,
     EventProperties,
     derived_figures,
+    figures_note,
 )
 
 if TYPE_CHECKING:
@@ -403,6 +404,7 @@ def layers_to_frame(
             row["sources"] = [s.model_dump(mode="json", exclude_none=True) for s in p.sources]
             row["claims"] = [c.model_dump(mode="json", exclude_none=True) for c in p.claims]
             row.update(derived_figures(p.claims))
+            row["figures_note"] = figures_note(p.claims)
             row["expected_region"] = None
             if gazetteer is not None and p.place_id:
                 row["expected_region"] = gazetteer.get(p.place_id).region or None
@@ -412,7 +414,8 @@ def layers_to_frame(
         "episode", "episode_title", "layer_file", *SCALAR_FIELDS, "country_name",
         "latitude", "longitude", "tags", "sources", "claims",
         "fatalities", "deaths_low", "deaths_best", "deaths_high",
-        "injured_low", "injured_best", "injured_high", "expected_region", "geometry",
+        "injured_low", "injured_best", "injured_high", "figures_note", "expected_region",
+        "geometry",
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=columns)
     for name in DATE_FIELDS:

@@ -99,3 +99,25 @@ def test_display_value_keeps_the_wording() -> None:
     assert c(qualifier="at_least", value=16).display_value() == "at least 16"
     assert c(qualifier="range", low=30000, high=50000).display_value() == "30,000–50,000"
     assert c(qualifier="unquantified", text="hundreds").display_value() == "“hundreds” (no number)"
+
+
+def test_figures_note_says_what_the_numbers_leave_out() -> None:
+    from geo.events import figures_note
+
+    claims = [
+        c(side="armenian", group="military", value=4),
+        c(
+            claimant="Azerbaijani army",
+            subject="Armenian troops",
+            qualifier="unquantified",
+            text="hundreds",
+            disputed_by="Armenia",
+        ),
+        c(subject="two officers", value=2, included_in="tovuz-x"),
+        c(measure="arrested", qualifier="unquantified", text="dozens"),
+    ]
+    assert figures_note(claims) == (
+        "killed: “hundreds” per Azerbaijani army (Armenian troops; no number, not counted, "
+        "disputed by Armenia); 2 killed (two officers) counted in event tovuz-x"
+    )
+    assert figures_note([c(value=4)]) == ""

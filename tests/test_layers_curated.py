@@ -189,3 +189,20 @@ def test_cited_seeds_exist() -> None:
     assert cited
     missing = sorted(name for name in cited if not (SEEDS / name).is_file())
     assert missing == []
+
+
+def test_zero_figures_are_explained_where_casualties_were_claimed() -> None:
+    from geo.layers import load_events
+
+    events = load_events([LAYERS])
+    officers = events.loc["tovuz-2020-07-14-senior-officers-killed"]
+    assert officers.deaths_best == 0
+    assert "2 killed" in officers.figures_note
+    assert "counted in event tovuz-2020-07-12-border-fighting" in officers.figures_note
+    landmine = events.loc["nagorno-karabakh-2023-09-19-landmine"]
+    assert landmine.deaths_high == 0
+    assert "“civilian deaths”" in landmine.figures_note
+    tavush = events.loc["tavush-2020-07-12-border-fighting"]
+    assert "“hundreds”" in tavush.figures_note
+    assert "disputed by" in tavush.figures_note
+    assert events.loc["stepanakert-2023-09-19-shelling"].figures_note == ""
