@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import math
 import re
@@ -688,6 +689,25 @@ class Gazetteer:
                 f"({len(self._places)} places; see data/gazetteer.csv)"
             ) from None
 
+    def _note_region_homonym(self, result: GeocodeResult, norm: str) -> GeocodeResult:
+        """Say so when the name is also a region's (Tavush village vs Tavush province)."""
+        homonyms = sorted(
+            {(p.region, p.country) for p in self.places if normalize_name(p.region) == norm}
+        )
+        if not homonyms or (
+            result.region == homonyms[0][0]
+            and result.place_id in {p.place_id for p in self.places if p.place_type == "city"}
+        ):
+            return result
+        regions = ", ".join(f"{r} ({c})" for r, c in homonyms)
+        warning = (
+            f"NOTE: {regions} is also the name of a region; this result is the populated "
+            "place of that name. Regions are not places here: for region totals use "
+            "`conflictmap summary` or the map's region view."
+        )
+        note = f"{warning} {result.note}".strip()
+        return dataclasses.replace(result, note=note)
+
     def geocode(self, name: str, *, country: str | None = None) -> GeocodeResult:
         """Resolve a place name, in any spelling or script, to exactly one sourced point.
 
@@ -745,9 +765,10 @@ class Gazetteer:
         if exact:
             entry = exact[0]
             method: Method = "exact" if entry.key[0] == "place" else "geonames"
-            return self._result(
+            result = self._result(
                 entry.key, query=name, matched=entry.alias, score=100.0, method=method
             )
+            return self._note_region_homonym(result, norm)
 
         pool = allowed(index.fuzzy)
         # rapidfuzz's own cutoff drops scores equal to it (0.8 for 1 edit in 5 letters),

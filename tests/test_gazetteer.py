@@ -543,3 +543,13 @@ def test_module_does_not_import_streamlit_or_folium() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_place_named_like_a_region_says_so() -> None:
+    from geo.config import Settings
+
+    gaz = Gazetteer.default(Settings())
+    village = gaz.geocode("Tavush")
+    assert village.place_id == "geonames:616162"
+    assert village.note.startswith("NOTE: Tavush (ARM) is also the name of a region")
+    assert "also the name of a region" not in gaz.geocode("Yerevan").note
