@@ -694,11 +694,8 @@ class Gazetteer:
         homonyms = sorted(
             {(p.region, p.country) for p in self.places if normalize_name(p.region) == norm}
         )
-        if not homonyms or (
-            result.region == homonyms[0][0]
-            and result.place_id in {p.place_id for p in self.places if p.place_type == "city"}
-        ):
-            return result
+        if not homonyms or any(result.region == region for region, _ in homonyms):
+            return result  # e.g. Yerevan, the city inside the region of that name
         regions = ", ".join(f"{r} ({c})" for r, c in homonyms)
         warning = (
             f"NOTE: {regions} is also the name of a region; this result is the populated "
