@@ -1,8 +1,12 @@
 """The browser map: events, drawn precision, time player and region choropleth as folium objects.
 
-The only module that imports folium. Every text taken from the data is HTML-escaped
-here, once, into ``tooltip``/``popup`` strings; the JavaScript only binds those
-strings. Hooks a browser test can rely on:
+The only module that imports folium. Each event is sent once, compactly
+(:func:`event_properties`): short keys, repeated texts as indexes into one lookup
+table per map (:class:`PopupData`). Every text from the data is HTML-escaped (and its
+braces neutralised) here, once, and the JSON holding it escaped so that nothing can
+close the script; in the browser, :data:`POPUP_JS` turns it back into plain text and
+builds tooltips, and a popup when it is opened, with DOM calls only (no markup is
+ever parsed from the data). Hooks a browser test can rely on:
 
 ``#conflictmap-timeline``
     The time control (Leaflet.timeline). Inside it: ``button.play``,
@@ -57,6 +61,9 @@ LEGEND_ID = "conflictmap-legend"
 CHOROPLETH_LEGEND_ID = "conflictmap-choropleth-legend"
 #: Radius of the dashed halo around events placed near (not at) a place (geo_precision 2).
 HALO_RADIUS_M = 5000
+#: Radius of the wide ring around events located only to an area that is no admin unit
+#: (join method ``area``: a border section, "Nagorno-Karabakh"); the point is a placeholder.
+AREA_RING_RADIUS_M = 25000
 #: Whose names the gazetteer shows in popups; shown in the map's attribution.
 GAZETTEER_ATTRIBUTION = (
     "Places: GeoNames (CC BY 4.0), Wikipedia (CC BY-SA) via the project gazetteer"
@@ -74,10 +81,6 @@ MEASURE_LABELS = {
     "deaths_high": "Deaths (high)",
 }
 DAY_MS = 86_400_000
-#: Name of the layer of region outlines standing for events known only to region level.
-AREAS_LAYER = "Region-level events (areas)"
-#: Up to this many events, popups carry the claims table and the sources.
-FULL_POPUPS_MAX = 2_000
 #: Playback: at least this long in total, and this long per day, in milliseconds.
 PLAYBACK_MIN_MS = 8_000
 PLAYBACK_MAX_MS = 60_000
@@ -249,7 +252,8 @@ def event_tooltip_html(row: Mapping[str, Any]) -> str:
     return text
 
 
-def _place_names(row: Mapping[str, Any], places: PlaceLookup | None) -> str:
+def _place_names_text(row: Mapping[str, Any], places: PlaceLookup | None) -> str:
+    """Every name the gazetteer knows for the event's place, '; '-separated (plain text)."""
     place_id = row.get("place_id")
     if places is None or _blank(place_id):
         return ""
@@ -258,7 +262,11 @@ def _place_names(row: Mapping[str, Any], places: PlaceLookup | None) -> str:
     except KeyError:
         return ""
     names = [str(place.name), *[str(a) for a in place.aliases if str(a) != str(place.name)]]
-    return esc("; ".join(dict.fromkeys(names)))
+    return "; ".join(dict.fromkeys(names))
+
+
+def _place_names(row: Mapping[str, Any], places: PlaceLookup | None) -> str:
+    return esc(_place_names_text(row, places))
 
 
 def event_popup_html(
@@ -340,37 +348,188 @@ def _ms(day: Any) -> int:
     return int(pd.Timestamp(_day(day)).value // 1_000_000)
 
 
+class PopupData:
+    """What the events of one map share, each sent to the browser once.
+
+    ``strings`` is the lookup table of repeated texts (types, regions, actors,
+    claimants, outlets, seeds, ...), referenced from the events by index; ``sources``
+    holds each distinct source once (a list of string indexes); ``shapes`` each region
+    outline drawn for region-level events. Every string is stored :func:`esc`-aped (no
+    markup, no brace): the browser turns it back into plain text and shows it only as
+    text.
+    """
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.sources: list[list[int | None]] = []
+        self.shapes: dict[str, Any] = {}
+        self._strings: dict[str, int] = {}
+        self._sources: dict[tuple[int | None, ...], int] = {}
+
+    def ref(self, value: Any) -> int | None:
+        """Index of ``value`` (as escaped text) in :attr:`strings`; ``None`` when blank."""
+        if _blank(value):
+            return None
+        text = esc(value)
+        index = self._strings.get(text)
+        if index is None:
+            index = self._strings[text] = len(self.strings)
+            self.strings.append(text)
+        return index
+
+    def source_ref(self, source: Mapping[str, Any]) -> int:
+        """Index of a source in :attr:`sources`: ``[outlet, when, reported, cites, seed, url]``."""
+        cites = source.get("cites")
+        record = (
+            self.ref(source.get("outlet")),
+            self.ref(source.get("published"))
+            if not _blank(source.get("published"))
+            else self.ref(source.get("published_note")),
+            self.ref(source.get("reported")),
+            self.ref(", ".join(map(str, cites)) if cites else None),
+            self.ref(source.get("seed")),
+            self.ref(source.get("url")),
+        )
+        index = self._sources.get(record)
+        if index is None:
+            index = self._sources[record] = len(self.sources)
+            self.sources.append(list(record))
+        return index
+
+    def payload(self) -> dict[str, Any]:
+        """The table, sources, outlines and the fixed labels, as sent to the page."""
+        return {
+            "s": self.strings,
+            "src": self.sources,
+            "shapes": jinja_safe(self.shapes),
+            "labels": EVENT_TYPE_LABELS,
+            "colors": EVENT_TYPE_COLORS,
+            "geo": {str(k): v for k, v in GEO_PRECISION.items()},
+            "time": {str(k): v for k, v in TIME_PRECISION.items()},
+            "where": {str(k): v for k, v in WHERE_PREC.items()},
+        }
+
+
+def _trim(values: list[Any]) -> list[Any]:
+    while values and values[-1] is None:
+        values.pop()
+    return values
+
+
+def _claims_data(
+    claims: Iterable[Mapping[str, Any]], sources: Iterable[Mapping[str, Any]], data: PopupData
+) -> list[list[int | None]]:
+    """Each claim as ``[figure, measure, whose, claimant, source, disputed_by, included_in,
+    note]`` (indexes into ``data.strings``; trailing blanks left out)."""
+    by_id = {s.get("id"): s for s in sources}
+    out = []
+    for raw in claims:
+        claim = Claim.model_validate(raw)
+        source = by_id.get(claim.source, {})
+        source_text = str(source.get("outlet") or claim.source)
+        if source.get("seed"):
+            source_text += f" (seed {source['seed']})"
+        if claim.via:
+            source_text += f" via {claim.via}"
+        whose = claim.subject
+        if claim.side != "any" or claim.group != "any":
+            whose += f" ({claim.side}, {claim.group})"
+        out.append(
+            _trim(
+                [
+                    data.ref(claim.display_value()),
+                    data.ref(claim.measure),
+                    data.ref(whose),
+                    data.ref(f"{claim.claimant} ({claim.claimant_type})"),
+                    data.ref(source_text),
+                    data.ref(claim.disputed_by),
+                    data.ref(claim.included_in),
+                    data.ref(claim.note),
+                ]
+            )
+        )
+    return out
+
+
+def event_properties(
+    event_id: Any, row: Mapping[str, Any], data: PopupData, *, places: PlaceLookup | None = None
+) -> dict[str, Any]:
+    """One event's facts for the browser, compact: short keys, repeated texts as indexes.
+
+    The browser builds the tooltip and, when it is opened, the popup from these
+    (``what``: ``t`` type, ``u`` sub-type, ``n`` notes; ``where``: ``l`` location as
+    reported, ``pn`` place names, ``co``/``rg``/``di`` country, region, district,
+    ``jm``/``jd`` join method and distance, ``an`` join note, ``g``/``wp`` precisions,
+    ``ln`` how the point was chosen; ``when``: ``d`` first and last day, ``tp`` time
+    precision; ``a`` actors; ``x`` killed and injured low/best/high; ``cl`` claims;
+    ``so`` sources). ``start``/``end`` are the UTC milliseconds Leaflet.timeline shows
+    the event in; ``r`` the marker radius.
+    """
+    first, last = _day(row["date_start"]), _day(row["date_end"])
+    where_p = row.get("where_prec")
+    distance = row.get("join_distance_m")
+    sources = list(row.get("sources") or [])
+    props: dict[str, Any] = {
+        "id": esc(event_id),
+        "start": _ms(first),
+        "end": _ms(last) + DAY_MS - 1,
+        "g": int(row["geo_precision"]),
+        "ao": int(row.get("join_method") == "area"),
+        "r": round(marker_radius(int(row["deaths_best"])), 2),
+        "t": data.ref(row["event_type"]),
+        "u": data.ref(row.get("sub_event_type")),
+        "ep": data.ref(row.get("episode_title")),
+        "n": esc(row.get("notes")),
+        "l": data.ref(row.get("location")),
+        "pn": data.ref(_place_names_text(row, places)),
+        "co": data.ref(COUNTRIES.get(str(row.get("country")), row.get("country"))),
+        "rg": data.ref(row.get("region")),
+        "di": data.ref(row.get("district")),
+        "jm": data.ref(row.get("join_method")),
+        "jd": round(float(distance))
+        if isinstance(distance, int | float) and not _blank(distance) and distance > 0
+        else None,
+        "an": data.ref(row.get("admin_note")),
+        "wp": None if where_p is None or _blank(where_p) else int(where_p),
+        "ln": esc(row.get("location_note")) or None,
+        "d": [first.isoformat()] if first == last else [first.isoformat(), last.isoformat()],
+        "tp": int(row["time_precision"]),
+        "a": [
+            data.ref(row.get(c))
+            for c in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
+            if not _blank(row.get(c))
+        ],
+        "x": [
+            int(row[f"{kind}_{level}"])
+            for kind in ("deaths", "injured")
+            for level in ("low", "best", "high")
+        ],
+        "cl": _claims_data(row.get("claims") or [], sources, data),
+        "so": [data.source_ref(s) for s in sources],
+    }
+    return {k: v for k, v in props.items() if v is not None and v != "" and v != []}
+
+
 def event_features(
-    events: pd.DataFrame, *, places: PlaceLookup | None = None, full_popups: bool = True
+    events: pd.DataFrame, data: PopupData, *, places: PlaceLookup | None = None
 ) -> list[dict[str, Any]]:
-    """One GeoJSON point feature per event with time interval, style and escaped texts.
+    """One GeoJSON point feature per event with :func:`event_properties`.
 
     ``start``/``end`` are UTC milliseconds covering the whole of ``date_start`` ..
     ``date_end`` (Leaflet.timeline shows a feature while the time is in that interval).
+    Strings shared by events go to ``data``.
     """
-    features = []
-    for event_id, row in zip(events.index, events.to_dict("records"), strict=True):
-        color = EVENT_TYPE_COLORS.get(str(row["event_type"]), "#777777")
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [float(row["longitude"]), float(row["latitude"])],
-                },
-                "properties": {
-                    "event_id": str(event_id),
-                    "start": _ms(row["date_start"]),
-                    "end": _ms(row["date_end"]) + DAY_MS - 1,
-                    "precision": int(row["geo_precision"]),
-                    "color": color,
-                    "radius": round(marker_radius(int(row["deaths_best"])), 2),
-                    "tooltip": event_tooltip_html(row),
-                    "popup": event_popup_html(row, places=places, full=full_popups),
-                },
-            }
-        )
-    return features
+    return [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [float(row["longitude"]), float(row["latitude"])],
+            },
+            "properties": event_properties(event_id, row, data, places=places),
+        }
+        for event_id, row in zip(events.index, events.to_dict("records"), strict=True)
+    ]
 
 
 #: Outline of a region standing for events known only to region level.
@@ -437,35 +596,32 @@ def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[
 
 # --------------------------------------------------------------------------- JS pieces
 
-_POINT_TO_LAYER = JsCode(
-    """
+#: ``KIT`` is replaced by the name of the map's :class:`PopupKit`.
+_POINT_TO_LAYER_JS = """
 function (feature, latlng) {
-    var p = feature.properties;
+    var p = feature.properties, color = KIT.color(p);
     var dot = L.circleMarker(latlng, {
-        radius: p.radius, color: "#222222", weight: 1,
-        fillColor: p.color, fillOpacity: 0.85
+        radius: p.r, color: "#222222", weight: 1,
+        fillColor: color, fillOpacity: 0.85
     });
-    if (p.precision === 2) {
+    if (p.ao === 1) {
+        var zone = L.circle(latlng, {
+            radius: AREA_RING, color: color, weight: 1.5, dashArray: "2 6",
+            fillColor: color, fillOpacity: 0.06, interactive: false
+        });
+        return L.featureGroup([zone, dot]);
+    }
+    if (p.g === 2) {
         var halo = L.circle(latlng, {
-            radius: HALO_RADIUS, color: p.color, weight: 1.5, dashArray: "4 4",
+            radius: HALO_RADIUS, color: color, weight: 1.5, dashArray: "4 4",
             fill: false, interactive: false
         });
         return L.featureGroup([halo, dot]);
     }
     return dot;
 }
-""".replace("HALO_RADIUS", str(HALO_RADIUS_M))
-)
-_BIND_TEXTS = JsCode(
-    """
-function (feature, layer) {
-    layer.bindTooltip(feature.properties.tooltip);
-    layer.bindPopup(feature.properties.popup, {
-        maxWidth: 520, maxHeight: 380, autoPanPaddingTopLeft: L.point(60, 150)
-    });
-}
-"""
-)
+""".replace("HALO_RADIUS", str(HALO_RADIUS_M)).replace("AREA_RING", str(AREA_RING_RADIUS_M))
+_BIND_TEXTS_JS = "function (feature, layer) { KIT.bind(feature, layer); }"
 _BIND_TOOLTIP = JsCode(
     """
 function (feature, layer) {
@@ -475,16 +631,176 @@ function (feature, layer) {
 )
 #: The faint ring of an event for the rest of the period, from its marker's properties.
 GHOST_STYLE = {"weight": 1.5, "opacity": 0.45, "fill": False, "interactive": False}
-_GHOST_POINT = JsCode(
-    """
+_GHOST_POINT_JS = """
 function (feature, latlng) {
     var p = feature.properties;
-    return L.circleMarker(latlng, L.extend({radius: p.radius, color: p.color}, GHOST_STYLE));
+    return L.circleMarker(latlng, L.extend({radius: p.r, color: KIT.color(p)}, GHOST_STYLE));
 }
 """.replace("GHOST_STYLE", json.dumps(GHOST_STYLE))
-)
 _AREA_STYLE = JsCode(f"function () {{ return {json.dumps(AREA_STYLE)}; }}")
 _TIME_TEXT = JsCode("function (t) { return new Date(t).toISOString().slice(0, 10); }")
+
+
+def _with_kit(js: str, kit: PopupKit) -> JsCode:
+    return JsCode(js.replace("KIT", kit.get_name()))
+
+
+#: Builds tooltips and popups from :func:`event_properties` in the browser, with DOM
+#: calls only (createElement, createTextNode, textContent): no text from the data is
+#: ever parsed as HTML. ``DATA`` is :meth:`PopupData.payload`. No double brace or
+#: brace-percent/hash here: folium compiles this output as a Jinja template again.
+POPUP_JS = r"""
+(function (D) {
+    var S = D.s;
+    var ENT = {"&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": "\"", "&#x27;": "'",
+               "&#123;": "\u007b", "&#125;": "\u007d"};
+    // the table holds escaped text (geo.render.esc); back to plain text, for textContent
+    function plain(v) {
+        return v == null ? "" : String(v).replace(
+            /&(?:lt|gt|amp|quot|#x27|#123|#125);/g, function (m) { return ENT[m]; });
+    }
+    function str(i) { return i == null ? "" : plain(S[i]); }
+    function el(tag, text, cls) {
+        var e = document.createElement(tag);
+        if (cls) { e.className = cls; }
+        if (text) { e.appendChild(document.createTextNode(text)); }
+        return e;
+    }
+    function put(parent, child) {
+        parent.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+        return child;
+    }
+    function num(n) { return Number(n || 0).toLocaleString("en-US"); }
+    function when(d) { return d.length > 1 ? d[0] + " to " + d[1] : d[0]; }
+    function typeLabel(p) { var t = str(p.t); return D.labels[t] || t; }
+    function field(dl, name, value) {
+        if (!value) { return; }
+        put(dl, el("dt", name));
+        put(put(dl, el("dd")), value);
+    }
+    function tooltip(p) {
+        var span = el("span");
+        put(span, el("b", when(p.d)));
+        var text = " \u00b7 " + typeLabel(p) + " \u00b7 " + str(p.l);
+        if (p.x && p.x[1]) { text += " \u00b7 " + num(p.x[1]) + " killed (best)"; }
+        put(span, text);
+        return span;
+    }
+    var CLAIM_HEAD = ["Figure", "Measure", "Whose people", "Claimant", "Source"];
+    var OPTIONAL = [[5, "Disputed by"], [6, "Counted in"]];
+    function claimsTable(claims) {
+        if (!claims || !claims.length) {
+            return put(el("div"), el("i", "No casualty or other figures claimed."));
+        }
+        var optional = OPTIONAL.filter(function (o) {
+            return claims.some(function (c) { return c[o[0]] != null; });
+        });
+        var table = el("table", "", "cm-claims"), head = put(table, el("tr"));
+        CLAIM_HEAD.concat(optional.map(function (o) { return o[1]; })).forEach(function (h) {
+            put(head, el("th", h));
+        });
+        claims.forEach(function (c) {
+            var tr = put(table, el("tr")), figure = put(tr, el("td", str(c[0])));
+            if (c[7] != null) { put(figure, el("br")); put(figure, el("small", str(c[7]))); }
+            [1, 2, 3, 4].concat(optional.map(function (o) { return o[0]; })).forEach(function (k) {
+                put(tr, el("td", str(c[k])));
+            });
+        });
+        return table;
+    }
+    function sourceList(refs) {
+        var ul = el("ul");
+        (refs || []).forEach(function (r) {
+            var s = D.src[r], li = put(ul, el("li"));
+            put(li, el("b", str(s[0])));
+            if (s[1] != null) { put(li, " (" + str(s[1]) + ")"); }
+            put(li, " \u2014 " + str(s[2]));
+            if (s[3] != null) { put(li, " \u00b7 cites " + str(s[3])); }
+            if (s[4] != null) { put(li, " \u00b7 seed " + str(s[4])); }
+            var url = str(s[5]);
+            if (/^https?:\/\//i.test(url)) {
+                put(li, " ");
+                var a = put(li, el("a", "link"));
+                a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+            } else if (url) {
+                put(li, " \u00b7 " + url);
+            }
+        });
+        return ul;
+    }
+    function popup(p) {
+        var div = el("div", "", "cm-popup");
+        put(div, el("h4", typeLabel(p) + ": " + str(p.u)));
+        put(div, el("small", plain(p.id) + " \u00b7 " + str(p.ep)));
+        put(div, el("p", plain(p.n)));
+        var dl = put(div, el("dl"));
+        field(dl, "Location as reported", str(p.l));
+        field(dl, "Place names", str(p.pn));
+        field(dl, "Country", str(p.co));
+        var region = [str(p.rg), str(p.di)].filter(Boolean).join(" / ");
+        var where = region ? el("span", region) : put(el("span"), el("i", "none"));
+        if (p.jm != null) {
+            var method = str(p.jm) + (p.jd ? ", " + num(p.jd) + " m" : "");
+            put(where, " (spatial join: " + method + ")");
+        }
+        field(dl, "Region / district", where);
+        field(dl, "Join note", str(p.an));
+        field(dl, "Precision", p.g + ": " + (D.geo[p.g] || ""));
+        if (p.wp) { field(dl, "UCDP where_prec", p.wp + ": " + (D.where[p.wp] || "")); }
+        field(dl, "How the point was chosen", plain(p.ln));
+        field(dl, "Date", when(p.d) + " (precision: " + (D.time[p.tp] || "") + ")");
+        field(dl, "Actors", (p.a || []).map(str).join(", "));
+        var x = p.x || [0, 0, 0, 0, 0, 0];
+        field(dl, "Derived from the claims (low / best / high)",
+              "killed " + num(x[0]) + " / " + num(x[1]) + " / " + num(x[2]) + "; injured " +
+              num(x[3]) + " / " + num(x[4]) + " / " + num(x[5]));
+        put(div, el("h5", "Claims"));
+        put(div, claimsTable(p.cl));
+        put(div, el("h5", "Sources"));
+        put(div, sourceList(p.so));
+        return div;
+    }
+    return {
+        shapes: D.shapes,
+        tooltip: tooltip,
+        popup: popup,
+        color: function (p) { return D.colors[str(p.t)] || "#777777"; },
+        bind: function (feature, layer) {
+            var p = feature.properties;
+            layer.bindTooltip(function () { return tooltip(p); });
+            layer.bindPopup(function () { return popup(p); }, {
+                maxWidth: 520, maxHeight: 380, autoPanPaddingTopLeft: L.point(60, 150)
+            });
+        }
+    };
+})
+"""
+
+
+class PopupKit(MacroElement):
+    """The map's :class:`PopupData` and the code that builds tooltips and popups from it.
+
+    Added to the map before the event layers (they call it as they are built). The
+    data is sent once per map; a popup is built in the browser when it is opened.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.code }}({{ this.data_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: PopupData | None = None) -> None:
+        super().__init__()
+        self._name = "PopupKit"
+        self.data = data or PopupData()
+        self.code = POPUP_JS.strip()
+
+    @property
+    def data_js(self) -> str:
+        return _script_json(self.data.payload())
 
 
 def _script_json(data: Any) -> str:
@@ -670,12 +986,14 @@ class EventTimeline(Timeline):
 
 
 class AreaTimeline(EventTimeline):
-    """Region outlines on the time line, each region's shape sent to the browser once.
+    """Region outlines of one episode on the time line, each shape sent once per map.
 
-    Takes :func:`area_features` (one feature per region with its ``spans``); the page
-    gets ``{"shapes": {region_id: geometry}, "spans": [[region_id, start, end], ...]}``
-    and rebuilds one feature per span in JavaScript, all sharing the region's shape.
-    Spans of a region never overlap, so it is drawn at most once at any time.
+    Takes :func:`area_features` (one feature per region with its ``spans``). The shapes
+    go to the map's :class:`PopupKit` (``kit.data.shapes``, shared by every episode);
+    this layer gets ``{"spans": [[region_id, start, end], ...]}`` and rebuilds one
+    feature per span in JavaScript. Spans of a region never overlap, so an episode
+    draws it at most once at any time. Added to the episode's layer, the outlines are
+    hidden with it.
     """
 
     _template = Template(
@@ -689,7 +1007,7 @@ class AreaTimeline(EventTimeline):
                   features: {{ this.get_name() }}_packed.spans.map(function (s) {
                       return {
                           type: "Feature",
-                          geometry: {{ this.get_name() }}_packed.shapes[s[0]],
+                          geometry: {{ this.kit.get_name() }}.shapes[s[0]],
                           properties: {region_id: s[0], start: s[1], end: s[2]}
                       };
                   })
@@ -701,14 +1019,14 @@ class AreaTimeline(EventTimeline):
         """
     )
 
-    def __init__(self, features: list[dict[str, Any]], **kwargs: Any) -> None:
-        shapes: dict[str, Any] = {}
+    def __init__(self, features: list[dict[str, Any]], *, kit: PopupKit, **kwargs: Any) -> None:
         spans: list[list[Any]] = []
         for f in features:
             props = f["properties"]
-            shapes.setdefault(props["region_id"], f["geometry"])
+            kit.data.shapes.setdefault(props["region_id"], f["geometry"])
             spans += [[props["region_id"], start, end] for start, end in props["spans"]]
-        super().__init__(jinja_safe({"shapes": shapes, "spans": spans}), **kwargs)
+        super().__init__(jinja_safe({"spans": spans}), **kwargs)
+        self.kit = kit
         self.features = features
 
     def _get_self_bounds(self) -> list[list[float | None]]:
@@ -774,7 +1092,9 @@ def event_legend_html() -> str:
         + f"<div>{_swatch('#555555', dashed=True)} near the place (ring "
         + f"{HALO_RADIUS_M // 1000} km)</div>"
         + f"<div>{_swatch('#555555', area=True)} region only: the point is its centre, "
-        + "not a strike site</div><hr>"
+        + "not a strike site</div>"
+        + f"<div>{_swatch('#555555', dashed=True)} wide ring ({AREA_RING_RADIUS_M // 1000} km): "
+        + "only an area is known (a border, a region that is no admin unit)</div><hr>"
         + "<small>Bright: on the day shown in the time bar. Faint rings: the rest of "
         + "the period.</small></details>"
     )
@@ -1072,7 +1392,6 @@ def build_map(
     tiles: bool | None = None,
     attribution: str | Sequence[str] = (),
     asset_urls: Mapping[str, str] | None = None,
-    full_popups_max: int = FULL_POPUPS_MAX,
 ) -> folium.Map:
     """The interactive map of the events in ``view``.
 
@@ -1101,9 +1420,6 @@ def build_map(
     asset_urls
         Replacement URL for each CDN URL folium or its plugins would load
         (see :func:`geo.assets.asset_urls`).
-    full_popups_max
-        Above this many events, popups leave out claims and sources (each full popup
-        adds some 4 kB to the page).
     """
     use_tiles = view.tiles if tiles is None else tiles
     m = folium.Map(
@@ -1124,22 +1440,16 @@ def build_map(
     if regions_mode and summary is not None and admin is not None:
         build_choropleth(admin, summary, level=view.level, measure=view.measure).add_to(m)
 
-    full_popups = len(events) <= full_popups_max
     titles: dict[str, str] = {}
     if episodes is not None and len(episodes):
         titles = dict(zip(episodes["episode"], episodes["title"], strict=True))
     order = [e for e in titles if e in set(events["episode"])]
     order += sorted(set(events["episode"]) - set(order))
+    kit = PopupKit()
+    if order:
+        kit.add_to(m)  # before the layers: they call it as they are built
+    draw_areas = admin is not None and "region_id" in events
     timelines: list[Timeline] = []
-    if admin is not None and "region_id" in events:
-        # one layer for every episode: each region is drawn once, whoever's events it has
-        areas = area_features(events, admin.regions)
-        if areas:
-            group = folium.FeatureGroup(name=AREAS_LAYER, show=not regions_mode)
-            area_tl = AreaTimeline(areas, style=_AREA_STYLE, interactive=False)
-            area_tl.add_to(group)
-            group.add_to(m)
-            timelines.append(area_tl)
     names_used: set[str] = set()
     for episode in order:
         rows = events[events["episode"] == episode]
@@ -1151,11 +1461,20 @@ def build_map(
             name = f"{name} ({esc(episode)})"
         names_used.add(name)
         group = folium.FeatureGroup(name=name, show=not regions_mode)
+        # the episode's region-level events as outlines, under its markers, hidden with them
+        areas = area_features(rows, admin.regions) if draw_areas else []
+        if areas:
+            area_tl = AreaTimeline(areas, kit=kit, style=_AREA_STYLE, interactive=False)
+            area_tl.add_to(group)
+            timelines.append(area_tl)
         points = EventTimeline(
-            _collection(event_features(rows, places=places, full_popups=full_popups)),
-            ghost=_GHOST_POINT,
-            point_to_layer=_POINT_TO_LAYER,
-            on_each_feature=_BIND_TEXTS,
+            {
+                "type": "FeatureCollection",
+                "features": event_features(rows, kit.data, places=places),
+            },
+            ghost=_with_kit(_GHOST_POINT_JS, kit),
+            point_to_layer=_with_kit(_POINT_TO_LAYER_JS, kit),
+            on_each_feature=_with_kit(_BIND_TEXTS_JS, kit),
         )
         points.add_to(group)
         timelines.append(points)

@@ -243,3 +243,119 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
             page.screenshot(path=str(ARTIFACTS / "browser-map.png"), full_page=False)
         finally:
             page.close()
+
+
+#: Opens the popup of a drawn event marker with claims by clicking it on the canvas:
+#: returns the click position (in the frame) of such a marker, or null while none is drawn.
+#: ``map`` is ``window.map`` (streamlit-folium) or the folium page's ``map_…`` variable.
+MARKER_WITH_CLAIMS_JS = """
+(openIt) => {
+    const map = window.map || Object.values(window).find((v) => v instanceof L.Map);
+    if (!window.L || !map) { return null; }
+    const size = map.getSize(), box = map.getContainer().getBoundingClientRect();
+    for (const layer of Object.values(map._layers)) {
+        if (!(layer instanceof L.CircleMarker) || layer instanceof L.Circle) { continue; }
+        if (layer.options.interactive === false || !layer._map) { continue; }
+        const f = layer.feature || (layer._eventParents &&
+            Object.values(layer._eventParents).map((g) => g.feature).find(Boolean));
+        if (!f || !f.properties.cl) { continue; }
+        const p = map.latLngToContainerPoint(layer.getLatLng());
+        if (p.x < 300 || p.y < 200 || p.x > size.x - 300 || p.y > size.y - 150) { continue; }
+        map.closePopup();
+        if (openIt) { layer.fire("click", {latlng: layer.getLatLng()}, true); }
+        return {x: box.left + p.x, y: box.top + p.y};
+    }
+    return null;
+}
+"""
+POPUP_TEXT = ".leaflet-popup-content .cm-popup"
+
+
+def _open_popup(page: Any, frame: Any, *, click: bool = True) -> str:
+    """Open the popup of a drawn event marker that has claims; the text it shows.
+
+    ``click``: by a mouse click on the canvas (in the map iframe); else by firing the
+    marker's click event in Leaflet.
+    """
+    spot = _wait_for(
+        "a drawn marker with claims",
+        lambda: frame.evaluate(MARKER_WITH_CLAIMS_JS, not click),
+        30,
+    )
+    if click:
+        iframe = frame.frame_element().bounding_box()
+        page.mouse.click(iframe["x"] + spot["x"], iframe["y"] + spot["y"])
+    popup = frame.locator(POPUP_TEXT)
+    popup.wait_for(state="visible", timeout=10_000)
+    return str(popup.inner_text())
+
+
+def test_popup_is_built_on_click_with_claims(app_url: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        # 13 July 2020: the Tovuz and Tavush border fighting is on the map
+        page.goto(f"{app_url}/?tiles=0&start=2020-07-12&end=2020-07-16", timeout=30_000)
+        _wait_for("event markers drawn", lambda: n if (n := _drawn(page)) else None, MAP_DRAWN_S)
+        text = _open_popup(page, _map_frame(page))
+        assert "Claimant" in text and "Figure" in text
+        assert "authorities" in text or "Ministry" in text  # a claimant
+        claims = text.lower().split("claims\n", 1)[1]  # the h5 is shown upper-case
+        assert any(ch.isdigit() for ch in claims.split("sources", 1)[0])  # a figure
+        assert "Derived from the claims" in text
+    finally:
+        page.close()
+
+
+#: Would set ``window.__pwned`` if it were ever parsed as HTML.
+PWN = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`${x}`{{ 1 }}'
+
+
+def test_hostile_text_shows_as_text_and_never_runs(app_url: str, browser: Any) -> None:
+    from geo import render
+    from geo.assets import asset_urls
+    from geo.layers import episodes_frame, layers_to_frame, parse_layer
+    from geo.view import View
+    from tests import factories
+
+    feature = factories.event(
+        "hostile-2020-07-14-a",
+        notes=f"Notes {PWN}",
+        claims=[factories.claim(claimant=f"Claimant {PWN}", value=42)],
+    )
+    layer, problems = parse_layer(factories.layer(feature), origin="hostile.geojson")
+    assert problems == [] and layer is not None
+    urls = asset_urls(Settings.from_env(), f"{app_url}/app/static/vendor")
+    assert urls is not None
+    m = render.build_map(
+        layers_to_frame([layer]), view=View(tiles=False), episodes=episodes_frame([layer]),
+        asset_urls=urls,
+    )  # fmt: skip
+    html = render.map_html(m)
+    assert "<script>window.__pwned" not in html
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        url = f"{app_url}/conflictmap-hostile-test.html"
+        page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        page.goto(url, timeout=30_000)
+        frame = page.main_frame
+        try:
+            text = _open_popup(page, frame, click=False)
+        finally:
+            assert errors == [], errors
+        assert f"Notes {PWN}" in text
+        assert f"Claimant {PWN}" in text  # shown as text, markup and all
+        assert "42" in text
+        page.hover(".leaflet-popup-content")  # give an injected <img onerror> its chance
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => typeof window.__pwned") == "undefined"
+        assert (
+            page.locator(".leaflet-popup-content img, .leaflet-popup-content script").count() == 0
+        )
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            page.screenshot(path=str(ARTIFACTS / "browser-hostile-popup.png"), full_page=False)
+        finally:
+            page.close()

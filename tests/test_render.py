@@ -39,19 +39,27 @@ CURATED_EVENTS = 15
 #: geo_precision 2 in the curated layers: parliament storming (Baku), Stepanakert shelling,
 #: Nerkin Hand revenge operation, the two Yerevan protests.
 CURATED_PRECISION_2 = 5
-#: geo_precision 3: the Nagorno-Karabakh offensive and landmine (both Khankendi City, same
-#: day: one outline), the alleged Nerkin Hand fire (Syunik), Tovuz border fighting
-#: (12–16 July) and senior officers killed (12–14 July; same region, overlapping dates:
-#: one outline for 12–16 July), Tavush border fighting.
+#: geo_precision 3: the Nagorno-Karabakh offensive and landmine and the alleged Nerkin Hand
+#: fire (located only to an area that is no admin unit: join method "area", no outline, a
+#: wide ring), Tovuz border fighting (12–16 July) and senior officers killed (12–14 July;
+#: same region, overlapping dates: one outline for 12–16 July), Tavush border fighting.
 CURATED_PRECISION_3 = 6
-CURATED_AREAS = 4
+CURATED_AREAS = 2
+#: Events with a wide ring instead of an outline (join method "area").
+CURATED_AREA_ONLY = 3
 #: Upper bound on the curated map page (``render.map_html``, tiles on, gazetteer names).
 #: Measured 414,482 characters before (outlines simplified to 0.001° and sent as spaced
 #: JSON, an area layer per episode, labelled <div>s in popups, the period rings as a
-#: second copy of the points) and 308,125 after (outlines simplified to 150 m in UTM 38N
+#: second copy of the points), 308,125 after (outlines simplified to 150 m in UTM 38N
 #: and sent compact, one area layer, compact popup markup, rings drawn from the
-#: timeline's own data).
-CURATED_PAGE_MAX = 312_000
+#: timeline's own data) and 287,199 once popups were built in the browser from compact
+#: event data with a lookup table of repeated texts.
+CURATED_PAGE_MAX = 290_000
+#: Upper bound on the page for 10,000 synthetic events (``bench/synth.py``, no tiles, no
+#: gazetteer). Measured 24.5 MB with popup HTML per event, 10,800,075 bytes with compact
+#: event data; about half of that is each event's own notes (unique per event, not
+#: interned).
+SYNTHETIC_10K_PAGE_MAX = 11_000_000
 
 #: Markup, quotes, a JS template literal, and Jinja syntax (folium compiles its output as a
 #: Jinja template once more: ``{{ 'INJ' ~ 'ECTED' }}`` must never become INJECTED).
@@ -126,6 +134,24 @@ def area_features(m: folium.Map) -> list[dict[str, Any]]:
     return [f for tl in timelines(m) if isinstance(tl, render.AreaTimeline) for f in tl.features]
 
 
+def popup_data(m: folium.Map) -> render.PopupData:
+    """The map's lookup table (strings, sources, shapes) the popups are built from."""
+    (kit,) = [c for c in m._children.values() if isinstance(c, render.PopupKit)]
+    return kit.data
+
+
+def texts_of(props: dict[str, Any], data: render.PopupData) -> list[str]:
+    """Every text an event's popup shows from its data, as plain text, in any order."""
+    strings = [html.unescape(t) for t in data.strings]
+    out = [html.unescape(props.get(k, "")) for k in ("id", "n", "ln")]
+    out += [strings[props[k]] for k in ("t", "u", "ep", "l", "pn", "co", "rg", "di", "jm", "an")
+            if k in props]  # fmt: skip
+    out += [strings[i] for i in props.get("a", [])]
+    out += [strings[i] for c in props.get("cl", []) for i in c if i is not None]
+    out += [strings[i] for r in props.get("so", []) for i in data.sources[r] if i is not None]
+    return out
+
+
 def episode_groups(m: folium.Map) -> list[folium.FeatureGroup]:
     """The layers holding event markers (the region areas have a layer of their own)."""
     return [
@@ -140,8 +166,9 @@ def episode_groups(m: folium.Map) -> list[folium.FeatureGroup]:
 
 
 def popups_in(page: str) -> int:
-    """How many event popups a page carries (compact JSON: ``"popup":"…"``)."""
-    return page.count('"popup":')
+    """How many events (each with the data of its popup) a page carries (``"tp":`` is
+    every event's time precision, in compact JSON)."""
+    return page.count('"tp":')
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +215,7 @@ def test_every_curated_event_is_one_marker_in_its_episode_layer(
     per_group = {g.layer_name: len(point_features(g)) for g in episode_groups(m)}
     assert sorted(per_group.values()) == sorted(CURATED_PER_EPISODE.values())
     assert popups_in(page) == CURATED_EVENTS
-    ids = {f["properties"]["event_id"] for f in point_features(m)}
+    ids = {f["properties"]["id"] for f in point_features(m)}
     assert "tovuz-2020-07-12-border-fighting" in ids
 
 
@@ -198,7 +225,7 @@ def test_a_view_draws_only_its_events(dataset: Dataset) -> None:
     view = View(start=date(2020, 7, 14), end=date(2020, 7, 14))
     events = apply_view(dataset.events, view)
     m = render.build_map(events, view=view, admin=dataset.admin, episodes=dataset.episodes)
-    assert sorted(f["properties"]["event_id"] for f in point_features(m)) == [
+    assert sorted(f["properties"]["id"] for f in point_features(m)) == [
         "baku-2020-07-14-karabakh-march",
         "baku-2020-07-15-parliament-storming",
         "sumgayit-2020-07-14-rally",
@@ -212,14 +239,17 @@ def test_a_view_draws_only_its_events(dataset: Dataset) -> None:
 
 
 def test_markers_carry_type_colour_and_death_radius(curated_map: tuple[folium.Map, str]) -> None:
-    m, _ = curated_map
-    props = {f["properties"]["event_id"]: f["properties"] for f in point_features(m)}
+    m, page = curated_map
+    props = {f["properties"]["id"]: f["properties"] for f in point_features(m)}
+    data = popup_data(m)
+    colors = data.payload()["colors"]  # sent once; the marker's colour is its type's
+    assert "KIT.color(p)" not in page and "color(p)" in page
     tovuz = props["tovuz-2020-07-12-border-fighting"]  # a battle, 12 killed (best)
-    assert tovuz["color"] == "#D55E00"
-    assert tovuz["radius"] == pytest.approx(6 + 3 * 12**0.5, abs=0.01)
+    assert colors[data.strings[tovuz["t"]]] == "#D55E00"
+    assert tovuz["r"] == pytest.approx(6 + 3 * 12**0.5, abs=0.01)
     protest = props["baku-2020-07-14-karabakh-march"]  # no deaths: still visible
-    assert protest["color"] == "#0072B2"
-    assert protest["radius"] == 6
+    assert colors[data.strings[protest["t"]]] == "#0072B2"
+    assert protest["r"] == 6
     # the interval covers the whole of date_start..date_end (UTC milliseconds)
     assert tovuz["start"] == 1594512000000  # 2020-07-12T00:00Z
     assert tovuz["end"] == 1594944000000 - 1  # 2020-07-17T00:00Z minus 1 ms
@@ -240,11 +270,11 @@ def test_legend_lists_every_event_type(curated_map: tuple[folium.Map, str]) -> N
 
 def test_precision_2_gets_a_dashed_5_km_halo(curated_map: tuple[folium.Map, str]) -> None:
     m, page = curated_map
-    precisions = [f["properties"]["precision"] for f in point_features(m)]
+    precisions = [f["properties"]["g"] for f in point_features(m)]
     assert precisions.count(2) == CURATED_PRECISION_2
     assert precisions.count(3) == CURATED_PRECISION_3
     assert re.search(r"L\.circle\(latlng, \{\s*radius: 5000,[^}]*dashArray", page)
-    assert "p.precision === 2" in page
+    assert "p.g === 2" in page
 
 
 def test_precision_3_draws_the_joined_region_outline(
@@ -254,7 +284,7 @@ def test_precision_3_draws_the_joined_region_outline(
     areas = area_features(m)
     assert len(areas) == CURATED_AREAS
     coarse = dataset.events[dataset.events["geo_precision"] == 3]
-    assert {a["properties"]["region_id"] for a in areas} == set(coarse["region_id"])
+    assert {a["properties"]["region_id"] for a in areas} == set(coarse["region_id"].dropna())
     tovuz_id = dataset.events.loc["tovuz-2020-07-12-border-fighting", "region_id"]
     (tovuz,) = [a for a in areas if a["properties"]["region_id"] == tovuz_id]
     # 12–16 July and 12–14 July merge into one outline shown 12–16 July
@@ -265,12 +295,15 @@ def test_precision_3_draws_the_joined_region_outline(
     )
     assert all(a["geometry"]["type"] in ("Polygon", "MultiPolygon") for a in areas)
     assert all(a["properties"]["style"]["fillOpacity"] < 0.2 for a in areas)
-    # the areas are one layer of their own, under the event layers
-    (group,) = [
-        c for c in m._children.values() if getattr(c, "layer_name", "") == render.AREAS_LAYER
+    # each episode's areas are in its layer, under its markers: hidden with the episode
+    for group in episode_groups(m):
+        layers = [type(c) for c in group._children.values() if isinstance(c, Timeline)]
+        assert layers in ([render.EventTimeline], [render.AreaTimeline, render.EventTimeline])
+    tovuz_group = next(g for g in episode_groups(m) if "Tovuz" in g.layer_name)
+    (tovuz_areas,) = [
+        c for c in tovuz_group._children.values() if isinstance(c, render.AreaTimeline)
     ]
-    layers = [c for c in group._children.values() if isinstance(c, Timeline)]
-    assert [type(c) for c in layers] == [render.AreaTimeline]
+    assert {f["properties"]["region_id"] for f in tovuz_areas.features} >= {tovuz_id}
 
 
 @pytest.mark.parametrize(
@@ -292,40 +325,46 @@ def test_each_admin_area_is_drawn_once(dataset: Dataset, view: View) -> None:
     assert len(areas) == units.nunique()
     assert sorted(a["properties"]["region_id"] for a in areas) == sorted(set(units))
     page = render.map_html(m)
-    # one area layer at most, and in it each outline is sent once
-    assert page.count("_packed.spans.map(") == (1 if units.any() else 0)
-    (packed,) = [tl.data for tl in timelines(m) if isinstance(tl, render.AreaTimeline)] or [
-        {"shapes": {}}
-    ]
-    assert sorted(packed["shapes"]) == sorted(set(units))
+    # one area layer per episode with region-level events; each outline sent once per map
+    coarse = events.loc[events["geo_precision"] == 3]
+    assert (
+        page.count("_packed.spans.map(") == coarse.dropna(subset="region_id")["episode"].nunique()
+    )
+    shapes = popup_data(m).shapes if len(events) else {}
+    assert sorted(shapes) == sorted(set(units))
 
 
 def test_popup_has_what_where_when_who_claims_and_sources(
     curated_map: tuple[folium.Map, str], settings: Settings
 ) -> None:
-    m, _ = curated_map
-    props = {f["properties"]["event_id"]: f["properties"] for f in point_features(m)}
-    popup = props["tovuz-2020-07-12-border-fighting"]["popup"]
+    m, page = curated_map
+    props = {f["properties"]["id"]: f["properties"] for f in point_features(m)}
+    tovuz = props["tovuz-2020-07-12-border-fighting"]
+    data = popup_data(m)
+    texts = " | ".join(texts_of(tovuz, data))
     place = Gazetteer.default(settings).get("tovuz")
     for name in (place.name, *place.aliases):  # every name the gazetteer knows
-        assert html.escape(name) in popup, name
+        assert name in texts, name
     for text in (
-        "Battle: Armed clash",  # what
+        "Battles",  # what (the type; its label is sent once)
+        "Armed clash",
         "Tovuz District",  # region from the join
         "Tovuz",  # location as reported / gazetteer names
-        "only the district or region is known",  # geo precision in words
-        "2020-07-12 to 2020-07-16",  # the date range
         "Military Forces of Azerbaijan",  # who
         "at least 11",  # claim figure as stated
         "Azerbaijani authorities",  # claimant
         "seed 000_3eff19b8bf5dfb3d.txt",  # source seed
-        "killed 12 / 12 / 12",  # derived low / best / high
     ):
-        assert text in popup, text
-    tooltip = props["tovuz-2020-07-12-border-fighting"]["tooltip"]
-    assert tooltip == (
-        "<b>2020-07-12 to 2020-07-16</b> · Battle · Tovuz District · 12 killed (best)"
-    )
+        assert text in texts, text
+    fixed = data.payload()
+    assert fixed["labels"]["Battles"] == "Battle"
+    assert "only the district or region is known" in fixed["geo"][str(tovuz["g"])]
+    assert tovuz["d"] == ["2020-07-12", "2020-07-16"]  # the date range, as ISO days
+    assert tovuz["x"][:3] == [12, 12, 12]  # derived killed low / best / high
+    # the labels of popup and tooltip are in the page once, in the script that builds them
+    for label in ("Derived from the claims (low / best / high)", "Whose people",
+                  "How the point was chosen", "killed (best)", '" to "'):  # fmt: skip
+        assert page.count(label) == 1, label
 
 
 # --- time control -------------------------------------------------------------------------------
@@ -333,7 +372,8 @@ def test_popup_has_what_where_when_who_claims_and_sources(
 
 def test_timeline_plugin_and_its_control(curated_map: tuple[folium.Map, str]) -> None:
     m, page = curated_map
-    # 5 point layers + 1 layer of region areas for all episodes
+    # 5 point layers + region areas for the one episode (Tovuz–Tavush) whose region-level
+    # events have a region: the Nagorno-Karabakh and Nerkin Hand ones are area-only
     assert page.count("L.timeline(") == 6
     # each episode's faint period rings are drawn from its timeline's data, not sent again
     assert page.count("L.geoJson(timeline_") == 5
@@ -431,15 +471,19 @@ def test_hostile_text_is_only_ever_escaped() -> None:
     for label in ("Notes", "Tovuz", "Actor", "Placed", "Outlet", "Reported", "Undated",
                   "Claimant", "Subject", "Disputer", "Note", "Episode", "Boundaries"):  # fmt: skip
         assert js_text(render.esc(f"{label} ")) + escaped in page, label
-    # the popup and tooltip strings hold the HTML-escaped text, nothing raw
+    # the data holds the escaped text only: the browser shows it as text (DOM calls)
     (feature,) = point_features(m)
-    popup, tooltip = feature["properties"]["popup"], feature["properties"]["tooltip"]
-    assert render.esc(f"Notes {HOSTILE}") in popup
-    assert render.esc(f"Tovuz {HOSTILE}") in tooltip
-    assert HOSTILE not in popup and HOSTILE not in tooltip
-    # a javascript: URL is shown as text, never as a link
-    assert 'href="javascript' not in popup
-    assert "javascript:alert(1)" in popup
+    data = popup_data(m)
+    assert feature["properties"]["n"] == render.esc(f"Notes {HOSTILE}")
+    texts = texts_of(feature["properties"], data)
+    assert f"Notes {HOSTILE}" in texts and f"Claimant {HOSTILE} (government)" in texts
+    raw = json.dumps([feature["properties"], data.payload()], ensure_ascii=False)
+    assert "<" not in raw and "{{" not in raw and "{%" not in raw
+    # the script tag of the data appears only as escaped JSON
+    assert page.count("\\u0026lt;script\\u0026gt;alert(1)") >= 13
+    # a javascript: URL is kept as text; the browser makes links of http(s) URLs only
+    assert "javascript:alert(1)" in texts
+    assert "/^https?:\\/\\//i.test(url)" in render.POPUP_JS
 
 
 def test_escape_helpers() -> None:
@@ -629,9 +673,10 @@ def test_region_outlines_merge_overlapping_and_touching_date_ranges() -> None:
         # the precise event (1–9 July) draws no outline
         ("B", [[first, first + day - 1]], first, first + day - 1),
     ]
-    # the page gets each shape once and one span per stretch
-    packed = render.AreaTimeline(areas).data
-    assert sorted(packed["shapes"]) == ["A", "B"]
+    # the map's kit gets each shape once, the layer one span per stretch
+    kit = render.PopupKit()
+    packed = render.AreaTimeline(areas, kit=kit).data
+    assert sorted(kit.data.shapes) == ["A", "B"]
     assert [s[0] for s in packed["spans"]] == ["A", "A", "B"]
 
 
@@ -663,12 +708,56 @@ def test_curated_page_is_smaller(curated_map: tuple[folium.Map, str]) -> None:
     assert 'L.geoJson({"type":"FeatureCollection"' in page
 
 
-def test_many_events_get_short_popups(dataset: Dataset) -> None:
-    events = dataset.events
-    m = render.build_map(events, view=View(), full_popups_max=len(events) - 1)
-    popups = [f["properties"]["popup"] for f in point_features(m)]
-    assert all("Claims and sources are listed in the event tables" in p for p in popups)
-    assert not any("cm-claims" in p for p in popups)
-    assert all("Derived" in p for p in popups)
-    full = render.build_map(events, view=View(), full_popups_max=len(events))
-    assert all("Sources" in f["properties"]["popup"] for f in point_features(full))
+_HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(")
+
+
+def test_popups_are_built_with_dom_calls_only(curated_map: tuple[folium.Map, str]) -> None:
+    m, page = curated_map
+    for sink in _HTML_SINKS:
+        assert sink not in render.POPUP_JS, sink
+    # in the page: the kit's script, from its definition to the end of its data (one line)
+    kit = next(c for c in m._children.values() if isinstance(c, render.PopupKit))
+    start = page.index(f"var {kit.get_name()} = ")
+    script = page[start : page.index("\n", page.index("})(", start))]
+    assert script.endswith("});") and '"s":[' in script
+    assert "document.createElement" in script and "createTextNode" in script
+    for sink in _HTML_SINKS:
+        assert sink not in script, sink
+    # the only innerHTML in the page is the legend's (render.HtmlControl), built from constants
+    assert page.count("innerHTML") == page.count("div.innerHTML = ") == 1
+
+
+def test_ten_thousand_events_fit_the_byte_budget(dataset: Dataset) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    try:
+        from synth import synthetic_frame
+    finally:
+        sys.path.pop(0)
+    events = synthetic_frame(dataset.events, 10_000)
+    events = events.set_index("event_id", drop=False).rename_axis("event_id")
+    m = render.build_map(
+        events, view=View(tiles=False), admin=dataset.admin, episodes=dataset.episodes
+    )
+    page = render.map_html(m)
+    assert len(page.encode("utf-8")) < SYNTHETIC_10K_PAGE_MAX
+    assert popups_in(page) == 10_000
+    # every event keeps its claims and sources; repeated texts are sent once
+    features = point_features(m)
+    assert all(f["properties"]["so"] for f in features)
+    data = popup_data(m)
+    assert len(data.strings) == len(set(data.strings)) < 1_000
+
+
+def test_area_only_events_get_a_wide_ring_not_an_outline(
+    curated_map: tuple[folium.Map, str], dataset: Dataset
+) -> None:
+    m, page = curated_map
+    flagged = {f["properties"]["id"] for f in point_features(m) if f["properties"]["ao"] == 1}
+    expected = set(dataset.events.index[dataset.events["join_method"] == "area"])
+    assert len(flagged) == CURATED_AREA_ONLY
+    assert flagged == expected
+    assert f"radius: {render.AREA_RING_RADIUS_M}" in page
+    assert "wide ring (25 km)" in page
