@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerPatch
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
-from matplotlib.transforms import Bbox, ScaledTranslation
+from matplotlib.transforms import Bbox, IdentityTransform, ScaledTranslation
 from pyproj import Proj, Transformer
 from shapely.geometry import Point, box
 
@@ -642,7 +642,7 @@ def _legend(
                     linewidth=1.0,
                 )
             )
-            labels.append("Near the named place\n(dashed ring)")
+            labels.append("Near the named place, or\nonly an area known (dashed ring)")
         if has_area:
             handles.append(Patch(facecolor="none", edgecolor=_TEXT, hatch="///", linewidth=0.8))
             labels.append("Only the district or\nprovince is known\n(hatched area, no pin)")
@@ -852,6 +852,12 @@ def render_figure(
             outer = ring + max(m.size_pt for m in members) * 0.9
         else:
             outer = members[0].size_pt * (0.85 if members[0].halo else 0.5)
+        if len(members) > 1:  # leader lines to a dot at the true location
+            sx, sy = ax.transData.transform((members[0].x, members[0].y))
+            for m in members:
+                ax.plot([sx, sx + m.dx_pt * scale], [sy, sy + m.dy_pt * scale], color=_TEXT,
+                        linewidth=0.8, zorder=8, transform=IdentityTransform())  # fmt: skip
+            ax.scatter([members[0].x], [members[0].y], s=16, color=_TEXT, zorder=11)
         for m in members:
             offset = ScaledTranslation(m.dx_pt / 72, m.dy_pt / 72, fig.dpi_scale_trans)
             etype = m.row["event_type"]

@@ -26,6 +26,12 @@ Region, in order:
     City"). Otherwise the result of (a)-(c) is kept and ``admin_note`` records
     the disagreement.
 
+(e) ``area``: when the sources locate the event only to an area that is not
+    one admin unit (UCDP ``where_prec`` 5 or coarser: a border, "Nagorno-Karabakh"),
+    no region is assigned, whatever unit the placeholder point falls in;
+    ``admin_note`` says where the point fell. Such events count in the country's
+    totals, in a row of their own, never in one region's.
+
 District: the same rules (a)-(c), among the districts of the event's region
 only, so district totals always add up to region totals. An event without a
 region has no district. In Azerbaijan the districts are the regions. An event
@@ -56,7 +62,7 @@ JOIN_COLUMNS = (
     "region", "region_id", "district", "district_id",
     "join_method", "join_distance_m", "admin_note",
 )  # fmt: skip
-JOIN_METHODS = ("within", "overlap", "nearest", "gazetteer", "unmatched")
+JOIN_METHODS = ("within", "overlap", "nearest", "gazetteer", "area", "unmatched")
 DEFAULT_TOLERANCE_M = 5000.0
 
 
@@ -101,6 +107,9 @@ class _Match:
 
 #: UCDP where_prec from which only the first-order unit (or less) is known: no district is given.
 REGION_ONLY_WHERE_PREC = 4
+#: UCDP where_prec from which the place is an area that is no admin unit (a border, a region
+#: such as Nagorno-Karabakh), or only the country: no region is given either.
+AREA_ONLY_WHERE_PREC = 5
 
 
 def _m(d: float) -> str:
@@ -357,14 +366,23 @@ def join_events(
                 f"{_m(tolerance_m)} tolerance) and {now}; kept the spatial result"
             )
 
+    # (e) an area that is no admin unit: the point is a placeholder, so no region is given
+    precision = (
+        events["where_prec"].to_numpy() if "where_prec" in events else np.zeros(n, dtype=int)
+    )
+    for i in np.flatnonzero(precision >= AREA_ONLY_WHERE_PREC).tolist():
+        inside = f"; the point falls in {regions.name[unit[i]]}" if unit[i] >= 0 else ""
+        notes[i].append(
+            f"region: not assigned, the sources locate this event only to an area that is not "
+            f"one {regions.kind} (where_prec {precision[i]}){inside}"
+        )
+        unit[i], method[i] = -1, "area"
+
     # districts: among the districts of the chosen region
     region_ids = np.array([regions.uid[u] if u >= 0 else None for u in unit], dtype=object)
     region_names = np.array([regions.name[u] if u >= 0 else "" for u in unit], dtype=object)
     dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m)
     region_pos = {uid: k for k, uid in enumerate(regions.uid)}
-    precision = (
-        events["where_prec"].to_numpy() if "where_prec" in events else np.zeros(n, dtype=int)
-    )
     for i in range(n):
         if unit[i] < 0:
             dm.unit[i] = -1

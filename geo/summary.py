@@ -13,6 +13,8 @@ from geo.boundaries import AdminUnits
 
 #: Name of the row holding events that were joined to no region.
 OUTSIDE_REGION = "(outside any region)"
+#: Name of the row holding events located only to an area that is no single region.
+AREA_REGION = "(area, no single region)"
 #: Name of the row holding events that have a region but no district.
 OUTSIDE_DISTRICT = "(district unknown)"
 COUNT_COLUMNS = (
@@ -128,23 +130,27 @@ def region_summary(
         ``country, region`` (or ``country, district, region``), ``events``,
         ``deaths_low, deaths_best, deaths_high, injured_low, injured_high``, all
         counts ``int64``. Events without a region are counted in a row named
-        ``"(outside any region)"``; by district, events with a region but no
+        ``"(outside any region)"``, events located only to an area that is no
+        single region (join method ``area``) in ``"(area, no single region)"``;
+        by district, events with a region but no
         district (known only at region level, or in a gap between districts) in
         ``"(district unknown)"`` under their region. No event
         is dropped.
     """
     _check(joined, by)
     rows = filter_period(joined, start, end)
+    region = _names(rows["region"], OUTSIDE_REGION)
+    if "join_method" in rows:
+        region = region.where(rows["join_method"].to_numpy() != "area", AREA_REGION)
     frame = pd.DataFrame(
-        {
-            "country": rows["country"].astype(str).to_numpy(),
-            "region": _names(rows["region"], OUTSIDE_REGION).to_numpy(),
-        }
+        {"country": rows["country"].astype(str).to_numpy(), "region": region.to_numpy()}
     )
     keys = ["country", "region"]
     if by == "district":
         district = _names(rows["district"], OUTSIDE_DISTRICT).to_numpy()
-        frame["district"] = np.where(frame["region"] == OUTSIDE_REGION, OUTSIDE_REGION, district)
+        frame["district"] = np.where(
+            frame["region"].isin([OUTSIDE_REGION, AREA_REGION]), frame["region"], district
+        )
         keys = ["country", "district", "region"]
     for col in COUNT_COLUMNS:
         frame[col] = pd.to_numeric(rows[col]).to_numpy().astype("int64")

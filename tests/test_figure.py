@@ -486,3 +486,19 @@ def test_cli_unknown_suffix(cli_env: Path) -> None:
     result = CliRunner().invoke(app, ["figure", str(cli_env / "x.bmp")])
     assert result.exit_code == 1
     assert "unknown output format '.bmp'; use .png, .pdf, .svg" in result.output
+
+
+def test_markers_spread_apart_are_tied_to_their_true_location(settings: Settings) -> None:
+    """Three curated events share Stepanakert's point on 19 Sept 2023: each is spread out
+    with a leader line back to a dot at the real location, so none seems to be elsewhere."""
+    from matplotlib.transforms import IdentityTransform
+
+    from geo.dataset import load_dataset
+
+    day = View(start=date(2023, 9, 19), end=date(2023, 9, 19), region="Azerbaijan")
+    fig = make_figure(load_dataset(settings), day, settings=settings)
+    ax = fig.axes[0]
+    leaders = [line for line in ax.lines if isinstance(line.get_transform(), IdentityTransform)]
+    assert len(leaders) == 3
+    starts = {(round(line.get_xdata()[0], 3), round(line.get_ydata()[0], 3)) for line in leaders}
+    assert len(starts) == 1  # all from the one true location

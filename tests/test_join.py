@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -480,12 +481,12 @@ CURATED_ANSWERS = {
     "baku-2020-07-15-parliament-storming": ("Baku City", "Baku City", "within"),
     "baku-2020-07-15-officers-funeral": ("Baku City", "Baku City", "within"),
     "sumgayit-2020-07-14-rally": ("Sumqayit City", "Sumqayit City", "within"),
-    "nagorno-karabakh-2023-09-19-offensive": ("Khankendi City", "Khankendi City", "gazetteer"),
+    "nagorno-karabakh-2023-09-19-offensive": (None, None, "area"),
     "stepanakert-2023-09-19-shelling": ("Khankendi City", "Khankendi City", "gazetteer"),
-    "nagorno-karabakh-2023-09-19-landmine": ("Khankendi City", "Khankendi City", "gazetteer"),
+    "nagorno-karabakh-2023-09-19-landmine": (None, None, "area"),
     "yerevan-2023-09-19-government-buildings-protest": ("Yerevan", "Yerevan", "within"),
     "yerevan-2023-09-19-russian-embassy-protest": ("Yerevan", "Yerevan", "within"),
-    "nerkin-hand-2024-02-12-alleged-fire": ("Syunik", None, "within"),  # border only
+    "nerkin-hand-2024-02-12-alleged-fire": (None, None, "area"),  # border only
     "nerkin-hand-2024-02-13-revenge-operation": ("Syunik", "Kapan", "within"),
 }
 
@@ -495,7 +496,11 @@ def test_every_curated_event_joins_to_its_known_region(settings: Settings) -> No
 
     events = load_dataset(settings).events
     got = {
-        eid: (row.region, None if pd.isna(row.district) else row.district, row.join_method)
+        eid: (
+            None if pd.isna(row.region) else row.region,
+            None if pd.isna(row.district) else row.district,
+            row.join_method,
+        )
         for eid, row in events.iterrows()
     }
     assert got == CURATED_ANSWERS
@@ -519,3 +524,22 @@ def test_region_level_events_get_no_district_in_armenia(settings: Settings) -> N
     # Azerbaijan's districts are its regions, so a district-level event keeps one.
     assert events.loc["tovuz-2020-07-12-border-fighting"].district == "Tovuz District"
     assert events.loc["nerkin-hand-2024-02-13-revenge-operation"].district == "Kapan"
+
+
+def test_area_events_count_in_no_single_region(settings: Settings) -> None:
+    """The whole-region offensive is not Khankendi City's, though its placeholder is there."""
+    from geo.dataset import load_dataset
+    from geo.summary import AREA_REGION, region_summary
+
+    events = load_dataset(settings).events
+    offensive = events.loc["nagorno-karabakh-2023-09-19-offensive"]
+    assert pd.isna(offensive.region)
+    assert "region: not assigned" in offensive.admin_note
+    assert "the point falls in Khankendi City" in offensive.admin_note
+    table = region_summary(events, start=date(2023, 9, 19), end=date(2023, 9, 19))
+    rows = {
+        r.region: (r.events, r.deaths_low, r.deaths_best, r.deaths_high) for r in table.itertuples()
+    }
+    assert rows[AREA_REGION] == (2, 25, 25, 27)
+    assert rows["Khankendi City"] == (1, 0, 0, 0)
+    assert rows["Yerevan"] == (2, 0, 0, 0)
