@@ -71,7 +71,7 @@ FUZZY_MARGIN = 5.0
 
 COUNTRY_NAMES = {"ARM": "Armenia", "AZE": "Azerbaijan"}
 _ISO2_TO_ISO3 = {"AM": "ARM", "AZ": "AZE"}
-_ARM_MARZES = frozenset(
+ARM_MARZES = frozenset(
     {
         "Aragatsotn",
         "Ararat",
@@ -434,7 +434,7 @@ def _parse_row(
             f"{where}: field 'country': unknown country {country!r} (expected ARM or AZE)"
         )
     region = required("region")
-    if country == "ARM" and region and region not in _ARM_MARZES:
+    if country == "ARM" and region and region not in ARM_MARZES:
         problems.append(f"{where}: field 'region': {region!r} is not an ARM ADM1 (marz) shapeName")
     district = required("district")
     lat_text, lon_text = field("lat"), field("lon")

