@@ -104,8 +104,8 @@ CASUALTY_MEASURES = ("killed", "injured")
 EVENT_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SEED_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 
-#: Fields computed from claims or by the spatial join; rejected when typed into a layer.
-DERIVED_FIELDS = (
+#: Whole-number casualty columns derived from claims (the keys of :func:`derived_figures`).
+CASUALTY_COLUMNS = (
     "fatalities",
     "deaths_low",
     "deaths_best",
@@ -113,6 +113,10 @@ DERIVED_FIELDS = (
     "injured_low",
     "injured_best",
     "injured_high",
+)
+#: Fields computed from claims or by the spatial join; rejected when typed into a layer.
+DERIVED_FIELDS = (
+    *CASUALTY_COLUMNS,
     "figures_note",
     "region",
     "region_id",

@@ -36,7 +36,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from geo import qgis
 from geo._errors import ConflictMapError, ExportError
 from geo._io import atomic_path, atomic_write_bytes, atomic_write_text
-from geo.events import Claim, Source, derived_figures, figures_note
+from geo.events import CASUALTY_COLUMNS, Claim, Source, derived_figures, figures_note
 from geo.style import EVENT_TYPE_COLORS, EVENT_TYPE_LABELS
 from geo.view import MEASURES, View, apply_view
 
@@ -1621,15 +1621,7 @@ def _rebuild(
             "sources": sources.get(eid, []),
             "claims": claims.get(eid, []),
         }
-        for name in (
-            "fatalities",
-            "deaths_low",
-            "deaths_best",
-            "deaths_high",
-            "injured_low",
-            "injured_best",
-            "injured_high",
-        ):
+        for name in CASUALTY_COLUMNS:
             row[name] = _int(r[name])
         row["figures_note"] = figures_note([Claim.model_validate(c) for c in claims.get(eid, [])])
         row["expected_region"] = _text(r.get("expected_region"))
@@ -1652,18 +1644,7 @@ def _rebuild(
     for name in ("event_date", "date_start", "date_end"):
         if name in frame:
             frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
-    for name in (
-        "time_precision",
-        "geo_precision",
-        "where_prec",
-        "fatalities",
-        "deaths_low",
-        "deaths_best",
-        "deaths_high",
-        "injured_low",
-        "injured_best",
-        "injured_high",
-    ):
+    for name in ("time_precision", "geo_precision", "where_prec", *CASUALTY_COLUMNS):
         if name in frame:
             frame[name] = frame[name].astype("int64")
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")

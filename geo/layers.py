@@ -19,6 +19,7 @@ from shapely.geometry import Point
 from geo._errors import GeocodeError, ValidationError
 from geo._io import atomic_write_text
 from geo.events import (
+    CASUALTY_COLUMNS,
     COUNTRIES,
     DERIVED_FIELDS,
     EpisodeInfo,
@@ -413,16 +414,12 @@ def layers_to_frame(
     columns = [
         "episode", "episode_title", "layer_file", *SCALAR_FIELDS, "country_name",
         "latitude", "longitude", "tags", "sources", "claims",
-        "fatalities", "deaths_low", "deaths_best", "deaths_high",
-        "injured_low", "injured_best", "injured_high", "figures_note", "expected_region",
-        "geometry",
+        *CASUALTY_COLUMNS, "figures_note", "expected_region", "geometry",
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=columns)
     for name in DATE_FIELDS:
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
-    for name in ("fatalities", "deaths_low", "deaths_best", "deaths_high",
-                 "injured_low", "injured_best", "injured_high", "time_precision",
-                 "geo_precision", "where_prec"):  # fmt: skip
+    for name in (*CASUALTY_COLUMNS, "time_precision", "geo_precision", "where_prec"):
         frame[name] = frame[name].astype("int64")
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
     gdf.index = pd.Index(gdf["event_id"].tolist(), name="event_id")
