@@ -37,6 +37,7 @@ from geo.gazetteer import Gazetteer
 from geo.handout import make_handout
 from geo.join import JOIN_COLUMNS, join_events
 from geo.markdown import md_escape
+from geo.period import data_span
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.view import LEVELS, MEASURES, MODES, View, apply_view
@@ -227,10 +228,11 @@ def gazetteer(settings_key: str) -> Gazetteer:
 
 
 def _span(events: pd.DataFrame) -> tuple[date, date]:
-    if events.empty:
+    span = data_span(events)
+    if span is None:
         today = date.today()
         return today, today
-    return events["date_start"].min().date(), events["date_end"].max().date()
+    return span
 
 
 def _clamp(day: date, low: date, high: date) -> date:

@@ -23,7 +23,6 @@ from datetime import date, datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
-from xml.sax.saxutils import escape
 
 import geopandas as gpd
 import numpy as np
@@ -37,7 +36,10 @@ from geo import qgis
 from geo._errors import ConflictMapError, ExportError
 from geo._io import atomic_path, atomic_write_bytes, atomic_write_text
 from geo.events import CASUALTY_COLUMNS, Claim, Source, derived_figures, figures_note
+from geo.period import to_day
 from geo.style import EVENT_TYPE_COLORS, EVENT_TYPE_LABELS
+from geo.text import html_text as _html
+from geo.text import is_missing
 from geo.view import MEASURES, View, apply_view
 
 if TYPE_CHECKING:
@@ -143,38 +145,20 @@ def write_events(events: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> Path
 # --- small helpers ------------------------------------------------------------------------------
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def _text(value: Any) -> str | None:
-    return None if _missing(value) else str(value)
+    return None if is_missing(value) else str(value)
 
 
 def _int(value: Any) -> int | None:
-    return None if _missing(value) else int(value)
+    return None if is_missing(value) else int(value)
 
 
 def _float(value: Any) -> float | None:
-    return None if _missing(value) else float(value)
-
-
-def _day(value: Any) -> date | None:
-    if _missing(value):
-        return None
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    if isinstance(value, datetime | pd.Timestamp):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()
+    return None if is_missing(value) else float(value)
 
 
 def _iso(value: Any) -> str | None:
-    day = _day(value)
+    day = to_day(value)
     return day.isoformat() if day else None
 
 
@@ -337,7 +321,7 @@ def _flat_list(values: Iterable[str], where: str) -> str:
 
 
 def _split_list(text: Any) -> list[str]:
-    return [] if _missing(text) or text == "" else str(text).split(LIST_SEP)
+    return [] if is_missing(text) or text == "" else str(text).split(LIST_SEP)
 
 
 def claim_line(claim: Mapping[str, Any], outlets: Mapping[str, str]) -> str:
@@ -388,8 +372,8 @@ def event_table(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         rows.append(
             {
                 "event_id": eid,
-                "event_date": _day(e["event_date"]),
-                "year": _day(e["event_date"]).year,  # type: ignore[union-attr]
+                "event_date": to_day(e["event_date"]),
+                "year": to_day(e["event_date"]).year,  # type: ignore[union-attr]
                 "time_precision": _int(e["time_precision"]),
                 "event_type": _text(e["event_type"]),
                 "sub_event_type": _text(e["sub_event_type"]),
@@ -420,8 +404,8 @@ def event_table(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 "admin_note": _text(e.get("admin_note")),
                 "tags": _flat_list(e["tags"], f"event {eid} field 'tags'"),
                 "episode": _text(e["episode"]),
-                "date_start": _day(e["date_start"]),
-                "date_end": _day(e["date_end"]),
+                "date_start": to_day(e["date_start"]),
+                "date_end": to_day(e["date_end"]),
                 "injured_best": _int(e["injured_best"]),
                 "region_id": _text(e.get("region_id")),
                 "district_id": _text(e.get("district_id")),
@@ -536,8 +520,8 @@ def episodes_table(events: pd.DataFrame, episodes: pd.DataFrame | None) -> pd.Da
             "episode": ep["episode"],
             "title": ep.get("title"),
             "summary": ep.get("summary"),
-            "date_start": _day(ep.get("date_start")),
-            "date_end": _day(ep.get("date_end")),
+            "date_start": to_day(ep.get("date_start")),
+            "date_end": to_day(ep.get("date_end")),
             "layer_file": ep.get("layer_file"),
         }
         for ep in _episode_rows(episodes, set(events["episode"]))
@@ -568,8 +552,8 @@ def summary_table(
     shapes = pd.DataFrame(units[[*keys, ident, "geometry"]]).astype({k: str for k in keys})
     shapes = shapes.drop_duplicates(keys)
     merged = table.merge(shapes, on=keys, how="left")
-    days = [d for d in (_day(x) for x in events["date_start"]) if d]
-    ends = [d for d in (_day(x) for x in events["date_end"]) if d]
+    days = [d for d in (to_day(x) for x in events["date_start"]) if d]
+    ends = [d for d in (to_day(x) for x in events["date_end"]) if d]
     merged["period_start"] = start or (min(days) if days else None)
     merged["period_end"] = end or (max(ends) if ends else None)
     out = gpd.GeoDataFrame(merged, geometry="geometry", crs=units.crs)
@@ -601,7 +585,7 @@ def summary_fields(by: str) -> tuple[tuple[str, str, str], ...]:
 _ARROW_TYPES = {"str": pa.string(), "date": pa.date32(), "int": pa.int32(), "float": pa.float64()}
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "str": _text,
-    "date": _day,
+    "date": to_day,
     "int": _int,
     "float": _float,
 }
@@ -915,8 +899,8 @@ def _prepare(
             else admin.districts
         )
         summary = summary_table(chosen, admin, by=by, start=start, end=end)
-    days = [d for d in (_day(x) for x in table["date_start"]) if d]
-    ends = [d for d in (_day(x) for x in table["date_end"]) if d]
+    days = [d for d in (to_day(x) for x in table["date_start"]) if d]
+    ends = [d for d in (to_day(x) for x in table["date_end"]) if d]
     info = ExportInfo(
         title="Armenia–Azerbaijan conflict events (conflictmap export)",
         dataset_version=dataset_version(events, episodes),
@@ -1173,7 +1157,7 @@ def _gpkg_contents(parts: _Parts) -> list[tuple[str, str]]:
 
 
 def _json_value(value: Any) -> Any:
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, date):
         return value.isoformat()
@@ -1287,10 +1271,6 @@ def _kml_color(hex_color: str, alpha: int = 255) -> str:
     return f"{alpha:02x}{c[4:6]}{c[2:4]}{c[0:2]}".lower()
 
 
-def _html(value: Any) -> str:
-    return escape(str(value)) if not _missing(value) else ""
-
-
 def kml_document(parts: _Parts) -> str:
     """KML 2.2 for Google Earth: one folder per event type, a ``<TimeSpan>`` per event.
 
@@ -1351,7 +1331,7 @@ def kml_document(parts: _Parts) -> str:
                             "value",
                             text=str(
                                 _json_value(_CONVERT[kind](r[name]))
-                                if not _missing(r[name])
+                                if not is_missing(r[name])
                                 else ""
                             ),
                         ),
@@ -1597,9 +1577,9 @@ def _rebuild(
             "episode_title": _text(r.get("episode_title")),
             "layer_file": _text(r.get("layer_file")),
             "event_id": eid,
-            "event_date": _day(r["event_date"]),
-            "date_start": _day(r["date_start"]),
-            "date_end": _day(r["date_end"]),
+            "event_date": to_day(r["event_date"]),
+            "date_start": to_day(r["date_start"]),
+            "date_end": to_day(r["date_end"]),
             "time_precision": _int(r["time_precision"]),
             "event_type": _text(r["event_type"]),
             "sub_event_type": _text(r["sub_event_type"]),

@@ -29,6 +29,7 @@ from geo._errors import FigureFormatError, UnknownRegionError
 from geo._io import atomic_write_bytes
 from geo.config import Settings
 from geo.events import COUNTRIES
+from geo.period import period_label
 from geo.style import (
     BOUNDARY_COLOR,
     EVENT_TYPE_COLORS,
@@ -55,7 +56,6 @@ __all__ = [
     "default_title",
     "figure_attribution",
     "make_figure",
-    "period_label",
     "render_figure",
     "resolve_scope",
     "scope_events",
@@ -228,28 +228,6 @@ def scope_events(data: Dataset, view: View, scope: MapScope) -> gpd.GeoDataFrame
 
 
 # --------------------------------------------------------------------------- text
-
-
-def _day(d: date) -> str:
-    return f"{d.day} {d:%B %Y}"
-
-
-def period_label(start: date | None, end: date | None) -> str:
-    """A date range in words: '12–16 July 2020', '28 June – 3 July 2020', 'from 1 May 2021'."""
-    if start is None and end is None:
-        return "all dates"
-    if start is None:
-        assert end is not None
-        return f"until {_day(end)}"
-    if end is None:
-        return f"from {_day(start)}"
-    if start == end:
-        return _day(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%B %Y}"
-    if start.year == end.year:
-        return f"{start.day} {start:%B} – {_day(end)}"
-    return f"{_day(start)} – {_day(end)}"
 
 
 def default_title(scope: MapScope, start: date | None, end: date | None) -> str:

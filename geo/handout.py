@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import io
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -19,7 +18,9 @@ from matplotlib.figure import Figure
 from geo import figure as fig_mod
 from geo.config import Settings
 from geo.events import GEO_PRECISION, TIME_PRECISION, Claim
+from geo.period import day_label, period_label, to_day
 from geo.style import EVENT_TYPE_LABELS
+from geo.text import html_text as _e
 from geo.view import View
 
 if TYPE_CHECKING:
@@ -86,15 +87,17 @@ def _text(value: Any) -> str:
 
 
 def _day(value: Any) -> str:
-    return fig_mod.period_label(pd.Timestamp(value).date(), pd.Timestamp(value).date())
+    day = to_day(value)
+    return day_label(day) if day else ""
 
 
 def _dates(row: Mapping[str, Any]) -> str:
-    start, end = pd.Timestamp(row["date_start"]).date(), pd.Timestamp(row["date_end"]).date()
-    span = fig_mod.period_label(start, end)
-    event_day = pd.Timestamp(row["event_date"]).date()
-    if start != end:
-        span += f" (coded to {fig_mod.period_label(event_day, event_day)})"
+    start = to_day(row["date_start"])
+    end = to_day(row["date_end"]) or start
+    span = period_label(start, end)
+    event_day = to_day(row["event_date"])
+    if start != end and event_day is not None:
+        span += f" (coded to {day_label(event_day)})"
     return span
 
 
@@ -223,7 +226,7 @@ def episode_entries(episodes: pd.DataFrame, ids: Iterable[str]) -> tuple[Episode
         out.append(
             EpisodeEntry(
                 title=_text(row["title"]),
-                dates=fig_mod.period_label(start, end),
+                dates=period_label(start, end),
                 summary=_text(row["summary"]),
                 claims=tuple(_claim_line(c, sources) for c in row["claims"]),
                 sources=tuple(_source_line(s) for s in row["sources"]),
@@ -248,7 +251,7 @@ def build_handout(
     return Handout(
         title=title or fig_mod.default_title(scope, start, end),
         scope=scope.label,
-        period=fig_mod.period_label(view.start, view.end),
+        period=period_label(view.start, view.end),
         events=event_entries(events),
         episodes=episode_entries(data.episodes, events["episode"]) if len(events) else (),
         attribution=credit,
@@ -281,10 +284,6 @@ ul { margin: 1pt 0 3pt 12pt; padding: 0; }
 .label { font-weight: bold; }
 .small { font-size: 7pt; color: #444; }
 """
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
 
 
 def _ul(items: Iterable[str], empty: str) -> str:

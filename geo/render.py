@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -45,6 +44,7 @@ from geo.events import (
     WHERE_PREC,
     Claim,
 )
+from geo.period import data_span, to_day
 from geo.style import (
     BOUNDARY_COLOR,
     CHOROPLETH_RAMP,
@@ -53,6 +53,8 @@ from geo.style import (
     NO_DATA_COLOR,
     marker_radius,
 )
+from geo.text import BRACES, is_missing
+from geo.text import html_text as esc
 from geo.view import View
 
 #: DOM ids (see the module docstring).
@@ -96,27 +98,10 @@ class PlaceLookup(Protocol):
 # --------------------------------------------------------------------------- text helpers
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if value is pd.NaT:
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-#: Braces as HTML character references. folium/branca render each element's script and
-#: then compile that output as a Jinja template again, so ``{{ ... }}`` or ``{% ... %}``
-#: in the data would be evaluated on the server (template injection). No brace from the
-#: data reaches that second pass.
-_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
-
-
 def jinja_safe(obj: Any) -> Any:
     """A copy of JSON-like data with every brace in its strings made a character reference."""
     if isinstance(obj, str):
-        return obj.translate(_BRACES)
+        return obj.translate(BRACES)
     if isinstance(obj, dict):
         return {k: jinja_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -129,18 +114,14 @@ def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": jinja_safe(features)}
 
 
-def esc(value: Any) -> str:
-    """``value`` as text safe for HTML (quotes too) and for folium's Jinja pass (braces).
-
-    '' for missing values.
-    """
-    if _blank(value):
-        return ""
-    return html.escape(str(value), quote=True).translate(_BRACES)
+def _blank(value: Any) -> bool:
+    return is_missing(value, blank=True)
 
 
 def _day(value: Any) -> date:
-    return pd.Timestamp(value).date()
+    day = to_day(value)
+    assert day is not None, "an event always has a first day"
+    return day
 
 
 def when_text(start: Any, end: Any) -> str:
@@ -1357,10 +1338,11 @@ def _boundaries_layer(admin: Any, *, show: bool) -> folium.FeatureGroup:
 
 def period_of(events: pd.DataFrame, view: View) -> tuple[date, date] | None:
     """The time control's first and last day: the view's period, else the events' span."""
-    if len(events) == 0 and (view.start is None or view.end is None):
+    span = data_span(events)
+    if span is None and (view.start is None or view.end is None):
         return None
-    start = view.start or _day(events["date_start"].min())
-    end = view.end or _day(events["date_end"].max())
+    start = view.start or span[0]  # type: ignore[index]
+    end = view.end or span[1]  # type: ignore[index]
     return start, max(start, end)
 
 

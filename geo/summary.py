@@ -10,6 +10,7 @@ import pandas as pd
 
 from geo._errors import ValidationError
 from geo.boundaries import AdminUnits
+from geo.period import filter_period
 
 #: Name of the row holding events that were joined to no region.
 OUTSIDE_REGION = "(outside any region)"
@@ -20,55 +21,6 @@ OUTSIDE_DISTRICT = "(district unknown)"
 COUNT_COLUMNS = (
     "deaths_low", "deaths_best", "deaths_high", "injured_low", "injured_high",
 )  # fmt: skip
-
-
-def _bound(value: date, tz: object) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    if tz is not None and ts.tzinfo is None:
-        ts = ts.tz_localize(tz)
-    return ts
-
-
-def filter_period(
-    df: pd.DataFrame, start: date | None = None, end: date | None = None
-) -> pd.DataFrame:
-    """The rows whose ``date_start``..``date_end`` overlaps the period ``start``..``end``.
-
-    An event is in the period when ``date_start <= end`` and ``date_end >=
-    start``, so an event spanning several days counts in every period it
-    touches. Both bounds are whole days and inclusive: ``end`` covers the whole
-    of that day. ``None`` leaves that side open. A missing ``date_end`` means a
-    one-day event. Index and order are preserved.
-
-    Raises
-    ------
-    ValueError
-        If ``start`` is after ``end``, or (with a bound given) a row has no
-        ``date_start``.
-    """
-    if start is not None and end is not None and pd.Timestamp(start) > pd.Timestamp(end):
-        raise ValueError(f"period start {start} is after its end {end}")
-    if start is None and end is None:
-        return df
-    missing = [c for c in ("date_start", "date_end") if c not in df.columns]
-    if missing:
-        raise ValueError(f"cannot filter by period: no column(s) {', '.join(missing)}")
-    first = pd.to_datetime(df["date_start"])
-    last = pd.to_datetime(df["date_end"]).fillna(first)
-    undated = df.index[first.isna()]
-    if len(undated):
-        raise ValueError(
-            "cannot place undated events in a period: date_start missing for "
-            + ", ".join(map(repr, undated[:20]))
-        )
-    tz = getattr(first.dt, "tz", None)
-    mask = pd.Series(True, index=df.index)
-    if end is not None:
-        day_after = _bound(end, tz).normalize() + pd.Timedelta(days=1)
-        mask &= first < day_after
-    if start is not None:
-        mask &= last >= _bound(start, tz).normalize()
-    return df[mask.to_numpy()]
 
 
 def _check(joined: pd.DataFrame, by: str) -> None:
@@ -118,7 +70,7 @@ def region_summary(
     by
         ``'region'`` or ``'district'``.
     start, end
-        The period (inclusive days; open when ``None``); see :func:`filter_period`.
+        The period (inclusive days; open when ``None``); see :mod:`geo.period`.
     admin
         When given, every unit of that level appears, with zeros if it has no
         events (for choropleths).

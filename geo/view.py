@@ -12,6 +12,7 @@ import pandas as pd
 
 from geo._errors import ViewError
 from geo.events import COUNTRIES, EVENT_TYPES
+from geo.period import in_period
 
 Mode = Literal["events", "regions"]
 Measure = Literal["events", "deaths_low", "deaths_best", "deaths_high"]
@@ -24,7 +25,7 @@ LEVELS: tuple[str, ...] = ("region", "district")
 class View:
     """Filters and display choices. Empty tuples mean "all".
 
-    An event is in the period when its date range overlaps ``[start, end]``.
+    An event is in the period by the rule of :mod:`geo.period`.
     """
 
     start: date | None = None
@@ -94,23 +95,13 @@ class View:
         return cls(**kwargs), problems  # type: ignore[arg-type]
 
 
-def overlaps(frame: pd.DataFrame, start: date | None, end: date | None) -> pd.Series:
-    """Rows whose ``date_start``..``date_end`` overlaps ``[start, end]`` (open ends allowed)."""
-    mask = pd.Series(True, index=frame.index)
-    if end is not None:
-        mask &= frame["date_start"] <= pd.Timestamp(end)
-    if start is not None:
-        mask &= frame["date_end"] >= pd.Timestamp(start)
-    return mask
-
-
 def apply_view(events: pd.DataFrame, view: View) -> pd.DataFrame:
     """The events a view shows (index and order preserved).
 
     ``precise_only`` keeps only events placed at their own town or landmark
     (ACLED ``geo_precision`` 1).
     """
-    mask = overlaps(events, view.start, view.end)
+    mask = in_period(events, view.start, view.end)
     if view.episodes:
         mask &= events["episode"].isin(view.episodes)
     if view.event_types:

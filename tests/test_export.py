@@ -40,9 +40,10 @@ from geo.export import (
     write_events,
 )
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
+from geo.period import in_period
 from geo.style import EVENT_TYPE_COLORS
 from geo.summary import region_summary
-from geo.view import View, apply_view, overlaps
+from geo.view import View, apply_view
 from tests import factories
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -679,7 +680,7 @@ def test_write_events_still_works(tmp_path: Path, data: Dataset) -> None:
 def test_overlap_rule_matches_view(data: Dataset) -> None:
     """The day filter QGIS is checked against (tests/test_qgis.py) is the view's rule."""
     day = date(2020, 7, 15)
-    ids = data.events[overlaps(data.events, day, day)]["event_id"].tolist()
+    ids = data.events[in_period(data.events, day, day)]["event_id"].tolist()
     assert ids == [HOSTILE_ID]
 
 

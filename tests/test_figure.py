@@ -25,11 +25,11 @@ from geo.figure import (
     FigureFormatError,
     UnknownRegionError,
     make_figure,
-    period_label,
     resolve_scope,
 )
 from geo.handout import build_handout, make_handout
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
+from geo.period import period_label
 from geo.view import View
 from tests import factories as f
 

@@ -20,8 +20,8 @@ import pytest
 from geo.config import Settings
 from geo.dataset import Dataset
 from geo.export import export_package
+from geo.period import in_period
 from geo.style import EVENT_TYPE_COLORS, EVENT_TYPE_LABELS
-from geo.view import overlaps
 from tests.test_export import HOSTILE, HOSTILE_ID, make_dataset
 
 pytestmark = pytest.mark.qgis
@@ -148,7 +148,7 @@ def test_temporal_settings(checked: dict[str, Any], data: Dataset) -> None:
     # QGIS keeps, for each one-day frame, exactly the events whose span overlaps that day
     for day, ids in checked["layers"]["events"]["day_filter"].items():
         d = date.fromisoformat(day)
-        want = data.events[overlaps(data.events, d, d)]["event_id"].tolist()
+        want = data.events[in_period(data.events, d, d)]["event_id"].tolist()
         assert ids == sorted(want), day
 
 
@@ -208,5 +208,5 @@ def test_curated_export_in_qgis(tmp_path: Path, settings: Settings) -> None:
     assert result["layers"]["regions"]["features"] == len(real.admin.regions)
     for day, ids in result["layers"]["events"]["day_filter"].items():
         d = date.fromisoformat(day)
-        assert ids == sorted(real.events[overlaps(real.events, d, d)]["event_id"]), day
+        assert ids == sorted(real.events[in_period(real.events, d, d)]["event_id"]), day
     assert all(layer["valid"] for layer in result["project"]["layers"])

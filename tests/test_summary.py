@@ -11,7 +11,8 @@ import pytest
 from shapely.geometry import box
 
 from geo.boundaries import AdminUnits
-from geo.summary import OUTSIDE_DISTRICT, OUTSIDE_REGION, filter_period, region_summary
+from geo.period import filter_period
+from geo.summary import OUTSIDE_DISTRICT, OUTSIDE_REGION, region_summary
 
 COUNTS = ["events", "deaths_low", "deaths_best", "deaths_high", "injured_low", "injured_high"]
 NAN = np.nan

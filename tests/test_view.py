@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo.view import View, apply_view, overlaps
+from geo.period import in_period
+from geo.view import View, apply_view
 
 
 def frame() -> pd.DataFrame:
@@ -142,7 +143,7 @@ def test_period_keeps_events_whose_range_overlaps_it(
 
 
 def test_overlaps_is_inclusive_at_both_ends() -> None:
-    mask = overlaps(frame(), date(2020, 7, 16), date(2020, 7, 16))
+    mask = in_period(frame(), date(2020, 7, 16), date(2020, 7, 16))
     assert list(mask[mask].index) == ["e3"]
 
 

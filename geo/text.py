@@ -1,0 +1,35 @@
+"""Values as every output shows them: what counts as missing, and text made safe for HTML."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+#: Braces as HTML character references. folium/branca render each element's script and
+#: then compile that output as a Jinja template again, so ``{{ ... }}`` or ``{% ... %}``
+#: in the data would be evaluated on the server (template injection). No brace from the
+#: data reaches that second pass; browsers, Google Earth and QGIS show them as braces.
+BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
+def is_missing(value: Any, *, blank: bool = False) -> bool:
+    """``None``, NaN, ``NaT`` or ``pd.NA`` (and, with ``blank=True``, a whitespace-only string)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return blank and isinstance(value, str) and not value.strip()
+
+
+def html_text(value: Any) -> str:
+    """``value`` as text safe inside HTML elements and attributes ('' when missing or blank).
+
+    Escapes ``& < > " '`` and braces (see :data:`BRACES`), so the same text is safe in a
+    folium map, a handout page and a KML description.
+    """
+    if is_missing(value, blank=True):
+        return ""
+    return html.escape(str(value), quote=True).translate(BRACES)
