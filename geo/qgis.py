@@ -30,9 +30,9 @@ from datetime import date, datetime, timezone
 from typing import Literal
 from xml.sax.saxutils import escape
 
+from geo.classify import class_colors, class_label, whole_number_classes
 from geo.style import (
     BOUNDARY_COLOR,
-    CHOROPLETH_RAMP,
     EVENT_TYPE_COLORS,
     EVENT_TYPE_LABELS,
     EVENT_TYPE_MARKERS,
@@ -704,38 +704,6 @@ def events_style(
     )
 
 
-def class_breaks(values: Iterable[float], k: int = len(CHOROPLETH_RAMP)) -> list[tuple[int, int]]:
-    """Whole-number classes (low, high) covering the positive values: Fisher–Jenks, deterministic.
-
-    Zero gets no class here (it is drawn as "none"); classes are contiguous
-    (``[1, a], [a+1, b], ...``) and the last ends at the largest value.
-    """
-    positive = sorted({int(v) for v in values if v and v > 0})
-    if not positive:
-        return []
-    if len(positive) <= k:
-        uppers = positive
-    else:
-        import mapclassify
-
-        uppers = sorted({int(b) for b in mapclassify.FisherJenks(positive, k=k).bins})
-    out: list[tuple[int, int]] = []
-    low = 1
-    for upper in uppers:
-        if upper >= low:
-            out.append((low, upper))
-            low = upper + 1
-    return out
-
-
-def ramp(n: int) -> list[str]:
-    """``n`` colours spread over :data:`geo.style.CHOROPLETH_RAMP`, light to dark."""
-    last = len(CHOROPLETH_RAMP) - 1
-    if n <= 1:
-        return [CHOROPLETH_RAMP[last // 2]][:n]
-    return [CHOROPLETH_RAMP[round(i * last / (n - 1))] for i in range(n)]
-
-
 def summary_style(
     fields: Sequence[tuple[str, str]],
     *,
@@ -748,12 +716,13 @@ def summary_style(
     description: str = "",
 ) -> LayerStyle:
     """Units graduated by ``measure`` (0 drawn as "none"), labelled with name and figure."""
-    classes = class_breaks(values)
+    classes = whole_number_classes(values)
     symbols: list[tuple[float, float, str, str]] = [
         (0, 0, "0 (none)", fill_symbol("0", NO_DATA_COLOR, outline="#BBBBBB", outline_mm=0.2))
     ]
-    for i, ((lo, hi), color) in enumerate(zip(classes, ramp(len(classes)), strict=True), start=1):
-        label = f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+    colors = class_colors(len(classes))
+    for i, ((lo, hi), color) in enumerate(zip(classes, colors, strict=True), start=1):
+        label = class_label(lo, hi)
         symbols.append(
             (
                 lo,

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import html
 import json
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol, cast
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
@@ -37,6 +35,7 @@ from folium.template import Template
 from folium.utilities import JsCode, get_bounds
 
 from geo._errors import CRSMismatchError
+from geo.classify import class_breaks, class_colors, class_label, class_of
 from geo.events import (
     COUNTRIES,
     GEO_PRECISION,
@@ -47,7 +46,6 @@ from geo.events import (
 from geo.period import data_span, to_day
 from geo.style import (
     BOUNDARY_COLOR,
-    CHOROPLETH_RAMP,
     EVENT_TYPE_COLORS,
     EVENT_TYPE_LABELS,
     NO_DATA_COLOR,
@@ -1112,54 +1110,6 @@ _CSS = Element(
 # --------------------------------------------------------------------------- choropleth
 
 
-def class_breaks(values: Sequence[float] | np.ndarray, k: int = 5) -> list[tuple[float, float]]:
-    """Class bounds ``[(low, high), ...]`` for ``values`` (Fisher–Jenks, deterministic).
-
-    ``k`` is lowered to the number of distinct values; one distinct value (e.g. all
-    zero) gives one class. Empty input gives no class.
-    """
-    y = np.asarray(values, dtype=float)
-    distinct = np.unique(y)
-    if distinct.size == 0:
-        return []
-    if distinct.size <= max(k, 1):
-        return [(float(v), float(v)) for v in distinct]
-    with warnings.catch_warnings():
-        # mapclassify announces its pure-Python Fisher-Jenks when the optional numba is
-        # absent; the result is the same and instant for the ~120 admin units we classify.
-        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
-        bins = mapclassify.FisherJenks(y, k=k).bins
-    lows = [float(distinct[0])]
-    for upper in bins[:-1]:
-        lows.append(float(distinct[distinct > upper][0]))
-    return list(zip(lows, (float(b) for b in bins), strict=True))
-
-
-def class_colors(n: int) -> list[str]:
-    """``n`` colours spread over :data:`CHOROPLETH_RAMP` (light to dark)."""
-    if n <= 0:
-        return []
-    if n == 1:
-        return [CHOROPLETH_RAMP[-1]]
-    idx = np.linspace(0, len(CHOROPLETH_RAMP) - 1, n).round().astype(int)
-    return [CHOROPLETH_RAMP[i] for i in idx]
-
-
-def _fmt(v: float) -> str:
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
-
-
-def class_label(low: float, high: float) -> str:
-    return _fmt(low) if low == high else f"{_fmt(low)}–{_fmt(high)}"
-
-
-def _class_of(value: float, classes: list[tuple[float, float]]) -> int:
-    for i, (_, high) in enumerate(classes):
-        if value <= high:
-            return i
-    return len(classes) - 1
-
-
 def choropleth_legend_html(classes: list[tuple[float, float]], *, measure: str, level: str) -> str:
     colors = class_colors(len(classes))
     rows = [
@@ -1237,7 +1187,7 @@ def build_choropleth(
     features = []
     for shape, (_, row) in zip(shapes, frame.iterrows(), strict=True):
         if row["events"] > 0:
-            fill = colors[_class_of(float(row[measure]), classes)]
+            fill = colors[class_of(float(row[measure]), classes)]
             opacity = 0.7
         else:
             fill, opacity = NO_DATA_COLOR, 0.5

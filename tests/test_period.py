@@ -22,7 +22,7 @@ DAY = date(2020, 7, 13)
 
 
 def events() -> pd.DataFrame:
-    """``timed`` starts at 18:30 on 13 July; ``open`` has no end date; ``before`` ends on the 12th."""
+    """``timed`` starts 13 July 18:30; ``open`` has no end date; ``before`` ends on the 12th."""
     frame = pd.DataFrame(
         {
             "event_id": ["timed", "open", "before", "after"],

@@ -19,6 +19,7 @@ from shapely.geometry import Polygon, box
 from geo import render
 from geo._errors import CRSMismatchError
 from geo.boundaries import AdminUnits
+from geo.classify import class_breaks, class_colors, class_label
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
 from geo.gazetteer import Gazetteer
@@ -612,13 +613,13 @@ def test_choropleth_on_the_map_replaces_the_event_legend(dataset: Dataset) -> No
 
 
 def test_class_breaks() -> None:
-    assert render.class_breaks([1, 2, 3, 10, 11, 12, 30], k=3) == [(1, 3), (10, 12), (30, 30)]
-    assert render.class_breaks([0, 0, 0], k=5) == [(0, 0)]
-    assert render.class_breaks([], k=5) == []
+    assert class_breaks([1, 2, 3, 10, 11, 12, 30], k=3) == [(1, 3), (10, 12), (30, 30)]
+    assert class_breaks([0, 0, 0], k=5) == [(0, 0)]
+    assert class_breaks([], k=5) == []
     # k adapts to the number of distinct values
-    assert render.class_breaks([5, 5, 7], k=5) == [(5, 5), (7, 7)]
-    assert render.class_colors(5) == CHOROPLETH_RAMP
-    assert render.class_label(1, 3) == "1–3" and render.class_label(4, 4) == "4"
+    assert class_breaks([5, 5, 7], k=5) == [(5, 5), (7, 7)]
+    assert class_colors(5) == CHOROPLETH_RAMP
+    assert class_label(1, 3) == "1–3" and class_label(4, 4) == "4"
 
 
 def test_choropleth_rejects_an_unknown_measure() -> None:
