@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,6 +11,7 @@ import typer
 
 from geo._errors import ConflictMapError
 from geo.config import Settings
+from geo.period import check_period, parse_day
 
 app = typer.Typer(
     help="Map armed clashes and protests of the Armenia–Azerbaijan conflict.",
@@ -30,15 +31,44 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _day(value: str | None, option: str) -> date | None:
+def _parse_day(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        return parse_day(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+#: ``--from``/``--to`` of every command: a bad day is a usage error (exit code 2).
+FromOption = Annotated[
+    date | None,
+    typer.Option(
+        "--from", parser=_parse_day, metavar="YYYY-MM-DD", help="First day (events overlapping)."
+    ),
+]
+ToOption = Annotated[
+    date | None,
+    typer.Option("--to", parser=_parse_day, metavar="YYYY-MM-DD", help="Last day (inclusive)."),
+]
+
+
+def checked_period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
+    """``(start, end)``; a reversed period is a usage error on ``--from`` (exit code 2)."""
+    try:
+        check_period(start, end)
     except ValueError:
+        raise typer.BadParameter(f"{start} is after --to {end}", param_hint="'--from'") from None
+    return start, end
+
+
+def checked_level(level: str, option: str = "--level") -> Literal["region", "district"]:
+    """``region`` or ``district``; anything else is a usage error (exit code 2)."""
+    if level not in ("region", "district"):
         raise typer.BadParameter(
-            f"{value!r} is not a date like 2020-07-12", param_hint=option
-        ) from None
+            f"must be 'region' or 'district', not {level!r}", param_hint=f"'{option}'"
+        )
+    return "region" if level == "region" else "district"
 
 
 @app.command()
@@ -140,8 +170,8 @@ def join(
 @app.command()
 def summary(
     by: Annotated[str, typer.Option(help="region or district")] = "region",
-    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     all_units: Annotated[
         bool, typer.Option("--all", help="List units without events too.")
     ] = False,
@@ -150,12 +180,8 @@ def summary(
     from geo.dataset import load_dataset
     from geo.summary import region_summary
 
-    if by not in ("region", "district"):
-        raise typer.BadParameter("must be 'region' or 'district'", param_hint="--by")
-    level: Literal["region", "district"] = "region" if by == "region" else "district"
-    start, end = _day(from_, "--from"), _day(to, "--to")
-    if start and end and start > end:
-        raise typer.BadParameter(f"--from {start} is after --to {end}", param_hint="--from")
+    level = checked_level(by, "--by")
+    start, end = checked_period(from_, to)
     try:
         data = load_dataset(_settings())
     except ConflictMapError as exc:

@@ -8,7 +8,7 @@ from typing import Annotated, cast
 import typer
 
 from geo._errors import ConflictMapError
-from geo.cli import _day, _fail, _settings, app
+from geo.cli import FromOption, ToOption, _fail, _settings, app, checked_level, checked_period
 from geo.export import FORMATS, SUFFIXES, Format, export_package
 from geo.view import MEASURES, View, resolve_view
 
@@ -27,10 +27,8 @@ def export(
             "--format", "-f", help=f"One of {', '.join(FORMATS)}; default: from OUT's suffix."
         ),
     ] = None,
-    from_: Annotated[
-        str | None, typer.Option("--from", help="Events overlapping from this day, YYYY-MM-DD.")
-    ] = None,
-    to: Annotated[str | None, typer.Option("--to", help="... up to this day, YYYY-MM-DD.")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     episodes: Annotated[
         list[str] | None, typer.Option("--episode", help="Only this episode (repeatable).")
     ] = None,
@@ -74,13 +72,10 @@ def export(
             f"cannot tell the format of {out.name!r}; use --format {'/'.join(FORMATS)}",
             param_hint="--format",
         )
-    if level not in ("region", "district"):
-        raise typer.BadParameter("must be 'region' or 'district'", param_hint="--level")
+    level = checked_level(level)
     if measure not in MEASURES:
         raise typer.BadParameter(f"must be one of {', '.join(MEASURES)}", param_hint="--measure")
-    start, end = _day(from_, "--from"), _day(to, "--to")
-    if start and end and start > end:
-        raise typer.BadParameter(f"--from {start} is after --to {end}", param_hint="--from")
+    start, end = checked_period(from_, to)
     view = View(
         start=start,
         end=end,

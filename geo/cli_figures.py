@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from geo._errors import ConflictMapError
-from geo.cli import _fail, _settings, app
+from geo.cli import FromOption, ToOption, _fail, _settings, app, checked_level, checked_period
 
 _REGION_HELP = (
     "Region, district or country as named in the boundary data (case-insensitive), "
@@ -23,46 +22,21 @@ _LEVEL_HELP = (
 )
 
 
-def _level(value: str) -> str:
-    if value not in ("region", "district"):
-        raise _error(f"--level must be 'region' or 'district', not {value!r}")
-    return value
-
-
-def _error(message: str) -> typer.Exit:
-    typer.secho(message, err=True, fg=typer.colors.RED)
-    return typer.Exit(code=1)
-
-
-def _period(from_: str | None, to: str | None) -> tuple[date | None, date | None]:
-    """Parse --from/--to; a bad or reversed date exits with code 1 and says why."""
-    days: list[date | None] = []
-    for value, option in ((from_, "--from"), (to, "--to")):
-        if value is None:
-            days.append(None)
-            continue
-        try:
-            days.append(datetime.strptime(value, "%Y-%m-%d").date())
-        except ValueError:
-            raise _error(f"{option}: {value!r} is not a date like 2020-07-12") from None
-    start, end = days
-    if start is not None and end is not None and start > end:
-        raise _error(f"--from {start} is after --to {end}")
-    return start, end
-
-
 def _check_suffix(out: Path, allowed: tuple[str, ...]) -> None:
     if out.suffix.lower().lstrip(".") not in allowed:
         names = ", ".join(f".{a}" for a in allowed)
-        raise _error(f"{out}: unknown output format {out.suffix or '(no suffix)'!r}; use {names}")
+        raise typer.BadParameter(
+            f"{out}: unknown output format {out.suffix or '(no suffix)'!r}; use {names}",
+            param_hint="'OUT'",
+        )
 
 
 @app.command()
 def figure(
     out: Annotated[Path, typer.Argument(help="Output file: .png, .pdf or .svg.")],
     region: Annotated[str | None, typer.Option("--region", help=_REGION_HELP)] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     title: Annotated[str | None, typer.Option("--title", help="Replace the default title.")] = None,
     level: Annotated[str, typer.Option("--level", help=_LEVEL_HELP)] = "region",
     dpi: Annotated[int, typer.Option("--dpi", min=50, max=600, help="PNG resolution.")] = 200,
@@ -73,8 +47,8 @@ def figure(
     from geo.view import View
 
     _check_suffix(out, FORMATS)
-    start, end = _period(from_, to)
-    view = View(start=start, end=end, region=region, level=_level(level))
+    start, end = checked_period(from_, to)
+    view = View(start=start, end=end, region=region, level=checked_level(level))
     settings = _settings()
     try:
         data = load_dataset(settings)
@@ -88,8 +62,8 @@ def figure(
 def handout(
     out: Annotated[Path, typer.Argument(help="Output file: .html (self-contained) or .pdf.")],
     region: Annotated[str | None, typer.Option("--region", help=_REGION_HELP)] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
     title: Annotated[str | None, typer.Option("--title", help="Replace the default title.")] = None,
     level: Annotated[str, typer.Option("--level", help=_LEVEL_HELP)] = "region",
 ) -> None:
@@ -99,8 +73,8 @@ def handout(
     from geo.view import View
 
     _check_suffix(out, ("html", "htm", "pdf"))
-    start, end = _period(from_, to)
-    view = View(start=start, end=end, region=region, level=_level(level))
+    start, end = checked_period(from_, to)
+    view = View(start=start, end=end, region=region, level=checked_level(level))
     settings = _settings()
     try:
         data = load_dataset(settings)

@@ -29,6 +29,7 @@ from geo._errors import FigureFormatError, UnknownRegionError
 from geo._io import atomic_write_bytes
 from geo.config import Settings
 from geo.events import COUNTRIES
+from geo.names import unknown_message
 from geo.period import period_label
 from geo.style import (
     BOUNDARY_COLOR,
@@ -163,7 +164,7 @@ def resolve_scope(
     Raises
     ------
     UnknownRegionError
-        Listing every available name, with close matches first.
+        With close matches (:func:`geo.names.unknown_message`, as for every name).
     """
     countries = _countries_frame(admin).to_crs(DRAW_CRS)
     if name is None or not name.strip() or name.strip().lower() == "all":
@@ -196,30 +197,9 @@ def resolve_scope(
             geom = countries.loc[countries["country"] == code].union_all()
             return MapScope("country", country, (code,), geom)
 
-    regions = _names(admin.regions, "region")
-    districts = sorted(set(_names(admin.districts, "district")) - set(regions))
-    message = f"unknown region {name!r}."
-    close = _close_matches(name, [*regions, *districts, *COUNTRIES.values()])
-    if close:
-        message += f" Did you mean: {', '.join(close)}?"
-    message += " Available names:"
-    for code, country in COUNTRIES.items():
-        in_country = _names(admin.regions[admin.regions["country"] == code], "region")
-        if in_country:
-            message += f"\n{country}, regions: {', '.join(in_country)}."
-    if districts:
-        message += f"\nDistricts: {', '.join(districts)}."
-    message += f"\nCountries: {', '.join(COUNTRIES.values())} (or 'all')."
-    raise UnknownRegionError(message)
-
-
-def _close_matches(name: str, choices: Sequence[str], limit: int = 3) -> list[str]:
-    from rapidfuzz import fuzz, process, utils
-
-    found = process.extract(
-        name, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
-    )
-    return [str(choice) for choice, score, _ in found if score >= 75]
+    label = "district" if level == "district" else "region"
+    choices = [*_names(admin.regions, "region"), *_names(admin.districts, "district")]
+    raise UnknownRegionError(unknown_message(label, name, [*choices, *COUNTRIES.values()]))
 
 
 def scope_events(data: Dataset, view: View, scope: MapScope) -> gpd.GeoDataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -12,6 +11,7 @@ import pandas as pd
 
 from geo._errors import ViewError
 from geo.events import COUNTRIES, EVENT_TYPES
+from geo.names import known_names, lookup, unknown_message
 from geo.period import in_period
 
 Mode = Literal["events", "regions"]
@@ -119,23 +119,16 @@ def apply_view(events: pd.DataFrame, view: View) -> pd.DataFrame:
 
 
 def _pick(
-    label: str, values: Iterable[str], known: Iterable[str], problems: list[str]
+    label: str, values: Iterable[str], known: Iterable[object], problems: list[str]
 ) -> list[str]:
-    names = sorted({str(k) for k in known if isinstance(k, str) and k})
-    lookup = {k.casefold(): k for k in names}
+    names = known_names(known)
     chosen = []
     for value in values:
-        match = lookup.get(value.casefold())
-        if match is not None:
+        match = lookup(value, names)
+        if match is None:
+            problems.append(unknown_message(label, value, names))
+        else:
             chosen.append(match)
-            continue
-        close = difflib.get_close_matches(value, names, n=3, cutoff=0.6)
-        hint = (
-            f"did you mean {', '.join(map(repr, close))}?"
-            if close
-            else ("known: " + ", ".join(names[:30]) + (" …" if len(names) > 30 else ""))
-        )
-        problems.append(f"unknown {label} {value!r}; {hint}")
     return chosen
 
 

@@ -201,3 +201,47 @@ def test_export_accepts_region_names_in_any_case(settings: Settings, tmp_path: P
     )
     assert result.exit_code == 0, result.output
     assert len(pyogrio.read_dataframe(out, layer="events")) == 1
+
+
+# --- one convention for every command ------------------------------------------------------
+
+COMMANDS_WITH_A_PERIOD = [
+    ["summary"],
+    ["export", "x.gpkg"],
+    ["figure", "x.png"],
+    ["handout", "x.html"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS_WITH_A_PERIOD, ids=lambda c: c[0])
+def test_a_bad_day_is_the_same_usage_error_everywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*command, "--from", "2020-07-32"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--from': '2020-07-32' is not a date like 2020-07-12" in " ".join(
+        result.stderr.replace("│", " ").split()
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", COMMANDS_WITH_A_PERIOD, ids=lambda c: c[0])
+def test_a_reversed_period_is_the_same_usage_error_everywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*command, "--from", "2020-07-16", "--to", "2020-07-12"])
+    assert result.exit_code == 2, result.output
+    assert "2020-07-16 is after --to 2020-07-12" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["export", "x.gpkg"], ["figure", "x.png"]], ids=str)
+def test_a_region_typo_gets_the_same_message_everywhere(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*command, "--region", "Tavsh"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == "unknown region 'Tavsh'; did you mean 'Tavush'?"
+    assert list(tmp_path.iterdir()) == []
