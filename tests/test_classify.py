@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import pytest
@@ -26,7 +27,7 @@ def test_fifty_distinct_values_give_five_classes_without_a_warning() -> None:
     assert len(classes) == 5
     assert classes[0][0] == 1 and classes[-1][1] == 50
     # contiguous over the values that occur: each class starts right after the previous one
-    assert all(b[0] == a[1] + 1 for a, b in zip(classes, classes[1:], strict=False))
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(classes))
 
 
 def test_whole_number_classes_are_the_same_breaks_from_one() -> None:
