@@ -2,21 +2,18 @@
 
 Run with ``streamlit run app.py``. Every job done here can be done from Python with
 :mod:`geo` (``load_dataset``, ``apply_view``, ``region_summary``, ``render.build_map``,
-``export.claims_table``, ``export.export_bytes``, ``figure.make_figure``,
-``handout.make_handout``) or from the ``conflictmap`` command line.
+``export.claims_table``, ``export.export_bytes``, ``figure.figure_bytes``,
+``handout.handout_bytes``) or from the ``conflictmap`` command line.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
-from typing import cast
 
 import geopandas as gpd
 import pandas as pd
@@ -24,18 +21,15 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import render
-from geo._errors import BoundaryDataError, ValidationError
+from geo._errors import ValidationError
 from geo.assets import asset_urls
-from geo.boundaries import AdminUnits, load_admin_units
-from geo.boundaries import attribution as boundaries_attribution
 from geo.config import ENV_BOUNDARIES_DIR, Settings
-from geo.dataset import Dataset, load_events_checked
+from geo.dataset import Dataset, load_dataset
 from geo.events import COUNTRIES, GEO_PRECISION
 from geo.export import Format, claims_table, export_bytes, export_filename
-from geo.figure import make_figure
+from geo.figure import figure_bytes
 from geo.gazetteer import Gazetteer
-from geo.handout import make_handout
-from geo.join import JOIN_COLUMNS, join_events
+from geo.handout import handout_bytes
 from geo.markdown import md_escape
 from geo.period import data_span
 from geo.style import EVENT_TYPE_LABELS
@@ -141,17 +135,6 @@ HOW_TO_GET_BOUNDARIES = (
 )
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """What the page works from: events (joined when boundaries loaded), episodes, units."""
-
-    events: gpd.GeoDataFrame
-    episodes: pd.DataFrame
-    admin: AdminUnits | None
-    boundary_problem: str | None
-    attribution: str
-
-
 # --------------------------------------------------------------------------- cached data
 
 
@@ -160,30 +143,13 @@ def _settings() -> Settings:
 
 
 @st.cache_data(show_spinner="Loading layers and boundaries…")
-def _load(
-    settings_key: str,
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, AdminUnits | None, str | None, str]:
-    # Cached values are pickled: only types importable from the library, never a class of
-    # this script (which Streamlit runs afresh, so pickle could not find it again).
-    settings = _settings()
-    events, episodes = load_events_checked(settings)
-    attribution = ""
-    try:
-        attribution = boundaries_attribution(settings)
-        admin = load_admin_units(settings)
-    except BoundaryDataError as exc:
-        for column in JOIN_COLUMNS:
-            events[column] = None
-        return events, episodes, None, str(exc), attribution
-    return join_events(events, admin), episodes, admin, None, attribution
-
-
-def load(settings_key: str) -> Loaded:
+def load(settings_key: str) -> Dataset:
     """Validate the layers and join them to the boundaries (``settings_key`` keys the cache).
 
+    Without boundaries the events are shown unjoined (``Dataset.boundary_problem``).
     Raises :class:`ValidationError` (not cached) when a layer has problems.
     """
-    return Loaded(*_load(settings_key))
+    return load_dataset(_settings(), boundaries="optional")
 
 
 @st.cache_data(show_spinner=False)
@@ -239,7 +205,7 @@ def _clamp(day: date, low: date, high: date) -> date:
     return min(max(day, low), high)
 
 
-def init_state(view: View, data: Loaded, problems: list[str]) -> None:
+def init_state(view: View, data: Dataset, problems: list[str]) -> None:
     """Put a view (from the URL) into the widgets' session state, dropping unknown values."""
     ss = st.session_state
     first, last = _span(data.events)
@@ -281,7 +247,7 @@ def _unit_names(events: pd.DataFrame, level: str, countries: tuple[str, ...]) ->
     return sorted({str(v) for v in rows[level].dropna() if str(v).strip()})
 
 
-def current_view(data: Loaded) -> View:
+def current_view(data: Dataset) -> View:
     """The view the widgets show; the full span of the data counts as no period."""
     ss = st.session_state
     first, last = _span(data.events)
@@ -333,7 +299,7 @@ def select_clicked_unit(settings_key: str) -> None:
 # --------------------------------------------------------------------------- page
 
 
-def sidebar(data: Loaded, settings_key: str) -> None:
+def sidebar(data: Dataset, settings_key: str) -> None:
     """Every filter and display choice, each with a stable key."""
     ss = st.session_state
     ev = data.events
@@ -436,7 +402,7 @@ def sidebar(data: Loaded, settings_key: str) -> None:
 
 
 def show_map(
-    data: Loaded, view: View, events: gpd.GeoDataFrame, summary: pd.DataFrame, key: str
+    data: Dataset, view: View, events: gpd.GeoDataFrame, summary: pd.DataFrame, key: str
 ) -> None:
     settings = _settings()
     urls = asset_urls(settings)
@@ -511,17 +477,12 @@ def _export_key(view: View | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(view.with_(tiles=True, mode="events").to_query().items()))
 
 
-def _dataset(data: Loaded) -> Dataset:
-    # Without boundaries, exports still work: ``export_bytes`` reads ``admin`` as optional.
-    return Dataset(data.events, data.episodes, cast(AdminUnits, data.admin))
-
-
-def analyst_export(data: Loaded, choice: str, view: View | None, measure: str) -> Prepared:
+def analyst_export(data: Dataset, choice: str, view: View | None, measure: str) -> Prepared:
     """An analyst export of the view (``None``: every event) as one download."""
     spec = ANALYST_FORMATS[choice]
     stem = _stem("conflictmap_view" if view is not None else "conflictmap_events", view)
     payload = export_bytes(
-        _dataset(data),
+        data,
         fmt=spec.fmt,
         view=view,
         measure=measure,
@@ -532,19 +493,16 @@ def analyst_export(data: Loaded, choice: str, view: View | None, measure: str) -
     return Prepared(export_filename(spec.fmt, stem + spec.name_suffix), spec.mime, payload)
 
 
-def teacher_export(data: Loaded, choice: str, view: View) -> Prepared:
+def teacher_export(data: Dataset, choice: str, view: View) -> Prepared:
     """The printable map (PNG or PDF) or the handout (HTML) of the view's region and period."""
-    dataset = _dataset(data)
     settings = _settings()
     if choice in ("png", "pdf"):
         stem = _stem("conflictmap_map", view)
-        payload = make_figure(dataset, view, fmt=choice, settings=settings)
-        assert isinstance(payload, bytes)
+        payload = figure_bytes(data, view, fmt=choice, settings=settings)
         return Prepared(f"{stem}.{choice}", TEACHER_FORMATS[choice][2], payload)
     stem = _stem("conflictmap_handout", view)
-    with tempfile.TemporaryDirectory() as tmp:  # make_handout writes a file
-        path = make_handout(dataset, view, Path(tmp) / f"{stem}.html", settings=settings)
-        return Prepared(path.name, TEACHER_FORMATS["handout"][2], path.read_bytes())
+    payload = handout_bytes(data, view, fmt="html", settings=settings)
+    return Prepared(f"{stem}.html", TEACHER_FORMATS["handout"][2], payload)
 
 
 def prepared_download(
@@ -588,7 +546,7 @@ def prepared_download(
 
 
 @st.fragment
-def export_section(data: Loaded, view: View) -> None:
+def export_section(data: Dataset, view: View) -> None:
     """Downloads: analyst exports of the view or everything; the teacher's map and handout.
 
     A fragment: choosing and preparing reruns only this section, not the map.

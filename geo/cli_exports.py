@@ -92,7 +92,8 @@ def export(
     fmt_checked = cast(Format, chosen)
     try:
         data = load_dataset(settings)
-        units = data.admin.districts if level == "district" else data.admin.regions
+        admin = data.require_admin("Exporting")
+        units = admin.districts if level == "district" else admin.regions
         view = resolve_view(view, data.events, unit_names=units[level])
         path = export_package(
             data,

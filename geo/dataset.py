@@ -5,25 +5,47 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
 
-from geo._errors import ValidationError
+from geo._errors import BoundaryDataError, ValidationError
 from geo.boundaries import AdminUnits, load_admin_units
+from geo.boundaries import attribution as boundaries_attribution
 from geo.config import Settings
 from geo.gazetteer import Gazetteer
-from geo.join import join_events
+from geo.join import JOIN_COLUMNS, join_events
 from geo.layers import episodes_frame, layers_to_frame, validate_paths
+
+Boundaries = Literal["required", "optional"]
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """Events joined to their admin units, the episodes, and the units themselves."""
+    """Events joined to their admin units, the episodes, and the units themselves.
+
+    ``admin`` is ``None`` when the boundaries could not be loaded and the dataset
+    was loaded with ``boundaries="optional"``: the events then carry the join
+    columns empty (no region, no district), ``boundary_problem`` says why, and
+    whatever needs the boundaries (region totals per unit, figures, handouts)
+    says so with :meth:`require_admin`.
+    """
 
     events: gpd.GeoDataFrame
     episodes: pd.DataFrame
-    admin: AdminUnits
+    admin: AdminUnits | None
+    boundary_problem: str | None = None
+    #: The boundaries' attribution line ('' when their manifest cannot be read).
+    attribution: str = ""
+
+    def require_admin(self, what: str) -> AdminUnits:
+        """The admin units, or :class:`BoundaryDataError` saying ``what`` needs them."""
+        if self.admin is None:
+            raise BoundaryDataError(
+                f"{what} needs the boundaries, which could not be loaded: {self.boundary_problem}"
+            )
+        return self.admin
 
 
 def load_events_checked(
@@ -38,9 +60,33 @@ def load_events_checked(
 
 
 def load_dataset(
-    settings: Settings, paths: Iterable[str | os.PathLike[str]] | None = None
+    settings: Settings,
+    paths: Iterable[str | os.PathLike[str]] | None = None,
+    *,
+    boundaries: Boundaries = "required",
 ) -> Dataset:
-    """Load, validate and join every layer. Reads boundary files (see :mod:`geo.boundaries`)."""
+    """Load, validate and join every layer. Reads boundary files (see :mod:`geo.boundaries`).
+
+    With ``boundaries="optional"``, boundary files that cannot be loaded (missing,
+    no network, bad checksum) leave the events unjoined instead of failing; the
+    returned dataset's ``admin`` is ``None`` and ``boundary_problem`` says why.
+    Invalid layers always raise :class:`ValidationError`.
+    """
+    if boundaries not in ("required", "optional"):
+        raise ValueError(f"boundaries must be 'required' or 'optional', got {boundaries!r}")
     events, episodes = load_events_checked(settings, paths)
-    admin = load_admin_units(settings)
-    return Dataset(join_events(events, admin), episodes, admin)
+    try:
+        credit = boundaries_attribution(settings)
+    except BoundaryDataError:
+        if boundaries == "required":
+            raise
+        credit = ""
+    try:
+        admin = load_admin_units(settings)
+    except BoundaryDataError as exc:
+        if boundaries == "required":
+            raise
+        for column in JOIN_COLUMNS:
+            events[column] = None
+        return Dataset(events, episodes, None, str(exc), credit)
+    return Dataset(join_events(events, admin), episodes, admin, None, credit)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,11 +55,11 @@ __all__ = [
     "UnknownRegionError",
     "default_title",
     "figure_attribution",
+    "figure_bytes",
     "make_figure",
     "render_figure",
     "resolve_scope",
     "scope_events",
-    "write_bytes_atomic",
 ]
 
 #: Everything is drawn in WGS 84 / UTM zone 38N, which covers Armenia and Azerbaijan.
@@ -701,11 +700,27 @@ def render_figure(
     dpi: float = 200,
     figsize: tuple[float, float] = FIGSIZE,
 ) -> Figure:
-    """Draw the figure for ``view`` (see :func:`make_figure`) and return it, unsaved.
+    """Draw the figure for ``view`` (see :func:`figure_bytes`) and return it, unsaved."""
+    with mpl.rc_context(_RC):
+        return _draw_figure(
+            data, view, title=title, attribution=attribution, settings=settings, dpi=dpi,
+            figsize=figsize,
+        )  # fmt: skip
 
-    Call it inside ``matplotlib.rc_context(figure._RC)`` or use :func:`make_figure`.
+
+def _draw_figure(
+    data: Dataset,
+    view: View,
+    *,
+    title: str | None,
+    attribution: str | None,
+    settings: Settings | None,
+    dpi: float,
+    figsize: tuple[float, float],
+) -> Figure:
+    """The body of :func:`render_figure`, run inside ``matplotlib.rc_context(_RC)``.
     """
-    admin = data.admin
+    admin = data.require_admin("A printed map")
     scope = resolve_scope(view.region, admin, events=data.events, level=view.level)
     events = scope_events(data, view, scope)
     start, end = _shown_period(view, events)
@@ -895,11 +910,6 @@ def render_figure(
     return fig
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], payload: bytes) -> Path:
-    """Write via a temporary file in the same folder, then replace: never half-written."""
-    return atomic_write_bytes(path, payload)
-
-
 def output_format(out: Path | None, fmt: str | None) -> Fmt:
     """The format asked for, or the one the file suffix names.
 
@@ -931,30 +941,27 @@ def save_figure(fig: Figure, fmt: Fmt, *, dpi: float, title: str | None = None) 
     return buf.getvalue()
 
 
-def make_figure(
+def figure_bytes(
     data: Dataset,
     view: View,
-    out: Path | str | None = None,
     *,
-    fmt: str | None = None,
+    fmt: str = "png",
     title: str | None = None,
     dpi: float = 200,
     attribution: str | None = None,
     settings: Settings | None = None,
     figsize: tuple[float, float] = FIGSIZE,
-) -> Figure | bytes:
-    """A printable map of one view: a region (or both countries) and a period.
+) -> bytes:
+    """A printable map of one view, a region (or both countries) and a period, as file bytes.
 
     Parameters
     ----------
     data
-        The joined dataset (:func:`geo.dataset.load_dataset`).
+        The joined dataset (:func:`geo.dataset.load_dataset`); needs its boundaries.
     view
         ``view.region`` names a region or district as spelled in the boundary
         data (case-insensitive; ``None`` or ``"all"``: both countries);
         ``view.start``/``view.end`` the period; the other filters apply as in the app.
-    out
-        File to write (atomically). The format comes from ``fmt`` or the suffix.
     fmt
         ``"png"``, ``"pdf"`` or ``"svg"``.
     title
@@ -964,32 +971,43 @@ def make_figure(
     attribution
         Attribution text; default: :func:`figure_attribution` from ``settings``.
 
-    Returns
-    -------
-    Figure or bytes
-        The rendered bytes when ``fmt`` or ``out`` is given, else the Figure.
-
     Raises
     ------
     UnknownRegionError
-        If the region is not in the data; the message lists the names.
+        If the region is not in the data.
     FigureFormatError
         For an output format other than png, pdf or svg.
+    BoundaryDataError
+        If the dataset has no boundaries.
     """
-    target = Path(out) if out is not None else None
-    chosen = output_format(target, fmt) if (target is not None or fmt is not None) else None
-    with mpl.rc_context(_RC):
-        fig = render_figure(
-            data, view, title=title, attribution=attribution, settings=settings, dpi=dpi,
-            figsize=figsize,
-        )  # fmt: skip
-    if chosen is None:
-        return fig
+    chosen = output_format(None, fmt)
+    fig = render_figure(
+        data, view, title=title, attribution=attribution, settings=settings, dpi=dpi,
+        figsize=figsize,
+    )  # fmt: skip
     shown_title = fig.texts[0].get_text() if fig.texts else None
-    payload = save_figure(fig, chosen, dpi=dpi, title=shown_title)
-    if target is not None:
-        write_bytes_atomic(target, payload)
-    return payload
+    return save_figure(fig, chosen, dpi=dpi, title=shown_title)
+
+
+def make_figure(
+    data: Dataset,
+    view: View,
+    out: Path | str,
+    *,
+    fmt: str | None = None,
+    title: str | None = None,
+    dpi: float = 200,
+    attribution: str | None = None,
+    settings: Settings | None = None,
+    figsize: tuple[float, float] = FIGSIZE,
+) -> Path:
+    """Write :func:`figure_bytes` to ``out`` atomically (format from ``fmt`` or the suffix)."""
+    target = Path(out)
+    payload = figure_bytes(
+        data, view, fmt=output_format(target, fmt), title=title, dpi=dpi,
+        attribution=attribution, settings=settings, figsize=figsize,
+    )  # fmt: skip
+    return atomic_write_bytes(target, payload)
 
 
 def available_names(admin: AdminUnits) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from geo import figure as fig_mod
+from geo._io import atomic_write_bytes
 from geo.config import Settings
 from geo.events import GEO_PRECISION, TIME_PRECISION, Claim
 from geo.period import day_label, period_label, to_day
@@ -244,7 +245,8 @@ def build_handout(
     settings: Settings | None = None,
 ) -> Handout:
     """The handout's content for ``view`` (the same events as :func:`geo.figure.make_figure`)."""
-    scope = fig_mod.resolve_scope(view.region, data.admin, events=data.events, level=view.level)
+    admin = data.require_admin("A handout")
+    scope = fig_mod.resolve_scope(view.region, admin, events=data.events, level=view.level)
     events = fig_mod.scope_events(data, view, scope)
     start, end = fig_mod._shown_period(view, events)
     credit = attribution if attribution is not None else fig_mod.figure_attribution(settings)
@@ -460,6 +462,37 @@ def handout_pdf(handout: Handout, map_figure: Figure) -> bytes:
 # --------------------------------------------------------------------------- entry point
 
 
+def handout_bytes(
+    data: Dataset,
+    view: View,
+    *,
+    fmt: str = "html",
+    title: str | None = None,
+    attribution: str | None = None,
+    settings: Settings | None = None,
+) -> bytes:
+    """A handout for ``view`` as file bytes: ``"html"`` (self-contained page) or ``"pdf"``.
+
+    Raises
+    ------
+    geo.figure.UnknownRegionError
+        If the region is not in the data.
+    geo.figure.FigureFormatError
+        For a format other than html or pdf.
+    """
+    kind = "html" if fmt.lower() in ("html", "htm") else fmt.lower()
+    if kind not in HANDOUT_FORMATS:
+        raise fig_mod.FigureFormatError(f"unknown handout format {fmt!r}; use html or pdf")
+    content = build_handout(data, view, title=title, attribution=attribution, settings=settings)
+    if kind == "html":
+        png = fig_mod.figure_bytes(
+            data, view, fmt="png", title=content.title, attribution=content.attribution, dpi=150
+        )
+        return handout_html(content, png).encode("utf-8")
+    fig = fig_mod.render_figure(data, view, title=content.title, attribution=content.attribution)
+    return handout_pdf(content, fig)
+
+
 def make_handout(
     data: Dataset,
     view: View,
@@ -469,33 +502,20 @@ def make_handout(
     attribution: str | None = None,
     settings: Settings | None = None,
 ) -> Path:
-    """Write a handout for ``view``: ``.html`` (self-contained) or ``.pdf``, atomically.
+    """Write :func:`handout_bytes` to ``out`` (``.html``/``.htm`` or ``.pdf``), atomically.
 
     Raises
     ------
-    geo.figure.UnknownRegionError
-        If the region is not in the data.
     geo.figure.FigureFormatError
-        For a suffix other than .html/.htm or .pdf.
+        For a suffix other than .html/.htm or .pdf (before anything is drawn).
     """
     target = Path(out)
     suffix = target.suffix.lower().lstrip(".")
-    kind = "html" if suffix in ("html", "htm") else suffix
-    if kind not in HANDOUT_FORMATS:
+    if suffix not in ("html", "htm", "pdf"):
         raise fig_mod.FigureFormatError(
             f"{target}: unknown handout format {target.suffix!r}; use .html or .pdf"
         )
-    content = build_handout(data, view, title=title, attribution=attribution, settings=settings)
-    if kind == "html":
-        png = fig_mod.make_figure(
-            data, view, fmt="png", title=content.title, attribution=content.attribution, dpi=150
-        )
-        assert isinstance(png, bytes)
-        fig_mod.write_bytes_atomic(target, handout_html(content, png).encode("utf-8"))
-    else:
-        with mpl.rc_context(fig_mod._RC):
-            fig = fig_mod.render_figure(
-                data, view, title=content.title, attribution=content.attribution
-            )
-        fig_mod.write_bytes_atomic(target, handout_pdf(content, fig))
-    return target
+    payload = handout_bytes(
+        data, view, fmt=suffix, title=title, attribution=attribution, settings=settings
+    )
+    return atomic_write_bytes(target, payload)

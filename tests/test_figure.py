@@ -24,7 +24,9 @@ from geo.figure import (
     FIGSIZE,
     FigureFormatError,
     UnknownRegionError,
+    figure_bytes,
     make_figure,
+    render_figure,
     resolve_scope,
 )
 from geo.handout import build_handout, make_handout
@@ -252,13 +254,13 @@ def test_region_names_resolve_case_insensitively(small: Dataset) -> None:
 
 def test_unknown_region_suggests_the_close_name(small: Dataset) -> None:
     with pytest.raises(UnknownRegionError) as err:
-        make_figure(small, JULY.with_(region="Tavsh"), attribution=CREDIT)
+        render_figure(small, JULY.with_(region="Tavsh"), attribution=CREDIT)
     assert str(err.value) == "unknown region 'Tavsh'; did you mean 'Tavush'?"
 
 
 def test_unknown_region_without_a_close_name_lists_the_names(small: Dataset) -> None:
     with pytest.raises(UnknownRegionError) as err:
-        make_figure(small, JULY.with_(region="Atlantis"), attribution=CREDIT)
+        render_figure(small, JULY.with_(region="Atlantis"), attribution=CREDIT)
     assert str(err.value).startswith("unknown region 'Atlantis'; known: ")
     for name in ("Lori", "Tavush", "Tovuz District", "Berd", "Idjevan", "Azerbaijan"):
         assert name in str(err.value)
@@ -280,7 +282,7 @@ def test_png_has_the_expected_size_and_is_not_blank(small: Dataset, tmp_path: Pa
 
 
 def test_svg_keeps_title_legend_dates_and_attribution_as_text(small: Dataset) -> None:
-    svg = make_figure(small, JULY, fmt="svg", attribution=CREDIT)
+    svg = figure_bytes(small, JULY, fmt="svg", attribution=CREDIT)
     assert isinstance(svg, bytes)
     text = svg.decode("utf-8")
     for expected in (
@@ -312,13 +314,13 @@ def test_pdf_keeps_text_as_text(small: Dataset, tmp_path: Path) -> None:
 
 
 def test_default_view_draws_both_countries(small: Dataset) -> None:
-    svg = make_figure(small, View(), fmt="svg", attribution=CREDIT)
+    svg = figure_bytes(small, View(), fmt="svg", attribution=CREDIT)
     assert isinstance(svg, bytes)
     assert "Armenia and Azerbaijan: clashes and protests" in svg.decode()
 
 
 def test_region_without_events_says_so(small: Dataset) -> None:
-    svg = make_figure(small, JULY.with_(region="Lori"), fmt="svg", attribution=CREDIT)
+    svg = figure_bytes(small, JULY.with_(region="Lori"), fmt="svg", attribution=CREDIT)
     assert isinstance(svg, bytes)
     text = svg.decode()
     assert "Lori: clashes and protests, 12–16 July 2020" in text
@@ -326,7 +328,7 @@ def test_region_without_events_says_so(small: Dataset) -> None:
 
 
 def test_figure_without_out_is_a_figure(small: Dataset) -> None:
-    fig = make_figure(small, JULY, attribution=CREDIT)
+    fig = render_figure(small, JULY, attribution=CREDIT)
     assert not isinstance(fig, bytes)
     assert fig.texts[0].get_text() == TITLE
 
@@ -342,8 +344,6 @@ def test_unknown_format_is_refused_and_old_file_kept(small: Dataset, tmp_path: P
 def test_failed_write_leaves_previous_file(
     small: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import geo.figure
-
     out = tmp_path / "map.png"
     out.write_bytes(b"old")
 
@@ -352,7 +352,7 @@ def test_failed_write_leaves_previous_file(
 
     monkeypatch.setattr(Path, "write_bytes", broken)
     with pytest.raises(OSError, match=f"cannot write {out}: disk full"):
-        geo.figure.write_bytes_atomic(out, b"new")
+        make_figure(small, JULY, out, dpi=40, attribution=CREDIT)
     monkeypatch.undo()
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["map.png"]
@@ -415,10 +415,10 @@ def test_real_boundaries_tavush(real: Dataset, settings: Settings, tmp_path: Pat
 
 
 def test_real_boundaries_all_and_empty(real: Dataset, settings: Settings) -> None:
-    png = make_figure(real, View(), fmt="png", dpi=40, settings=settings)
+    png = figure_bytes(real, View(), fmt="png", dpi=40, settings=settings)
     assert isinstance(png, bytes)
     assert Image.open(io.BytesIO(png)).size == (int(FIGSIZE[0] * 40), int(FIGSIZE[1] * 40))
-    svg = make_figure(real, JULY.with_(region="syunik"), fmt="svg", settings=settings)
+    svg = figure_bytes(real, JULY.with_(region="syunik"), fmt="svg", settings=settings)
     assert isinstance(svg, bytes)
     assert "No events recorded in this period" in svg.decode()
 
@@ -503,7 +503,7 @@ def test_markers_spread_apart_are_tied_to_their_true_location(settings: Settings
     from geo.dataset import load_dataset
 
     day = View(start=date(2023, 9, 19), end=date(2023, 9, 19), region="Azerbaijan")
-    fig = make_figure(load_dataset(settings), day, settings=settings)
+    fig = render_figure(load_dataset(settings), day, settings=settings)
     ax = fig.axes[0]
     leaders = [line for line in ax.lines if isinstance(line.get_transform(), IdentityTransform)]
     assert len(leaders) == 3
