@@ -718,8 +718,7 @@ def _draw_figure(
     dpi: float,
     figsize: tuple[float, float],
 ) -> Figure:
-    """The body of :func:`render_figure`, run inside ``matplotlib.rc_context(_RC)``.
-    """
+    """The body of :func:`render_figure`, run inside ``matplotlib.rc_context(_RC)``."""
     admin = data.require_admin("A printed map")
     scope = resolve_scope(view.region, admin, events=data.events, level=view.level)
     events = scope_events(data, view, scope)
