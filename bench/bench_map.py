@@ -341,12 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     sys.path[:0] = [str(ROOT), str(BENCH)]
     from synth import write_synthetic_layers
 
-    from geo.assets import ASSETS_COMMAND, VENDOR_DIR, asset_urls
+    from geo.assets import ASSETS_COMMAND, asset_urls, vendor_path
     from geo.config import ENV_BOUNDARIES_DIR, ENV_LAYERS_DIR, Settings
 
     if not os.environ.get(ENV_BOUNDARIES_DIR):
         parser.error(f"set {ENV_BOUNDARIES_DIR} to the folder of boundary files")
-    if asset_urls(Settings.from_env()) is None:
+    settings = Settings.from_env()
+    if asset_urls(settings) is None:
         parser.error(f"the offline map assets are not prepared: run `{ASSETS_COMMAND}`")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     facts = machine_facts()
@@ -359,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         (naive_dir / ".streamlit").mkdir(parents=True)
         shutil.copy(BENCH / "naive_app.py", naive_dir / "app.py")
         shutil.copy(ROOT / ".streamlit" / "config.toml", naive_dir / ".streamlit" / "config.toml")
-        shutil.copytree(VENDOR_DIR, naive_dir / "static" / "vendor")
+        shutil.copytree(vendor_path(settings), naive_dir / "static" / "vendor")
         base_env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),

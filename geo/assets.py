@@ -19,15 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic import ValidationError as PydanticValidationError
 
 from geo._errors import AssetError
-from geo.config import PROJECT_ROOT, Settings
+from geo.config import Settings
 
 MANIFEST_NAME = "assets.json"
-#: Folder Streamlit serves at ``/app/static/`` (``server.enableStaticServing``), and the
-#: sub-folder the prepared copies are published to. Streamlit resolves symlinks and refuses
-#: files outside ``static/``, so the files are copied there, not linked.
-STATIC_DIR = PROJECT_ROOT / "static"
-VENDOR_DIR = STATIC_DIR / "vendor"
-#: URL of ``VENDOR_DIR`` as the browser sees it. Absolute from the server's origin: the map
+#: Sub-folder of ``Settings.static_dir`` (served by Streamlit at ``/app/static/``,
+#: ``server.enableStaticServing``) the prepared copies are published to. Streamlit resolves
+#: symlinks and refuses files outside ``static/``, so the files are copied there, not linked.
+VENDOR_SUBDIR = "vendor"
+#: URL of the vendor folder as the browser sees it. Absolute from the server's origin: the map
 #: is drawn inside the streamlit-folium component iframe (``/component/...``), where a
 #: relative ``app/static/...`` would resolve under the component's own path.
 DEFAULT_BASE_URL = "/app/static/vendor"
@@ -433,10 +432,15 @@ def _replace_dir(new: Path, target: Path) -> None:
 # --------------------------------------------------------------------------- serving
 
 
+def vendor_path(settings: Settings) -> Path:
+    """Where the prepared copies are served from: ``<static_dir>/vendor``."""
+    return Path(settings.static_dir) / VENDOR_SUBDIR
+
+
 def publish_assets(
     settings: Settings,
     *,
-    vendor_dir: Path = VENDOR_DIR,
+    vendor_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Copy the verified cache into ``static/vendor`` so Streamlit serves it.
@@ -455,7 +459,7 @@ def publish_assets(
         raise AssetError(
             f"the asset cache {root} is not ready; run `{ASSETS_COMMAND}`:\n" + "\n".join(problems)
         )
-    vendor_dir = Path(vendor_dir)
+    vendor_dir = Path(vendor_dir) if vendor_dir is not None else vendor_path(settings)
     copied = 0
     for package in manifest.packages:
         for f in package.files:
@@ -477,7 +481,7 @@ def asset_urls(
     settings: Settings,
     base_url: str = DEFAULT_BASE_URL,
     *,
-    vendor_dir: Path = VENDOR_DIR,
+    vendor_dir: Path | None = None,
 ) -> dict[str, str] | None:
     """Map each CDN URL the map loads to its locally served copy, or ``None`` if not ready.
 
@@ -494,10 +498,10 @@ def asset_urls(
         Streamlit server's origin, works inside the streamlit-folium iframe; prefix it
         with ``server.baseUrlPath`` when the app is served below a path.
     vendor_dir
-        The folder holding the published copies.
+        The folder holding the published copies (default: :func:`vendor_path`).
     """
     manifest = load_manifest(settings)
-    if verify_tree(manifest, Path(vendor_dir)):
+    if verify_tree(manifest, Path(vendor_dir) if vendor_dir else vendor_path(settings)):
         return None
     base = base_url.rstrip("/")
     return {
@@ -506,11 +510,12 @@ def asset_urls(
     }
 
 
-def check_assets(settings: Settings, *, vendor_dir: Path = VENDOR_DIR) -> list[str]:
+def check_assets(settings: Settings, *, vendor_dir: Path | None = None) -> list[str]:
     """Every problem with the cache and the published copies; empty when all verify."""
     manifest = load_manifest(settings)
+    served = Path(vendor_dir) if vendor_dir is not None else vendor_path(settings)
     problems = [f"cache: {p}" for p in verify_tree(manifest, cache_root(settings))]
-    problems += [f"static: {p}" for p in verify_tree(manifest, Path(vendor_dir))]
+    problems += [f"static: {p}" for p in verify_tree(manifest, served)]
     return problems
 
 

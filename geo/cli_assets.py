@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from geo.assets import (
-    VENDOR_DIR,
     AssetError,
     cache_root,
     check_assets,
@@ -29,8 +28,9 @@ def assets(
         bool, typer.Option("--force", help="Fetch every package again even if it verifies.")
     ] = False,
     vendor_dir: Annotated[
-        Path, typer.Option(help="Folder Streamlit serves the copies from.")
-    ] = VENDOR_DIR,
+        Path | None,
+        typer.Option(help="Folder Streamlit serves the copies from (default: static/vendor)."),
+    ] = None,
 ) -> None:
     """Fetch the map's pinned JavaScript/CSS with npm, check sha256, and serve them locally.
 

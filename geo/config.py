@@ -8,10 +8,33 @@ from pathlib import Path
 
 import platformdirs
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The checkout's top folder (in an installed wheel: site-packages, which holds no data).
+PROJECT_ROOT = PACKAGE_DIR.parent
+#: Where a built wheel carries ``data/`` and ``layers/`` (see pyproject.toml).
+SHIPPED_DIR = PACKAGE_DIR / "_shipped"
 ENV_BOUNDARIES_DIR = "CONFLICTMAP_BOUNDARIES_DIR"
 ENV_CACHE_DIR = "CONFLICTMAP_CACHE_DIR"
 ENV_LAYERS_DIR = "CONFLICTMAP_LAYERS_DIR"
+ENV_STATIC_DIR = "CONFLICTMAP_STATIC_DIR"
+
+
+def shipped(name: str) -> Path:
+    """``data`` or ``layers``: the checkout's folder, or the copy inside an installed wheel."""
+    packaged = SHIPPED_DIR / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
+
+
+def default_static_dir() -> Path:
+    """The folder Streamlit serves at ``/app/static/``: ``static/`` beside ``app.py``.
+
+    In a checkout that is ``<checkout>/static``; with an installed wheel (no
+    ``app.py`` in the package) it is ``static/`` in the current folder, where
+    ``streamlit run app.py`` is started.
+    """
+    if (PROJECT_ROOT / "app.py").is_file():
+        return PROJECT_ROOT / "static"
+    return Path.cwd() / "static"
 
 
 @dataclass(frozen=True)
@@ -32,15 +55,18 @@ class Settings:
         Where downloaded boundary files and prepared browser assets are kept.
     allow_download
         Whether a missing boundary file may be fetched from its canonical URL.
+    static_dir
+        The folder Streamlit serves at ``/app/static/`` (prepared browser assets).
     """
 
-    layers_dir: Path = PROJECT_ROOT / "layers"
-    data_dir: Path = PROJECT_ROOT / "data"
+    layers_dir: Path = field(default_factory=lambda: shipped("layers"))
+    data_dir: Path = field(default_factory=lambda: shipped("data"))
     boundaries_dir: Path | None = None
     cache_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("conflictmap"))
     )
     allow_download: bool = True
+    static_dir: Path = field(default_factory=default_static_dir)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -53,6 +79,8 @@ class Settings:
             kwargs["cache_dir"] = Path(env[ENV_CACHE_DIR]).expanduser().resolve()
         if env.get(ENV_LAYERS_DIR):
             kwargs["layers_dir"] = Path(env[ENV_LAYERS_DIR]).expanduser().resolve()
+        if env.get(ENV_STATIC_DIR):
+            kwargs["static_dir"] = Path(env[ENV_STATIC_DIR]).expanduser().resolve()
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> Settings:
