@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -671,7 +671,7 @@ class ExportInfo:
             "title": self.title,
             "dataset_version": self.dataset_version,
             "software_version": self.software_version,
-            "exported_at": self.exported_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+            "exported_at": self.exported_at.astimezone(UTC).isoformat(timespec="seconds"),
             "filters": self.filters,
             "filters_text": self.filters_text,
             "period_start": self.period_start.isoformat() if self.period_start else None,
@@ -810,7 +810,7 @@ def _write_gpkg_metadata(conn: sqlite3.Connection, info: ExportInfo, readme: str
             "'http://www.geopackage.org/spec120/#extension_metadata', 'read-write')",
             (table,),
         )
-    stamp = info.exported_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    stamp = info.exported_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     for uri, mime, text in (
         (
             "urn:conflictmap:export-metadata:1",
@@ -905,7 +905,7 @@ def _prepare(
         title="Armenia–Azerbaijan conflict events (conflictmap export)",
         dataset_version=dataset_version(events, episodes),
         software_version=_software_version(),
-        exported_at=now or datetime.now(timezone.utc),
+        exported_at=now or datetime.now(UTC),
         filters=view.to_query() if view is not None else {},
         filters_text=describe_view(view),
         period_start=start or (min(days) if days else None),
@@ -1425,7 +1425,7 @@ def _zip(parts: _Parts, stem: str, bundle: Sequence[str]) -> bytes:
                 described += [(name, _describe_file(name)) for name in got]
     readme = readme_text(parts.info, described)
     buf = io.BytesIO()
-    stamp = parts.info.exported_at.astimezone(timezone.utc).timetuple()[:6]
+    stamp = parts.info.exported_at.astimezone(UTC).timetuple()[:6]
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in {"README.txt": readme.encode("utf-8"), **files}.items():
             info = zipfile.ZipInfo(name, date_time=stamp)

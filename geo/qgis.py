@@ -26,7 +26,7 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Literal
 from xml.sax.saxutils import escape
 
@@ -842,7 +842,7 @@ class Project:
     abstract: str = ""
     relations: tuple[Relation, ...] = ()
     author: str = "conflictmap"
-    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 def _resource_metadata(title: str, abstract: str, rights: Sequence[str]) -> str:
@@ -971,7 +971,7 @@ def project_qgs(project: Project) -> str:
         for r in p.relations
         if r.child in ids and r.parent in ids
     ]
-    created = p.created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    created = p.created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     x0, y0, x1, y1 = p.extent
     time_range = el(
         "ProjectTimeSettings",
@@ -1079,14 +1079,14 @@ def qgz_bytes(qgs: str, name: str) -> bytes:
 
 
 def _now_iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def write_layer_styles(
     conn: sqlite3.Connection, layers: Iterable[LayerStyle], *, when: datetime | None = None
 ) -> None:
     """Create ``layer_styles`` as QGIS does and add each layer's style as its default."""
-    moment = when or datetime.now(timezone.utc)
+    moment = when or datetime.now(UTC)
     exists = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='layer_styles'"
     ).fetchone()
@@ -1137,7 +1137,7 @@ def embed_project(
     user: str = "conflictmap",
 ) -> None:
     """Store a ``.qgz`` in ``qgis_projects`` as QGIS's GeoPackage project storage does."""
-    moment = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (when or datetime.now(UTC)).astimezone(UTC)
     conn.execute(QGIS_PROJECTS_SQL.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
     metadata = json.dumps(
         {"last_modified_time": moment.strftime("%Y-%m-%dT%H:%M:%S"), "last_modified_user": user}

@@ -9,7 +9,7 @@ import json
 import math
 import sqlite3
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -46,7 +46,7 @@ from geo.summary import region_summary
 from geo.view import View, apply_view
 from tests import factories
 
-NOW = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 HOSTILE = "<script>alert(\"x\")</script> & ]]> 'q'"
 HOSTILE_ID = "hostile-2020-07-14-b"
 
