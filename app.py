@@ -24,6 +24,7 @@ from geo import render
 from geo._errors import ValidationError
 from geo.assets import asset_urls
 from geo.config import ENV_BOUNDARIES_DIR, Settings
+from geo.credits import PLACES_CREDIT
 from geo.dataset import Dataset, load_dataset
 from geo.events import COUNTRIES, GEO_PRECISION
 from geo.export import Format, claims_table, export_bytes, export_filename
@@ -34,7 +35,7 @@ from geo.markdown import md_escape
 from geo.period import data_span
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
-from geo.view import LEVELS, MEASURES, MODES, View, apply_view
+from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view
 
 LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
@@ -43,12 +44,6 @@ ALL = ""
 #: Session-state key holding the HTML of the map last built (read by tests).
 MAP_HTML_KEY = "map_html"
 MODE_LABELS = {"events": "Events map", "regions": "Regions choropleth"}
-MEASURE_LABELS = {
-    "events": "Events",
-    "deaths_low": "Deaths (low)",
-    "deaths_best": "Deaths (best)",
-    "deaths_high": "Deaths (high)",
-}
 #: Day columns of the event tables shown as dates.
 DAY_COLUMNS = {
     name: st.column_config.DateColumn(name, format="YYYY-MM-DD") for name in ("From", "To")
@@ -643,7 +638,7 @@ def main() -> None:
             line
             for line in (
                 data.attribution,
-                render.GAZETTEER_ATTRIBUTION,
+                PLACES_CREDIT,
                 "Tiles © OpenStreetMap contributors (ODbL)" if view.tiles else "",
             )
             if line

@@ -35,12 +35,13 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from geo import qgis
 from geo._errors import ConflictMapError, ExportError
 from geo._io import atomic_path, atomic_write_bytes, atomic_write_text
+from geo.credits import LICENCES, SHARE_ALIKE_NOTE
 from geo.events import CASUALTY_COLUMNS, Claim, Source, derived_figures, figures_note
 from geo.period import to_day
 from geo.style import EVENT_TYPE_COLORS, EVENT_TYPE_LABELS
 from geo.text import html_text as _html
 from geo.text import is_missing
-from geo.view import MEASURES, View, apply_view
+from geo.view import MEASURE_LABELS, MEASURES, View, apply_view
 
 if TYPE_CHECKING:
     from geo.boundaries import AdminUnits
@@ -60,23 +61,6 @@ GPKG_USER_VERSION = 10200
 PROJECT_NAME = "conflictmap"
 #: Separator for list values (tags, cited agencies) in flat formats.
 LIST_SEP = "; "
-
-LICENCES = (
-    "Event layers, claims and gazetteer: CC BY-SA 4.0 (conflictmap contributors; some "
-    "coordinates come from Wikipedia, CC BY-SA); every event cites the reports it rests on "
-    "(see the sources table) — quote them under their own terms.",
-    "Places: GeoNames (www.geonames.org), CC BY 4.0; Wikipedia, CC BY-SA.",
-    "Code: MIT.",
-)
-SHARE_ALIKE_NOTE = (
-    "ODbL and CC BY-SA are share-alike: derived boundary data stays under the same terms."
-)
-MEASURE_LABELS = {
-    "events": "Events",
-    "deaths_low": "Deaths (low)",
-    "deaths_best": "Deaths (best)",
-    "deaths_high": "Deaths (high)",
-}
 
 
 # --- kept from the first version: raw frames to GeoJSON/GeoPackage/CSV ----------------------

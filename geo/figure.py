@@ -26,10 +26,12 @@ from shapely.geometry import Point, box
 
 from geo._errors import FigureFormatError, UnknownRegionError
 from geo._io import atomic_write_bytes
+from geo.boundaries import METRIC_CRS
 from geo.config import Settings
+from geo.credits import CLAIMS_NOTE, PLACES_CREDIT
 from geo.events import COUNTRIES
 from geo.names import unknown_message
-from geo.period import period_label
+from geo.period import data_span, period_label
 from geo.style import (
     BOUNDARY_COLOR,
     EVENT_TYPE_COLORS,
@@ -63,7 +65,7 @@ __all__ = [
 ]
 
 #: Everything is drawn in WGS 84 / UTM zone 38N, which covers Armenia and Azerbaijan.
-DRAW_CRS = "EPSG:32638"
+DRAW_CRS = METRIC_CRS
 #: Output formats by file suffix.
 FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
 #: A4 landscape, in inches: fits a slide and a printed page.
@@ -91,13 +93,6 @@ _MARKER_EDGE = "#111111"
 _TEXT = "#1a1a1a"
 _MUTED = "#555555"
 
-PLACES_CREDIT = (
-    "Places: project gazetteer from GeoNames (CC BY 4.0) and Wikipedia (CC BY-SA) coordinates."
-)
-CLAIMS_NOTE = (
-    "Figures are attributed claims: casualty numbers are what named sources said, not verified "
-    "counts; marker size uses the best estimate derived from those claims."
-)
 NO_EVENTS = "no events recorded in this period"
 
 
@@ -222,13 +217,10 @@ def figure_attribution(settings: Settings | None = None) -> str:
 
 
 def _shown_period(view: View, events: pd.DataFrame) -> tuple[date | None, date | None]:
-    start, end = view.start, view.end
-    if len(events):
-        if start is None:
-            start = pd.Timestamp(events["date_start"].min()).date()
-        if end is None:
-            end = pd.Timestamp(events["date_end"].max()).date()
-    return start, end
+    span = data_span(events)
+    if span is None:
+        return view.start, view.end
+    return view.start or span[0], view.end or span[1]
 
 
 def _short(text: str, width: int = 34) -> str:

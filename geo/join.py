@@ -56,8 +56,9 @@ import shapely
 
 from geo._errors import CRSMismatchError, ValidationError
 from geo.boundaries import METRIC_CRS, AdminUnits
+from geo.events import COUNTRIES
 
-KNOWN_COUNTRIES = ("ARM", "AZE")
+KNOWN_COUNTRIES = tuple(COUNTRIES)
 JOIN_COLUMNS = (
     "region", "region_id", "district", "district_id",
     "join_method", "join_distance_m", "admin_note",

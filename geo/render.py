@@ -35,7 +35,9 @@ from folium.template import Template
 from folium.utilities import JsCode, get_bounds
 
 from geo._errors import CRSMismatchError
+from geo.boundaries import METRIC_CRS
 from geo.classify import class_breaks, class_colors, class_label, class_of
+from geo.credits import PLACES_CREDIT
 from geo.events import (
     COUNTRIES,
     GEO_PRECISION,
@@ -53,7 +55,7 @@ from geo.style import (
 )
 from geo.text import BRACES, is_missing
 from geo.text import html_text as esc
-from geo.view import View
+from geo.view import MEASURE_LABELS, View
 
 #: DOM ids (see the module docstring).
 TIMELINE_ID = "conflictmap-timeline"
@@ -65,21 +67,12 @@ HALO_RADIUS_M = 5000
 #: (join method ``area``: a border section, "Nagorno-Karabakh"); the point is a placeholder.
 AREA_RING_RADIUS_M = 25000
 #: Whose names the gazetteer shows in popups; shown in the map's attribution.
-GAZETTEER_ATTRIBUTION = (
-    "Places: GeoNames (CC BY 4.0), Wikipedia (CC BY-SA) via the project gazetteer"
-)
 OSM_TILES_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
 #: Used when there is nothing to fit the map to: Armenia and Azerbaijan.
 DEFAULT_BOUNDS = ((38.3, 43.4), (42.0, 51.0))
 #: Words for the choropleth measures.
-MEASURE_LABELS = {
-    "events": "Events",
-    "deaths_low": "Deaths (low)",
-    "deaths_best": "Deaths (best)",
-    "deaths_high": "Deaths (high)",
-}
 DAY_MS = 86_400_000
 #: Playback: at least this long in total, and this long per day, in milliseconds.
 PLAYBACK_MIN_MS = 8_000
@@ -1251,8 +1244,8 @@ def _bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
 #: Decimal places kept in drawn boundary coordinates (4 is about 10 m).
 COORD_DECIMALS = 4
 #: Metric CRS in which drawn outlines are simplified: UTM zone 38N, as the printed
-#: figures (:data:`geo.figure.DRAW_CRS`) are drawn.
-DISPLAY_CRS = "EPSG:32638"
+#: figures are drawn (:data:`geo.boundaries.METRIC_CRS`).
+DISPLAY_CRS = METRIC_CRS
 #: Tolerance (metres) to which drawn outlines are simplified: well under a pixel up to
 #: zoom 9 and the look of the printed map. Joins and summaries use the full geometries;
 #: this only lightens the page.
@@ -1427,7 +1420,7 @@ def build_map(
     if not regions_mode or summary is None or admin is None:
         HtmlControl(event_legend_html(), dom_id=LEGEND_ID, position="topleft").add_to(m)
     lines = [attribution] if isinstance(attribution, str) else list(attribution)
-    lines = [line for line in lines if line] + [GAZETTEER_ATTRIBUTION]
+    lines = [line for line in lines if line] + [PLACES_CREDIT]
     Attribution(" | ".join(esc(line) for line in lines)).add_to(m)
     # the choropleth keeps its frame (both countries) whatever is selected
     choropleth = regions_mode and summary is not None and admin is not None

@@ -17,7 +17,14 @@ from geo.period import in_period
 Mode = Literal["events", "regions"]
 Measure = Literal["events", "deaths_low", "deaths_best", "deaths_high"]
 MODES: tuple[str, ...] = ("events", "regions")
-MEASURES: tuple[str, ...] = ("events", "deaths_low", "deaths_best", "deaths_high")
+#: What a choropleth can show, with the label every output uses for it.
+MEASURE_LABELS: dict[str, str] = {
+    "events": "Events",
+    "deaths_low": "Deaths (low)",
+    "deaths_best": "Deaths (best)",
+    "deaths_high": "Deaths (high)",
+}
+MEASURES: tuple[str, ...] = tuple(MEASURE_LABELS)
 LEVELS: tuple[str, ...] = ("region", "district")
 
 

@@ -21,6 +21,7 @@ from geo._errors import CRSMismatchError
 from geo.boundaries import AdminUnits
 from geo.classify import class_breaks, class_colors, class_label
 from geo.config import Settings
+from geo.credits import PLACES_CREDIT
 from geo.dataset import Dataset, load_dataset
 from geo.gazetteer import Gazetteer
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
@@ -415,7 +416,7 @@ def test_attribution_for_boundaries_gazetteer_and_tiles(
 ) -> None:
     _, page = curated_map
     assert js_text("Boundaries: geoBoundaries gbOpen v4.0.0 (test line)") in page
-    assert js_text(html.escape(render.GAZETTEER_ATTRIBUTION)) in page
+    assert js_text(html.escape(PLACES_CREDIT)) in page
     assert "tile.openstreetmap.org" in page
     assert "OpenStreetMap" in page and "contributors" in page
 
