@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 import re
 import shutil
@@ -16,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic import ValidationError as PydanticValidationError
 
 from geo._errors import AssetError
+from geo._manifest import read_manifest, sha256_bytes, sha256_file, validate_manifest
 from geo.config import Settings
 
 MANIFEST_NAME = "assets.json"
@@ -147,26 +145,15 @@ class AssetManifest(BaseModel):
 
 def parse_manifest(data: object, *, origin: str = MANIFEST_NAME) -> AssetManifest:
     """Check a manifest dict; ``AssetError`` naming every problem otherwise."""
-    try:
-        return AssetManifest.model_validate(data)
-    except PydanticValidationError as exc:
-        problems = [
-            f"{origin} {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise AssetError("invalid asset manifest:\n" + "\n".join(problems)) from None
+    return validate_manifest(
+        data, AssetManifest, error=AssetError, what="asset manifest", origin=origin
+    )
 
 
 def load_manifest(settings: Settings) -> AssetManifest:
     """Read and check ``<data_dir>/assets.json``."""
     path = Path(settings.data_dir) / MANIFEST_NAME
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AssetError(f"asset manifest {path} not found") from None
-    except json.JSONDecodeError as exc:
-        raise AssetError(f"asset manifest {path} is not valid JSON: {exc}") from exc
-    return parse_manifest(raw, origin=str(path))
+    return read_manifest(path, AssetManifest, error=AssetError, what="asset manifest")
 
 
 # --------------------------------------------------------------------------- generated files
@@ -192,19 +179,6 @@ _GENERATORS: dict[str, Callable[[], bytes]] = {
 
 
 # --------------------------------------------------------------------------- verification
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=512)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -14,11 +12,12 @@ import numpy as np
 import pandas as pd
 import pooch
 import shapely
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pyproj import CRS
 from shapely.geometry import Point
 
 from geo._errors import BoundaryDataError
+from geo._manifest import read_manifest, sha256_file
 from geo.config import ENV_BOUNDARIES_DIR, Settings
 
 #: Coordinates of every boundary file (TopoJSON carries no CRS; geoBoundaries is WGS84 lon/lat).
@@ -112,16 +111,7 @@ def load_manifest(settings: Settings) -> Manifest:
         If the manifest is missing or malformed.
     """
     path = Path(settings.data_dir) / MANIFEST_NAME
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BoundaryDataError(f"boundary manifest {path} not found") from None
-    except json.JSONDecodeError as exc:
-        raise BoundaryDataError(f"boundary manifest {path} is not valid JSON: {exc}") from exc
-    try:
-        return Manifest.model_validate(raw)
-    except ValidationError as exc:
-        raise BoundaryDataError(f"boundary manifest {path} is malformed:\n{exc}") from exc
+    return read_manifest(path, Manifest, error=BoundaryDataError, what="boundary manifest")
 
 
 def attribution(settings: Settings) -> str:
@@ -132,16 +122,8 @@ def attribution(settings: Settings) -> str:
 # --------------------------------------------------------------------------- files
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _check_sha256(path: Path, entry: BoundaryFile) -> None:
-    actual = _sha256(path)
+    actual = sha256_file(path)
     if actual != entry.sha256:
         raise BoundaryDataError(
             f"boundary file {entry.name} at {path} fails its checksum: expected sha256 "
@@ -191,7 +173,7 @@ def boundary_file(settings: Settings, name: str) -> Path:
 
     cache = Path(settings.cache_dir) / "boundaries"
     cached = cache / entry.name
-    if cached.is_file() and _sha256(cached) == entry.sha256:
+    if cached.is_file() and sha256_file(cached) == entry.sha256:
         return cached
     if not settings.allow_download:
         state = "fails its checksum" if cached.is_file() else "is not"
