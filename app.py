@@ -31,6 +31,7 @@ from geo.export import Format, claims_table, export_bytes, export_filename
 from geo.figure import figure_bytes
 from geo.gazetteer import Gazetteer
 from geo.handout import handout_bytes
+from geo.join import unit_at
 from geo.markdown import md_escape
 from geo.period import data_span
 from geo.style import EVENT_TYPE_LABELS
@@ -281,9 +282,7 @@ def select_clicked_unit(settings_key: str) -> None:
     data = load(settings_key)
     if not clicked or data.admin is None:
         return
-    name = render.unit_at(
-        data.admin, clicked["lat"], clicked["lng"], level=st.session_state["level"]
-    )
+    name = unit_at(data.admin, clicked["lat"], clicked["lng"], level=st.session_state["level"])
     names = _unit_names(
         data.events, st.session_state["level"], tuple(st.session_state["countries"])
     )

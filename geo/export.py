@@ -527,15 +527,11 @@ def summary_table(
     row (``"(outside any region)"``) with an empty geometry, so the counts add
     up to the events exported. ``period_start``/``period_end`` record the period.
     """
-    from geo.summary import region_summary
+    from geo.summary import region_summary, totals_with_units
 
     table = region_summary(events, by=by, start=start, end=end, admin=admin)
     units = admin.regions if by == "region" else admin.districts
-    keys = ["country", "region"] if by == "region" else ["country", "district", "region"]
-    ident = "region_id" if by == "region" else "district_id"
-    shapes = pd.DataFrame(units[[*keys, ident, "geometry"]]).astype({k: str for k in keys})
-    shapes = shapes.drop_duplicates(keys)
-    merged = table.merge(shapes, on=keys, how="left")
+    merged = pd.DataFrame(totals_with_units(table, units, by=by))
     days = [d for d in (to_day(x) for x in events["date_start"]) if d]
     ends = [d for d in (to_day(x) for x in events["date_end"]) if d]
     merged["period_start"] = start or (min(days) if days else None)

@@ -441,3 +441,13 @@ def _elsewhere(
         ):
             return [f"the point lies in {districts.name[h]}, a district of {regions.name[parent]}"]
     return []
+
+
+def unit_at(admin: AdminUnits, lat: float, lon: float, *, level: str = "region") -> str | None:
+    """Name of the region (or district) containing a point (WGS84), or ``None``."""
+    units = admin.districts if level == "district" else admin.regions
+    units = units.to_crs("EPSG:4326")
+    hits = units[units.contains(shapely.Point(float(lon), float(lat)))]
+    if hits.empty:
+        return None
+    return str(hits.iloc[0]["district" if level == "district" else "region"])

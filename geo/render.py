@@ -53,6 +53,7 @@ from geo.style import (
     NO_DATA_COLOR,
     marker_radius,
 )
+from geo.summary import totals_with_units
 from geo.text import BRACES, is_missing
 from geo.text import html_text as esc
 from geo.view import MEASURE_LABELS, View
@@ -1130,18 +1131,12 @@ def choropleth_frame(
     """
     if measure not in MEASURE_LABELS:
         raise ValueError(f"measure must be one of {', '.join(MEASURE_LABELS)}, got {measure!r}")
-    name = "district" if level == "district" else "region"
-    keys = ["country", "district", "region"] if name == "district" else ["country", "region"]
-    missing = [c for c in [*keys, "events", measure] if c not in summary.columns]
-    if missing:
-        raise ValueError(f"summary lacks column(s) {', '.join(missing)}")
-    figures = [c for c in summary.columns if c not in keys]
-    merged = units.to_crs("EPSG:4326").merge(
-        summary[[*keys, *figures]], on=keys, how="left", validate="one_to_one"
-    )
-    for col in figures:
-        merged[col] = merged[col].fillna(0).astype("int64")
-    merged["unit_name"] = merged[name]
+    if measure not in summary.columns:
+        raise ValueError(f"summary lacks column(s) {measure}")
+    by = "district" if level == "district" else "region"
+    merged = totals_with_units(summary, units, by=by)
+    merged = merged[merged["geometry"].notna()].reset_index(drop=True)
+    merged["unit_name"] = merged[by]
     return merged
 
 
@@ -1427,16 +1422,6 @@ def build_map(
     m.fit_bounds(_bounds(events.iloc[0:0] if choropleth else events, admin))
     localize_assets(m, asset_urls)
     return m
-
-
-def unit_at(admin: Any, lat: float, lon: float, *, level: str = "region") -> str | None:
-    """Name of the region (or district) containing a clicked point, or ``None``."""
-    units = admin.districts if level == "district" else admin.regions
-    units = units.to_crs("EPSG:4326")
-    hits = units[units.contains(shapely.Point(float(lon), float(lat)))]
-    if hits.empty:
-        return None
-    return str(hits.iloc[0]["district" if level == "district" else "region"])
 
 
 def map_html(m: folium.Map) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -118,3 +119,35 @@ def region_summary(
     order = ["country", "district", "region"] if by == "district" else ["country", "region"]
     table = table.sort_values(order, kind="stable", ignore_index=True)
     return table[[*keys, *counts]]
+
+
+def totals_with_units(
+    summary: pd.DataFrame, units: gpd.GeoDataFrame, *, by: str
+) -> gpd.GeoDataFrame:
+    """The totals of :func:`region_summary` with each unit's id and geometry, in EPSG:4326.
+
+    Rows are matched on the boundary data's own keys (``country`` + ``region``, plus
+    ``district`` for districts), the names the spatial join assigned. Every unit of
+    ``units`` appears (zero counts where the summary has none); rows of no unit
+    (``"(outside any region)"``, ``"(area, no single region)"``) keep an empty
+    geometry, so the counts still add up to the events. The map's choropleth and the
+    exported ``region_summary`` layer are both built from this.
+    """
+    if by not in ("region", "district"):
+        raise ValueError(f"by must be 'region' or 'district', got {by!r}")
+    keys = ["country", "district", "region"] if by == "district" else ["country", "region"]
+    ident = f"{by}_id"
+    missing = [c for c in [*keys, "events"] if c not in summary.columns]
+    if missing:
+        raise ValueError(f"summary lacks column(s) {', '.join(missing)}")
+    shapes = units.to_crs("EPSG:4326") if units.crs and units.crs.to_epsg() != 4326 else units
+    shapes = pd.DataFrame(shapes[[*keys, ident, "geometry"]]).astype({k: str for k in keys})
+    shapes = shapes.drop_duplicates(keys)
+    figures = [c for c in summary.columns if c not in keys]
+    merged = summary[[*keys, *figures]].merge(shapes, on=keys, how="outer", validate="one_to_one")
+    for col in figures:
+        if col in ("events", *COUNT_COLUMNS) or pd.api.types.is_numeric_dtype(summary[col]):
+            merged[col] = merged[col].fillna(0).astype("int64")
+    merged[ident] = merged[ident].astype(object).where(merged[ident].notna(), None)
+    merged = merged.sort_values(keys, kind="stable", ignore_index=True)
+    return gpd.GeoDataFrame(merged[[*keys, ident, *figures, "geometry"]], crs="EPSG:4326")

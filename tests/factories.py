@@ -5,6 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import geopandas as gpd
+from shapely.geometry import box
+
+from geo.boundaries import AdminUnits
+
 SOURCE = {
     "id": "s1",
     "outlet": "Test Wire",
@@ -70,3 +75,32 @@ def layer(*features: dict[str, Any], episode_id: str = "test-episode") -> dict[s
         },
         "features": list(features) if features else [event()],
     }
+
+
+def three_squares() -> AdminUnits:
+    """AZE Alpha <b> and Beta side by side, ARM Gamma apart; districts are the regions."""
+    regions = gpd.GeoDataFrame(
+        {
+            "country": ["AZE", "AZE", "ARM"],
+            "region_id": ["A", "B", "C"],
+            "region": ["Alpha <b>", "Beta", "Gamma"],
+        },
+        geometry=[
+            box(46.0, 40.0, 46.5, 40.5),
+            box(46.5, 40.0, 47.0, 40.5),
+            box(45.0, 40.0, 45.5, 40.5),
+        ],
+        crs="EPSG:4326",
+    )
+    districts = gpd.GeoDataFrame(
+        {
+            "country": ["AZE", "AZE", "ARM"],
+            "district_id": ["A", "B", "C"],
+            "district": ["Alpha <b>", "Beta", "Gamma"],
+            "region_id": ["A", "B", "C"],
+            "region": ["Alpha <b>", "Beta", "Gamma"],
+        },
+        geometry=list(regions.geometry),
+        crs="EPSG:4326",
+    )
+    return AdminUnits(regions=regions, districts=districts)

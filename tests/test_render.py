@@ -14,20 +14,21 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from folium.plugins import Timeline, TimelineSlider
-from shapely.geometry import Polygon, box
+from shapely.geometry import Polygon
 
 from geo import render
 from geo._errors import CRSMismatchError
-from geo.boundaries import AdminUnits
 from geo.classify import class_breaks, class_colors, class_label
 from geo.config import Settings
 from geo.credits import PLACES_CREDIT
 from geo.dataset import Dataset, load_dataset
 from geo.gazetteer import Gazetteer
+from geo.join import unit_at
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
 from geo.style import CHOROPLETH_RAMP, EVENT_TYPE_LABELS, NO_DATA_COLOR
 from geo.view import View, apply_view
 from tests import factories
+from tests.factories import three_squares
 
 #: Curated layers (layers/*.geojson): events per episode, and in total.
 CURATED_PER_EPISODE = {
@@ -512,34 +513,6 @@ def test_escape_helpers() -> None:
 # --- choropleth ---------------------------------------------------------------------------------
 
 
-def three_squares() -> AdminUnits:
-    regions = gpd.GeoDataFrame(
-        {
-            "country": ["AZE", "AZE", "ARM"],
-            "region_id": ["A", "B", "C"],
-            "region": ["Alpha <b>", "Beta", "Gamma"],
-        },
-        geometry=[
-            box(46.0, 40.0, 46.5, 40.5),
-            box(46.5, 40.0, 47.0, 40.5),
-            box(45.0, 40.0, 45.5, 40.5),
-        ],
-        crs="EPSG:4326",
-    )
-    districts = gpd.GeoDataFrame(
-        {
-            "country": ["AZE", "AZE", "ARM"],
-            "district_id": ["A", "B", "C"],
-            "district": ["Alpha <b>", "Beta", "Gamma"],
-            "region_id": ["A", "B", "C"],
-            "region": ["Alpha <b>", "Beta", "Gamma"],
-        },
-        geometry=list(regions.geometry),
-        crs="EPSG:4326",
-    )
-    return AdminUnits(regions=regions, districts=districts)
-
-
 def square_summary() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -630,10 +603,10 @@ def test_choropleth_rejects_an_unknown_measure() -> None:
 
 def test_unit_at_finds_the_clicked_region(dataset: Dataset) -> None:
     # Tovuz town (GeoNames point) lies in Tovuz District
-    assert render.unit_at(dataset.admin, 40.99249, 45.62838) == "Tovuz District"
-    assert render.unit_at(dataset.admin, 0.0, 0.0) is None
-    assert render.unit_at(three_squares(), 40.25, 46.25) == "Alpha <b>"
-    assert render.unit_at(three_squares(), 40.25, 45.25, level="district") == "Gamma"
+    assert unit_at(dataset.admin, 40.99249, 45.62838) == "Tovuz District"
+    assert unit_at(dataset.admin, 0.0, 0.0) is None
+    assert unit_at(three_squares(), 40.25, 46.25) == "Alpha <b>"
+    assert unit_at(three_squares(), 40.25, 45.25, level="district") == "Gamma"
 
 
 def test_region_outlines_merge_overlapping_and_touching_date_ranges() -> None:

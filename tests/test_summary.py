@@ -185,3 +185,28 @@ def test_bad_input_names_rows_and_columns():
         region_summary(df)
     with pytest.raises(ValueError, match="by must be 'region' or 'district'"):
         region_summary(joined(), by="marz")  # type: ignore[arg-type]
+
+
+def test_totals_with_units_keeps_every_unit_and_the_rows_of_no_unit() -> None:
+    from geo.summary import totals_with_units
+    from tests.factories import three_squares
+
+    admin = three_squares()
+    summary = pd.DataFrame(
+        {
+            "country": ["AZE", "AZE"],
+            "region": ["Alpha <b>", OUTSIDE_REGION],
+            "events": [3, 2],
+            "deaths_best": [10, 1],
+        }
+    )
+    table = totals_with_units(summary, admin.regions, by="region")
+    assert table[["region", "region_id", "events", "deaths_best"]].to_dict("records") == [
+        {"region": "Gamma", "region_id": "C", "events": 0, "deaths_best": 0},
+        {"region": OUTSIDE_REGION, "region_id": None, "events": 2, "deaths_best": 1},
+        {"region": "Alpha <b>", "region_id": "A", "events": 3, "deaths_best": 10},
+        {"region": "Beta", "region_id": "B", "events": 0, "deaths_best": 0},
+    ]
+    assert table.crs == "EPSG:4326"
+    assert table.geometry.isna().tolist() == [False, True, False, False]
+    assert int(table["events"].sum()) == 5  # the counts still add up to the events
