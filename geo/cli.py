@@ -149,18 +149,25 @@ def join(
     ] = Path("joined_events.geojson"),
     paths: Annotated[list[Path] | None, typer.Argument(help="Layer files or folders.")] = None,
 ) -> None:
-    """Join events to their region and district and write them, with join method and distance."""
-    from geo.dataset import load_dataset
-    from geo.export import write_events
+    """Join events to their region and district and write them, with join method and distance.
 
-    if out.suffix.lower() not in (".geojson", ".json", ".gpkg", ".csv"):
+    The file is the analysts' export of every event (see ``conflictmap export``): a
+    GeoPackage, a GeoJSON (claims nested) or a CSV (with claims and sources beside it).
+    """
+    from geo.dataset import load_dataset
+    from geo.export import Format, export_package
+
+    formats: dict[str, Format] = {".geojson": "geojson", ".gpkg": "gpkg", ".csv": "csv"}
+    fmt = formats.get(out.suffix.lower())
+    if fmt is None:
         raise typer.BadParameter(
             f"cannot write {out.name!r}: use a .geojson, .gpkg or .csv file name",
-            param_hint="--out",
+            param_hint="'--out'",
         )
+    settings = _settings()
     try:
-        data = load_dataset(_settings(), paths)
-        write_events(data.events, out)
+        data = load_dataset(settings, paths)
+        export_package(data, out, fmt=fmt, settings=settings)
     except ConflictMapError as exc:
         raise _fail(exc) from exc
     methods = data.events["join_method"].value_counts().to_dict()

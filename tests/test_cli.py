@@ -112,15 +112,21 @@ def test_summary_rejects_bad_dates(settings: Settings) -> None:
     assert "is not a date like 2020-07-12" in result.output
 
 
-def test_join_writes_every_event_with_its_region(settings: Settings, tmp_path: Path) -> None:
-    out = tmp_path / "joined.gpkg"
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".csv"])
+def test_join_writes_every_event_with_its_region(
+    settings: Settings, tmp_path: Path, suffix: str
+) -> None:
+    """``join`` writes through the one export writer: the same columns in every format."""
+    out = tmp_path / f"joined{suffix}"
     result = runner.invoke(app, ["join", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "wrote 15 events" in result.stdout
-    frame = pyogrio.read_dataframe(out)
+    frame = pyogrio.read_dataframe(out, layer="events") if suffix == ".gpkg" else None
+    if frame is None:
+        frame = pyogrio.read_dataframe(out)
     assert len(frame) == 15
     row = frame.set_index("event_id").loc["stepanakert-2023-09-19-shelling"]
-    assert row.region == "Khankendi City"
+    assert row.admin1 == "Khankendi City"
     assert row.join_method == "gazetteer"
 
 

@@ -33,11 +33,11 @@ from geo.export import (
     PROJECT_NAME,
     SOURCE_FIELDS,
     ExportError,
+    Format,
     export_bytes,
     export_filename,
     export_package,
     import_export,
-    write_events,
 )
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
 from geo.period import in_period
@@ -669,12 +669,18 @@ def test_failed_write_keeps_previous_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.gpkg"]
 
 
-def test_write_events_still_works(tmp_path: Path, data: Dataset) -> None:
-    for suffix in (".gpkg", ".geojson", ".csv"):
-        path = write_events(data.events, tmp_path / f"joined{suffix}")
-        assert path.exists()
-    assert _sql(tmp_path / "joined.gpkg", "PRAGMA user_version") == [(10200,)]
-    assert pyogrio.read_info(tmp_path / "joined.gpkg", layer="events")["features"] == 5
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "kml", "zip"])
+def test_export_bytes_are_the_main_file_of_the_package(
+    tmp_path: Path, data: Dataset, fmt: Format
+) -> None:
+    """A download holds exactly what ``conflictmap export`` writes (built in memory).
+
+    (A GeoPackage is not byte-for-byte repeatable, SQLite's pages vary, so the zip here
+    bundles the other formats.)
+    """
+    bundle = ("geojson", "csv", "kml")
+    path = export_package(data, tmp_path / export_filename(fmt), fmt=fmt, now=NOW, bundle=bundle)
+    assert export_bytes(data, fmt=fmt, now=NOW, bundle=bundle) == path.read_bytes()
 
 
 def test_overlap_rule_matches_view(data: Dataset) -> None:
