@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from geo.config import Settings
+
 #: Where the coordinates come from (every output that shows places says this).
 PLACES_CREDIT = "Places: GeoNames (CC BY 4.0) and Wikipedia (CC BY-SA) via the project gazetteer."
 #: What the casualty numbers are.
@@ -20,3 +22,10 @@ LICENCES = (
 SHARE_ALIKE_NOTE = (
     "ODbL and CC BY-SA are share-alike: derived boundary data stays under the same terms."
 )
+
+
+def print_attribution(settings: Settings | None = None) -> str:
+    """Boundary attribution (from the boundary manifest), place credits and the claims note."""
+    from geo.boundaries import attribution
+
+    return " ".join([attribution(settings or Settings()), PLACES_CREDIT, CLAIMS_NOTE])

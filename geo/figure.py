@@ -1,4 +1,10 @@
-"""Static maps of one view (region and period) for slides and handouts: matplotlib, no tiles."""
+"""Static maps of one view (region and period) for slides and handouts: matplotlib, no tiles.
+
+Why one module of some 870 lines: it has one job, drawing a print map, and its
+parts (base map, markers, collision-free labels with leader lines, legends, scale
+bar and north arrow) share the axes and one label placer. What a print covers and
+says lives in :mod:`geo.scope`, :mod:`geo.period` and :mod:`geo.credits`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,12 +31,20 @@ from shapely.geometry import Point, box
 
 from geo._errors import FigureFormatError, UnknownRegionError
 from geo._io import atomic_write_bytes
-from geo.boundaries import METRIC_CRS
 from geo.config import Settings
-from geo.credits import CLAIMS_NOTE, PLACES_CREDIT
+from geo.credits import print_attribution
 from geo.events import COUNTRIES
-from geo.names import unknown_message
-from geo.period import data_span, period_label
+from geo.period import period_label
+from geo.scope import (
+    DRAW_CRS,
+    NO_EVENTS,
+    MapScope,
+    countries_frame,
+    default_title,
+    resolve_scope,
+    scope_events,
+    shown_period,
+)
 from geo.style import (
     BOUNDARY_COLOR,
     EVENT_TYPE_COLORS,
@@ -39,7 +52,7 @@ from geo.style import (
     EVENT_TYPE_MARKERS,
     marker_radius,
 )
-from geo.view import View, apply_view
+from geo.view import View
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,19 +66,12 @@ __all__ = [
     "FIGSIZE",
     "FORMATS",
     "FigureFormatError",
-    "MapScope",
     "UnknownRegionError",
-    "default_title",
-    "figure_attribution",
     "figure_bytes",
     "make_figure",
     "render_figure",
-    "resolve_scope",
-    "scope_events",
 ]
 
-#: Everything is drawn in WGS 84 / UTM zone 38N, which covers Armenia and Azerbaijan.
-DRAW_CRS = METRIC_CRS
 #: Output formats by file suffix.
 FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
 #: A4 landscape, in inches: fits a slide and a printed page.
@@ -92,135 +98,6 @@ _OUTSIDE = "#f7f7f7"
 _MARKER_EDGE = "#111111"
 _TEXT = "#1a1a1a"
 _MUTED = "#555555"
-
-NO_EVENTS = "no events recorded in this period"
-
-
-# --------------------------------------------------------------------------- scope
-
-
-@dataclass(frozen=True)
-class MapScope:
-    """What a figure covers: a country pair, one country, one region or one district.
-
-    ``level`` is ``"all"``, ``"country"``, ``"region"`` or ``"district"``; ``name`` is
-    the spelling used in the boundary data (``None`` for ``"all"``).
-    """
-
-    level: str
-    name: str | None
-    countries: tuple[str, ...]
-    geometry: Any  # shapely geometry in DRAW_CRS
-
-    @property
-    def label(self) -> str:
-        """How the area is named in titles."""
-        if self.level == "all" or self.name is None:
-            return " and ".join(COUNTRIES[c] for c in self.countries)
-        return self.name
-
-    def view(self, view: View) -> View:
-        """``view`` restricted to this scope, with the data's spelling of the name."""
-        if self.level in ("region", "district"):
-            return view.with_(region=self.name, level=self.level)
-        if self.level == "country":
-            return view.with_(region=None, countries=self.countries)
-        return view.with_(region=None)
-
-
-def _names(frame: pd.DataFrame | None, column: str) -> list[str]:
-    if frame is None or column not in frame:
-        return []
-    return sorted({str(v) for v in frame[column].dropna() if str(v).strip()})
-
-
-def _countries_frame(admin: AdminUnits) -> gpd.GeoDataFrame:
-    countries = getattr(admin, "countries", None)
-    if countries is not None and len(countries):
-        return countries
-    dissolved = admin.regions.dissolve(by="country").reset_index()
-    dissolved["name"] = dissolved["country"].map(COUNTRIES)
-    return dissolved[["country", "name", "geometry"]]
-
-
-def resolve_scope(
-    name: str | None,
-    admin: AdminUnits,
-    *,
-    events: pd.DataFrame | None = None,
-    level: str = "region",
-) -> MapScope:
-    """Find ``name`` (case-insensitive) among the regions, districts and countries.
-
-    Regions come first unless ``level="district"`` (Armenia has a marz and a
-    former raion both called "Tavush"). Names of the joined events count too.
-
-    Raises
-    ------
-    UnknownRegionError
-        With close matches (:func:`geo.names.unknown_message`, as for every name).
-    """
-    countries = _countries_frame(admin).to_crs(DRAW_CRS)
-    if name is None or not name.strip() or name.strip().lower() == "all":
-        return MapScope("all", None, tuple(countries["country"]), countries.union_all())
-
-    wanted = " ".join(name.split()).casefold()
-    tables: list[tuple[str, gpd.GeoDataFrame, str]] = [
-        ("region", admin.regions, "region"),
-        ("district", admin.districts, "district"),
-    ]
-    if level == "district":
-        tables.reverse()
-    for lvl, frame, column in tables:
-        known = {n.casefold(): n for n in _names(frame, column)}
-        if events is not None:
-            known.update({n.casefold(): n for n in _names(events, column) if n.casefold()
-                          not in known})  # fmt: skip
-        if wanted in known:
-            canonical = known[wanted]
-            rows = frame[frame[column] == canonical]
-            geom = rows.to_crs(DRAW_CRS).union_all() if len(rows) else None
-            if geom is None or geom.is_empty:  # named only by events: use their extent
-                assert events is not None
-                pts = gpd.GeoSeries(events.loc[events[column] == canonical].geometry)
-                geom = pts.to_crs(DRAW_CRS).union_all().buffer(5_000)
-            codes = tuple(sorted(set(rows["country"]))) if len(rows) else ()
-            return MapScope(lvl, canonical, codes, geom)
-    for code, country in COUNTRIES.items():
-        if wanted in (code.casefold(), country.casefold()):
-            geom = countries.loc[countries["country"] == code].union_all()
-            return MapScope("country", country, (code,), geom)
-
-    label = "district" if level == "district" else "region"
-    choices = [*_names(admin.regions, "region"), *_names(admin.districts, "district")]
-    raise UnknownRegionError(unknown_message(label, name, [*choices, *COUNTRIES.values()]))
-
-
-def scope_events(data: Dataset, view: View, scope: MapScope) -> gpd.GeoDataFrame:
-    """The events the figure shows: the view's filters within the scope."""
-    return apply_view(data.events, scope.view(view))
-
-
-# --------------------------------------------------------------------------- text
-
-
-def default_title(scope: MapScope, start: date | None, end: date | None) -> str:
-    """E.g. 'Tavush: clashes and protests, 12–16 July 2020'."""
-    return f"{scope.label}: clashes and protests, {period_label(start, end)}"
-
-
-def figure_attribution(settings: Settings | None = None) -> str:
-    """Boundary attribution (from the boundary manifest), place credits and the claims note."""
-    from geo.boundaries import attribution
-
-    return " ".join([attribution(settings or Settings()), PLACES_CREDIT, CLAIMS_NOTE])
-
-
-def _shown_period(view: View, events: pd.DataFrame) -> tuple[date | None, date | None]:
-    span = data_span(events)
-    if span is None:
-        return view.start, view.end
-    return view.start or span[0], view.end or span[1]
 
 
 def _short(text: str, width: int = 34) -> str:
@@ -624,7 +501,7 @@ def _legend(
 
 def _draw_base(ax: Axes, admin: AdminUnits, scope: MapScope, frame_geom: Any) -> None:
     regions = admin.regions.to_crs(DRAW_CRS)
-    countries = _countries_frame(admin).to_crs(DRAW_CRS)
+    countries = countries_frame(admin).to_crs(DRAW_CRS)
     focused = scope.level in ("region", "district")
     countries.plot(ax=ax, facecolor=_CONTEXT_FILL if focused else _FOCUS_FILL,
                    edgecolor="none", zorder=1)  # fmt: skip
@@ -644,7 +521,7 @@ def _draw_base(ax: Axes, admin: AdminUnits, scope: MapScope, frame_geom: Any) ->
 def _draw_area_labels(placer: _Placer, admin: AdminUnits, scope: MapScope, frame_geom: Any) -> None:
     """Names of the focus area, the countries and the regions in view, in that priority."""
     regions = admin.regions.to_crs(DRAW_CRS)
-    countries = _countries_frame(admin).to_crs(DRAW_CRS)
+    countries = countries_frame(admin).to_crs(DRAW_CRS)
     inner = frame_geom.buffer(-0.04 * math.sqrt(frame_geom.area))
     focused = scope.level in ("region", "district")
     italic: dict[str, Any] = {"fontstyle": "italic", "zorder": 6}
@@ -714,8 +591,8 @@ def _draw_figure(
     admin = data.require_admin("A printed map")
     scope = resolve_scope(view.region, admin, events=data.events, level=view.level)
     events = scope_events(data, view, scope)
-    start, end = _shown_period(view, events)
-    credit = attribution if attribution is not None else figure_attribution(settings)
+    start, end = shown_period(view, events)
+    credit = attribution if attribution is not None else print_attribution(settings)
 
     fig = Figure(figsize=figsize, dpi=dpi, facecolor="white")
     canvas = FigureCanvasAgg(fig)
@@ -960,7 +837,7 @@ def figure_bytes(
     dpi
         Raster resolution; the PNG is ``figsize × dpi`` pixels.
     attribution
-        Attribution text; default: :func:`figure_attribution` from ``settings``.
+        Attribution text; default: :func:`geo.credits.print_attribution` from ``settings``.
 
     Raises
     ------
@@ -999,12 +876,3 @@ def make_figure(
         attribution=attribution, settings=settings, figsize=figsize,
     )  # fmt: skip
     return atomic_write_bytes(target, payload)
-
-
-def available_names(admin: AdminUnits) -> dict[str, list[str]]:
-    """Names :func:`make_figure` accepts, by level."""
-    return {
-        "region": _names(admin.regions, "region"),
-        "district": _names(admin.districts, "district"),
-        "country": list(COUNTRIES.values()),
-    }

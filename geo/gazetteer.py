@@ -1,4 +1,11 @@
-"""Offline gazetteer and geocoder: sourced places of the project plus GeoNames towns of AM/AZ."""
+"""Offline gazetteer and geocoder: sourced places of the project plus GeoNames towns of AM/AZ.
+
+Why one module of about a thousand lines: it has one job, turning a name into a
+sourced place, and its parts (name normalisation, the CSV row rules, the GeoNames
+fallback and the exact/alias/fuzzy/homonym matching rules) share one index and
+change together whenever a matching rule changes; split, each part would be
+unreadable without the others.
+"""
 
 from __future__ import annotations
 

@@ -18,8 +18,10 @@ from matplotlib.figure import Figure
 from geo import figure as fig_mod
 from geo._io import atomic_write_bytes
 from geo.config import Settings
+from geo.credits import print_attribution
 from geo.events import GEO_PRECISION, TIME_PRECISION, Claim
 from geo.period import day_label, period_label, to_day
+from geo.scope import NO_EVENTS, default_title, resolve_scope, scope_events, shown_period
 from geo.style import EVENT_TYPE_LABELS
 from geo.text import html_text as _e
 from geo.view import View
@@ -246,12 +248,12 @@ def build_handout(
 ) -> Handout:
     """The handout's content for ``view`` (the same events as :func:`geo.figure.make_figure`)."""
     admin = data.require_admin("A handout")
-    scope = fig_mod.resolve_scope(view.region, admin, events=data.events, level=view.level)
-    events = fig_mod.scope_events(data, view, scope)
-    start, end = fig_mod._shown_period(view, events)
-    credit = attribution if attribution is not None else fig_mod.figure_attribution(settings)
+    scope = resolve_scope(view.region, admin, events=data.events, level=view.level)
+    events = scope_events(data, view, scope)
+    start, end = shown_period(view, events)
+    credit = attribution if attribution is not None else print_attribution(settings)
     return Handout(
-        title=title or fig_mod.default_title(scope, start, end),
+        title=title or default_title(scope, start, end),
         scope=scope.label,
         period=period_label(view.start, view.end),
         events=event_entries(events),
@@ -313,7 +315,7 @@ def handout_html(handout: Handout, figure_png: bytes | None) -> str:
         )
     parts.append("<h2>Events</h2>")
     if not handout.events:
-        parts.append(f"<p>{_e(fig_mod.NO_EVENTS.capitalize())}.</p>")
+        parts.append(f"<p>{_e(NO_EVENTS.capitalize())}.</p>")
     else:
         parts.append(
             "<table class='events'><thead><tr><th>#</th><th>Date</th><th>Place</th>"
@@ -372,7 +374,7 @@ def _pdf_paragraphs(handout: Handout) -> list[tuple[str, str, int]]:
         ("h2", "Events", 0),
     ]
     if not handout.events:
-        out.append(("p", fig_mod.NO_EVENTS.capitalize() + ".", 0))
+        out.append(("p", NO_EVENTS.capitalize() + ".", 0))
     for ev in handout.events:
         low, best, high = ev.deaths
         out.append(("b", f"{ev.number}. {ev.date} — {ev.place} — {ev.event_type}", 0))

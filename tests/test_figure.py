@@ -27,11 +27,11 @@ from geo.figure import (
     figure_bytes,
     make_figure,
     render_figure,
-    resolve_scope,
 )
 from geo.handout import build_handout, make_handout
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
 from geo.period import period_label
+from geo.scope import resolve_scope
 from geo.view import View
 from tests import factories as f
 
