@@ -43,14 +43,19 @@ def validate_manifest(
         raise error(f"invalid {what} {origin}:\n" + "\n".join(problems)) from None
 
 
-def read_manifest(path: Path, model: type[M], *, error: type[ConflictMapError], what: str) -> M:
-    """Read the JSON manifest at ``path`` and check it (see :func:`validate_manifest`)."""
+def read_json(path: Path, *, error: type[ConflictMapError], what: str) -> object:
+    """The JSON document at ``path``; ``error`` saying what is wrong with the file otherwise."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise error(f"{what} {path} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{what} {path} cannot be read: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise error(f"{what} {path} is not valid JSON: {exc}") from exc
+
+
+def read_manifest(path: Path, model: type[M], *, error: type[ConflictMapError], what: str) -> M:
+    """Read the JSON manifest at ``path`` and check it (see :func:`validate_manifest`)."""
+    raw = read_json(path, error=error, what=what)
     return validate_manifest(raw, model, error=error, what=what, origin=str(path))

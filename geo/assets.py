@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import shutil
 import signal
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from geo._errors import AssetError
-from geo._manifest import read_manifest, sha256_bytes, sha256_file, validate_manifest
+from geo._manifest import read_json, sha256_bytes, sha256_file, validate_manifest
 from geo.config import Settings
 
 MANIFEST_NAME = "assets.json"
@@ -153,7 +152,9 @@ def parse_manifest(data: object, *, origin: str = MANIFEST_NAME) -> AssetManifes
 def load_manifest(settings: Settings) -> AssetManifest:
     """Read and check ``<data_dir>/assets.json``."""
     path = Path(settings.data_dir) / MANIFEST_NAME
-    return read_manifest(path, AssetManifest, error=AssetError, what="asset manifest")
+    return parse_manifest(
+        read_json(path, error=AssetError, what="asset manifest"), origin=str(path)
+    )
 
 
 # --------------------------------------------------------------------------- generated files
@@ -503,13 +504,3 @@ def localize_links(
     if not urls:
         return list(links)
     return [(name, urls.get(url, url)) for name, url in links]
-
-
-_URL_IN_HTML = re.compile(r"""(?:src|href)=["'](https?://[^"']+\.(?:js|css))["']""")
-
-
-def external_asset_urls(html: str | Iterable[str]) -> set[str]:
-    """The http(s) script and stylesheet URLs in rendered HTML (or in a list of URLs)."""
-    if isinstance(html, str):
-        return set(_URL_IN_HTML.findall(html))
-    return {u for u in html if u.startswith(("http://", "https://"))}

@@ -35,6 +35,7 @@ from folium.template import Template
 from folium.utilities import JsCode, get_bounds
 
 from geo._errors import CRSMismatchError
+from geo.assets import localize_links
 from geo.boundaries import METRIC_CRS
 from geo.classify import class_breaks, class_colors, class_label, class_of
 from geo.credits import PLACES_CREDIT
@@ -1297,7 +1298,7 @@ def localize_assets(root: Element, asset_urls: Mapping[str, str] | None) -> None
         for attr in ("default_js", "default_css"):
             links = getattr(el, attr, None)
             if links:
-                setattr(el, attr, [(name, asset_urls.get(url, url)) for name, url in links])
+                setattr(el, attr, localize_links(links, dict(asset_urls)))
         stack.extend(getattr(el, "_children", {}).values())
 
 

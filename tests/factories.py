@@ -1,4 +1,4 @@
-"""Small valid layer dicts for tests to break one field at a time."""
+"""Test data: small valid layer dicts to break one field at a time, tiny admin worlds."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import geopandas as gpd
 from shapely.geometry import box
 
 from geo.boundaries import AdminUnits
+from geo.dataset import Dataset
+from geo.join import join_events
+from geo.layers import episodes_frame, layers_to_frame, parse_layer
 
 SOURCE = {
     "id": "s1",
@@ -104,3 +107,90 @@ def three_squares() -> AdminUnits:
         crs="EPSG:4326",
     )
     return AdminUnits(regions=regions, districts=districts)
+
+
+# --- a tiny world: four square regions, five events (exports, QGIS) ----------------------
+
+HOSTILE = "<script>alert(\"x\")</script> & ]]> 'q'"
+HOSTILE_ID = "hostile-2020-07-14-b"
+
+
+def four_squares() -> AdminUnits:
+    """Three AZE squares side by side-ish and one ARM square split into two districts."""
+    regions = gpd.GeoDataFrame(
+        {
+            "country": ["AZE", "AZE", "AZE", "ARM"],
+            "region_id": ["R-A", "R-B", "R-C", "R-T"],
+            "region": ["Alpha", "Beta", "Gamma", "Tavush"],
+            "region_iso": ["", "", "", "AM-TV"],
+            "level": ["test"] * 4,
+        },
+        geometry=[
+            box(45, 40, 46, 41),
+            box(46, 40, 47, 41),
+            box(45, 41, 46, 41.5),
+            box(44, 40, 45, 41),
+        ],
+        crs="EPSG:4326",
+    )
+    districts = gpd.GeoDataFrame(
+        {
+            "country": ["AZE", "AZE", "AZE", "ARM", "ARM"],
+            "district_id": ["R-A", "R-B", "R-C", "D-T1", "D-T2"],
+            "district": ["Alpha", "Beta", "Gamma", "Tavush West", "Tavush East"],
+            "region_id": ["R-A", "R-B", "R-C", "R-T", "R-T"],
+            "region": ["Alpha", "Beta", "Gamma", "Tavush", "Tavush"],
+            "level": ["test"] * 5,
+        },
+        geometry=[
+            box(45, 40, 46, 41), box(46, 40, 47, 41), box(45, 41, 46, 41.5),
+            box(44, 40, 44.5, 41), box(44.5, 40, 45, 41),
+        ],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    return AdminUnits(regions=regions, districts=districts)
+
+
+def world_layer() -> dict[str, Any]:
+    ev = event
+    second = copy.deepcopy(SOURCE) | {"id": "s2", "outlet": "Second Wire"}
+    features = [
+        ev("alpha-2020-07-12-a", geometry={"type": "Point", "coordinates": [45.5, 40.5]},
+           event_date="2020-07-12", date_start="2020-07-12", date_end="2020-07-12",
+           place_id=None, location="Alpha town", tags=["border", "night"]),
+        ev(HOSTILE_ID, geometry={"type": "Point", "coordinates": [46.5, 40.5]},
+           event_date="2020-07-14", date_start="2020-07-14", date_end="2020-07-15",
+           place_id=None, event_type="Protests", sub_event_type="Peaceful protest",
+           actor1="Protesters (Azerbaijan)", actor2=None, location=f"Beta {HOSTILE}",
+           notes=f"Notes {HOSTILE}", sources=[copy.deepcopy(SOURCE), second],
+           claims=[claim(claimant=f"Claimant {HOSTILE}", measure="injured", value=2,
+                         source="s2", qualifier="about")]),
+        ev("border-2020-07-20-c", geometry={"type": "Point", "coordinates": [46.0, 40.5]},
+           event_date="2020-07-20", date_start="2020-07-19", date_end="2020-07-20",
+           place_id=None, event_type="Explosions/Remote violence",
+           sub_event_type="Shelling/artillery/missile attack", location="Border post",
+           claims=[claim(value=1), claim(claimant="Other side", claimant_type="armed_forces",
+                                         value=4)]),
+        ev("outside-2020-07-25-d", geometry={"type": "Point", "coordinates": [48.5, 40.5]},
+           event_date="2020-07-25", date_start="2020-07-25", date_end="2020-07-25",
+           place_id=None, location="Far east", claims=[]),
+        ev("tavush-2020-07-30-e", geometry={"type": "Point", "coordinates": [44.7, 40.5]},
+           event_date="2020-07-30", date_start="2020-07-28", date_end="2020-07-30",
+           place_id=None, country="ARM", event_type="Strategic developments",
+           sub_event_type="Other", location="Tavush village", geo_precision=2, where_prec=2,
+           claims=[claim(qualifier="range", value=None, low=2, high=5, side="armenian"),
+                   claim(measure="killed", qualifier="unquantified", value=None,
+                         text="several", side="armenian")]),
+    ]  # fmt: skip
+    data = layer(*features, episode_id="test-episode")
+    data["episode"]["claims"] = [claim(value=20, subject="soldiers, whole episode")]
+    return data
+
+
+def world_dataset() -> Dataset:
+    """Five events in a tiny world (one on a shared border, one outside every unit)."""
+    parsed, problems = parse_layer(world_layer(), origin="layers/test.geojson")
+    assert parsed is not None, problems
+    assert not problems
+    admin = four_squares()
+    return Dataset(join_events(layers_to_frame([parsed]), admin), episodes_frame([parsed]), admin)

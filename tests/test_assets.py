@@ -432,15 +432,11 @@ def test_manifest_covers_every_cdn_url_of_the_map() -> None:
 
 
 def test_localized_map_points_at_no_cdn() -> None:
+    from geo.render import localize_assets
+
     m = _map_with_project_plugins()
     urls = {u.url: f"/app/static/vendor/{i}" for i, u in enumerate(load_manifest(Settings()).urls)}
-    stack: list[Any] = [m]
-    while stack:
-        element = stack.pop()
-        for attr in ("default_js", "default_css"):
-            if hasattr(element, attr):
-                setattr(element, attr, localize_links(getattr(element, attr), urls))
-        stack.extend(getattr(element, "_children", {}).values())
+    localize_assets(m, urls)
     html = m.get_root().render()
     assert external_asset_urls(html) == set()
     assert external_asset_urls(_linked_urls(m)) == set()

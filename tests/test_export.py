@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -14,14 +13,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import Point, Polygon
 
 from geo import qgis
-from geo.boundaries import AdminUnits
 from geo.config import Settings
 from geo.dataset import Dataset
 from geo.events import derived_figures
@@ -39,140 +36,18 @@ from geo.export import (
     export_package,
     import_export,
 )
-from geo.layers import episodes_frame, layers_to_frame, parse_layer
 from geo.period import in_period
 from geo.style import EVENT_TYPE_COLORS
 from geo.summary import region_summary
 from geo.view import View, apply_view
-from tests import factories
+from tests.factories import HOSTILE, HOSTILE_ID, world_dataset
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-HOSTILE = "<script>alert(\"x\")</script> & ]]> 'q'"
-HOSTILE_ID = "hostile-2020-07-14-b"
-
-
-# --- a tiny world: four square regions, five events ----------------------------------------
-
-
-def _admin() -> AdminUnits:
-    """Three AZE squares side by side-ish and one ARM square split into two districts."""
-    regions = gpd.GeoDataFrame(
-        {
-            "country": ["AZE", "AZE", "AZE", "ARM"],
-            "region_id": ["R-A", "R-B", "R-C", "R-T"],
-            "region": ["Alpha", "Beta", "Gamma", "Tavush"],
-            "region_iso": ["", "", "", "AM-TV"],
-            "level": ["test"] * 4,
-        },
-        geometry=[
-            box(45, 40, 46, 41),
-            box(46, 40, 47, 41),
-            box(45, 41, 46, 41.5),
-            box(44, 40, 45, 41),
-        ],
-        crs="EPSG:4326",
-    )
-    districts = gpd.GeoDataFrame(
-        {
-            "country": ["AZE", "AZE", "AZE", "ARM", "ARM"],
-            "district_id": ["R-A", "R-B", "R-C", "D-T1", "D-T2"],
-            "district": ["Alpha", "Beta", "Gamma", "Tavush West", "Tavush East"],
-            "region_id": ["R-A", "R-B", "R-C", "R-T", "R-T"],
-            "region": ["Alpha", "Beta", "Gamma", "Tavush", "Tavush"],
-            "level": ["test"] * 5,
-        },
-        geometry=[
-            box(45, 40, 46, 41), box(46, 40, 47, 41), box(45, 41, 46, 41.5),
-            box(44, 40, 44.5, 41), box(44.5, 40, 45, 41),
-        ],
-        crs="EPSG:4326",
-    )  # fmt: skip
-    return AdminUnits(regions=regions, districts=districts)
-
-
-def _layer_dict() -> dict[str, Any]:
-    ev = factories.event
-    claim = factories.claim
-    second = copy.deepcopy(factories.SOURCE) | {"id": "s2", "outlet": "Second Wire"}
-    features = [
-        ev("alpha-2020-07-12-a", geometry={"type": "Point", "coordinates": [45.5, 40.5]},
-           event_date="2020-07-12", date_start="2020-07-12", date_end="2020-07-12",
-           place_id=None, location="Alpha town", tags=["border", "night"]),
-        ev(HOSTILE_ID, geometry={"type": "Point", "coordinates": [46.5, 40.5]},
-           event_date="2020-07-14", date_start="2020-07-14", date_end="2020-07-15",
-           place_id=None, event_type="Protests", sub_event_type="Peaceful protest",
-           actor1="Protesters (Azerbaijan)", actor2=None, location=f"Beta {HOSTILE}",
-           notes=f"Notes {HOSTILE}", sources=[copy.deepcopy(factories.SOURCE), second],
-           claims=[claim(claimant=f"Claimant {HOSTILE}", measure="injured", value=2,
-                         source="s2", qualifier="about")]),
-        ev("border-2020-07-20-c", geometry={"type": "Point", "coordinates": [46.0, 40.5]},
-           event_date="2020-07-20", date_start="2020-07-19", date_end="2020-07-20",
-           place_id=None, event_type="Explosions/Remote violence",
-           sub_event_type="Shelling/artillery/missile attack", location="Border post",
-           claims=[claim(value=1), claim(claimant="Other side", claimant_type="armed_forces",
-                                         value=4)]),
-        ev("outside-2020-07-25-d", geometry={"type": "Point", "coordinates": [48.5, 40.5]},
-           event_date="2020-07-25", date_start="2020-07-25", date_end="2020-07-25",
-           place_id=None, location="Far east", claims=[]),
-        ev("tavush-2020-07-30-e", geometry={"type": "Point", "coordinates": [44.7, 40.5]},
-           event_date="2020-07-30", date_start="2020-07-28", date_end="2020-07-30",
-           place_id=None, country="ARM", event_type="Strategic developments",
-           sub_event_type="Other", location="Tavush village", geo_precision=2, where_prec=2,
-           claims=[claim(qualifier="range", value=None, low=2, high=5, side="armenian"),
-                   claim(measure="killed", qualifier="unquantified", value=None,
-                         text="several", side="armenian")]),
-    ]  # fmt: skip
-    data = factories.layer(*features, episode_id="test-episode")
-    data["episode"]["claims"] = [claim(value=20, subject="soldiers, whole episode")]
-    return data
-
-
-def _join(events: gpd.GeoDataFrame, admin: AdminUnits) -> gpd.GeoDataFrame:
-    """A plain join for the tests: first unit (by name) whose closed polygon holds the point."""
-    out = events.copy()
-    cols: dict[str, list[Any]] = {k: [] for k in (
-        "region", "region_id", "district", "district_id", "join_method", "join_distance_m",
-        "admin_note")}  # fmt: skip
-    for pt, country in zip(events.geometry, events["country"], strict=True):
-        regions = admin.regions[(admin.regions["country"] == country)
-                                & admin.regions.intersects(pt)].sort_values("region")  # fmt: skip
-        if not len(regions):
-            for k in cols:
-                cols[k].append({"join_method": "unmatched", "join_distance_m": 1000.0,
-                                "admin_note": "outside"}.get(k, math.nan))  # fmt: skip
-            continue
-        reg = regions.iloc[0]
-        dists = admin.districts[
-            (admin.districts["region_id"] == reg["region_id"]) & admin.districts.intersects(pt)
-        ].sort_values("district")
-        dist = dists.iloc[0]
-        for k, v in (
-            ("region", reg["region"]),
-            ("region_id", reg["region_id"]),
-            ("district", dist["district"]),
-            ("district_id", dist["district_id"]),
-            ("join_method", "within"),
-            ("join_distance_m", 0.0),
-            ("admin_note", "on a shared edge" if len(regions) > 1 else ""),
-        ):
-            cols[k].append(v)  # fmt: skip
-    for k, v in cols.items():
-        out[k] = v
-    return out
-
-
-def make_dataset() -> Dataset:
-    """Five events in a tiny world (one on a shared border, one outside every unit)."""
-    layer, problems = parse_layer(_layer_dict(), origin="layers/test.geojson")
-    assert layer is not None, problems
-    assert not problems
-    admin = _admin()
-    return Dataset(_join(layers_to_frame([layer]), admin), episodes_frame([layer]), admin)
 
 
 @pytest.fixture(scope="module")
 def data() -> Dataset:
-    return make_dataset()
+    return world_dataset()
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +159,10 @@ def test_gpkg_event_values(gpkg: Path, data: Dataset) -> None:
     assert row["fatalities"] == row["deaths_low"] == 3 and row["year"] == 2020
     assert row["source"] == "Test Wire" and row["tags"] == "border; night"
     assert pd.Timestamp(row["event_date"]) == pd.Timestamp("2020-07-12")
-    assert events.loc["border-2020-07-20-c", "admin_note"] == "on a shared edge"
+    assert events.loc["border-2020-07-20-c", "admin_note"] == (
+        "on the boundary between regions Alpha and Beta; assigned to Alpha "
+        "(ties go to the first by name)"
+    )
     assert pd.isna(events.loc["outside-2020-07-25-d", "admin1"])
     hostile = events.loc[HOSTILE_ID]
     assert hostile["notes"] == f"Notes {HOSTILE}"  # stored as typed, escaped only on display

@@ -22,7 +22,7 @@ from geo.dataset import Dataset
 from geo.export import export_package
 from geo.period import in_period
 from geo.style import EVENT_TYPE_COLORS, EVENT_TYPE_LABELS
-from tests.test_export import HOSTILE, HOSTILE_ID, make_dataset
+from tests.factories import HOSTILE, HOSTILE_ID, world_dataset
 
 pytestmark = pytest.mark.qgis
 
@@ -83,7 +83,7 @@ def run_check(gpkg: Path, *args: str, cwd: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def data() -> Dataset:
-    return make_dataset()
+    return world_dataset()
 
 
 @pytest.fixture(scope="module")
