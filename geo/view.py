@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from typing import Literal
 
 import pandas as pd
 
@@ -14,8 +13,6 @@ from geo.events import COUNTRIES, EVENT_TYPES
 from geo.names import known_names, lookup, unknown_message
 from geo.period import in_period
 
-Mode = Literal["events", "regions"]
-Measure = Literal["events", "deaths_low", "deaths_best", "deaths_high"]
 MODES: tuple[str, ...] = ("events", "regions")
 #: What a choropleth can show, with the label every output uses for it.
 MEASURE_LABELS: dict[str, str] = {

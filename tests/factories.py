@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -80,33 +81,63 @@ def layer(*features: dict[str, Any], episode_id: str = "test-episode") -> dict[s
     }
 
 
+# --- admin units ------------------------------------------------------------------------------
+
+#: ``(country, region_id, region, geometry)``
+RegionRow = tuple[str, str, str, Any]
+#: ``(country, district_id, district, region_id, region, geometry)``
+DistrictRow = tuple[str, str, str, str, str, Any]
+
+
+def admin_units(
+    regions: Sequence[RegionRow],
+    districts: Sequence[DistrictRow] | None = None,
+    *,
+    crs: str = "EPSG:4326",
+    countries: bool = False,
+) -> AdminUnits:
+    """Admin units from plain rows; without ``districts``, every region is its own district
+    (as in Azerbaijan). ``countries=True`` adds the dissolved country outlines."""
+    region_frame = gpd.GeoDataFrame(
+        {
+            "country": [r[0] for r in regions],
+            "region_id": [r[1] for r in regions],
+            "region": [r[2] for r in regions],
+            "region_iso": [""] * len(regions),
+            "level": ["test"] * len(regions),
+        },
+        geometry=[r[3] for r in regions],
+        crs=crs,
+    )
+    rows = districts if districts is not None else [(c, i, n, i, n, g) for c, i, n, g in regions]
+    district_frame = gpd.GeoDataFrame(
+        {
+            "country": [d[0] for d in rows],
+            "district_id": [d[1] for d in rows],
+            "district": [d[2] for d in rows],
+            "region_id": [d[3] for d in rows],
+            "region": [d[4] for d in rows],
+            "level": ["test"] * len(rows),
+        },
+        geometry=[d[5] for d in rows],
+        crs=crs,
+    )
+    if not countries:
+        return AdminUnits(regions=region_frame, districts=district_frame)
+    outline = region_frame.dissolve(by="country").reset_index()[["country", "geometry"]]
+    outline["name"] = outline["country"].map({"ARM": "Armenia", "AZE": "Azerbaijan"})
+    return AdminUnits(regions=region_frame, districts=district_frame, countries=outline)
+
+
 def three_squares() -> AdminUnits:
     """AZE Alpha <b> and Beta side by side, ARM Gamma apart; districts are the regions."""
-    regions = gpd.GeoDataFrame(
-        {
-            "country": ["AZE", "AZE", "ARM"],
-            "region_id": ["A", "B", "C"],
-            "region": ["Alpha <b>", "Beta", "Gamma"],
-        },
-        geometry=[
-            box(46.0, 40.0, 46.5, 40.5),
-            box(46.5, 40.0, 47.0, 40.5),
-            box(45.0, 40.0, 45.5, 40.5),
-        ],
-        crs="EPSG:4326",
+    return admin_units(
+        [
+            ("AZE", "A", "Alpha <b>", box(46.0, 40.0, 46.5, 40.5)),
+            ("AZE", "B", "Beta", box(46.5, 40.0, 47.0, 40.5)),
+            ("ARM", "C", "Gamma", box(45.0, 40.0, 45.5, 40.5)),
+        ]
     )
-    districts = gpd.GeoDataFrame(
-        {
-            "country": ["AZE", "AZE", "ARM"],
-            "district_id": ["A", "B", "C"],
-            "district": ["Alpha <b>", "Beta", "Gamma"],
-            "region_id": ["A", "B", "C"],
-            "region": ["Alpha <b>", "Beta", "Gamma"],
-        },
-        geometry=list(regions.geometry),
-        crs="EPSG:4326",
-    )
-    return AdminUnits(regions=regions, districts=districts)
 
 
 # --- a tiny world: four square regions, five events (exports, QGIS) ----------------------
@@ -117,38 +148,21 @@ HOSTILE_ID = "hostile-2020-07-14-b"
 
 def four_squares() -> AdminUnits:
     """Three AZE squares side by side-ish and one ARM square split into two districts."""
-    regions = gpd.GeoDataFrame(
-        {
-            "country": ["AZE", "AZE", "AZE", "ARM"],
-            "region_id": ["R-A", "R-B", "R-C", "R-T"],
-            "region": ["Alpha", "Beta", "Gamma", "Tavush"],
-            "region_iso": ["", "", "", "AM-TV"],
-            "level": ["test"] * 4,
-        },
-        geometry=[
-            box(45, 40, 46, 41),
-            box(46, 40, 47, 41),
-            box(45, 41, 46, 41.5),
-            box(44, 40, 45, 41),
+    aze = [
+        ("AZE", "R-A", "Alpha", box(45, 40, 46, 41)),
+        ("AZE", "R-B", "Beta", box(46, 40, 47, 41)),
+        ("AZE", "R-C", "Gamma", box(45, 41, 46, 41.5)),
+    ]
+    admin = admin_units(
+        [*aze, ("ARM", "R-T", "Tavush", box(44, 40, 45, 41))],
+        [
+            *[(c, i, n, i, n, g) for c, i, n, g in aze],
+            ("ARM", "D-T1", "Tavush West", "R-T", "Tavush", box(44, 40, 44.5, 41)),
+            ("ARM", "D-T2", "Tavush East", "R-T", "Tavush", box(44.5, 40, 45, 41)),
         ],
-        crs="EPSG:4326",
     )
-    districts = gpd.GeoDataFrame(
-        {
-            "country": ["AZE", "AZE", "AZE", "ARM", "ARM"],
-            "district_id": ["R-A", "R-B", "R-C", "D-T1", "D-T2"],
-            "district": ["Alpha", "Beta", "Gamma", "Tavush West", "Tavush East"],
-            "region_id": ["R-A", "R-B", "R-C", "R-T", "R-T"],
-            "region": ["Alpha", "Beta", "Gamma", "Tavush", "Tavush"],
-            "level": ["test"] * 5,
-        },
-        geometry=[
-            box(45, 40, 46, 41), box(46, 40, 47, 41), box(45, 41, 46, 41.5),
-            box(44, 40, 44.5, 41), box(44.5, 40, 45, 41),
-        ],
-        crs="EPSG:4326",
-    )  # fmt: skip
-    return AdminUnits(regions=regions, districts=districts)
+    admin.regions.loc[admin.regions["region"] == "Tavush", "region_iso"] = "AM-TV"
+    return admin
 
 
 def world_layer() -> dict[str, Any]:

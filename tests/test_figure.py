@@ -29,6 +29,7 @@ from geo.figure import (
     render_figure,
 )
 from geo.handout import build_handout, make_handout
+from geo.join import join_events
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
 from geo.period import period_label
 from geo.scope import resolve_scope
@@ -107,52 +108,21 @@ def _frames() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 
 def _squares() -> AdminUnits:
     """Three square regions: Lori, Tavush (ARM, two districts) and Tovuz District (AZE)."""
-    regions = gpd.GeoDataFrame(
-        {
-            "country": ["ARM", "ARM", "AZE"],
-            "region_id": ["ARM-1", "ARM-2", "AZE-1"],
-            "region": ["Lori", "Tavush", "Tovuz District"],
-        },
-        geometry=[
-            box(44.6, 40.7, 45.0, 41.2),
-            box(45.0, 40.7, 45.5, 41.2),
-            box(45.5, 40.7, 46.0, 41.2),
+    return f.admin_units(
+        [
+            ("ARM", "ARM-1", "Lori", box(44.6, 40.7, 45.0, 41.2)),
+            ("ARM", "ARM-2", "Tavush", box(45.0, 40.7, 45.5, 41.2)),
+            ("AZE", "AZE-1", "Tovuz District", box(45.5, 40.7, 46.0, 41.2)),
         ],
-        crs="EPSG:4326",
-    )
-    districts = gpd.GeoDataFrame(
-        {
-            "country": ["ARM", "ARM", "ARM", "AZE"],
-            "district_id": ["ARM-1a", "ARM-2a", "ARM-2b", "AZE-1"],
-            "district": ["Spitak", "Idjevan", "Berd", "Tovuz District"],
-            "region_id": ["ARM-1", "ARM-2", "ARM-2", "AZE-1"],
-            "region": ["Lori", "Tavush", "Tavush", "Tovuz District"],
-        },
-        geometry=[
-            box(44.6, 40.7, 45.0, 41.2),
-            box(45.0, 40.7, 45.3, 41.2),
-            box(45.3, 40.7, 45.5, 41.2),
-            box(45.5, 40.7, 46.0, 41.2),
+        [
+            ("ARM", "ARM-1a", "Spitak", "ARM-1", "Lori", box(44.6, 40.7, 45.0, 41.2)),
+            ("ARM", "ARM-2a", "Idjevan", "ARM-2", "Tavush", box(45.0, 40.7, 45.3, 41.2)),
+            ("ARM", "ARM-2b", "Berd", "ARM-2", "Tavush", box(45.3, 40.7, 45.5, 41.2)),
+            ("AZE", "AZE-1", "Tovuz District", "AZE-1", "Tovuz District",
+             box(45.5, 40.7, 46.0, 41.2)),
         ],
-        crs="EPSG:4326",
-    )
-    countries = regions.dissolve(by="country").reset_index()[["country", "geometry"]]
-    countries["name"] = countries["country"].map({"ARM": "Armenia", "AZE": "Azerbaijan"})
-    return AdminUnits(regions=regions, districts=districts, countries=countries)
-
-
-def _join_squares(events: gpd.GeoDataFrame, admin: AdminUnits) -> gpd.GeoDataFrame:
-    """Point-in-square join (every test point is well inside one square)."""
-    out = events.copy()
-    for level, frame in (("region", admin.regions), ("district", admin.districts)):
-        hit = gpd.sjoin(events[["geometry"]], frame[[f"{level}_id", level, "geometry"]])
-        out[level] = hit[level]
-        out[f"{level}_id"] = hit[f"{level}_id"]
-    out["join_method"] = "within"
-    out["join_distance_m"] = 0.0
-    out["admin_note"] = None
-    assert out.index.equals(events.index)
-    return out
+        countries=True,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -160,14 +130,13 @@ def small() -> Dataset:
     """Hand-made squares and events: no boundary files needed."""
     events, episodes = _frames()
     admin = _squares()
-    return Dataset(_join_squares(events, admin), episodes, admin)
+    return Dataset(join_events(events, admin), episodes, admin)
 
 
 @pytest.fixture(scope="module")
 def real(settings: Settings) -> Dataset:
     """The same events joined to the real geoBoundaries units."""
     from geo.boundaries import load_admin_units
-    from geo.join import join_events
 
     events, episodes = _frames()
     admin = load_admin_units(settings)

@@ -17,6 +17,7 @@ from geo._errors import CRSMismatchError
 from geo.boundaries import AdminUnits, load_admin_units
 from geo.config import Settings
 from geo.join import JOIN_COLUMNS, join_events
+from tests.factories import admin_units
 
 # A patch of UTM 38N (metres), so every distance below is exact.
 CRS = "EPSG:32638"
@@ -33,15 +34,12 @@ def pt(x: float, y: float) -> Point:
 
 
 def regions_frame(rows: list[tuple[str, str, shapely.Polygon]]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {
-            "country": [r[0] for r in rows],
-            "region_id": [f"{r[0]}-{r[1]}" for r in rows],
-            "region": [r[1] for r in rows],
-        },
-        geometry=[r[2] for r in rows],
-        crs=CRS,
-    )
+    return units(rows).regions
+
+
+def units(rows: list[tuple[str, str, shapely.Polygon]]) -> AdminUnits:
+    """Regions (ids ``COUNTRY-Name``) that are their own districts, in :data:`CRS`."""
+    return admin_units([(c, f"{c}-{n}", n, g) for c, n, g in rows], crs=CRS)
 
 
 def same_level(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

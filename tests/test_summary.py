@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +12,7 @@ from shapely.geometry import box
 from geo.boundaries import AdminUnits
 from geo.period import filter_period
 from geo.summary import OUTSIDE_DISTRICT, OUTSIDE_REGION, region_summary
+from tests.factories import admin_units
 
 COUNTS = ["events", "deaths_low", "deaths_best", "deaths_high", "injured_low", "injured_high"]
 NAN = np.nan
@@ -121,24 +121,16 @@ def _admin() -> AdminUnits:
         ("ARM", "Lori"), ("ARM", "Syunik"), ("ARM", "Tavush"),
         ("AZE", "Qazakh District"), ("AZE", "Tovuz District"),
     ]  # fmt: skip
-    regions = gpd.GeoDataFrame(
-        {"country": [c for c, _ in names], "region_id": [n for _, n in names],
-         "region": [n for _, n in names]},
-        geometry=[box(i, 0, i + 1, 1) for i in range(len(names))],
-        crs="EPSG:4326",
-    )  # fmt: skip
-    districts = gpd.GeoDataFrame(
-        {
-            "country": ["ARM", "ARM", "ARM", "AZE", "AZE"],
-            "district_id": ["tav", "idj", "kap", "Qazakh District", "Tovuz District"],
-            "district": ["Tavush", "Idjevan", "Kapan", "Qazakh District", "Tovuz District"],
-            "region_id": ["Tavush", "Tavush", "Syunik", "Qazakh District", "Tovuz District"],
-            "region": ["Tavush", "Tavush", "Syunik", "Qazakh District", "Tovuz District"],
-        },
-        geometry=[box(i, 2, i + 1, 3) for i in range(5)],
-        crs="EPSG:4326",
+    districts = [
+        ("ARM", "tav", "Tavush", "Tavush"), ("ARM", "idj", "Idjevan", "Tavush"),
+        ("ARM", "kap", "Kapan", "Syunik"),
+        ("AZE", "Qazakh District", "Qazakh District", "Qazakh District"),
+        ("AZE", "Tovuz District", "Tovuz District", "Tovuz District"),
+    ]  # fmt: skip
+    return admin_units(
+        [(c, n, n, box(i, 0, i + 1, 1)) for i, (c, n) in enumerate(names)],
+        [(c, i, d, r, r, box(k, 2, k + 1, 3)) for k, (c, i, d, r) in enumerate(districts)],
     )
-    return AdminUnits(regions=regions, districts=districts)
 
 
 def test_every_unit_zero_filled_with_admin():
