@@ -14,6 +14,7 @@ from geo.assets import (
     load_manifest,
     prepare_assets,
     publish_assets,
+    vendor_path,
 )
 from geo.cli import _fail, _settings, app
 
@@ -38,6 +39,7 @@ def assets(
     and copied to static/vendor/, which the app serves at /app/static/vendor/.
     """
     settings = _settings()
+    vendor_dir = vendor_dir or vendor_path(settings)
     try:
         if check:
             problems = check_assets(settings, vendor_dir=vendor_dir)
