@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -208,3 +209,15 @@ def world_dataset() -> Dataset:
     assert not problems
     admin = four_squares()
     return Dataset(join_events(layers_to_frame([parsed]), admin), episodes_frame([parsed]), admin)
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+_URL_IN_HTML = re.compile(r"""(?:src|href)=["'](https?://[^"']+\.(?:js|css))["']""")
+
+
+def external_asset_urls(html: str | Sequence[str] | set[str]) -> set[str]:
+    """The http(s) script and stylesheet URLs in rendered HTML (or in a list of URLs)."""
+    if isinstance(html, str):
+        return set(_URL_IN_HTML.findall(html))
+    return {u for u in html if u.startswith(("http://", "https://"))}

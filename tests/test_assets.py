@@ -22,7 +22,6 @@ from geo.assets import (
     asset_urls,
     awesome_rotate_css,
     check_assets,
-    external_asset_urls,
     load_manifest,
     localize_links,
     parse_manifest,
@@ -31,6 +30,7 @@ from geo.assets import (
     verify_tree,
 )
 from geo.config import Settings
+from tests.factories import external_asset_urls
 
 JS = b"window.fakeLib = 1;\n"
 CSS = b".fake{background:url(../img/dot.png)}\n"
