@@ -271,22 +271,26 @@ MARKER_WITH_CLAIMS_JS = """
 POPUP_TEXT = ".leaflet-popup-content .cm-popup"
 
 
-def _open_popup(page: Any, frame: Any, *, click: bool = True) -> str:
+def _open_popup(page: Any, frame: Callable[[], Any], *, click: bool = True) -> str:
     """Open the popup of a drawn event marker that has claims; the text it shows.
 
-    ``click``: by a mouse click on the canvas (in the map iframe); else by firing the
-    marker's click event in Leaflet.
+    ``frame`` gives the frame holding the map *now*: Streamlit may replace the map's
+    iframe while the page settles, so it is looked up again on every try rather than
+    held. ``click``: by a mouse click on the canvas; else by firing the marker's click
+    event in Leaflet. Waits on the real conditions (a marker drawn, the popup visible).
     """
-    spot = _wait_for(
-        "a drawn marker with claims",
-        lambda: frame.evaluate(MARKER_WITH_CLAIMS_JS, not click),
-        30,
-    )
+
+    def marker() -> tuple[Any, dict[str, float]] | None:
+        current = frame()
+        spot = current.evaluate(MARKER_WITH_CLAIMS_JS, not click)
+        return (current, spot) if spot else None
+
+    current, spot = _wait_for("a drawn marker with claims", marker, MAP_DRAWN_S)
     if click:
-        iframe = frame.frame_element().bounding_box()
+        iframe = current.frame_element().bounding_box()
         page.mouse.click(iframe["x"] + spot["x"], iframe["y"] + spot["y"])
-    popup = frame.locator(POPUP_TEXT)
-    popup.wait_for(state="visible", timeout=10_000)
+    popup = current.locator(POPUP_TEXT)
+    popup.wait_for(state="visible", timeout=30_000)
     return str(popup.inner_text())
 
 
@@ -296,7 +300,7 @@ def test_popup_is_built_on_click_with_claims(app_url: str, browser: Any) -> None
         # 13 July 2020: the Tovuz and Tavush border fighting is on the map
         page.goto(f"{app_url}/?tiles=0&start=2020-07-12&end=2020-07-16", timeout=30_000)
         _wait_for("event markers drawn", lambda: n if (n := _drawn(page)) else None, MAP_DRAWN_S)
-        text = _open_popup(page, _map_frame(page))
+        text = _open_popup(page, lambda: _map_frame(page))
         assert "Claimant" in text and "Figure" in text
         assert "authorities" in text or "Ministry" in text  # a claimant
         claims = text.lower().split("claims\n", 1)[1]  # the h5 is shown upper-case
@@ -339,9 +343,8 @@ def test_hostile_text_shows_as_text_and_never_runs(app_url: str, browser: Any) -
         url = f"{app_url}/conflictmap-hostile-test.html"
         page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
         page.goto(url, timeout=30_000)
-        frame = page.main_frame
         try:
-            text = _open_popup(page, frame, click=False)
+            text = _open_popup(page, lambda: page.main_frame, click=False)
         finally:
             assert errors == [], errors
         assert f"Notes {PWN}" in text
