@@ -365,6 +365,10 @@ PLACES = {
     "baku": (40.37767, 49.89201, "AZE", "Baku City", "Baku City"),
     "sumgayit": (40.58972, 49.66861, "AZE", "Sumqayit City", "Sumqayit City"),
     "gobu": (40.40472, 49.71306, "AZE", "Absheron District", "Absheron District"),
+    # GeoNames 585630: Lokbatan, Garadagh district of Baku, where Gobu Park was built
+    "lokbatan": (40.3256, 49.73376, "AZE", "Baku City", "Baku City"),
+    # en.wikipedia Alley_of_Honor, via ../shared/data/places/README.md
+    "alley_of_honor": (40.36167, 49.82083, "AZE", "Baku City", "Baku City"),
     "yerevan": (40.17765, 44.5126, "ARM", "Yerevan", "Yerevan"),
     "kapan": (39.20762, 46.40678, "ARM", "Syunik", "Kapan"),
     "goris": (39.51111, 46.34168, "ARM", "Syunik", "Goris"),
@@ -476,7 +480,8 @@ CURATED_ANSWERS = {
     "tovuz-2020-07-12-border-fighting": ("Tovuz District", "Tovuz District", "within"),
     "tovuz-2020-07-14-senior-officers-killed": ("Tovuz District", "Tovuz District", "within"),
     "tavush-2020-07-12-border-fighting": ("Tavush", None, "within"),
-    "gobu-2020-07-12-night-protest": ("Absheron District", "Absheron District", "within"),
+    # Gobu Park is in Baku's Garadagh district, not the village of Gobu (issue 11 item 1)
+    "gobu-2020-07-12-night-protest": ("Baku City", "Baku City", "within"),
     "baku-2020-07-14-karabakh-march": ("Baku City", "Baku City", "within"),
     "baku-2020-07-15-parliament-storming": ("Baku City", "Baku City", "within"),
     "baku-2020-07-15-officers-funeral": ("Baku City", "Baku City", "within"),

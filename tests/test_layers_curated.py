@@ -30,12 +30,21 @@ EXPECTED_COUNTS = {
 #: Places without a confirmed coordinate and the reference point used in their stead.
 FALLBACK = {
     "nerkin_hand": "kapan",
-    "milli_majlis_building": "baku",
+    "milli_majlis_building": "alley_of_honor",
+    "gobu_park": "lokbatan",
+    "khatai_district": "baku",
+    "ahmadli": "baku",
     "russian_embassy_yerevan": "yerevan",
     "alibeyli": "tovuz",
 }
-#: Ijevan (GeoNames 616627), the Tavush marz capital: not in the place facts file.
-EXTRA_PLACES = {"ijevan": (45.14776, 40.88037)}
+#: Not in the place facts file: Ijevan (GeoNames 616627), the Tavush marz capital; Lokbatan
+#: (GeoNames 585630), where Gobu Park was built; the Alley of Honor, whose coordinate the
+#: places README records (en.wikipedia Alley_of_Honor).
+EXTRA_PLACES = {
+    "ijevan": (45.14776, 40.88037),
+    "lokbatan": (49.73376, 40.3256),
+    "alley_of_honor": (49.82083, 40.36167),
+}
 
 
 def _layers() -> dict[str, Layer]:
@@ -206,3 +215,14 @@ def test_zero_figures_are_explained_where_casualties_were_claimed() -> None:
     assert "“hundreds”" in tavush.figures_note
     assert "disputed by" in tavush.figures_note
     assert events.loc["stepanakert-2023-09-19-shelling"].figures_note == ""
+
+
+def test_gobu_protest_is_at_gobu_park_in_garadagh_not_the_village() -> None:
+    """Issue 11 item 1: Gobu Park (Garadagh, Baku), not Gobu village (Absheron) at 1/1."""
+    ev = _event("gobu-2020-07-12-night-protest")
+    p = ev.properties
+    assert p.place_id == "lokbatan"
+    assert (ev.lon, ev.lat) == (49.73376, 40.3256)
+    assert (p.geo_precision, p.where_prec) == (2, 2)
+    assert p.location_note is not None and "Garadagh" in p.location_note
+    assert "Gobu Park" in p.location and "Garadagh" in p.location
