@@ -226,3 +226,16 @@ def test_gobu_protest_is_at_gobu_park_in_garadagh_not_the_village() -> None:
     assert (p.geo_precision, p.where_prec) == (2, 2)
     assert p.location_note is not None and "Garadagh" in p.location_note
     assert "Gobu Park" in p.location and "Garadagh" in p.location
+
+
+def test_parliament_storming_is_at_the_nearest_sourced_reference() -> None:
+    """Issue 11 item 2: not the Baku city point, about 6 km east of Parliament Avenue."""
+    from geo.gazetteer import Gazetteer
+
+    ev = _event("baku-2020-07-15-parliament-storming")
+    p = ev.properties
+    gaz = Gazetteer.default(Settings())
+    assert p.place_id == gaz.get("milli_majlis_building").fallback_place_id == "alley_of_honor"
+    assert (ev.lon, ev.lat) == (49.82083, 40.36167)
+    assert (p.geo_precision, p.where_prec) == (2, 2)
+    assert p.location_note is not None and "milli_majlis_building" in p.location_note
