@@ -239,3 +239,16 @@ def test_parliament_storming_is_at_the_nearest_sourced_reference() -> None:
     assert (ev.lon, ev.lat) == (49.82083, 40.36167)
     assert (p.geo_precision, p.where_prec) == (2, 2)
     assert p.location_note is not None and "milli_majlis_building" in p.location_note
+
+
+def test_stepanakert_note_says_no_more_than_the_article() -> None:
+    """Issue 11 item 4: Reuters could not check the sides' claims (not 'the footage'), and the
+    shelling was heard in footage filmed in the city, which does not make the city the target."""
+    p = _event("stepanakert-2023-09-19-shelling").properties
+    for text in (p.notes, p.sources[0].reported):
+        assert "footage" in text and "the claims of either side" in text
+        assert "verify the footage" not in text and "could not verify the footage" not in text
+    assert "does not say the city was hit" in p.notes
+    assert p.location_note is not None and "where the shells landed is not reported" in (
+        p.location_note
+    )
