@@ -252,3 +252,15 @@ def test_stepanakert_note_says_no_more_than_the_article() -> None:
     assert p.location_note is not None and "where the shells landed is not reported" in (
         p.location_note
     )
+
+
+def test_undated_landmine_is_coded_on_or_before_the_report_day() -> None:
+    """Issue 11 item 5: article 001 gives no date for the blast; the record must not pin a day."""
+    from datetime import date
+
+    p = _event("nagorno-karabakh-2023-09-19-landmine").properties
+    assert (p.date_start, p.event_date, p.date_end) == (
+        date(2023, 9, 1), date(2023, 9, 19), date(2023, 9, 19)
+    )
+    assert p.time_precision == 3
+    assert "on or before 19 September 2023" in p.notes
