@@ -264,3 +264,27 @@ def test_undated_landmine_is_coded_on_or_before_the_report_day() -> None:
     )
     assert p.time_precision == 3
     assert "on or before 19 September 2023" in p.notes
+
+
+def test_outpost_destroyed_claim_is_attributed_as_the_article_does() -> None:
+    """Issue 11 item 6: article 003 says only 'Azerbaijanis claim', not the border service."""
+    p = _event("nerkin-hand-2024-02-13-revenge-operation").properties
+    (claim,) = [c for c in p.claims if c.measure == "facilities_destroyed"]
+    assert claim.claimant == "Azerbaijani side (unnamed)"
+    assert claim.claimant_type == "other"
+    assert "Border Service" not in claim.claimant
+
+
+def _sentences_citing(text: str, seed: str) -> list[str]:
+    import re
+
+    return [s for s in re.split(r"(?<=\)\.) ", text) if seed in s]
+
+
+def test_yerevan_demand_for_government_action_cites_article_004() -> None:
+    """Issue 11 item 7: the demand that the government act is in 004, not 001."""
+    notes = _event("yerevan-2023-09-19-government-buildings-protest").properties.notes
+    from_001 = " ".join(_sentences_citing(notes, "seed 001_2874fa14cb4eaf04.txt"))
+    from_004 = " ".join(_sentences_citing(notes, "seed 004_843afa940c89899c.txt"))
+    assert "government to act" not in from_001
+    assert "government to act" in from_004
