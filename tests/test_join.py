@@ -485,6 +485,10 @@ CURATED_ANSWERS = {
     "baku-2020-07-14-karabakh-march": ("Baku City", "Baku City", "within"),
     "baku-2020-07-15-parliament-storming": ("Baku City", "Baku City", "within"),
     "baku-2020-07-15-officers-funeral": ("Baku City", "Baku City", "within"),
+    # issue 11 item 9: gatherings at separate places in Baku, shown at the city point
+    "baku-2020-07-14-mirzayev-home-gathering": ("Baku City", "Baku City", "within"),
+    "ahmadli-2020-07-14-rally": ("Baku City", "Baku City", "within"),
+    "baku-2020-07-15-morning-march": ("Baku City", "Baku City", "within"),
     "sumgayit-2020-07-14-rally": ("Sumqayit City", "Sumqayit City", "within"),
     "nagorno-karabakh-2023-09-19-offensive": (None, None, "area"),
     "stepanakert-2023-09-19-shelling": ("Khankendi City", "Khankendi City", "gazetteer"),

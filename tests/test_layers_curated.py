@@ -21,7 +21,7 @@ PLACE_FACTS = SHARED / "data" / "places" / "place_facts.csv"
 #: file stem -> (events, claims on events, claims on the episode)
 EXPECTED_COUNTS = {
     "tovuz-tavush-2020-07": (3, 6, 4),
-    "karabakh-march-2020-07": (5, 15, 0),
+    "karabakh-march-2020-07": (8, 18, 0),
     "nagorno-karabakh-2023-09": (3, 10, 0),
     "yerevan-protests-2023-09": (2, 3, 0),
     "nerkin-hand-2024-02": (2, 3, 0),
@@ -288,3 +288,38 @@ def test_yerevan_demand_for_government_action_cites_article_004() -> None:
     from_004 = " ".join(_sentences_citing(notes, "seed 004_843afa940c89899c.txt"))
     assert "government to act" not in from_001
     assert "government to act" in from_004
+
+
+@pytest.mark.parametrize(
+    ("event_id", "location_word", "crowd"),
+    [
+        ("baku-2020-07-14-mirzayev-home-gathering", "Khatai", "hundreds"),
+        ("ahmadli-2020-07-14-rally", "Ahmadli", "hundreds"),
+        ("baku-2020-07-15-morning-march", "Narimanov", "several hundred"),
+    ],
+)
+def test_gatherings_at_separate_places_are_separate_events(
+    event_id: str, location_word: str, crowd: str
+) -> None:
+    """Issue 11 item 9: facts once kept only in notes are events, as ACLED would code them."""
+    p = _event(event_id).properties
+    assert location_word in p.location
+    assert "ACLED counts gatherings at separate locations as separate events" in p.notes
+    (claim,) = [c for c in p.claims if c.measure == "crowd_size"]
+    assert (claim.qualifier, claim.text) == ("unquantified", crowd)
+    assert (p.place_id, p.geo_precision, p.where_prec) == ("baku", 2, 2)
+
+
+def test_joint_crowd_figure_for_sumgayit_and_ahmadli_is_kept_once() -> None:
+    (sumgayit,) = _event("sumgayit-2020-07-14-rally").properties.claims
+    (ahmadli,) = _event("ahmadli-2020-07-14-rally").properties.claims
+    assert sumgayit.included_in is None and sumgayit.text == "hundreds"
+    assert ahmadli.included_in == "sumgayit-2020-07-14-rally"
+    assert sumgayit.subject == ahmadli.subject == "demonstrators in Sumgayit and Ahmadli together"
+
+
+def test_notes_no_longer_hold_the_separate_gatherings() -> None:
+    march = _event("baku-2020-07-14-karabakh-march").properties.notes
+    assert "hundreds had gathered" not in march
+    parliament = _event("baku-2020-07-15-parliament-storming").properties.notes
+    assert "marched on under police escort" not in parliament
