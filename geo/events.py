@@ -94,8 +94,7 @@ PRECISION_RULES: tuple[str, ...] = (
     "`where_prec` are at least the place's (a fallback place carries the coarser values of its "
     "row). Validation checks both, and that a `where_prec` of 3 or 4 is a level the place's "
     "country has (`conflictmap validate` names the file, feature, id and field).",
-    "`geo_precision` 3 (only a district or region is known) goes with `where_prec` 3 or "
-    "coarser.",
+    "`geo_precision` 3 (only a district or region is known) goes with `where_prec` 3 or coarser.",
     "`country` may be left out only when the sources give none and the event is located to "
     "an area that is no admin unit or to international waters (`where_prec` 5 or 7). Such an "
     "event counts under “(country not given)” in totals and is never put in a "

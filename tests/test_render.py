@@ -767,3 +767,16 @@ def test_area_only_events_get_a_wide_ring_not_an_outline(
     assert flagged == expected
     assert f"radius: {render.AREA_RING_RADIUS_M}" in page
     assert "wide ring (25 km)" in page
+
+
+def test_event_without_a_country_says_so_in_its_popup(
+    curated_map: tuple[folium.Map, str],
+) -> None:
+    """Issue 11 item 3: the alleged fire of 12 February 2024 has no country; never 'None'."""
+    m, _ = curated_map
+    data = popup_data(m)
+    by_id = {f["properties"]["id"]: f["properties"] for f in point_features(m)}
+    fire = by_id["nerkin-hand-2024-02-12-alleged-fire"]
+    assert data.strings[fire["co"]] == render.COUNTRY_NOT_GIVEN
+    assert data.strings[by_id["nerkin-hand-2024-02-13-revenge-operation"]["co"]] == "Armenia"
+    assert "None" not in texts_of(fire, data)

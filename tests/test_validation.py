@@ -242,7 +242,9 @@ def _gazetteer():  # type: ignore[no-untyped-def]
 def test_where_prec_must_be_a_level_of_the_places_country() -> None:
     """Issue 11 item 8: 'only the Tovuz district is known' is where_prec 3, not 4."""
     tovuz_as_adm1 = event("tovuz-area", geo_precision=3, where_prec=4)
-    _, problems = parse_layer(layer(tovuz_as_adm1), origin="layers/t.geojson", gazetteer=_gazetteer())
+    _, problems = parse_layer(
+        layer(tovuz_as_adm1), origin="layers/t.geojson", gazetteer=_gazetteer()
+    )
     assert problems == [
         "layers/t.geojson feature 0 (id tovuz-area): field 'where_prec': 4 names no admin level "
         "of place 'tovuz' (region 'Tovuz District' is 3, district 'Tovuz District' is 3; see "
