@@ -152,7 +152,11 @@ def test_app_runs_and_shows_every_curated_event() -> None:
     at = run()
     assert metric(at, "Events in view") == "18"
     assert [metric(at, f"Deaths ({x})") for x in ("low", "best", "high")] == ["45", "45", "47"]
-    assert len(table_with(at, "Type", "Location (as reported)")) == 18
+    table = table_with(at, "Type", "Location (as reported)")
+    assert len(table) == 18
+    # issue 11 item 3: the alleged fire of 12 Feb 2024 has no country, and still shows
+    assert pd.isna(table.loc["nerkin-hand-2024-02-12-alleged-fire", "Country"])
+    assert table.loc["nerkin-hand-2024-02-13-revenge-operation", "Country"] == "ARM"
     assert at.slider(key="period").value == (date(2020, 7, 12), date(2024, 2, 13))
     assert any(
         c.startswith("Hides 15 of 18 events placed only near a place or in a region")
