@@ -71,6 +71,8 @@ DERIVED_NOTES = {
 def _type_name(annotation: object) -> str:
     text = str(annotation).replace("typing.", "").replace("datetime.", "")
     text = text.replace("geo.events.", "").replace("<class '", "").replace("'>", "")
+    if text.startswith("Optional[") and text.endswith("]"):  # how typing prints X | None
+        text = text[len("Optional[") : -1] + " | None"
     return text.replace("|", "or")
 
 
