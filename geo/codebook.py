@@ -7,9 +7,11 @@ from typing import get_args
 from pydantic import BaseModel
 
 from geo.events import (
+    DATE_RULES,
     DERIVED_FIELDS,
     EVENT_TYPES,
     GEO_PRECISION,
+    PRECISION_RULES,
     TIME_PRECISION,
     WHERE_PREC,
     Claim,
@@ -36,7 +38,8 @@ FIELD_NOTES: dict[str, str] = {
     "actor2": "The other side, when there is one.",
     "assoc_actor_2": "Actors associated with actor2.",
     "tags": "Free keywords, e.g. `alleged`, `disputed`.",
-    "country": "ISO 3166-1 alpha-3 of the country the event is coded to: ARM or AZE.",
+    "country": "ISO 3166-1 alpha-3 of the country the event is coded to: ARM or AZE. Left "
+    "out only when the sources give no country (see the precision rule).",
     "place_id": "Row of `data/gazetteer.csv`; the point must be that place's sourced "
     "coordinate (or its fallback reference's).",
     "geo_precision": "ACLED geo precision, see below.",
@@ -68,6 +71,8 @@ DERIVED_NOTES = {
 def _type_name(annotation: object) -> str:
     text = str(annotation).replace("typing.", "").replace("datetime.", "")
     text = text.replace("geo.events.", "").replace("<class '", "").replace("'>", "")
+    if text.startswith("Optional[") and text.endswith("]"):  # how typing prints X | None
+        text = text[len("Optional[") : -1] + " | None"
     return text.replace("|", "or")
 
 
@@ -154,6 +159,8 @@ def render_codebook() -> str:
         "",
         *[f"- `{k}`: {v}" for k, v in TIME_PRECISION.items()],
         "",
+        *[f"- {rule}" for rule in DATE_RULES],
+        "",
         "### geo_precision (ACLED)",
         "",
         *[f"- `{k}`: {v}" for k, v in GEO_PRECISION.items()],
@@ -161,6 +168,10 @@ def render_codebook() -> str:
         "### where_prec (UCDP GED)",
         "",
         *[f"- `{k}`: {v}" for k, v in WHERE_PREC.items()],
+        "",
+        "### The precision rule",
+        "",
+        *[f"- {rule}" for rule in PRECISION_RULES],
         "",
     ]
     return "\n".join(out)

@@ -71,6 +71,43 @@ WHERE_PREC = {
     7: "international waters or airspace",
 }
 
+#: The one precision rule (item 8 of issue 11): where_prec 3 and 4 name the geoBoundaries
+#: level of the smallest unit the sources give. The gazetteer's ``region`` of an Armenian
+#: place is a marz (ARM ADM1) and its ``district`` an ARM ADM2 unit; an Azerbaijani place's
+#: ``region`` (= ``district``) is a rayon or rayon-level city (AZE ADM2).
+UNIT_WHERE_PREC: dict[str, dict[str, int]] = {
+    "ARM": {"region": 4, "district": 3},
+    "AZE": {"region": 3, "district": 3},
+}
+#: where_prec values that may go without a country: an area that is no admin unit (a border)
+#: or international waters/airspace.
+NO_COUNTRY_WHERE_PREC = (5, 7)
+
+PRECISION_RULES: tuple[str, ...] = (
+    "One rule for `where_prec` 3 and 4: they name the boundary level of the smallest unit the "
+    "sources give. An Armenian marz (ARM ADM1: Tavush, Syunik) is 4; an Armenian ADM2 unit "
+    "(Kapan, Idjevan) is 3; an Azerbaijani rayon or rayon-level city (AZE ADM2: Tovuz "
+    "District, Baku City) is 3, because in our boundary data it is a second-order unit. So "
+    "“only the Tovuz district is known” is `where_prec` 3, and "
+    "“only Tavush province is known” is 4.",
+    "An event is never more precise than its gazetteer place: its `geo_precision` and "
+    "`where_prec` are at least the place's (a fallback place carries the coarser values of its "
+    "row). Validation checks both, and that a `where_prec` of 3 or 4 is a level the place's "
+    "country has (`conflictmap validate` names the file, feature, id and field).",
+    "`geo_precision` 3 (only a district or region is known) goes with `where_prec` 3 or coarser.",
+    "`country` may be left out only when the sources give none and the event is located to "
+    "an area that is no admin unit or to international waters (`where_prec` 5 or 7). Such an "
+    "event counts under “(country not given)” in totals and is never put in a "
+    "country's.",
+)
+
+DATE_RULES: tuple[str, ...] = (
+    "A source that reports an event without its date fixes only the latest day it can have "
+    "happened, the day it was reported: the event is coded “on or before” that day "
+    "— `event_date` = `date_end` = the day of the report, `date_start` = the first day "
+    "of that month, `time_precision` 3 (ACLED: within a month) — and the notes say so.",
+)
+
 ClaimantType = Literal[
     "government",
     "armed_forces",
@@ -250,7 +287,7 @@ class EventProperties(_Strict):
     assoc_actor_1: str | None = None
     actor2: str | None = None
     assoc_actor_2: str | None = None
-    country: Literal["ARM", "AZE"]
+    country: Literal["ARM", "AZE"] | None = None
     location: str = Field(min_length=1, description="The place name as reported.")
     place_id: str | None = Field(None, description="Gazetteer reference for the point.")
     geo_precision: Literal[1, 2, 3]
@@ -285,6 +322,17 @@ class EventProperties(_Strict):
             raise ValueError(
                 f"sub_event_type: {self.sub_event_type!r} is not a sub-type of "
                 f"{self.event_type!r}: {', '.join(allowed)}"
+            )
+        if self.country is None and self.where_prec not in NO_COUNTRY_WHERE_PREC:
+            raise ValueError(
+                f"country: required unless the sources give none and where_prec is "
+                f"{' or '.join(map(str, NO_COUNTRY_WHERE_PREC))} (an area that is no admin unit); "
+                f"where_prec is {self.where_prec}"
+            )
+        if self.geo_precision == 3 and self.where_prec < 3:
+            raise ValueError(
+                f"where_prec: {self.where_prec} is finer than geo_precision 3 (only a district "
+                "or region is known) allows; use 3 or coarser"
             )
         if not self.date_start <= self.event_date <= self.date_end:
             raise ValueError(

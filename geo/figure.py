@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerPatch
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch, Rectangle
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox, IdentityTransform, ScaledTranslation
 from pyproj import Proj, Transformer
 from shapely.geometry import Point, box
@@ -100,8 +101,9 @@ _TEXT = "#1a1a1a"
 _MUTED = "#555555"
 
 
-def _short(text: str, width: int = 34) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+def _wrap(text: str, width: int) -> str:
+    """``text`` in lines of about ``width`` characters, never cut: a print map shows it whole."""
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 # --------------------------------------------------------------------------- figure
@@ -258,7 +260,7 @@ class _Placer:
         align = {1: "left", -1: "right", 0: "center"}
         valign = {1: "bottom", -1: "top", 0: "center"}
         best: tuple[float, Any] | None = None
-        for extra in (0.0, 14.0, 32.0):
+        for extra in (0.0, 14.0, 32.0, 56.0, 84.0):
             for ux, uy in directions:
                 gap = radius_pt + 3 + extra
                 leader: dict[str, Any] = (
@@ -318,9 +320,15 @@ class _Placer:
         return None
 
     def extent(self, ann: Any) -> Bbox:
-        """Window extent of a label with its background box and a small gap."""
+        """Window extent of a label's text with its background box and a small gap.
+
+        The leader line is left out: an annotation's own extent spans its arrow, which
+        would make every label moved away on a leader line collide with what it passes.
+        """
         pad = (0.3 * float(ann.get_fontsize()) + 1.5) * self.px_per_pt
-        return ann.get_window_extent(self.renderer).padded(pad)
+        if hasattr(ann, "update_positions"):  # an Annotation: place its text first
+            ann.update_positions(self.renderer)
+        return Text.get_window_extent(ann, self.renderer).padded(pad)
 
 
 def _clusters(points: np.ndarray, sizes: np.ndarray, gap_px: float) -> list[list[int]]:
@@ -487,7 +495,7 @@ def _legend(
     labels = []
     if scope.level in ("region", "district"):
         handles.append(Patch(facecolor=_FOCUS_FILL, edgecolor=_FOCUS_EDGE, linewidth=2.0))
-        labels.append(_short(scope.label, 26))
+        labels.append(_wrap(scope.label, 26))
         handles.append(Patch(facecolor=_CONTEXT_FILL, edgecolor=BOUNDARY_COLOR, linewidth=0.6))
         labels.append("Neighbouring areas")
     else:
@@ -518,25 +526,42 @@ def _draw_base(ax: Axes, admin: AdminUnits, scope: MapScope, frame_geom: Any) ->
     countries.boundary.plot(ax=ax, color=_COUNTRY_EDGE, linewidth=1.4, zorder=3)
 
 
-def _draw_area_labels(placer: _Placer, admin: AdminUnits, scope: MapScope, frame_geom: Any) -> None:
-    """Names of the focus area, the countries and the regions in view, in that priority."""
+def _draw_area_labels(
+    placer: _Placer,
+    admin: AdminUnits,
+    scope: MapScope,
+    frame_geom: Any,
+    *,
+    names: bool = True,
+    regions_in_view: bool = True,
+) -> None:
+    """Names of the focus area and the countries (``names``), then of the regions in view.
+
+    The country names are drawn first, before any event label, and always: when no free
+    spot inside the country is found, the name goes on its largest part anyway.
+    """
     regions = admin.regions.to_crs(DRAW_CRS)
     countries = countries_frame(admin).to_crs(DRAW_CRS)
     inner = frame_geom.buffer(-0.04 * math.sqrt(frame_geom.area))
     focused = scope.level in ("region", "district")
     italic: dict[str, Any] = {"fontstyle": "italic", "zorder": 6}
-    if focused:
+    if names and focused:
         placer.place_inside(str(scope.name), scope.geometry.intersection(inner), fontsize=10,
                             color=_TEXT, fontweight="bold", **italic)  # fmt: skip
-    for _, row in countries.iterrows():
+    for _, row in countries.iterrows() if names else ():
         part = row.geometry.intersection(inner)
         if focused:
             part = part.difference(scope.geometry)
-        placer.place_inside(
-            str(row.get("name") or COUNTRIES.get(row["country"], row["country"])).upper(),
-            part, min_inside=0.5, fontsize=12, color="#8a8a8a", fontweight="bold", zorder=5,
-        )  # fmt: skip
-    if not focused:
+        if part.is_empty:
+            continue
+        name = str(row.get("name") or COUNTRIES.get(row["country"], row["country"])).upper()
+        style: dict[str, Any] = {"fontsize": 12, "color": "#8a8a8a", "fontweight": "bold",
+                                 "zorder": 5}  # fmt: skip
+        if placer.place_inside(name, part, min_inside=0.5, **style) is None:
+            largest = max(getattr(part, "geoms", [part]), key=lambda g: g.area)
+            spot = largest.representative_point()
+            placer.place(name, spot.x, spot.y, 0, **style)
+    if not (focused and regions_in_view):
         return
     for _, row in regions.iterrows():
         if scope.level == "region" and row["region"] == scope.name:
@@ -548,15 +573,14 @@ def _draw_area_labels(placer: _Placer, admin: AdminUnits, scope: MapScope, frame
 
 
 def _event_label(rows: Sequence[Any]) -> str:
+    """Every place of a group of markers, each whole (wrapped, never cut short)."""
     places: dict[str, int] = {}
     for r in rows:
         places[str(r["location"])] = places.get(str(r["location"]), 0) + 1
     lines = [p + (f" ({n})" if n > 1 else "") for p, n in places.items()]
-    if len(lines) > 3:
-        lines = [*lines[:2], f"+{len(lines) - 2} more places"]
     if len(lines) == 1:
-        return textwrap.fill(lines[0], 28, max_lines=3, placeholder="…")
-    return "\n".join(_short(line, 40) for line in lines)
+        return _wrap(lines[0], 28)
+    return "\n".join("• " + _wrap(line, 36).replace("\n", "\n   ") for line in lines)
 
 
 def render_figure(
@@ -734,6 +758,7 @@ def _draw_figure(
         "bbox": {"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none",
                  "alpha": 0.85},
     }  # fmt: skip
+    _draw_area_labels(placer, admin, scope, frame_geom, regions_in_view=False)
     for group in groups:
         first = items[group[0]]
         outer_pt = max(items[i].size_pt for i in group) * (0.9 if len(group) == 1 else 1.4)
@@ -747,12 +772,7 @@ def _draw_figure(
             continue
         pt = inner.representative_point()
         names = list(dict.fromkeys(str(r["location"]) for r in rows))
-        text = textwrap.fill(
-            "; ".join(names[:2]) + (f" +{len(names) - 2}" if len(names) > 2 else ""),
-            40,
-            max_lines=2,
-            placeholder="…",
-        )
+        text = _wrap("; ".join(names), 40)
         text += f"\n{_count_types(rows)}, exact place unknown"
         deaths = sum(int(r["deaths_best"]) for r in rows)
         if deaths:
@@ -761,7 +781,7 @@ def _draw_figure(
         inner_frame = frame_geom.buffer(-0.03 * math.sqrt(frame_geom.area))
         if placer.place_inside(text, inner.intersection(inner_frame), **style) is None:
             placer.place(text, pt.x, pt.y, 0, **style)
-    _draw_area_labels(placer, admin, scope, frame_geom)
+    _draw_area_labels(placer, admin, scope, frame_geom, names=False)
 
     ax.set_xlabel("")
     ax.set_ylabel("")

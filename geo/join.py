@@ -242,12 +242,17 @@ def _check_events(events: gpd.GeoDataFrame, admin: AdminUnits, tolerance_m: floa
         elif g.geom_type != "Point":
             problems.append(f"event {label!r}: geometry is a {g.geom_type}, not a Point")
     for label, c in zip(events.index, events["country"], strict=True):
-        if c not in KNOWN_COUNTRIES:
+        if c not in KNOWN_COUNTRIES and not _no_country(c):
             problems.append(
                 f"event {label!r}: country {c!r} is not one of {', '.join(KNOWN_COUNTRIES)}"
             )
     if problems:
         raise ValidationError(problems)
+
+
+def _no_country(value: object) -> bool:
+    """Whether a ``country`` cell says "not given" (None/NaN): such an event gets no region."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _expected(events: gpd.GeoDataFrame) -> np.ndarray:
@@ -284,7 +289,8 @@ def join_events(
     Parameters
     ----------
     events
-        Point events with ``country`` (``ARM``/``AZE``) and geometry, in the CRS
+        Point events with ``country`` (``ARM``/``AZE``, or missing when the sources give
+        none: such an event is compared with no unit and gets no region) and geometry, in the CRS
         of ``admin``; optionally ``expected_region`` (the gazetteer's region for
         the place; empty or NaN when unknown).
     admin
@@ -338,7 +344,9 @@ def join_events(
         (c, nm): pos for pos, (c, nm) in enumerate(zip(regions.group, regions.name, strict=True))
     }
     expected = _expected(events)
-    for i in np.flatnonzero(pd.notna(expected)).tolist():
+    # an event without a country is compared with no unit, so the gazetteer's region neither
+    known_country = np.array([not _no_country(c) for c in countries], dtype=bool)
+    for i in np.flatnonzero(pd.notna(expected) & known_country).tolist():
         exp, spatial = expected[i], unit[i]
         if spatial >= 0 and regions.name[spatial] == exp:
             continue

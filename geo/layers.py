@@ -22,6 +22,7 @@ from geo.events import (
     CASUALTY_COLUMNS,
     COUNTRIES,
     DERIVED_FIELDS,
+    UNIT_WHERE_PREC,
     EpisodeInfo,
     EventProperties,
     derived_figures,
@@ -201,6 +202,19 @@ def _check_place(
         problems.append(
             f"{where}: field 'geo_precision': {props.geo_precision} claims more precision than "
             f"the place reference allows ({ref.geo_precision}: {ref.note or 'see gazetteer'})"
+        )
+    if props.where_prec < ref.where_prec:
+        problems.append(
+            f"{where}: field 'where_prec': {props.where_prec} claims more precision than "
+            f"the place reference allows ({ref.where_prec}: {ref.note or 'see gazetteer'})"
+        )
+    place = gazetteer.get(props.place_id) if props.place_id in gazetteer else None
+    levels = UNIT_WHERE_PREC.get(place.country, {}) if place is not None else {}
+    if props.where_prec in (3, 4) and levels and props.where_prec not in levels.values():
+        named = ", ".join(f"{k} {getattr(place, k)!r} is {v}" for k, v in levels.items())
+        problems.append(
+            f"{where}: field 'where_prec': {props.where_prec} names no admin level of place "
+            f"{props.place_id!r} ({named}; see the precision rule in data/CODEBOOK.md)"
         )
     return problems
 
@@ -399,7 +413,7 @@ def layers_to_frame(
                 "layer_file": Path(layer.origin).name,
             }
             row.update({k: getattr(p, k) for k in SCALAR_FIELDS})
-            row["country_name"] = COUNTRIES[p.country]
+            row["country_name"] = COUNTRIES[p.country] if p.country else None
             row["latitude"], row["longitude"] = ev.lat, ev.lon
             row["tags"] = list(p.tags)
             row["sources"] = [s.model_dump(mode="json", exclude_none=True) for s in p.sources]

@@ -91,6 +91,17 @@ class PlaceLookup(Protocol):
 # --------------------------------------------------------------------------- text helpers
 
 
+#: Shown for an event whose sources give no country.
+COUNTRY_NOT_GIVEN = "not given by the sources"
+
+
+def _country_name(code: Any) -> str:
+    """The country's name for a popup ('Armenia'), or that the sources give none."""
+    if _blank(code):
+        return COUNTRY_NOT_GIVEN
+    return COUNTRIES.get(str(code), str(code))
+
+
 def jinja_safe(obj: Any) -> Any:
     """A copy of JSON-like data with every brace in its strings made a character reference."""
     if isinstance(obj, str):
@@ -255,7 +266,7 @@ def event_popup_html(
     geo_p = int(row["geo_precision"])
     time_p = int(row["time_precision"])
     where_p = int(row["where_prec"]) if not _blank(row.get("where_prec")) else None
-    country = COUNTRIES.get(str(row.get("country")), str(row.get("country")))
+    country = _country_name(row.get("country"))
     joined = " / ".join(esc(row.get(c)) for c in ("region", "district") if not _blank(row.get(c)))
     actors = ", ".join(
         esc(row.get(c))
@@ -456,7 +467,7 @@ def event_properties(
         "n": esc(row.get("notes")),
         "l": data.ref(row.get("location")),
         "pn": data.ref(_place_names_text(row, places)),
-        "co": data.ref(COUNTRIES.get(str(row.get("country")), row.get("country"))),
+        "co": data.ref(_country_name(row.get("country"))),
         "rg": data.ref(row.get("region")),
         "di": data.ref(row.get("district")),
         "jm": data.ref(row.get("join_method")),

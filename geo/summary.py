@@ -17,6 +17,8 @@ from geo.period import filter_period
 OUTSIDE_REGION = "(outside any region)"
 #: Name of the row holding events located only to an area that is no single region.
 AREA_REGION = "(area, no single region)"
+#: Name of the ``country`` of events whose sources give no country (never put in a country's).
+UNKNOWN_COUNTRY = "(country not given)"
 #: Name of the row holding events that have a region but no district.
 OUTSIDE_DISTRICT = "(district unknown)"
 COUNT_COLUMNS = (
@@ -39,9 +41,6 @@ def _check(joined: pd.DataFrame, by: str) -> None:
                 f"{col}: not a whole number in row(s) {', '.join(map(repr, bad[:20]))}"
                 + (f" and {len(bad) - 20} more" if len(bad) > 20 else "")
             )
-    no_country = joined.index[joined["country"].isna()]
-    if len(no_country):
-        problems.append(f"country missing in row(s) {', '.join(map(repr, no_country[:20]))}")
     if problems:
         raise ValidationError(problems)
 
@@ -82,7 +81,9 @@ def region_summary(
         One row per (country, unit), sorted by country then name, RangeIndex:
         ``country, region`` (or ``country, district, region``), ``events``,
         ``deaths_low, deaths_best, deaths_high, injured_low, injured_high``, all
-        counts ``int64``. Events without a region are counted in a row named
+        counts ``int64``. Events whose sources give no country count under the country
+        ``"(country not given)"``, never in a country's rows. Events without a region are
+        counted in a row named
         ``"(outside any region)"``, events located only to an area that is no
         single region (join method ``area``) in ``"(area, no single region)"``;
         by district, events with a region but no
@@ -96,7 +97,10 @@ def region_summary(
     if "join_method" in rows:
         region = region.where(rows["join_method"].to_numpy() != "area", AREA_REGION)
     frame = pd.DataFrame(
-        {"country": rows["country"].astype(str).to_numpy(), "region": region.to_numpy()}
+        {
+            "country": _names(rows["country"], UNKNOWN_COUNTRY).to_numpy(),
+            "region": region.to_numpy(),
+        }
     )
     keys = ["country", "region"]
     if by == "district":

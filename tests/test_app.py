@@ -2,9 +2,10 @@
 
 Expected numbers are read off the curated layers (layers/*.geojson) by hand:
 
-* all 15 events; deaths low/best/high 45/45/47.
-* 12–16 July 2020 overlaps 8 events: the five Karabakh March events (Gobu night
-  protest 12–13 July, Baku march 14, parliament storming 14–15, Sumgayit rally 14,
+* all 18 events; deaths low/best/high 45/45/47.
+* 12–16 July 2020 overlaps 11 events: the eight Karabakh March events (Gobu Park night
+  protest 12–13 July, the gathering at Col. Mirzayev's home 14, Baku march 14, parliament
+  storming 14–15, Sumgayit rally 14, Ahmadli rally 14, the morning march of 15 July,
   officers' funeral 15) and the three Tovuz–Tavush events (Tovuz border fighting
   12–16, Tavush border fighting 12–16, senior officers killed 12–14). Deaths: Tovuz
   12 (at least 11 soldiers + 1 civilian), Tavush 4, the officers' 2 are
@@ -12,9 +13,13 @@ Expected numbers are read off the curated layers (layers/*.geojson) by hand:
   (parliament storming).
 * In that period Tovuz District has 2 events and 12 deaths; its 3 claims are
   "at least 11" and "1" (border fighting) and "2" (officers, counted in the former).
-* Of those 8, 4 are placed only near a place or in a region (geo precision 2–3):
-  the parliament storming and the three Tovuz–Tavush events.
-* 14 July 2020 in Baku City: the march and the parliament storming.
+* Of those 11, 8 are placed only near a place or in a region (geo precision 2–3): the
+  Gobu Park protest, the Mirzayev-home gathering, the parliament storming, the Ahmadli
+  rally, the morning march and the three Tovuz–Tavush events.
+* In that period Baku City has 7 events (all but Sumgayit of the Karabakh March; Gobu
+  Park is in Baku's Garadagh district).
+* 14 July 2020 in Baku City: the Mirzayev-home gathering, the march, the parliament
+  storming and the Ahmadli rally.
 """
 
 from __future__ import annotations
@@ -145,17 +150,21 @@ def export_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 def test_app_runs_and_shows_every_curated_event() -> None:
     at = run()
-    assert metric(at, "Events in view") == "15"
+    assert metric(at, "Events in view") == "18"
     assert [metric(at, f"Deaths ({x})") for x in ("low", "best", "high")] == ["45", "45", "47"]
-    assert len(table_with(at, "Type", "Location (as reported)")) == 15
+    table = table_with(at, "Type", "Location (as reported)")
+    assert len(table) == 18
+    # issue 11 item 3: the alleged fire of 12 Feb 2024 has no country, and still shows
+    assert pd.isna(table.loc["nerkin-hand-2024-02-12-alleged-fire", "Country"])
+    assert table.loc["nerkin-hand-2024-02-13-revenge-operation", "Country"] == "ARM"
     assert at.slider(key="period").value == (date(2020, 7, 12), date(2024, 2, 13))
     assert any(
-        c.startswith("Hides 11 of 15 events placed only near a place or in a region")
+        c.startswith("Hides 15 of 18 events placed only near a place or in a region")
         for c in sidebar_captions(at)
     )
     # the map was built, with every episode layer, and attribution is on the page
     page = at.session_state["map_html"]
-    assert popups_in(page) == 15
+    assert popups_in(page) == 18
     assert "L.timelineSliderControl(" in page
     captions = " ".join(c.value for c in at.caption)
     assert "geoBoundaries" in captions and "GeoNames (CC BY 4.0)" in captions
@@ -168,20 +177,19 @@ def test_period_slider_changes_events_and_region_totals_exactly() -> None:
     at = run()
     at.slider(key="period").set_value((date(2020, 7, 12), date(2020, 7, 16))).run()
     assert not at.exception
-    assert metric(at, "Events in view") == "8"
+    assert metric(at, "Events in view") == "11"
     assert [metric(at, f"Deaths ({x})") for x in ("low", "best", "high")] == ["16", "16", "16"]
     assert totals(at) == [
         ("ARM", "Tavush", 1, 4, 4, 4),
-        ("AZE", "Absheron District", 1, 0, 0, 0),
-        ("AZE", "Baku City", 3, 0, 0, 0),
+        ("AZE", "Baku City", 7, 0, 0, 0),
         ("AZE", "Sumqayit City", 1, 0, 0, 0),
         ("AZE", "Tovuz District", 2, 12, 12, 12),
     ]
     assert any(
-        c.startswith("Hides 4 of 8 events placed only near a place or in a region")
+        c.startswith("Hides 8 of 11 events placed only near a place or in a region")
         for c in sidebar_captions(at)
     )
-    assert popups_in(at.session_state["map_html"]) == 8
+    assert popups_in(at.session_state["map_html"]) == 11
     # the view is written back to the URL
     assert at.query_params["start"] == "2020-07-12"
     assert at.query_params["end"] == "2020-07-16"
@@ -204,7 +212,7 @@ def test_region_select_shows_that_regions_events_and_claims() -> None:
     assert list(claims["Figure"]) == ["at least 11", "at least 1", "2"]
     assert list(claims["Counted in"])[2] == "tovuz-2020-07-12-border-fighting"
     # totals stay complete for the period: the region box filters events, not totals
-    assert len(totals(at)) == 5
+    assert len(totals(at)) == 4
     assert at.query_params["region"] == "Tovuz District"
 
 
@@ -213,8 +221,7 @@ def test_district_level_lists_districts() -> None:
     table = table_with(at, "district", "events")
     assert list(zip(table["district"], table["events"], strict=True)) == [
         ("(district unknown)", 1),  # Tavush border fighting: known only to the marz
-        ("Absheron District", 1),
-        ("Baku City", 3),
+        ("Baku City", 7),
         ("Sumqayit City", 1),
         ("Tovuz District", 2),
     ]
@@ -225,10 +232,12 @@ def test_url_query_parameters_restore_a_view() -> None:
     assert at.slider(key="period").value == (date(2020, 7, 14), date(2020, 7, 14))
     assert at.selectbox(key="region").value == "Baku City"
     assert at.toggle(key="tiles").value is False
-    assert metric(at, "Events in view") == "2"
+    assert metric(at, "Events in view") == "4"
     (events,) = [d.value for d in at.dataframe if "Type" in d.value.columns][:1]
-    assert list(events.index) == [
+    assert sorted(events.index) == [
+        "ahmadli-2020-07-14-rally",
         "baku-2020-07-14-karabakh-march",
+        "baku-2020-07-14-mirzayev-home-gathering",
         "baku-2020-07-15-parliament-storming",
     ]
     assert "tile.openstreetmap.org" not in at.session_state["map_html"]
@@ -260,7 +269,7 @@ def test_step_buttons_move_the_period_by_its_length() -> None:
     at.button(key="step_back").click().run()
     at.button(key="step_back").click().run()  # clamped at the first day of the data
     assert at.slider(key="period").value == (date(2020, 7, 12), date(2020, 7, 16))
-    assert metric(at, "Events in view") == "8"
+    assert metric(at, "Events in view") == "11"
 
 
 def test_episode_wide_claims_in_an_expander() -> None:
@@ -304,7 +313,7 @@ def test_the_map_page_is_rendered_once_per_run(monkeypatch: pytest.MonkeyPatch) 
     assert renders == ["Figure"]  # render.map_html; st_folium is told not to render again
     at.slider(key="period").set_value((date(2020, 7, 12), date(2020, 7, 16))).run()
     assert renders == ["Figure", "Figure"]
-    assert popups_in(at.session_state["map_html"]) == 8
+    assert popups_in(at.session_state["map_html"]) == 11
 
 
 # --- exports ------------------------------------------------------------------------------------
@@ -328,7 +337,7 @@ def test_export_of_the_view_is_a_geopackage_of_the_events_in_view(
     path = tmp_path / str(name)  # the embedded QGIS project refers to this name
     path.write_bytes(data)
     events = pyogrio.read_dataframe(path, layer="events")
-    assert len(events) == 8  # as on the map
+    assert len(events) == 11  # as on the map
     assert (export_calls[0]["view"].start, export_calls[0]["view"].end) == (
         date(2020, 7, 12),
         date(2020, 7, 16),
@@ -361,7 +370,7 @@ def test_export_of_everything_as_csv_zip_ignores_the_view(
         names = set(zf.namelist())
         assert {"README.txt", "conflictmap_events.csv", "conflictmap_events_claims.csv"} <= names
         events = pd.read_csv(zf.open("conflictmap_events.csv"))
-    assert len(events) == 15  # everything, whatever the view
+    assert len(events) == 18  # everything, whatever the view
 
 
 def test_full_zip_of_the_view_holds_every_format(downloads: dict[str, Served]) -> None:
@@ -374,7 +383,8 @@ def test_full_zip_of_the_view_holds_every_format(downloads: dict[str, Served]) -
         stem = "conflictmap_view_Baku-City_2020-07-14_2020-07-14"
         assert {f"{stem}{s}" for s in (".gpkg", ".geojson", ".csv", ".kml")} <= set(zf.namelist())
         collection = json.loads(zf.read(f"{stem}.geojson"))
-    assert len(collection["features"]) == 2  # the march and the parliament storming
+    # the Mirzayev-home gathering, the march, the parliament storming, the Ahmadli rally
+    assert len(collection["features"]) == 4
 
 
 def test_teacher_exports_the_map_figure_and_handout_of_the_view(
@@ -436,15 +446,17 @@ def test_missing_boundaries_show_events_without_regions(
     (warning,) = at.warning
     assert warning.value.startswith("Boundaries could not be loaded")
     assert ENV_BOUNDARIES_DIR in warning.value and "conflictmap boundaries fetch" in warning.value
-    assert metric(at, "Events in view") == "15"
+    assert metric(at, "Events in view") == "18"
     # the data can still be exported; the printed map needs the boundaries
     assert has_widget(at.button, "export_prepare")
     assert not has_widget(at.button, "teacher_prepare")
     assert any("need the boundaries" in i.value for i in at.info)
-    # ARM: Tavush (4 killed), Nerkin Hand x2 (4), Yerevan x2; AZE: the other 10, with
-    # Tovuz (12) and the Nagorno-Karabakh offensive (25/25/27)
-    assert totals(at) == [("ARM", "(outside any region)", 5, 8, 8, 8),
-                          ("AZE", "(outside any region)", 10, 37, 37, 39)]  # fmt: skip
+    # ARM: Tavush (4 killed), the Nerkin Hand revenge operation (4), Yerevan x2; AZE: the
+    # other 13, with Tovuz (12) and the Nagorno-Karabakh offensive (25/25/27); the alleged
+    # fire of 12 February 2024 has no country (issue 11 item 3) and is in neither
+    assert totals(at) == [("(country not given)", "(outside any region)", 1, 0, 0, 0),
+                          ("ARM", "(outside any region)", 4, 8, 8, 8),
+                          ("AZE", "(outside any region)", 13, 37, 37, 39)]  # fmt: skip
 
 
 def test_a_crafted_url_cannot_plant_a_link_or_markup() -> None:

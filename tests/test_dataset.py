@@ -36,7 +36,7 @@ def test_optional_boundaries_leave_events_unjoined_and_say_why(no_boundaries: Se
     data = load_dataset(no_boundaries, boundaries="optional")
     assert data.admin is None
     assert data.boundary_problem
-    assert len(data.events) == 15
+    assert len(data.events) == 18
     for column in JOIN_COLUMNS:
         assert data.events[column].isna().all(), column
 
@@ -48,7 +48,7 @@ def test_exports_work_without_boundaries(no_boundaries: Settings) -> None:
         names = zf.namelist()
         events_csv = next(n for n in names if n.endswith("events.csv"))
         rows = list(csv.DictReader(io.StringIO(zf.read(events_csv).decode("utf-8"))))
-    assert len(rows) == 15
+    assert len(rows) == 18
     assert {row["admin1"] for row in rows} == {""}
 
 

@@ -595,3 +595,27 @@ def test_curated_dataset_exports_and_round_trips(tmp_path: Path, settings: Setti
         assert "cli.gpkg" in zf.namelist() and "README.txt" in zf.namelist()
     bad = CliRunner().invoke(app, ["export", str(tmp_path / "x.txt")])
     assert bad.exit_code != 0 and "cannot tell the format" in bad.output
+
+
+def test_event_without_a_country_is_exported_without_one(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """Issue 11 item 3: the alleged fire has no country in every export, and in no country's
+    totals; the summary keeps it in its own row, so counts still add up."""
+    from geo.dataset import load_dataset
+    from geo.export.tables import summary_table
+    from geo.summary import UNKNOWN_COUNTRY
+
+    real = load_dataset(settings)
+    path = export_package(real, tmp_path / "all.gpkg", settings=settings)
+    fire = "nerkin-hand-2024-02-12-alleged-fire"
+    assert _sql(path, "SELECT country, iso3 FROM events WHERE event_id = ?", fire) == [(None, None)]
+    regions = summary_table(real.events, real.admin)
+    unknown = regions[regions["country"] == UNKNOWN_COUNTRY]
+    assert list(unknown["events"]) == [1]
+    assert regions["events"].sum() == len(real.events)
+    csv_path = export_package(real, tmp_path / "all.csv", fmt="csv", settings=settings)
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        rows = {r["event_id"]: r for r in csv.DictReader(fh)}
+    assert rows[fire]["country"] == "" and rows[fire]["location"].startswith("Place not given")
+    assert rows["nerkin-hand-2024-02-13-revenge-operation"]["country"] == "Armenia"

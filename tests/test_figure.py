@@ -13,6 +13,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.transforms import Bbox
 from PIL import Image
 from shapely.geometry import box
 from typer.testing import CliRunner
@@ -478,3 +479,65 @@ def test_markers_spread_apart_are_tied_to_their_true_location(settings: Settings
     assert len(leaders) == 3
     starts = {(round(line.get_xdata()[0], 3), round(line.get_ydata()[0], 3)) for line in leaders}
     assert len(starts) == 1  # all from the one true location
+
+
+def test_event_without_a_country_in_the_handout(settings: Settings) -> None:
+    """Issue 11 item 3: the handout names no country for the alleged fire of 12 Feb 2024."""
+    from geo.dataset import load_dataset
+    from geo.handout import event_entries
+
+    entries = {e.event_id: e for e in event_entries(load_dataset(settings).events)}
+    fire = entries["nerkin-hand-2024-02-12-alleged-fire"]
+    assert fire.place == "Place not given (Armenia–Azerbaijan border area)"
+    assert entries["nerkin-hand-2024-02-13-revenge-operation"].place.endswith("Armenia)")
+
+
+def test_all_period_figure_names_both_countries_and_draws_every_label_whole(
+    settings: Settings,
+) -> None:
+    """Issue 11: ``conflictmap figure all.png`` lost ARMENIA and cut two labels mid-word.
+
+    Checked on the matplotlib Text artists of the map: both country names are drawn,
+    uncovered; no label is shortened (no '…', no '+N more'); every place and area named by an
+    event appears whole; every label lies inside the map frame."""
+    from matplotlib.text import Text
+
+    from geo.dataset import load_dataset
+
+    data = load_dataset(settings)
+    fig = render_figure(data, View(), settings=settings)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    frame = ax.get_window_extent(renderer)
+    texts = [t for t in ax.findobj(Text) if t.get_text().strip() and t.get_visible()]
+
+    def flat(text: str) -> str:
+        return " ".join(text.replace("•", " ").split())
+
+    def text_box(t: Text) -> Bbox:  # the text alone, not an annotation's leader line
+        if hasattr(t, "update_positions"):
+            t.update_positions(renderer)
+        return Text.get_window_extent(t, renderer)
+
+    drawn = {flat(t.get_text()): t for t in texts}
+    for name in ("ARMENIA", "AZERBAIJAN"):
+        assert name in drawn, f"{name} is not drawn"
+    labels = [t for t in texts if t.get_fontsize() < 12]  # event and area labels
+    everything = "\n".join(flat(t.get_text()) for t in labels)
+    assert "…" not in everything and "more places" not in everything
+    for location in data.events["location"]:
+        assert flat(location) in everything, f"{location!r} is not drawn whole"
+    boxes = {flat(t.get_text()): text_box(t) for t in texts}
+    for text, bb in boxes.items():
+        if text in ("N", "0", "50", "100 km"):
+            continue
+        assert frame.x0 <= bb.x0 and bb.x1 <= frame.x1, f"{text!r} runs out of the map"
+        assert frame.y0 <= bb.y0 and bb.y1 <= frame.y1, f"{text!r} runs out of the map"
+    for name in ("ARMENIA", "AZERBAIJAN"):
+        country = boxes[name]
+        for t in labels:
+            other = text_box(t)
+            overlap = Bbox.intersection(country, other)
+            assert overlap is None or overlap.width * overlap.height == 0, (
+                f"{name} is covered by {flat(t.get_text())!r}"
+            )

