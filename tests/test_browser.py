@@ -280,18 +280,27 @@ def _open_popup(page: Any, frame: Callable[[], Any], *, click: bool = True) -> s
     event in Leaflet. Waits on the real conditions (a marker drawn, the popup visible).
     """
 
-    def marker() -> tuple[Any, dict[str, float]] | None:
+    def opened() -> str | None:
         current = frame()
         spot = current.evaluate(MARKER_WITH_CLAIMS_JS, not click)
-        return (current, spot) if spot else None
+        if not spot:
+            return None
+        if click:
+            element = current.frame_element()
+            element.scroll_into_view_if_needed()
+            spot = current.evaluate(MARKER_WITH_CLAIMS_JS, False)  # after any scroll
+            box = element.bounding_box()
+            if not spot or not box:
+                return None
+            page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
+        popup = frame().locator(POPUP_TEXT)
+        try:
+            popup.wait_for(state="visible", timeout=5_000)
+        except Exception:  # the map was redrawn under the click: look again
+            return None
+        return str(popup.inner_text())
 
-    current, spot = _wait_for("a drawn marker with claims", marker, MAP_DRAWN_S)
-    if click:
-        iframe = current.frame_element().bounding_box()
-        page.mouse.click(iframe["x"] + spot["x"], iframe["y"] + spot["y"])
-    popup = current.locator(POPUP_TEXT)
-    popup.wait_for(state="visible", timeout=30_000)
-    return str(popup.inner_text())
+    return _wait_for("a drawn marker with claims and its popup", opened, MAP_DRAWN_S)
 
 
 def test_popup_is_built_on_click_with_claims(app_url: str, browser: Any) -> None:
