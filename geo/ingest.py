@@ -619,7 +619,7 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year_range", re.compile(r"\b(?:between|from)\s+(?P<y1>1[89]\d\d|20\d\d)\s+(?:and|to)\s+(?P<y2>1[89]\d\d|20\d\d)\b")),
     ("year", re.compile(r"\b(?P<y1>19\d\d|20\d\d)\b(?![,.]?\d)")),
     ("weekday", re.compile(
-        r"\b(?:on\s+|last\s+|this\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+        r"\b(?:[Oo]n\s+|[Ll]ast\s+|[Tt]his\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
         r"Sunday)(?:['’]s)?(?:\s+(?P<part>night|morning|evening|afternoon))?\b"
     )),
     ("overnight", re.compile(r"\b(?:overnight|last night)\b", re.I)),
@@ -983,10 +983,10 @@ def find_figures(sentence: str) -> list[Figure]:
             p = figures[parent]
             measure = p.measure
             side = p.side if side == "any" else side
-        if measure == "including":
-            continue
             if measure == "crowd_size" or group == p.group:
                 continue
+        if measure == "including":
+            continue
         if (
             figures
             and qualifier == "exact"
@@ -1113,6 +1113,7 @@ def _clean_claimant(who: str) -> str:
     who = " ".join(who.split())
     who = re.sub(r"^(?:On|on)\s+\w+(?:\s+\w+)?,\s*", "", who)
     who = re.sub(r"^(?:However|But|Meanwhile|Nevertheless|And),?\s+", "", who)
+    who = re.sub(r"^(?:with|by|from)\s+", "", who)
     who = re.sub(r"^(?:a report by|a statement (?:by|from)|reports? (?:by|from))\s+", "", who, flags=re.I)
     who = re.sub(r"^(?:the|a|an)\s+", "", who, flags=re.I)
     who = re.sub(r"\s+(?:statement|report)$", "", who, flags=re.I)
@@ -1666,6 +1667,10 @@ def to_draft(extraction: Extraction) -> dict[str, Any]:
             "published": meta.published.isoformat(),
             "outlet": meta.outlet,
             "tool": "conflictmap ingest",
+            "claims": [
+                {k: v for k, v in claim.items() if not k.startswith("_")}
+                for claim in extraction.unplaced_claims
+            ],
         },
         "features": features,
     }
