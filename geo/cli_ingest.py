@@ -56,9 +56,7 @@ def ingest(
             f"{p['location']} [{p.get('place_id', 'no point')}]  {claims} claim(s)"
         )
     extra = draft["draft"].get("claims", [])
-    typer.echo(
-        f"{len(draft['features'])} candidate(s), {len(extra)} figure(s) not tied to a place"
-    )
+    typer.echo(f"{len(draft['features'])} candidate(s), {len(extra)} figure(s) not tied to a place")
     if out is not None:
         try:
             atomic_write_text(out, json.dumps(draft, ensure_ascii=False, indent=2) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import html
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,13 +49,24 @@ _SIDE_WORDS = {
 }
 _SIDE_COUNTRY = {"armenian": "ARM", "azerbaijani": "AZE"}
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _ordered_words(text: str) -> list[str]:
+    return text.split()
+
+
 # --------------------------------------------------------------------------- reading
 
 
 class _TextExtractor(HTMLParser):
     """Collect the visible text of an HTML document; drop scripts, styles and the like."""
 
-    _SKIP = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg", "head"})
+    _SKIP = frozenset(
+        {"script", "style", "noscript", "template", "iframe", "object", "svg", "head"}
+    )
     _BLOCK = frozenset(
         {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
          "blockquote", "header", "footer", "title", "ul", "ol", "table", "hr"}
@@ -187,7 +199,7 @@ def split_sentences(text: str) -> list[Sentence]:
         words = stripped.split()
         is_heading = (
             stripped.startswith(("==", "- ", "• "))
-            or stripped[-1] not in ".!?\"”’)"
+            or stripped[-1] not in '.!?"”’)'
             or (stripped.endswith("?") and len(words) <= 8)
         )
         if is_heading:
@@ -196,7 +208,7 @@ def split_sentences(text: str) -> list[Sentence]:
         cut = 0
         for m in _SPLIT.finditer(stripped):
             head = stripped[cut : m.start()]
-            if _ABBREV.search(head.rstrip("\"”’)")):
+            if _ABBREV.search(head.rstrip('"”’)')):
                 continue
             piece = stripped[cut : m.start()].rstrip()
             trail = stripped[m.start() : m.end()].rstrip()
@@ -246,18 +258,18 @@ class PlaceMention:
     located: bool = True  #: named as where something happened ("in Baku"), not as a topic
 
 
-_PLACE_WORDS = frozenset(
+_PLACE_WORDS = _words(
     "square park district province region street avenue boulevard bazaar lane village town "
-    "city marz rayon settlement area".split()
+    "city marz rayon settlement area"
 )
 _LANDMARK_TYPES = frozenset({"square", "building", "cemetery", "monument", "park"})
-_NOT_PLACES = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
-    "june july august september october november december the this that these those there "
-    "armenian armenians azerbaijani azerbaijanis azeri azeris russian russia turkey turkish "
-    "soviet union united states european america american french france germany moscow "
-    "president minister ministry army police government parliament mr mrs general colonel "
-    "major some many most both one two three".split()
+_NOT_PLACES = _words(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december the this that these those "
+    "there armenian armenians azerbaijani azerbaijanis azeri azeris russian russia turkey "
+    "turkish soviet union united states european america american french france germany "
+    "moscow president minister ministry army police government parliament mr mrs general "
+    "colonel major some many most both one two three"
 )
 _VERBISH = re.compile(
     r"^(?:said|says|say|claimed|claims|claim|has|had|have|is|was|were|will|would|launched|"
@@ -266,9 +278,9 @@ _VERBISH = re.compile(
     r"\w+ed)$"
 )
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.U)
-_TITLES = frozenset(
+_TITLES = _words(
     "mr mrs ms dr general gen colonel col major maj captain lieutenant president minister "
-    "ambassador sergeant".split()
+    "ambassador sergeant"
 )
 
 
@@ -438,7 +450,8 @@ def find_places(text: str, index: PlaceIndex) -> list[PlaceMention]:
         found = None
         for n in range(min(index.max_words, len(tokens) - i), 0, -1):
             span = tokens[i : i + n]
-            if any(not re.fullmatch(r"[ \t-]*", text[a[1] : b[0]]) for a, b in zip(span, span[1:])):
+            gaps = [text[a[1] : b[0]] for a, b in itertools.pairwise(span)]
+            if any(not re.fullmatch(r"[ \t-]*", gap) for gap in gaps):
                 continue
             last_word = span[-1][2]
             end = span[-1][1]
@@ -461,14 +474,14 @@ def find_places(text: str, index: PlaceIndex) -> list[PlaceMention]:
     return out
 
 
-_LOCATIVE = frozenset(
+_LOCATIVE = _words(
     "in at near into inside outside around on across through throughout to towards toward "
-    "between from within".split()
+    "between from within"
 )
-_SKIP_BEFORE = frozenset(
-    "the a an capital city town village province region district settlement of its his their "
-    "nearby northern southern eastern western northeast northwest southeast southwest central "
-    "native border vicinity outskirts centre center heart streets areas".split()
+_SKIP_BEFORE = _words(
+    "the a an capital city town village province region district settlement of its his "
+    "their nearby northern southern eastern western northeast northwest southeast southwest "
+    "central native border vicinity outskirts centre center heart streets areas"
 )
 
 
@@ -488,14 +501,16 @@ def _locative(
         if any(ch in gap for ch in ".;!?"):
             return False
         if word in _LOCATIVE:
-            if word == "near" and found and tokens[j][0] - found[-1].end < 12:
-                return False  # "Gobu Park, near Baku": Baku only says where Gobu is
-            return True
+            # "Gobu Park, near Baku": Baku only says where Gobu is
+            return not (word == "near" and found and tokens[j][0] - found[-1].end < 12)
         if word in ("and", "or") and found and found[-1].located:
             return tokens[j][0] - found[-1].end < 60
-        if word in ("and", "or") or "," in gap and steps == 0:
-            if found and tokens[j][0] - found[-1].end < 40:
-                return found[-1].located
+        if (
+            (word in ("and", "or") or ("," in gap and steps == 0))
+            and found
+            and tokens[j][0] - found[-1].end < 40
+        ):
+            return found[-1].located
         if word in _SKIP_BEFORE or word in _SIDE_WORDS or word.endswith("-controlled"):
             j -= 1
             steps += 1
@@ -616,7 +631,9 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"\b{_M}\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<year>\d{{4}}))?\b"
     )),
     ("month_year", re.compile(rf"\b{_M}\s+(?P<year>\d{{4}})\b")),
-    ("year_range", re.compile(r"\b(?:between|from)\s+(?P<y1>1[89]\d\d|20\d\d)\s+(?:and|to)\s+(?P<y2>1[89]\d\d|20\d\d)\b")),
+    ("year_range", re.compile(
+        r"\b(?:between|from)\s+(?P<y1>1[89]\d\d|20\d\d)\s+(?:and|to)\s+(?P<y2>1[89]\d\d|20\d\d)\b"
+    )),
     ("year", re.compile(r"\b(?P<y1>19\d\d|20\d\d)\b(?![,.]?\d)")),
     ("weekday", re.compile(
         r"\b(?:[Oo]n\s+|[Ll]ast\s+|[Tt]his\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
@@ -793,8 +810,10 @@ def propose_type(sentence: str) -> tuple[str, str] | None:
 _WORD_NUMBERS = {
     w: n
     for n, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+        _ordered_words(
+            "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+        )
     )
 }
 _WORD_NUMBERS.update(
@@ -806,8 +825,12 @@ _VAGUE = (
     "hundreds|dozens|scores|many|several"
 )
 _NUMWORD = "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True))
-_NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|(?:{_NUMWORD})(?:-(?:one|two|three|four|five|six|seven|eight|nine))?)"
-_QUAL = r"(?P<qual>at least|more than|over|up to|as many as|about|around|approximately|some|nearly|almost|roughly)\s+"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|(?:{_NUMWORD})(?:-(?:{_UNITS}))?)"
+_QUAL = (
+    r"(?P<qual>at least|more than|over|up to|as many as|about|around|approximately|some|"
+    r"nearly|almost|roughly)\s+"
+)
 _FIGURE = re.compile(
     rf"(?<![\w-])(?:{_QUAL})?[\"“]?(?:"
     rf"(?P<lo>{_NUM})\s*(?:to|–|-)\s*(?P<hi>{_NUM})(?:\s+(?P<mult2>thousand|million))?"
@@ -840,7 +863,8 @@ _HEADS: list[tuple[str, str]] = [
     (r"police officers?|policemen|police", "police"),
     (r"soldiers?|troops|servicemen|military|officers?|fighters", "military"),
     (r"civilians?", "civilian"),
-    (r"people|persons|protesters|protestors|demonstrators|citizens|participants|inhabitants", "people"),
+    (r"people|persons|protesters|protestors|demonstrators|citizens|participants|inhabitants",
+     "people"),
 ]  # fmt: skip
 
 
@@ -1019,16 +1043,33 @@ def _measure_for(head: str | None, tail: str, before: str, sentence: str) -> str
             return "facilities_destroyed"
         return None
     for measure, pattern in _MEASURES:
-        if re.match(r"\s*(?:(?:had|have|has|were|was|been|being|are|reportedly|so far)\s+)*" + pattern.pattern.removeprefix(r"\b"), near_after):
+        if re.match(
+            r"\s*(?:(?:had|have|has|were|was|been|being|are|reportedly|so far)\s+)*"
+            + pattern.pattern.removeprefix(r"\b"),
+            near_after,
+        ):
             return measure
     for measure, pattern in _MEASURES:
-        if re.search(pattern.pattern + r"\s*(?:at least|more than|over|up to|as many as|about|around)?\s*$", near_before):
+        if re.search(
+            pattern.pattern + r"\s*(?:at least|more than|over|up to|as many as|about|around)?\s*$",
+            near_before,
+        ):
             return measure
     if head == "people" and re.match(r"\s*(?:[a-z]+\s+){0,1}(?:killed|injured)\b", near_after):
         return None
-    if head in (None, "people") and _CROWD_VERBS.search(sentence):
-        if re.search(r"\b(?:of|numbering|participation of|with)\s*(?:around|about|some)?\s*$", near_before) or head == "people" or re.match(r"\s*of\s+(?:people|demonstrators|protesters|citizens)", tail):
-            return "crowd_size"
+    if (
+        head in (None, "people")
+        and _CROWD_VERBS.search(sentence)
+        and (
+            re.search(
+                r"\b(?:of|numbering|participation of|with)\s*(?:around|about|some)?\s*$",
+                near_before,
+            )
+            or head == "people"
+            or re.match(r"\s*of\s+(?:people|demonstrators|protesters|citizens)", tail)
+        )
+    ):
+        return "crowd_size"
     for measure, pattern in _MEASURES:
         if measure in ("killed", "injured") and re.match(r"\s*" + pattern.pattern, near_after[:25]):
             return measure
@@ -1074,8 +1115,14 @@ _MASKS = [
     re.compile(r"\b(?:1[89]\d\d|20\d\d)\b(?![,.]?\d)"),
     re.compile(r"\b\d+(?:st|nd|rd|th)\b"),
     re.compile(r"\b(?:first|second|third)\b", re.I),
-    re.compile(r"\b\d+\s+(?:hours?|days?|years?|weeks?|months?|km|kilometres?|kilometers?|miles?)\b", re.I),
-    re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:hours?|days?|years?|weeks?|months?|decades?|sides|countries|wars)\b", re.I),
+    re.compile(
+        r"\b\d+\s+(?:hours?|days?|years?|weeks?|months?|km|kilometres?|kilometers?|miles?)\b", re.I
+    ),
+    re.compile(
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:hours?|days?|years?|weeks?|"
+        r"months?|decades?|sides|countries|wars)\b",
+        re.I,
+    ),
     re.compile(r"\b(?:one|two)\s+(?:of|in)\b", re.I),
     re.compile(r"\bone\s+(?:protester|official|another)\b", re.I),
 ]  # fmt: skip
@@ -1114,10 +1161,14 @@ def _clean_claimant(who: str) -> str:
     who = re.sub(r"^(?:On|on)\s+\w+(?:\s+\w+)?,\s*", "", who)
     who = re.sub(r"^(?:However|But|Meanwhile|Nevertheless|And),?\s+", "", who)
     who = re.sub(r"^(?:with|by|from)\s+", "", who)
-    who = re.sub(r"^(?:a report by|a statement (?:by|from)|reports? (?:by|from))\s+", "", who, flags=re.I)
+    who = re.sub(
+        r"^(?:a report by|a statement (?:by|from)|reports? (?:by|from))\s+", "", who, flags=re.I
+    )
     who = re.sub(r"^(?:the|a|an)\s+", "", who, flags=re.I)
     who = re.sub(r"\s+(?:statement|report)$", "", who, flags=re.I)
-    who = re.sub(r"\s+(?:on|in)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$", "", who)
+    who = re.sub(
+        r"\s+(?:on|in)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$", "", who
+    )
     return who.strip(" “”\"'")
 
 
@@ -1151,7 +1202,7 @@ def claimant_side(claimant: str) -> str | None:
 def claimant_type(claimant: str) -> str:
     """The codebook's ``claimant_type`` for a claimant name (keyword rules)."""
     c = claimant.lower()
-    if "separatist" in c or "karabakh" in c and "authorit" in c:
+    if "separatist" in c or ("karabakh" in c and "authorit" in c):
         return "separatist_authority"
     if "rights" in c:
         return "rights_group"
@@ -1173,6 +1224,9 @@ def claimant_type(claimant: str) -> str:
 # --------------------------------------------------------------------------- candidates
 
 
+_Day = date
+
+
 @dataclass
 class Candidate:
     """A proposed event: where, when, what, the figures, and the sentences it rests on."""
@@ -1189,7 +1243,7 @@ class Candidate:
     issues: list[str] = field(default_factory=list)
 
     @property
-    def day(self) -> date | None:
+    def day(self) -> _Day | None:
         return self.date.day if self.date else None
 
 
@@ -1290,7 +1344,9 @@ def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
         if not own_places and not event_dates:
             same = [c for c in reversed(candidates[-6:]) if c.event_type == etype[0]]
             if same:
-                group = [c for c in candidates[-6:] if c.sentences[0].index == same[0].sentences[0].index]
+                group = [
+                    c for c in candidates[-6:] if c.sentences[0].index == same[0].sentences[0].index
+                ]
                 _attach(group, claims, s)
                 continue
         targets = own_places
@@ -1364,7 +1420,11 @@ def _claim(f: Figure, claimant: str, via: str | None, outlet: str, s: Sentence) 
     group = f.group
     claim: dict[str, Any] = {
         "claimant": who,
-        "claimant_type": claimant_type(who) if claimant else "media" if "news" in outlet.lower() or outlet != "the article" else "other",
+        "claimant_type": claimant_type(who)
+        if claimant
+        else "media"
+        if "news" in outlet.lower() or outlet != "the article"
+        else "other",
         "measure": f.measure,
         "subject": f.subject,
         "side": side,
@@ -1389,12 +1449,20 @@ def _type_from_claims(claims: list[dict[str, Any]]) -> tuple[str, str] | None:
     measures = {c["measure"] for c in claims}
     if measures & {"crowd_size"}:
         return "Protests", "Peaceful protest"
-    if measures & {"killed", "injured", "posts_seized", "vehicles_destroyed", "facilities_destroyed"}:
+    if measures & {
+        "killed",
+        "injured",
+        "posts_seized",
+        "vehicles_destroyed",
+        "facilities_destroyed",
+    }:
         return "Battles", "Armed clash"
     return None
 
 
-def _attach(cands: list[Candidate], claims: list[dict[str, Any]], s: Sentence, *, add_sentence: bool = True) -> None:
+def _attach(
+    cands: list[Candidate], claims: list[dict[str, Any]], s: Sentence, *, add_sentence: bool = True
+) -> None:
     if not cands:
         return
     for c in cands:
@@ -1408,13 +1476,25 @@ def _attach(cands: list[Candidate], claims: list[dict[str, Any]], s: Sentence, *
                 if c.place.ref.country == country:
                     target = c
                     break
-        if target.event_type in ("Protests", "Riots") and claim["group"] == "military" and "officer" in claim["subject"]:
+        if (
+            target.event_type in ("Protests", "Riots")
+            and claim["group"] == "military"
+            and "officer" in claim["subject"]
+        ):
             claim["group"] = "police"
         if claim["measure"] == "crowd_size":
             claim["side"] = {"ARM": "armenian", "AZE": "azerbaijani"}[target.place.ref.country]
         if claim["side"] == "any" and target.event_type in ("Protests", "Riots"):
             claim["side"] = {"ARM": "armenian", "AZE": "azerbaijani"}[target.place.ref.country]
-        if claim["side"] == "any" and claim["measure"] in ("crowd_size", "arrested", "detained", "prosecuted", "vehicles_destroyed", "vehicles_damaged", "property_damage_azn"):
+        if claim["side"] == "any" and claim["measure"] in (
+            "crowd_size",
+            "arrested",
+            "detained",
+            "prosecuted",
+            "vehicles_destroyed",
+            "vehicles_damaged",
+            "property_damage_azn",
+        ):
             claim["side"] = {"ARM": "armenian", "AZE": "azerbaijani"}[target.place.ref.country]
         if not any(_same_claim(claim, k) for k in target.claims):
             target.claims.append(claim)
@@ -1490,7 +1570,7 @@ _COUNT_GIVER = re.compile(
 def _attribute_counts(
     cands: list[Candidate], sentences: list[Sentence], unplaced: list[dict[str, Any]]
 ) -> None:
-    """"X provided the casualty count": X is the claimant of unattributed casualty figures."""
+    """ "X provided the casualty count": X is the claimant of unattributed casualty figures."""
     giver = None
     for s in sentences:
         m = _COUNT_GIVER.search(s.text)
@@ -1514,7 +1594,9 @@ def _score(c: Candidate, published: date) -> None:
     score += 0.15 if c.date and not c.date_inherited else 0.0
     score += 0.1 if c.claims else 0.0
     if c.place.ref.lat is None:
-        c.issues.append(f"{c.place.ref.name} has no sourced coordinate: set a place before accepting")
+        c.issues.append(
+            f"{c.place.ref.name} has no sourced coordinate: set a place before accepting"
+        )
         score -= 0.15
     if c.date is None:
         c.issues.append("no date in the text: set the date before accepting")
@@ -1581,7 +1663,9 @@ def candidate_properties(c: Candidate, meta: ArticleMeta, number: int) -> dict[s
     if c.inherited_place and where_prec < 2:
         where_prec = 2
     props: dict[str, Any] = {
-        "event_id": f"{_slug(ref.name.split('(')[0])}-{day.isoformat()}-{_slug(c.sub_event_type)}-{number}",
+        "event_id": (
+            f"{_slug(ref.name.split('(')[0])}-{day.isoformat()}-{_slug(c.sub_event_type)}-{number}"
+        ),
         "event_date": day.isoformat(),
         "date_start": min(first, day).isoformat(),
         "date_end": max(last, day).isoformat(),

@@ -26,8 +26,10 @@ def load_draft(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise IngestError(f"{p}: no such draft file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IngestError(f"{p}: not a draft (invalid JSON: {exc})") from None
-    if not isinstance(data, Mapping) or "draft" not in data or not isinstance(
-        data.get("features"), list
+    if (
+        not isinstance(data, Mapping)
+        or "draft" not in data
+        or not isinstance(data.get("features"), list)
     ):
         raise IngestError(f"{p}: not a draft written by `conflictmap ingest`")
     return dict(data)
@@ -143,7 +145,9 @@ def _write_checked(
             [f"{path}: expected {expect_events} events after the change, got {len(parsed.events)}"]
         )
     if layers_dir is not None:
-        others = [p for p in sorted(Path(layers_dir).glob("*.geojson")) if p.resolve() != path.resolve()]
+        others = [
+            p for p in sorted(Path(layers_dir).glob("*.geojson")) if p.resolve() != path.resolve()
+        ]
         ids = {ev.properties.event_id for ev in parsed.events}
         report = validate_paths(others, gazetteer=gazetteer) if others else None
         if report is not None:

@@ -84,8 +84,10 @@ def run_seed(name: str, index: PlaceIndex) -> Extraction:
 def candidate(ex: Extraction, place: str, day: str, event_type: str | None = None) -> Any:
     """The candidate at that place (ref key) on that day; fails listing what there is."""
     for c in ex.candidates:
-        if c.place.ref.key == place and str(c.day) == day and (
-            event_type is None or c.event_type == event_type
+        if (
+            c.place.ref.key == place
+            and str(c.day) == day
+            and (event_type is None or c.event_type == event_type)
         ):
             return c
     found = [(c.place.ref.key, str(c.day), c.event_type) for c in ex.candidates]
@@ -119,8 +121,10 @@ def test_seed_000_baku_march_and_tovuz_tavush(index: PlaceIndex) -> None:
     # baku-2020-07-14-karabakh-march: "Tuesday night" in Baku's Azadliq Square
     march = candidate(ex, "baku", "2020-07-14", "Protests")
     assert span(march) == ("2020-07-14", "2020-07-14", "2020-07-15", 1)
-    assert {("crowd_size", "azerbaijani", "civilian", "unquantified", "thousands", "the article"),
-            ("crowd_size", "azerbaijani", "civilian", "up_to", 30000, "some media")} <= claims(march)  # fmt: skip
+    assert {
+        ("crowd_size", "azerbaijani", "civilian", "unquantified", "thousands", "the article"),
+        ("crowd_size", "azerbaijani", "civilian", "up_to", 30000, "some media"),
+    } <= claims(march)
     assert any(m.ref.key == "azadliq_square" and m.surface == "Azadliq Square" for m in ex.places)
     # baku-2020-07-15-parliament-storming: the break-in, with the Interior Ministry's figures
     storming = candidate(ex, "baku", "2020-07-14", "Riots")
@@ -181,8 +185,10 @@ def test_seed_001_offensive_and_yerevan_protests(index: PlaceIndex) -> None:
 def test_seed_002_karabakh_march(index: PlaceIndex) -> None:
     ex = run_seed("002_77cb08a374101438.txt", index)
     keys = {p.ref.key for p in ex.places}
-    assert {"gobu", "baku", "sumgayit", "azadliq_square", "milli_majlis_building",
-            "second_alley_of_honor", "area:tavush", "area:tovuz_district", "vandam"} <= keys  # fmt: skip
+    assert {
+        "gobu", "baku", "sumgayit", "azadliq_square", "milli_majlis_building",
+        "second_alley_of_honor", "area:tavush", "area:tovuz_district", "vandam",
+    } <= keys  # fmt: skip
     # gobu-2020-07-12-night-protest
     gobu = candidate(ex, "gobu", "2020-07-12", "Protests")
     assert claims(gobu) == {
@@ -248,9 +254,7 @@ def test_seed_003_nerkin_hand(index: PlaceIndex) -> None:
     }
     # Nerkin Hand has no sourced coordinate: the point is Kapan, at coarser precision
     props = to_draft(ex)["features"][ex.candidates.index(night)]["properties"]
-    assert (props["place_id"], props["geo_precision"], props["where_prec"]) == (
-        "nerkin_hand", 2, 3
-    )
+    assert (props["place_id"], props["geo_precision"], props["where_prec"]) == ("nerkin_hand", 2, 3)
     feature = to_draft(ex)["features"][ex.candidates.index(night)]
     kapan = Gazetteer.default(Settings()).get("kapan")
     assert feature["geometry"]["coordinates"] == [kapan.lon, kapan.lat]
@@ -301,8 +305,14 @@ def test_person_named_like_a_village_and_country_mentions_are_not_places(
 
 
 def test_relative_dates_against_publication() -> None:
-    text = "On Tuesday police moved in; over the weekend shelling; overnight a post fell; on 19 September."
-    got = {d.surface: (str(d.first), str(d.last), d.precision) for d in find_dates(text, date(2023, 9, 20))}
+    text = (
+        "On Tuesday police moved in; over the weekend shelling; overnight a post fell; "
+        "on 19 September."
+    )
+    got = {
+        d.surface: (str(d.first), str(d.last), d.precision)
+        for d in find_dates(text, date(2023, 9, 20))
+    }
     assert got == {
         "On Tuesday": ("2023-09-19", "2023-09-19", 1),
         "over the weekend": ("2023-09-16", "2023-09-17", 2),
@@ -490,9 +500,7 @@ def test_merge_adds_claims_and_source(tmp_path: Path, layers_copy: Path) -> None
     layer = layers_copy / "yerevan-protests-2023-09.geojson"
     target = "yerevan-2023-09-19-russian-embassy-protest"
     cid = _cid(draft, "yerevan", "2023-09-19")
-    result = runner.invoke(
-        app, ["merge", str(draft), cid, "--into", target, "--layer", str(layer)]
-    )
+    result = runner.invoke(app, ["merge", str(draft), cid, "--into", target, "--layer", str(layer)])
     assert result.exit_code == 0, result.output
     data = json.loads(layer.read_text())
     props = next(f["properties"] for f in data["features"] if f["properties"]["event_id"] == target)
