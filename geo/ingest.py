@@ -495,6 +495,9 @@ def _locative(
     """
     j = i - 1
     steps = 0
+    if j >= 0 and found and found[-1].end in (tokens[j][1] - 2, tokens[j][1]):
+        if tokens[j][2].endswith(("'s", "’s")):
+            return found[-1].located  # "in Baku's Azadliq Square"
     while j >= 0 and steps < 5:
         word = tokens[j][2].lower()
         gap = text[tokens[j][1] : tokens[j + 1][0]]
@@ -967,6 +970,13 @@ def find_figures(sentence: str) -> list[Figure]:
         if re.fullmatch(r"\s*(?:[\w-]+\s+){0,3}and\s*", masked[prev[0].end() : cur[0].start()]):
             infos[k] = (*cur[:2], prev[2], *cur[3:])
     figures: list[Figure] = []
+    for m in _NO_NUMBER_DEATHS.finditer(masked):
+        what = m.group("what")
+        group = "civilian" if "civilian" in what else "military" if "soldier" in what else "any"
+        figures.append(
+            Figure(m.start("what"), m.end("what"), "killed", "unquantified", None, None, None,
+                   what, "any", group, what)
+        )  # fmt: skip
     for info in infos:
         if info is None or info[2] is None:
             continue
@@ -1023,6 +1033,12 @@ def find_figures(sentence: str) -> list[Figure]:
                    subject, parent)
         )  # fmt: skip
     return figures
+
+
+_NO_NUMBER_DEATHS = re.compile(
+    r"\b(?:caused|causing|led to|leading to|left|leaving)\s+(?P<what>(?:civilian\s+|military\s+)?"
+    r"(?:deaths|fatalities))\b"
+)
 
 
 def _measure_for(head: str | None, tail: str, before: str, sentence: str) -> str | None:
@@ -1146,7 +1162,9 @@ _ACCORDING = re.compile(r"\baccording to\s+(?P<who>[^,.;]+)", re.I)
 _QUOTED = re.compile(
     r"(?P<via>[A-Z][\w\s]+?)\s+quoted\s+(?P<who>(?:the\s+)?[\w\s]+?)\s+as\s+saying", re.I
 )
-_SAID = re.compile(rf"(?P<who>[^,.;:“”\"]+?)\s+(?:on\s+\w+\s+)?(?P<verb>{_CLAIM_VERBS})\b")
+_SAID = re.compile(
+    rf"(?P<who>[^,.;:“”\"]+?)\s+(?:on\s+\w+\s+)?(?:(?:has|have|had)\s+)?(?P<verb>{_CLAIM_VERBS})\b"
+)
 _GENERIC = re.compile(r"^(?:a|the)?\s*(?:statement|report|it|they|he|she|officials?)$", re.I)
 _INSTITUTION = re.compile(
     r"\b(?:ministry|government|authorities|army|military|forces|police|parliament|office|"
@@ -1182,7 +1200,9 @@ def find_claimant(sentence: str) -> tuple[str | None, str | None]:
         return _clean_claimant(m.group("who")), None
     for m in _SAID.finditer(sentence):
         who = m.group("who")
-        who = re.split(r"\b(?:that|which|who|and|but|while|as|after|when)\b", who)[-1]
+        who = re.split(r"\b(?:that|which|who|but|while|as|after|when)\b|\band\b(?!\s+[A-Z])", who)[
+            -1
+        ]
         who = _clean_claimant(who)
         words = who.split()
         if not who or len(words) > 8:
@@ -1305,6 +1325,7 @@ def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
     ctx_age: dict[str, int] = {}
     ctx_date: DateMention | None = None
     prev_claimant: str | None = None
+    prev_subject: str | None = None
     for s in sentences:
         s_places, s_dates = by_sentence[s.index]
         own_places = event_places(s_places, index)
@@ -1319,14 +1340,16 @@ def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
         claimant, via = find_claimant(s.text)
         if claimant == "" or (claimant is None and _CONTINUES.match(s.text)):
             claimant = prev_claimant
+        claims = [_claim(f, claimant or _agent(f, prev_subject), via, outlet, s) for f in figures]
         subj = re.match(
             r"^(?:The\s+)?([A-Z][\w\s]{2,60}?)\s+(?:accused|launched|said|stated|announced)\b",
             s.text,
         )
-        prev_claimant = claimant or (
+        prev_subject = (
             _clean_claimant(subj.group(1)) if subj and _INSTITUTION.search(subj.group(1)) else None
         )
-        claims = [_claim(f, claimant or "", via, outlet, s) for f in figures]
+        prev_claimant = claimant or prev_subject
+
         for fam in ("protest", "violence"):
             ctx_age[fam] = ctx_age.get(fam, 0) + 1
         if (etype is None and not claims) or years_only:
@@ -1401,6 +1424,15 @@ def _date_undated(cands: list[Candidate]) -> None:
             c.date = sample
             c.date_inherited = True
             c.issues.append(f"no date near this event: the article's main day {main} is proposed")
+
+
+def _agent(f: Figure, prev_subject: str | None) -> str:
+    """Who announced arrests or charges when the sentence names nobody: the authority that
+    was the subject of the sentence before ("The authorities launched a case. 36 people
+    were arrested.")."""
+    if f.measure in ("arrested", "detained", "prosecuted") and prev_subject:
+        return prev_subject
+    return ""
 
 
 def _claim(f: Figure, claimant: str, via: str | None, outlet: str, s: Sentence) -> dict[str, Any]:
@@ -1674,7 +1706,7 @@ def candidate_properties(c: Candidate, meta: ArticleMeta, number: int) -> dict[s
         "sub_event_type": c.sub_event_type,
         "actor1": actor,
         "country": country,
-        "location": c.place.surface,
+        "location": ref.name if c.inherited_place else c.place.surface,
         "geo_precision": geo_precision,
         "where_prec": where_prec,
         "notes": (

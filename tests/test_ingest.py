@@ -119,13 +119,13 @@ def test_seed_000_baku_march_and_tovuz_tavush(index: PlaceIndex) -> None:
         "azadliq_square", "baku", "area:nagorno_karabakh", "area:tavush", "area:tovuz_district"
     }  # fmt: skip
     # baku-2020-07-14-karabakh-march: "Tuesday night" in Baku's Azadliq Square
-    march = candidate(ex, "baku", "2020-07-14", "Protests")
+    march = candidate(ex, "azadliq_square", "2020-07-14", "Protests")
     assert span(march) == ("2020-07-14", "2020-07-14", "2020-07-15", 1)
     assert {
         ("crowd_size", "azerbaijani", "civilian", "unquantified", "thousands", "the article"),
         ("crowd_size", "azerbaijani", "civilian", "up_to", 30000, "some media"),
     } <= claims(march)
-    assert any(m.ref.key == "azadliq_square" and m.surface == "Azadliq Square" for m in ex.places)
+    assert march.place.surface == "Azadliq Square"  # "Baku's Azadliq Square": the square
     # baku-2020-07-15-parliament-storming: the break-in, with the Interior Ministry's figures
     storming = candidate(ex, "baku", "2020-07-14", "Riots")
     assert storming.sub_event_type == "Violent demonstration"
@@ -171,11 +171,21 @@ def test_seed_001_offensive_and_yerevan_protests(index: PlaceIndex) -> None:
     # nagorno-karabakh-2023-09-19-landmine
     landmine = candidate(ex, "area:nagorno_karabakh", "2023-09-19", "Explosions/Remote violence")
     assert landmine.sub_event_type == "Remote explosive/landmine/IED"
+    assert claims(landmine) == {
+        ("killed", "azerbaijani", "civilian", "unquantified", "civilian deaths", "Azerbaijan")
+    }
     # yerevan-2023-09-19-government-buildings-protest (placed at the city: "government
     # buildings" is no gazetteer name) and -russian-embassy-protest
     yerevan = candidate(ex, "yerevan", "2023-09-19", "Protests")
     assert claims(yerevan) == {
-        ("crowd_size", "armenian", "civilian", "unquantified", "a large number", "Russian media"),
+        (
+            "crowd_size",
+            "armenian",
+            "civilian",
+            "unquantified",
+            "a large number",
+            "Reuters news agency and Russian media",
+        ),
         ("injured", "armenian", "any", "exact", 34, "health ministry"),
         ("injured", "armenian", "police", "exact", 16, "health ministry"),
     }
@@ -217,7 +227,7 @@ def test_seed_002_karabakh_march(index: PlaceIndex) -> None:
     assert ("property_damage_azn", "azerbaijani", "any", "exact", 22150,
             "Azerbaijani Parliament") in claims(damage)  # fmt: skip
     after = candidate(ex, "baku", "2020-07-15", "Protests")
-    assert {("arrested", "azerbaijani", "civilian", "exact", 36, "the article"),
+    assert {("arrested", "azerbaijani", "civilian", "exact", 36, "Azerbaijani authorities"),
             ("prosecuted", "azerbaijani", "civilian", "exact", 37, "the article"),
             ("detained", "azerbaijani", "civilian", "up_to", 120,
              "other Azerbaijani sources")} <= claims(after)  # fmt: skip
@@ -506,7 +516,7 @@ def test_merge_adds_claims_and_source(tmp_path: Path, layers_copy: Path) -> None
     props = next(f["properties"] for f in data["features"] if f["properties"]["event_id"] == target)
     assert [s["id"] for s in props["sources"]] == ["seed001"]  # same seed: its source reused
     assert {(c["measure"], c.get("value"), c["claimant"]) for c in props["claims"]} == {
-        ("crowd_size", None, "Russian media"),
+        ("crowd_size", None, "Reuters news agency and Russian media"),
         ("injured", 34, "health ministry"),
         ("injured", 16, "health ministry"),
     }
