@@ -495,9 +495,13 @@ def _locative(
     """
     j = i - 1
     steps = 0
-    if j >= 0 and found and found[-1].end in (tokens[j][1] - 2, tokens[j][1]):
-        if tokens[j][2].endswith(("'s", "’s")):
-            return found[-1].located  # "in Baku's Azadliq Square"
+    if (
+        j >= 0
+        and found
+        and found[-1].end in (tokens[j][1] - 2, tokens[j][1])
+        and tokens[j][2].endswith(("'s", "’s"))
+    ):
+        return found[-1].located  # "in Baku's Azadliq Square"
     while j >= 0 and steps < 5:
         word = tokens[j][2].lower()
         gap = text[tokens[j][1] : tokens[j + 1][0]]

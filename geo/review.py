@@ -253,3 +253,58 @@ def merge(
 def _same(a: Claim, b: Claim) -> bool:
     keys = ("claimant", "measure", "side", "group", "qualifier", "value", "low", "high", "text")
     return all(getattr(a, k) == getattr(b, k) for k in keys) and a.source == b.source
+
+
+def layer_files(layers_dir: str | os.PathLike[str]) -> list[Path]:
+    """The layer files an editor can add to, sorted by name."""
+    return sorted(Path(layers_dir).glob("*.geojson"))
+
+
+def event_ids(layer_path: str | os.PathLike[str]) -> list[str]:
+    """Ids of the events in a layer file (read only; no validation)."""
+    try:
+        data = json.loads(Path(layer_path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return []
+    return [
+        str(f["properties"]["event_id"])
+        for f in data.get("features", [])
+        if isinstance(f, Mapping) and isinstance(f.get("properties"), Mapping)
+        and "event_id" in f["properties"]
+    ]  # fmt: skip
+
+
+def evidence_markdown(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
+    """One evidence sentence as Markdown, every character escaped, the marked spans in bold.
+
+    ``marks`` are article offsets (a place or date mention); those outside the
+    sentence are ignored. Nothing from the article can become a link or markup.
+    """
+    from geo.markdown import md_escape
+
+    inside = sorted((max(a, start), min(b, end)) for a, b in marks if a < end and b > start)
+    out, pos = [], start
+    for a, b in inside:
+        if a < pos:
+            continue
+        out.append(md_escape(text[pos:a]))
+        out.append(f"**{md_escape(text[a:b])}**")
+        pos = b
+    out.append(md_escape(text[pos:end]))
+    return "".join(out)
+
+
+def claims_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Claim records from an edited table: empty cells dropped, figures as whole numbers."""
+    out = []
+    for row in rows:
+        claim: dict[str, Any] = {}
+        for key, value in row.items():
+            if value is None or value == "" or (isinstance(value, float) and value != value):
+                continue
+            if key in ("value", "low", "high"):
+                value = int(value)
+            claim[key] = value
+        if claim:
+            out.append(claim)
+    return out
