@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from geo._errors import IngestError
 from geo.events import SEED_RE, Claim, EventProperties, Source
 from geo.gazetteer import Gazetteer, GeoNamesPlace, normalize_name
@@ -464,6 +466,8 @@ def find_places(text: str, index: PlaceIndex) -> list[PlaceMention]:
                 found = (n, end, surface, refs)
                 break
         if found is None:
+            found = _fuzzy_named_place(text, tokens, i, index)
+        if found is None:
             i += 1
             continue
         n, end, surface, refs = found
@@ -524,6 +528,42 @@ def _locative(
             continue
         return False
     return False
+
+
+#: Similarity (0-100, rapidfuzz ratio on normalised names) for a misspelt name to count.
+FUZZY_NAME_SCORE = 85.0
+_NAMED_BY = re.compile(r"(?:village|town|city|settlement|district|province|region) of\s*$", re.I)
+
+
+def _fuzzy_named_place(
+    text: str, tokens: list[tuple[int, int, str]], i: int, index: PlaceIndex
+) -> tuple[int, int, str, list[PlaceRef]] | None:
+    """A misspelt place name, only where the text says it is a place.
+
+    "the village of Chinary", "Tovouz district": one capitalised word after
+    "village of" (or a like phrase), or before a place word, matched with rapidfuzz
+    against every name; "Tovouz district" is tried whole first.
+    """
+    from rapidfuzz import fuzz, process
+
+    start, end, word = tokens[i]
+    if len(word) < 5:
+        return None
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    tries = []
+    if nxt and text[end : nxt[0]] == " " and nxt[2].lower() in _PLACE_WORDS:
+        tries.append((2, nxt[1]))
+    if _NAMED_BY.search(text[max(0, start - 30) : start]) or tries:
+        tries.append((1, end))
+    for n, stop in tries:
+        surface = text[start:stop]
+        got = process.extractOne(
+            normalize_name(surface), index.names.keys(), scorer=fuzz.ratio,
+            score_cutoff=FUZZY_NAME_SCORE,
+        )  # fmt: skip
+        if got is not None:
+            return n, stop, surface, index.names[got[0]]
+    return None
 
 
 def _false_hit(
@@ -1742,7 +1782,15 @@ def to_draft(extraction: Extraction) -> dict[str, Any]:
     features = []
     for n, c in enumerate(extraction.candidates, start=1):
         props = candidate_properties(c, meta, n)
-        EventProperties.model_validate(props)
+        try:
+            EventProperties.model_validate(props)
+        except pydantic.ValidationError as err:
+            first = err.errors()[0]
+            field_name = ".".join(map(str, first["loc"])) or "(record)"
+            raise IngestError(
+                f"{meta.name}: candidate c{n} (id {props['event_id']}): field "
+                f"'{field_name}': {first['msg']}"
+            ) from None
         ref = c.place.ref
         geometry = (
             {"type": "Point", "coordinates": [ref.lon, ref.lat]}

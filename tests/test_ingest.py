@@ -314,6 +314,12 @@ def test_person_named_like_a_village_and_country_mentions_are_not_places(
     assert found[0].start == text.index("Movses village")
 
 
+def test_misspelt_names_match_only_where_the_text_says_place(index: PlaceIndex) -> None:
+    text = "Shells hit the village of Chinary and the Tovouz district; Mr Chinary said so."
+    found = [(p.surface, p.ref.key) for p in find_places(text, index)]
+    assert found == [("Chinary", "chinari"), ("Tovouz district", "area:tovuz_district")]
+
+
 def test_relative_dates_against_publication() -> None:
     text = (
         "On Tuesday police moved in; over the weekend shelling; overnight a post fell; "
