@@ -286,9 +286,42 @@ _TITLES = _words(
 )
 
 
-def _read_areas(path: Path) -> list[dict[str, str]]:
+AREA_COLUMNS = ("area_id", "name", "aliases", "kind", "country", "where_prec", "centre_place_id")
+
+
+def read_areas(path: Path, gazetteer: Gazetteer) -> list[dict[str, str]]:
+    """Rows of ``data/areas.csv``, every problem named by file, row, area and field.
+
+    Raises
+    ------
+    ValidationError
+        A missing column, an unknown country, a ``where_prec`` outside 1-7, or a
+        centre that is not a gazetteer place.
+    """
+    from geo._errors import ValidationError
+
     with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    problems = []
+    header = list(rows[0]) if rows else []
+    problems += [f"{path} row 1 (header): missing column {c!r}" for c in AREA_COLUMNS
+                 if c not in header]  # fmt: skip
+    for n, row in enumerate(rows if not problems else [], start=2):
+        where = f"{path} row {n} (area_id {row['area_id'] or '?'})"
+        if row["country"] not in COUNTRY_WORDS.values():
+            problems.append(f"{where}: field 'country': {row['country']!r} is not ARM or AZE")
+        if row["where_prec"] not in [str(k) for k in range(1, 8)]:
+            problems.append(f"{where}: field 'where_prec': {row['where_prec']!r} is not 1-7")
+        centre = row["centre_place_id"]
+        if centre and centre not in gazetteer:
+            problems.append(
+                f"{where}: field 'centre_place_id': {centre!r} is not a gazetteer place"
+            )
+        if not row["name"] or not row["area_id"]:
+            problems.append(f"{where}: field 'name': empty")
+    if problems:
+        raise ValidationError(problems)
+    return rows
 
 
 class PlaceIndex:
@@ -404,7 +437,7 @@ class PlaceIndex:
         from geo.gazetteer import load_geonames
 
         areas_path = Path(data_dir) / "areas.csv"
-        areas = _read_areas(areas_path) if areas_path.is_file() else []
+        areas = read_areas(areas_path, gazetteer) if areas_path.is_file() else []
         return cls(gazetteer, areas, load_geonames())
 
     def city_of(self, ref: PlaceRef) -> PlaceRef | None:

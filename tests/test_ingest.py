@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from geo._errors import ValidationError
 from geo.cli import app
 from geo.config import ENV_LAYERS_DIR, Settings
 from geo.gazetteer import Gazetteer
@@ -42,6 +43,7 @@ from geo.ingest import (
     find_dates,
     find_figures,
     find_places,
+    read_areas,
     read_article,
     strip_html,
     to_draft,
@@ -318,6 +320,23 @@ def test_misspelt_names_match_only_where_the_text_says_place(index: PlaceIndex) 
     text = "Shells hit the village of Chinary and the Tovouz district; Mr Chinary said so."
     found = [(p.surface, p.ref.key) for p in find_places(text, index)]
     assert found == [("Chinary", "chinari"), ("Tovouz district", "area:tovuz_district")]
+
+
+def test_areas_table_problems_name_file_row_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "areas.csv"
+    bad.write_text(
+        "area_id,name,aliases,kind,country,where_prec,centre_place_id,note\n"
+        "tavush,Tavush Province,Tavush,province,ARM,4,ijevan,ok\n"
+        "x,X Province,X,province,GEO,9,atlantis,bad\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as info:
+        read_areas(bad, Gazetteer.default(Settings()))
+    assert info.value.problems == [
+        f"{bad} row 3 (area_id x): field 'country': 'GEO' is not ARM or AZE",
+        f"{bad} row 3 (area_id x): field 'where_prec': '9' is not 1-7",
+        f"{bad} row 3 (area_id x): field 'centre_place_id': 'atlantis' is not a gazetteer place",
+    ]
 
 
 def test_relative_dates_against_publication() -> None:
