@@ -57,6 +57,8 @@ def ingest(
         )
     extra = draft["draft"].get("claims", [])
     typer.echo(f"{len(draft['features'])} candidate(s), {len(extra)} figure(s) not tied to a place")
+    if not draft["features"]:
+        raise _error(f"{article}: no candidate events found; nothing written")
     if out is not None:
         try:
             atomic_write_text(out, json.dumps(draft, ensure_ascii=False, indent=2) + "\n")

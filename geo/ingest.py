@@ -22,7 +22,7 @@ from typing import Any
 import pydantic
 
 from geo._errors import IngestError
-from geo.events import SEED_RE, Claim, EventProperties, Source
+from geo.events import SEED_RE, EventProperties
 from geo.gazetteer import Gazetteer, GeoNamesPlace, normalize_name
 
 #: Articles larger than this are refused (a long feature story is under 200 kB of text).
@@ -1192,13 +1192,6 @@ def _quantity(m: re.Match[str]) -> tuple[str, int | None, int | None, int | None
     return "unquantified", None, None, None, vague
 
 
-def _subject(sentence: str, m: re.Match[str], noun: str, head: str | None) -> str:
-    words = " ".join(noun.split())
-    if not words:
-        words = {"people": "people"}.get(head or "", "people")
-    return re.sub(r"^of\s+", "", words)[:80] or "people"
-
-
 _MASKS = [
     re.compile(r"\b\d{1,2}:\d{2}\s*(?:am|pm)?", re.I),
     re.compile(r"\b\d+(?:\.\d+)?\s*%"),
@@ -1372,6 +1365,15 @@ def _family(event_type: str) -> str:
 
 def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
     """Find candidate events in an article's text.
+
+    Sentence by sentence: a sentence with an event cue (or a figure) and a place
+    proposes one candidate per place it names; without a place of its own it takes
+    the place of a recent sentence about the same kind of event (a landmark then
+    becomes its city) or, failing that, of the next sentences in its section.
+    Sentences that only add figures or detail attach to the candidate they follow.
+    Dates come from the sentence, else from the sentences before it in the section;
+    statement dates ("On Wednesday, the ministry said") are not event dates.
+    Candidates at the same place, of the same type and day are merged.
 
     Raises
     ------
@@ -1875,13 +1877,3 @@ def to_draft(extraction: Extraction) -> dict[str, Any]:
         },
         "features": features,
     }
-
-
-def check_source(source: dict[str, Any]) -> Source:
-    """Validate a source record (used by review)."""
-    return Source.model_validate(source)
-
-
-def check_claim(claim: dict[str, Any]) -> Claim:
-    """Validate a claim record (used by review)."""
-    return Claim.model_validate(claim)
