@@ -1,4 +1,8 @@
-"""The "Add from article" page under AppTest: find candidates, accept, merge, hostile input."""
+"""The "Add from article" page under AppTest: find candidates, accept, merge, hostile input.
+
+The page is ``add_from_article.py``, shown by the map app (``app.py``) for
+``?page=add-from-article``; the tests drive it through ``app.py`` to cover that hook.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from geo.config import ENV_LAYERS_DIR
 from tests.test_ingest import LAYERS, seed
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Add_from_article.py")
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +40,10 @@ def layers_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def find(text: str, published: date, name: str = "") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["page"] = "add-from-article"
     at.run()
+    assert at.title[0].value == "Add from article"
     assert not at.exception
     at.text_area(key="article_text").input(text)
     at.date_input(key="published").set_value(published)
@@ -129,3 +135,12 @@ def test_hostile_text_is_a_message_and_never_markup(layers_copy: Path) -> None:
     assert "[click](http" not in shown and "\\[click\\]\\(http" in shown
     at = find("Nobody was hurt on Tuesday.", date(2023, 9, 19), "calm.txt")
     assert "calm\\.txt\\: names no place in Armenia or Azerbaijan" in at.error[0].value
+
+
+def test_the_map_links_to_the_page(layers_copy: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert "[Add events from an article](?page=add-from-article)" in [
+        m.value for m in at.sidebar.markdown
+    ]

@@ -1,6 +1,8 @@
 """Add from article: find candidate events in a news text, correct them, accept or merge them.
 
-Widgets and layout only; the work is done by ``geo.ingest`` and ``geo.review``.
+Widgets and layout only; the work is done by ``geo.ingest`` and ``geo.review``. The map
+(``app.py``) shows this page for ``?page=add-from-article`` (a link at the bottom of its
+sidebar); ``streamlit run add_from_article.py`` runs it on its own.
 """
 
 from __future__ import annotations
@@ -145,10 +147,16 @@ def candidate_panel(feature: dict[str, Any], text: str, settings: Settings) -> N
     st.success(md_escape(message))
 
 
-def main() -> None:
-    st.set_page_config(page_title="Add from article", layout="wide")
+PAGE_PARAM = "add-from-article"
+
+
+def main(*, configure: bool = True) -> None:
+    """Draw the page; ``configure=False`` when the caller has set the page config."""
+    if configure:
+        st.set_page_config(page_title="Add from article", layout="wide")
     settings = Settings.from_env()
     st.title("Add from article")
+    st.markdown("[Back to the map](./)")
     st.caption(
         "Paste a news article or upload it (text or HTML). Candidate events are proposals: "
         "nothing is written to the layers until you accept or merge one."
@@ -183,4 +191,5 @@ def main() -> None:
         st.dataframe(pd.DataFrame(draft["draft"]["claims"]))
 
 
-main()
+if __name__ == "__main__":
+    main()
