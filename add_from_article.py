@@ -22,6 +22,7 @@ from geo.ingest import ArticleMeta, PlaceIndex, decode_article, extract, to_draf
 from geo.markdown import md_escape
 from geo.review import (
     accept,
+    accept_new_layer,
     claims_from_rows,
     corrected,
     event_ids,
@@ -30,7 +31,13 @@ from geo.review import (
     merge,
 )
 
-ACTIONS = ("Review", "Accept into a layer", "Merge into an existing event", "Reject")
+ACTIONS = (
+    "Review",
+    "Accept into a layer",
+    "Start a new layer",
+    "Merge into an existing event",
+    "Reject",
+)
 CLAIM_COLUMNS = [
     "claimant", "claimant_type", "measure", "subject", "side", "group", "qualifier",
     "value", "low", "high", "text", "via", "source",
@@ -108,7 +115,11 @@ def candidate_panel(feature: dict[str, Any], text: str, settings: Settings) -> N
         st.info(f"Candidate {cid} rejected; nothing is written.")
         return
     files = [p.name for p in layer_files(settings.layers_dir)]
-    layer_name = st.selectbox("Layer", files, key=f"layer_{cid}")
+    if action == "Start a new layer":
+        layer_name = st.text_input("New layer file (e.g. syunik-2024-02.geojson)", key=f"new_{cid}")
+        st.text_input("Episode title", key=f"title_{cid}")
+    else:
+        layer_name = st.selectbox("Layer", files, key=f"layer_{cid}")
     target = None
     if action == "Merge into an existing event":
         target = st.selectbox(
@@ -117,6 +128,9 @@ def candidate_panel(feature: dict[str, Any], text: str, settings: Settings) -> N
     else:
         st.text_input("Event id (optional)", key=f"event_id_{cid}")
     if not st.button("Apply", key=f"apply_{cid}"):
+        return
+    if not layer_name or (action == "Start a new layer" and Path(layer_name).name != layer_name):
+        st.error("Give a layer file name (no folders), e.g. syunik\\-2024\\-02\\.geojson")
         return
     path = settings.layers_dir / layer_name
     try:
@@ -131,7 +145,15 @@ def candidate_panel(feature: dict[str, Any], text: str, settings: Settings) -> N
             claims=claims_from_rows(edited.to_dict("records")),
             require_point=target is None,
         )
-        if target is None:
+        if action == "Start a new layer":
+            assert point is not None
+            title = st.session_state.get(f"title_{cid}") or ""
+            layer = accept_new_layer(
+                props_ok, point, path, title=title, gazetteer=gazetteer,
+                layers_dir=settings.layers_dir,
+            )  # fmt: skip
+            message = f"Started {layer_name} with {props_ok.event_id}."
+        elif target is None:
             assert point is not None
             layer = accept(
                 props_ok, point, path, gazetteer=gazetteer, layers_dir=settings.layers_dir

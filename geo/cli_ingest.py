@@ -83,11 +83,15 @@ def accept(
     date_: Annotated[str | None, _DATE] = None,
     event_type: Annotated[str | None, _TYPE] = None,
     sub_type: Annotated[str | None, _SUB] = None,
+    new_episode: Annotated[
+        str | None,
+        typer.Option("--new-episode", help="Start a new layer file with this episode title."),
+    ] = None,
 ) -> None:
     """Add a reviewed candidate to a layer (validated, written atomically, nothing lost)."""
     from geo.gazetteer import Gazetteer
     from geo.review import accept as accept_event
-    from geo.review import corrected, find_candidate, load_draft
+    from geo.review import accept_new_layer, corrected, find_candidate, load_draft
 
     settings = _settings()
     try:
@@ -99,9 +103,15 @@ def accept(
         )  # fmt: skip
         if point is None:  # pragma: no cover - corrected() refuses a candidate without a point
             raise _error(f"candidate {candidate}: no point")
-        updated = accept_event(
-            props, point, layer, gazetteer=gazetteer, layers_dir=settings.layers_dir
-        )
+        if new_episode:
+            updated = accept_new_layer(
+                props, point, layer, title=new_episode, gazetteer=gazetteer,
+                layers_dir=settings.layers_dir,
+            )  # fmt: skip
+        else:
+            updated = accept_event(
+                props, point, layer, gazetteer=gazetteer, layers_dir=settings.layers_dir
+            )
     except ConflictMapError as exc:
         raise _fail(exc) from exc
     typer.echo(f"added {props.event_id} to {layer} ({len(updated.events)} events)")

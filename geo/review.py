@@ -12,7 +12,7 @@ from typing import Any
 import pydantic
 
 from geo._errors import IngestError, ValidationError
-from geo.events import Claim, EventProperties, Source
+from geo.events import Claim, EpisodeInfo, EventProperties, Source
 from geo.gazetteer import Gazetteer
 from geo.layers import Event, Layer, dump_layer, parse_layer, validate_paths, write_layer
 
@@ -190,6 +190,51 @@ def accept(
         updated, path, gazetteer, expect_events=len(layer.events) + 1, layers_dir=layers_dir
     )
     return updated
+
+
+def accept_new_layer(
+    properties: EventProperties,
+    point: tuple[float, float],
+    layer_path: str | os.PathLike[str],
+    *,
+    title: str,
+    gazetteer: Gazetteer,
+    layers_dir: Path | None = None,
+) -> Layer:
+    """Start a new episode layer with one reviewed event (the next clash has no layer yet).
+
+    The episode takes its id from the file name, its dates and source from the event;
+    its summary says where it came from. An existing file is never overwritten.
+    """
+    path = Path(layer_path)
+    if path.exists():
+        raise ValidationError([f"{path}: already exists; accept into it instead"])
+    if path.suffix.lower() != ".geojson":
+        raise ValidationError([f"{path}: a layer file name ends in .geojson"])
+    source = properties.sources[0]
+    try:
+        episode = EpisodeInfo.model_validate(
+            {
+                "id": path.stem,
+                "title": title,
+                "summary": (
+                    f"Episode started from {source.seed or source.outlet} with conflictmap "
+                    f"ingest; first event {properties.event_id}. Extend this summary in your "
+                    "own words as events are added."
+                ),
+                "date_start": properties.date_start,
+                "date_end": properties.date_end,
+                "sources": [source.model_dump()],
+            }
+        )
+    except pydantic.ValidationError as err:
+        raise ValidationError(
+            [f"{path} episode: field '{'.'.join(map(str, e['loc']))}': {e['msg']}"
+             for e in err.errors()]
+        ) from None  # fmt: skip
+    layer = Layer(episode, (Event(properties, point[0], point[1]),), str(path))
+    _write_checked(layer, path, gazetteer, expect_events=1, layers_dir=layers_dir)
+    return layer
 
 
 def merge(

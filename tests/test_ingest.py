@@ -552,3 +552,29 @@ def test_merge_adds_claims_and_source(tmp_path: Path, layers_copy: Path) -> None
     )
     assert missing.exit_code == 1
     assert "no event 'no-such-event' in this layer" in missing.output
+
+
+def test_accept_into_a_new_episode_layer(tmp_path: Path, layers_copy: Path) -> None:
+    draft = _draft(tmp_path, "003_b5e83af3f3b875c9.txt")
+    cid = _cid(draft, "nerkin_hand", "2024-02-12")
+    layer = layers_copy / "syunik-border-2024-02.geojson"
+    args = ["accept", str(draft), cid, "--layer", str(layer), "--event-id", "syunik-test"]
+    result = runner.invoke(app, [*args, "--new-episode", "Syunik border, February 2024"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(layer.read_text(encoding="utf-8"))
+    assert data["episode"]["id"] == "syunik-border-2024-02"
+    assert (data["episode"]["date_start"], data["episode"]["date_end"]) == (
+        "2024-02-12",
+        "2024-02-13",
+    )
+    assert _ids(layer) == ["syunik-test"]
+    # the event id is already used in another layer now: a second new layer is refused
+    other = layers_copy / "other-2024-02.geojson"
+    again = runner.invoke(
+        app, ["accept", str(draft), cid, "--layer", str(other), "--event-id", "syunik-test",
+              "--new-episode", "Other"],
+    )  # fmt: skip
+    assert again.exit_code == 1
+    assert "syunik-test already used in another layer" in again.output
+    assert not other.exists()
+    assert runner.invoke(app, ["validate", str(layers_copy)]).exit_code == 0

@@ -103,6 +103,20 @@ def test_accept_outside_the_episode_shows_the_error_and_writes_nothing(layers_co
     assert layer.read_bytes() == before
 
 
+def test_start_a_new_layer(layers_copy: Path) -> None:
+    name = "003_b5e83af3f3b875c9.txt"
+    at = find(seed(name).read_text(encoding="utf-8"), date(2024, 2, 13), name)
+    at.radio(key="action_c2").set_value("Start a new layer").run()
+    at.text_input(key="new_c2").input("syunik-2024-02.geojson").run()
+    at.text_input(key="title_c2").input("Syunik border, February 2024").run()
+    at.button(key="apply_c2").click().run()
+    assert not at.exception
+    assert len(at.success) == 1, [e.value for e in at.error]
+    data = json.loads((layers_copy / "syunik-2024-02.geojson").read_text(encoding="utf-8"))
+    assert data["episode"]["title"] == "Syunik border, February 2024"
+    assert len(data["features"]) == 1
+
+
 def test_merge_into_an_existing_event(layers_copy: Path) -> None:
     name = "001_2874fa14cb4eaf04.txt"
     at = find(seed(name).read_text(encoding="utf-8"), date(2023, 9, 19), name)
