@@ -47,7 +47,6 @@ _SIDE_WORDS = {
     "azerbaijan": "azerbaijani",
     "baku": "azerbaijani",
     "separatist": "armenian",
-    "karabakh": "armenian",
 }
 _SIDE_COUNTRY = {"armenian": "ARM", "azerbaijani": "AZE"}
 

@@ -547,6 +547,11 @@ def test_merge_adds_claims_and_source(tmp_path: Path, layers_copy: Path) -> None
     }
     assert len(data["features"]) == 2
     assert runner.invoke(app, ["validate", str(layers_copy)]).exit_code == 0
+    # merging the same candidate again adds nothing
+    snapshot = layer.read_bytes()
+    again = runner.invoke(app, ["merge", str(draft), cid, "--into", target, "--layer", str(layer)])
+    assert again.exit_code == 0, again.output
+    assert layer.read_bytes() == snapshot
     missing = runner.invoke(
         app, ["merge", str(draft), cid, "--into", "no-such-event", "--layer", str(layer)]
     )
