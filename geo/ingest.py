@@ -1284,7 +1284,12 @@ def find_claimant(sentence: str) -> tuple[str | None, str | None]:
 
 
 def claimant_side(claimant: str) -> str | None:
-    """Whose side a claimant speaks for, from the words in its name."""
+    """Whose side a claimant speaks for, from the words in its name.
+
+    In this conflict the separatist authorities are those of the Karabakh Armenians.
+    """
+    if re.search(r"\bseparatists?\b", claimant, re.I):
+        return "armenian"
     return _side_of(claimant)
 
 
