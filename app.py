@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+import add_from_article
 from geo import render
 from geo._errors import ValidationError
 from geo.assets import asset_urls
@@ -593,6 +594,9 @@ def export_section(data: Dataset, view: View) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Armenia–Azerbaijan conflict map", layout="wide")
+    if st.query_params.get("page") == add_from_article.PAGE_PARAM:
+        add_from_article.main(configure=False)
+        return
     st.title("Armenia–Azerbaijan conflict map")
     settings = _settings()
     key = repr(settings)
@@ -623,6 +627,7 @@ def main() -> None:
     st.query_params.from_dict(view.to_query())
     with st.sidebar:
         export_section(data, view)
+        st.markdown(f"[Add events from an article](?page={add_from_article.PAGE_PARAM})")
 
     events = apply_view(data.events, view)
     summary = summary_for(key, tuple(sorted(view.to_query().items())))

@@ -60,6 +60,10 @@ class OutputError(ConflictMapError, OSError):
     """A result could not be written (missing or read-only folder, full disk)."""
 
 
+class IngestError(ConflictMapError, ValueError):
+    """An article cannot be read or yields nothing usable (empty, binary, too large, no places)."""
+
+
 class ViewError(ConflictMapError, ValueError):
     """Filter values that match nothing in the data; ``problems`` lists each with suggestions."""
 
