@@ -69,7 +69,9 @@ class BadRow:
     message: str
 
     def describe(self, origin: str) -> str:
-        return f"{origin} line {self.line} (id {self.id or '?'}): field '{self.field}': {self.message}"
+        return (
+            f"{origin} line {self.line} (id {self.id or '?'}): field '{self.field}': {self.message}"
+        )
 
 
 @dataclass
@@ -162,9 +164,11 @@ def parse_csv(data: bytes, *, origin: str) -> RawTable:
         raise ImportDataError(f"{origin}: not a readable CSV file: {exc}") from exc
     frame = table.to_pandas()
     lines = _record_lines(data, len(frame))
-    if len(frame) and all(
-        (v == "" or str(v).startswith("#")) for v in frame.iloc[0].tolist()
-    ) and any(str(v).startswith("#") for v in frame.iloc[0].tolist()):
+    if (
+        len(frame)
+        and all((v == "" or str(v).startswith("#")) for v in frame.iloc[0].tolist())
+        and any(str(v).startswith("#") for v in frame.iloc[0].tolist())
+    ):
         frame = frame.iloc[1:].reset_index(drop=True)
         lines = lines[1:]
     return RawTable(frame, lines)
@@ -354,9 +358,7 @@ class Problems:
         mask = np.asarray(mask, dtype=bool)
         for i in np.flatnonzero(mask).tolist():
             text_ = message(i) if callable(message) else message
-            self.rows.append(
-                (i, BadRow(int(self.lines[i]), str(self.ids[i]), field_, kind, text_))
-            )
+            self.rows.append((i, BadRow(int(self.lines[i]), str(self.ids[i]), field_, kind, text_)))
         self.bad |= mask
 
     def sorted(self) -> list[BadRow]:
@@ -390,7 +392,9 @@ def check_coordinates(frame: pd.DataFrame, problems: Problems) -> tuple[pd.Serie
     return out[0], out[1]
 
 
-def check_figures(frame: pd.DataFrame, columns: Sequence[str], problems: Problems) -> dict[str, pd.Series]:
+def check_figures(
+    frame: pd.DataFrame, columns: Sequence[str], problems: Problems
+) -> dict[str, pd.Series]:
     """Parse whole-number figures ('' = not reported, NaN); flag text and negatives."""
     got = {}
     for name in columns:
@@ -398,7 +402,10 @@ def check_figures(frame: pd.DataFrame, columns: Sequence[str], problems: Problem
         value = numbers(raw)
         bad = unparseable(raw, value) | np.asarray(value.notna() & (value != np.floor(value)))
         problems.add(
-            bad, name, "figures", lambda i, raw=raw, name=name: f"{name} {raw.iloc[i]!r} is not a whole number"
+            bad,
+            name,
+            "figures",
+            lambda i, raw=raw, name=name: f"{name} {raw.iloc[i]!r} is not a whole number",
         )
         problems.add(
             np.asarray(value < 0),
@@ -457,6 +464,9 @@ def assemble(
 ) -> gpd.GeoDataFrame:
     """The imported frame: our columns, then every original column as ``<dataset>.<name>``."""
     frame = pd.DataFrame(columns, index=raw.index)
+    for name in frame.columns:  # text columns: one dtype, missing is NaN, however built
+        if frame[name].dtype == object:
+            frame[name] = frame[name].astype("str")
     frame["latitude"], frame["longitude"] = lat.to_numpy(), lon.to_numpy()
     for col in raw.columns:
         frame[f"{dataset}.{col}"] = raw[col].to_numpy()
@@ -478,8 +488,8 @@ def sources_column(
     """Each row's sources: the dataset's own record first, then one per cited item.
 
     ``record`` gives the record's fields (arrays of one value per row, or a
-    constant); its ``cites`` are ``items`` (one list of outlet names per row). ``item_fields`` gives the items'
-    fields flat (one value per item, in row order).
+    constant); its ``cites`` are ``items`` (one list of outlet names per row).
+    ``item_fields`` gives the items' fields flat (one value per item, in row order).
     """
     n = len(index)
     counts = pc.list_value_length(items).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -498,11 +508,11 @@ def sources_column(
         return constant(value, size, type_)
 
     def fields(values: dict[str, Any], size: int) -> list[pa.Array]:
-        return [
-            arr(values.get(f.name), size, f.type).cast(f.type) for f in SOURCE_TYPE
-        ]
+        return [arr(values.get(f.name), size, f.type).cast(f.type) for f in SOURCE_TYPE]
 
-    rec = pa.StructArray.from_arrays(fields({**record, "cites": items}, n), fields=list(SOURCE_TYPE))
+    rec = pa.StructArray.from_arrays(
+        fields({**record, "cites": items}, n), fields=list(SOURCE_TYPE)
+    )
     item_values = {
         "id": pa.array(np.char.add(item_prefix, nth).astype(object), type=pa.string()),
         "cites": pa.array([[]] * m, type=pa.list_(pa.string())),
@@ -542,11 +552,7 @@ def claims_column(index: pd.Index, slots: Sequence[dict[str, Any]]) -> pd.Series
     row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     slot_no = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
     perm = np.lexsort((slot_no, row))
-    flat = (
-        pa.concat_arrays(parts).take(pa.array(perm))
-        if parts
-        else pa.array([], type=CLAIM_TYPE)
-    )
+    flat = pa.concat_arrays(parts).take(pa.array(perm)) if parts else pa.array([], type=CLAIM_TYPE)
     offsets = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))])
     return list_column(offsets, flat, CLAIMS_DTYPE, index)
 

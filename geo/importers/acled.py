@@ -146,10 +146,8 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
         "killed: ACLED gives no fatalities figure (not reported; not counted as 0)",
         "",
     )
-    geo_note = np.where(
-        geo_prec.isna().to_numpy(),
-        "ACLED geo_precision not given: shown as the coarsest (3)",
-        None,
+    geo_note = pd.Series(None, index=df.index, dtype="str").mask(
+        geo_prec.isna(), "ACLED geo_precision not given: shown as the coarsest (3)"
     )
     columns = {
         "dataset": DATASET,
@@ -196,6 +194,6 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
 
 
 def read_acled(path: str | os.PathLike[str]) -> ImportResult:
-    """Read an ACLED file (``.csv``, ``.csv.gz`` or ``.zip``) and map it; see :func:`parse_acled`."""
+    """Read an ACLED file (``.csv``, ``.csv.gz`` or ``.zip``); see :func:`parse_acled`."""
     origin = str(path)
     return parse_acled(parse_csv(read_bytes(path), origin=origin), origin=origin)

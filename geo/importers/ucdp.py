@@ -154,9 +154,13 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     articles = _articles(text(df, "source_article"))
     flat = pc.list_flatten(articles)
     m = len(flat)
-    outlet = pc.utf8_trim_whitespace(pc.if_else(
-        pc.match_substring(flat, ","), pc.extract_regex(flat, r"^(?P<o>[^,]*),").field("o"), flat
-    ))
+    outlet = pc.utf8_trim_whitespace(
+        pc.if_else(
+            pc.match_substring(flat, ","),
+            pc.extract_regex(flat, r"^(?P<o>[^,]*),").field("o"),
+            flat,
+        )
+    )
     dated = r"^[^,]*,\s*(?P<d>\d{4}-\d{2}-\d{2})"
     has_date = pc.match_substring_regex(flat, dated)
     published = pc.if_else(
@@ -198,7 +202,12 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
         "qualifier": "exact",
         "source": "ucdp",
     }
-    everybody = {**common, "subject": "everybody killed in the event", "side": "any", "group": "any"}
+    everybody = {
+        **common,
+        "subject": "everybody killed in the event",
+        "side": "any",
+        "group": "any",
+    }
     claims = claims_column(
         df.index,
         [
@@ -301,7 +310,11 @@ def _derived(
     hi_same = np.nan_to_num(np.nanmax(_safe(pair), axis=1))
     total = np.nan_to_num(a) + np.nan_to_num(b)
     sides = np.column_stack(
-        [np.where(same, lo_same, total), np.where(same, lo_same, total), np.where(same, hi_same, total)]
+        [
+            np.where(same, lo_same, total),
+            np.where(same, lo_same, total),
+            np.where(same, hi_same, total),
+        ]
     )
     civ = np.nan_to_num(fig["deaths_civilians"])
     groups = np.column_stack([civ, civ, civ])
@@ -318,6 +331,6 @@ def _safe(stack: np.ndarray) -> np.ndarray:
 
 
 def read_ucdp(path: str | os.PathLike[str]) -> ImportResult:
-    """Read a UCDP GED file (``.csv``, ``.csv.gz`` or ``.zip``) and map it; see :func:`parse_ucdp`."""
+    """Read a UCDP GED file (``.csv``, ``.csv.gz`` or ``.zip``); see :func:`parse_ucdp`."""
     origin = str(path)
     return parse_ucdp(parse_csv(read_bytes(path), origin=origin), origin=origin)
