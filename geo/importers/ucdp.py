@@ -71,13 +71,8 @@ COLUMNS = (
     "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob",
 )  # fmt: skip
 REQUIRED = ("id", "latitude", "longitude", "date_start", "date_end")
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%d/%m/%Y",
-)
+#: Day formats; a time after the day (``2020-07-12 00:00:00.000``) is allowed and dropped.
+DATE_FORMATS = ("%Y-%m-%d",)
 TYPES = {1: "State-based conflict", 2: "Non-state conflict", 3: "One-sided violence"}
 #: UCDP date_prec → ACLED time_precision.
 TIME_PRECISION = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3}
@@ -116,7 +111,7 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     got = {}
     for name in ("date_start", "date_end"):
         raw_text = text(df, name)
-        got[name] = days(raw_text, DATE_FORMATS).dt.normalize()
+        got[name] = days(raw_text, DATE_FORMATS, time_part=True)
         problems.add(
             got[name].isna(),
             name,
@@ -187,13 +182,13 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
             ),
         },
     )
-    unknown = fig["deaths_unknown"]
-    best_note = np.where(
-        unknown > 0,
+    unknown = pd.Series(fig["deaths_unknown"], index=df.index)
+    some = unknown > 0
+    best_note = pd.Series("UCDP best estimate", index=df.index, dtype="str")
+    best_note[some] = (
         "UCDP best estimate, including "
-        + np.nan_to_num(unknown).astype(np.int64).astype(str)
-        + " death(s) of unknown status",
-        "UCDP best estimate",
+        + unknown[some].astype("int64").astype("str")
+        + " death(s) of unknown status"
     )
     common = {
         "claimant": "UCDP",
@@ -230,41 +225,41 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     )  # fmt: skip
     low, best, high = _derived(fig, sa, sb)
     zero = np.zeros(n, dtype=np.int64)
-    flags = np.where(
-        fig["high"] < fig["best"],
+    below = fig["high"] < fig["best"]
+    flags = pd.Series("", index=df.index, dtype="str")
+    flags[below] = (
         "high below best: UCDP high "
-        + np.nan_to_num(fig["high"]).astype(np.int64).astype(str)
+        + pd.Series(fig["high"][below]).astype("int64").astype("str")
         + " < best "
-        + np.nan_to_num(fig["best"]).astype(np.int64).astype(str)
-        + " (kept as published)",
-        "",
-    )
+        + pd.Series(fig["best"][below]).astype("int64").astype("str")
+        + " (kept as published)"
+    ).to_numpy()
     columns = {
         "dataset": DATASET,
-        "event_id": ("ucdp-" + ids).to_numpy(),
+        "event_id": "ucdp-" + ids,
         "event_date": start.to_numpy(),
         "date_start": start.to_numpy(),
         "date_end": end.to_numpy(),
         "time_precision": date_prec.map(TIME_PRECISION).fillna(3).astype("int64").to_numpy(),
         "event_type": kind.to_numpy(dtype=object),
-        "sub_event_type": or_none(text(df, "conflict_name")).to_numpy(),
-        "actor1": or_none(side_a).to_numpy(),
+        "sub_event_type": or_none(text(df, "conflict_name")),
+        "actor1": or_none(side_a),
         "assoc_actor_1": None,
-        "actor2": or_none(side_b).to_numpy(),
+        "actor2": or_none(side_b),
         "assoc_actor_2": None,
-        "country": iso3(text(df, "country")).to_numpy(),
-        "country_name": or_none(text(df, "country")).to_numpy(),
-        "location": or_none(text(df, "where_coordinates")).to_numpy(),
+        "country": iso3(text(df, "country")),
+        "country_name": or_none(text(df, "country")),
+        "location": or_none(text(df, "where_coordinates")),
         "place_id": None,
         "geo_precision": np.minimum(where.to_numpy(), 3),
         "where_prec": where.to_numpy(),
-        "location_note": or_none(text(df, "where_description")).to_numpy(),
+        "location_note": or_none(text(df, "where_description")),
         "notes": (
             kind.fillna("Organised violence").astype(str)
             + ": "
             + text(df, "dyad_name")
             + " (UCDP GED)"
-        ).to_numpy(),
+        ),
         "tags": pd.Series(
             pd.arrays.ArrowExtensionArray(pa.array([[]] * n, type=pa.list_(pa.string()))),
             index=df.index,
@@ -284,8 +279,8 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
             "",
         ),
         "quality_flags": flags,
-        "source_admin1": or_none(text(df, "adm_1")).to_numpy(),
-        "source_admin2": or_none(text(df, "adm_2")).to_numpy(),
+        "source_admin1": or_none(text(df, "adm_1")),
+        "source_admin2": or_none(text(df, "adm_2")),
         "source_admin3": None,
     }
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
