@@ -20,11 +20,12 @@ from geo.importers.ucdp import COLUMNS as UCDP_COLUMNS
 
 #: (min lon, min lat, max lon, max lat) around Armenia and Azerbaijan.
 EXTENT = (43.4, 38.4, 50.7, 41.9)
-WORDS = np.array(
+_VOCABULARY = (
     "reported clash shelling village border military forces killed wounded positions near "
     "district attack drone artillery residents protest police detained statement ministry "
-    "defence according sources said fire exchanged overnight".split()
+    "defence according sources said fire exchanged overnight"
 )
+WORDS = np.array(_VOCABULARY.split())
 OUTLETS = np.array(["Armenpress", "Azatutyun", "Trend", "APA", "Report.az", "News.am", "AFP"])
 COUNTRIES = np.array(["Armenia", "Azerbaijan"])
 
