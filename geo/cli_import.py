@@ -60,3 +60,21 @@ def import_ucdp(
 ) -> None:
     """Import a UCDP Georeferenced Event Dataset (GED) CSV."""
     _run("ucdp", file, out, strict)
+
+
+@app.command("datasets")
+def datasets() -> None:
+    """List the curated layers and the imported datasets of the data folder."""
+    from geo.cli import _settings
+    from geo.datasets import describe_datasets
+
+    settings = _settings()
+    try:
+        infos = describe_datasets(settings)
+    except ConflictMapError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"data folder: {settings.datasets_dir}")
+    for d in infos:
+        period = f"{d.first_day} to {d.last_day}" if d.first_day else "no events"
+        typer.echo(f"{d.name}: {d.title}, {d.events:,} events, {period}; {d.path}")
+        typer.echo(f"    {d.attribution}. Licence: {d.licence}")

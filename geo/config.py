@@ -12,6 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_BOUNDARIES_DIR = "CONFLICTMAP_BOUNDARIES_DIR"
 ENV_CACHE_DIR = "CONFLICTMAP_CACHE_DIR"
 ENV_LAYERS_DIR = "CONFLICTMAP_LAYERS_DIR"
+ENV_DATA_DIR = "CONFLICTMAP_DATA_DIR"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class Settings:
         Where downloaded boundary files and prepared browser assets are kept.
     allow_download
         Whether a missing boundary file may be fetched from its canonical URL.
+    datasets_dir
+        The data folder of imported datasets (GeoParquet files written by
+        ``conflictmap import``), loaded next to the curated layers.
+        ``CONFLICTMAP_DATA_DIR``; default a user data directory.
     """
 
     layers_dir: Path = PROJECT_ROOT / "layers"
@@ -41,6 +46,9 @@ class Settings:
         default_factory=lambda: Path(platformdirs.user_cache_dir("conflictmap"))
     )
     allow_download: bool = True
+    datasets_dir: Path = field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("conflictmap"))
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -53,6 +61,8 @@ class Settings:
             kwargs["cache_dir"] = Path(env[ENV_CACHE_DIR]).expanduser().resolve()
         if env.get(ENV_LAYERS_DIR):
             kwargs["layers_dir"] = Path(env[ENV_LAYERS_DIR]).expanduser().resolve()
+        if env.get(ENV_DATA_DIR):
+            kwargs["datasets_dir"] = Path(env[ENV_DATA_DIR]).expanduser().resolve()
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> Settings:

@@ -43,4 +43,6 @@ def load_dataset(
     """Load, validate and join every layer. Reads boundary files (see :mod:`geo.boundaries`)."""
     events, episodes = load_events_checked(settings, paths)
     admin = load_admin_units(settings)
-    return Dataset(join_events(events, admin), episodes, admin)
+    from geo.datasets import with_imported  # the data folder's imported datasets, if any
+
+    return with_imported(Dataset(join_events(events, admin), episodes, admin), settings)

@@ -226,6 +226,7 @@ EVENT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("layer_file", "str", "Layer file"),
     ("expected_region", "str", "Region per gazetteer"),
     ("claims_summary", "str", "Claims"),
+    ("dataset", "str", "Dataset (curated, acled, ucdp)"),
 )
 CLAIM_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("event_id", "str", "Event ID (empty: episode-wide)"),
@@ -431,6 +432,7 @@ def event_table(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 "layer_file": _text(e.get("layer_file")),
                 "expected_region": _text(e.get("expected_region")),
                 "claims_summary": "\n".join(claim_line(c, outlets) for c in e["claims"]),
+                "dataset": _text(e.get("dataset")) or "curated",
                 "geometry": Point(geom.x, geom.y),
             }
         )
@@ -883,6 +885,20 @@ def _check_request(fmt: str, measure: str, view: View | None) -> None:
         raise ExportError("; ".join(problems))
 
 
+def _dataset_licences(events: pd.DataFrame) -> tuple[str, ...]:
+    """Attribution and licence of each imported dataset among the events (none for curated)."""
+    if "dataset" not in events.columns:
+        return ()
+    from geo.importers import DATASETS
+
+    return tuple(
+        f"{DATASETS[name].title} events: {DATASETS[name].attribution}. "
+        f"Licence: {DATASETS[name].licence}."
+        for name in sorted(set(events["dataset"].dropna()))
+        if name in DATASETS
+    )
+
+
 def _prepare(
     data: Dataset,
     *,
@@ -930,7 +946,7 @@ def _prepare(
         events=len(table),
         claims=len(claims),
         sources=len(sources),
-        licences=LICENCES,
+        licences=(*LICENCES, *_dataset_licences(chosen)),
         attribution=_boundary_attribution(settings),
         outlets=tuple(sorted({str(o) for o in sources["outlet"].dropna()})),
     )

@@ -27,7 +27,7 @@ PROBLEM_KINDS = (
     "id", "coordinates", "dates", "end_before_start", "precision", "figures", "duplicate_id",
 )  # fmt: skip
 
-#: Arrow type of one source, the fields of :class:`geo.events.Source`.
+#: Arrow type of one source: every field of :class:`geo.events.Source` (dates as ISO text).
 SOURCE_TYPE = pa.struct(
     [
         ("id", pa.string()),
@@ -35,10 +35,12 @@ SOURCE_TYPE = pa.struct(
         ("reported", pa.string()),
         ("published", pa.string()),
         ("published_note", pa.string()),
+        ("seed", pa.string()),
         ("cites", pa.list_(pa.string())),
+        ("url", pa.string()),
     ]
 )
-#: Arrow type of one claim, the fields of :class:`geo.events.Claim` an importer sets.
+#: Arrow type of one claim: every field of :class:`geo.events.Claim`.
 CLAIM_TYPE = pa.struct(
     [
         ("claimant", pa.string()),
@@ -49,7 +51,13 @@ CLAIM_TYPE = pa.struct(
         ("group", pa.string()),
         ("qualifier", pa.string()),
         ("value", pa.int64()),
+        ("low", pa.int64()),
+        ("high", pa.int64()),
+        ("text", pa.string()),
         ("source", pa.string()),
+        ("via", pa.string()),
+        ("disputed_by", pa.string()),
+        ("included_in", pa.string()),
         ("note", pa.string()),
     ]
 )
