@@ -277,7 +277,7 @@ def _match(
         near = near.drop_duplicates("i")
         nearest[evs[near["i"]]] = near["u"]
         distance[evs[near["i"]]] = near["d"]
-    for i in todo:
+    for i in todo.tolist():
         if nearest[i] < 0:
             continue
         where = f"nearest is {units.name[nearest[i]]}, {_m(distance[i])} away"
@@ -469,13 +469,12 @@ def join_events(
 
     # districts: among the districts of the chosen region
     has_region = unit >= 0
-    region_ids = np.where(has_region, np.append(regions.uid, None)[unit], None)
-    region_names = np.where(has_region, np.append(regions.name, "")[unit], "")
+    region_ids = _pick(regions.uid, unit, None)
+    region_names = _pick(regions.name, unit, "")
     dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine)
     region_pos = {uid: k for k, uid in enumerate(regions.uid)}
     dm.unit[~has_region] = -1
-    district_uid = np.append(districts.uid, None)[dm.unit]
-    same = has_region & (dm.unit >= 0) & (district_uid == np.append(regions.uid, None)[unit])
+    same = has_region & (dm.unit >= 0) & (_pick(districts.uid, dm.unit, None) == region_ids)
     coarse = has_region & ~same & (precision >= REGION_ONLY_WHERE_PREC)
     for i in np.flatnonzero(coarse).tolist():
         inside = f"; the point falls in {districts.name[dm.unit[i]]}" if dm.unit[i] >= 0 else ""
@@ -494,7 +493,7 @@ def join_events(
         notes[i].extend(f"district: {t}" for t in extra)
 
     def names(level: _Units, pos: np.ndarray, attr: str) -> np.ndarray:
-        return np.append(np.asarray(getattr(level, attr), dtype=object), np.nan)[pos]
+        return _pick(getattr(level, attr), pos, np.nan)
 
     admin_note = np.full(n, "", dtype=object)
     for i, texts in notes.items():
@@ -512,6 +511,14 @@ def join_events(
     for col, values in new.items():
         out[col] = pd.Series(values, index=out.index)
     _assert_same_rows(out, events)
+    return out
+
+
+def _pick(values: np.ndarray, pos: np.ndarray, missing: object) -> np.ndarray:
+    """``values[pos]`` as objects, ``missing`` where ``pos`` is -1."""
+    out = np.full(len(pos), missing, dtype=object)
+    ok = pos >= 0
+    out[ok] = np.asarray(values, dtype=object)[pos[ok]]
     return out
 
 
