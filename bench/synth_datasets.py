@@ -1,8 +1,9 @@
 """Synthetic files in the ACLED and UCDP GED formats, for benchmarks (fixed seed, nothing real).
 
-Points are uniform over the two countries' extent, so a share of them falls
-outside both (as in a regional extract); dates span 2018-2024; notes, sources and
-article lists have realistic lengths. No row is real ACLED or UCDP data.
+Points are the gazetteer's sourced places (``data/gazetteer.csv``) moved by up to
+``JITTER_DEG``, with the place's country, so most fall in their country and some
+near a border fall outside it (as in real data); dates span 2018-2024; notes,
+sources and article lists have realistic lengths. No row is real ACLED or UCDP data.
 
     python bench/synth_datasets.py acled 100000 /tmp/acled_1e5.csv
 """
@@ -18,8 +19,6 @@ import pandas as pd
 from geo.importers.acled import COLUMNS as ACLED_COLUMNS
 from geo.importers.ucdp import COLUMNS as UCDP_COLUMNS
 
-#: (min lon, min lat, max lon, max lat) around Armenia and Azerbaijan.
-EXTENT = (43.4, 38.4, 50.7, 41.9)
 _VOCABULARY = (
     "reported clash shelling village border military forces killed wounded positions near "
     "district attack drone artillery residents protest police detained statement ministry "
@@ -27,7 +26,6 @@ _VOCABULARY = (
 )
 WORDS = np.array(_VOCABULARY.split())
 OUTLETS = np.array(["Armenpress", "Azatutyun", "Trend", "APA", "Report.az", "News.am", "AFP"])
-COUNTRIES = np.array(["Armenia", "Azerbaijan"])
 
 
 def _text(rng: np.random.Generator, n: int, words: int) -> np.ndarray:
@@ -35,9 +33,18 @@ def _text(rng: np.random.Generator, n: int, words: int) -> np.ndarray:
     return np.array([" ".join(row) for row in picks], dtype=object)
 
 
-def _points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    x0, y0, x1, y1 = EXTENT
-    return np.round(rng.uniform(x0, x1, n), 5), np.round(rng.uniform(y0, y1, n), 5)
+JITTER_DEG = 0.03
+GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "gazetteer.csv"
+
+
+def _points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Longitudes, latitudes and country names near the gazetteer's places."""
+    places = pd.read_csv(GAZETTEER).dropna(subset=["lat", "lon"])
+    pick = rng.integers(0, len(places), n)
+    lon = places["lon"].to_numpy()[pick] + rng.uniform(-JITTER_DEG, JITTER_DEG, n)
+    lat = places["lat"].to_numpy()[pick] + rng.uniform(-JITTER_DEG, JITTER_DEG, n)
+    country = np.where(places["country"].to_numpy()[pick] == "ARM", "Armenia", "Azerbaijan")
+    return np.round(lon, 5), np.round(lat, 5), country
 
 
 def _days(rng: np.random.Generator, n: int) -> pd.DatetimeIndex:
@@ -47,8 +54,7 @@ def _days(rng: np.random.Generator, n: int) -> pd.DatetimeIndex:
 def acled_frame(n: int, *, seed: int = 0) -> pd.DataFrame:
     """``n`` rows with every ACLED export column (text, as in the files)."""
     rng = np.random.default_rng(seed)
-    lon, lat = _points(rng, n)
-    country = COUNTRIES[rng.integers(0, 2, n)]
+    lon, lat, country = _points(rng, n)
     day = _days(rng, n)
     fat = rng.integers(0, 6, n).astype(str)
     fat[rng.random(n) < 0.05] = ""
@@ -85,7 +91,7 @@ def acled_frame(n: int, *, seed: int = 0) -> pd.DataFrame:
 def ucdp_frame(n: int, *, seed: int = 0) -> pd.DataFrame:
     """``n`` rows with every UCDP GED column (text, as in the files)."""
     rng = np.random.default_rng(seed)
-    lon, lat = _points(rng, n)
+    lon, lat, country = _points(rng, n)
     day = _days(rng, n)
     a, b, c = (rng.integers(0, 4, n) for _ in range(3))
     best = a + b + c
@@ -105,7 +111,7 @@ def ucdp_frame(n: int, *, seed: int = 0) -> pd.DataFrame:
     out["where_coordinates"] = _text(rng, n, 2)
     out["where_description"] = _text(rng, n, 8)
     out["latitude"], out["longitude"] = lat.astype(str), lon.astype(str)
-    out["country"] = COUNTRIES[rng.integers(0, 2, n)]
+    out["country"] = country
     out["date_prec"] = rng.integers(1, 6, n).astype(str)
     out["date_start"] = day.strftime("%Y-%m-%d 00:00:00.000")
     out["date_end"] = day.strftime("%Y-%m-%d 00:00:00.000")

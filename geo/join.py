@@ -333,20 +333,33 @@ def _check_events(events: gpd.GeoDataFrame, admin: AdminUnits, tolerance_m: floa
         raise ValidationError(problems)
 
 
-def _expected(events: gpd.GeoDataFrame) -> np.ndarray:
-    out = np.full(len(events), None, dtype=object)
-    if "expected_region" not in events.columns:
+def _texts(values: pd.Series, missing: object, *, strip: bool) -> np.ndarray:
+    """Each row's non-blank text (stripped if ``strip``) as objects; ``missing`` otherwise."""
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        text = values.fillna("")
+        blank = (text.str.strip() == "").to_numpy()
+        out = (text.str.strip() if strip else text).to_numpy(dtype=object)
+        out[blank] = missing
         return out
-    for i, v in enumerate(events["expected_region"]):
-        if isinstance(v, str) and v.strip():
-            out[i] = v.strip()
-    return out
+    return np.array(
+        [
+            (v.strip() if strip else v) if isinstance(v, str) and v.strip() else missing
+            for v in values
+        ],
+        dtype=object,
+    )
 
 
-def _labels(events: gpd.GeoDataFrame, column: str | None) -> list[str]:
+def _expected(events: gpd.GeoDataFrame) -> np.ndarray:
+    if "expected_region" not in events.columns:
+        return np.full(len(events), None, dtype=object)
+    return _texts(events["expected_region"], None, strip=True)
+
+
+def _labels(events: gpd.GeoDataFrame, column: str | None) -> np.ndarray:
     if column is None or column not in events.columns:
-        return ["the event"] * len(events)
-    return [v if isinstance(v, str) and v.strip() else "the event" for v in events[column]]
+        return np.full(len(events), "the event", dtype=object)
+    return _texts(events[column], "the event", strip=False)
 
 
 def _assert_same_rows(result: pd.DataFrame, events: pd.DataFrame) -> None:
