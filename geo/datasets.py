@@ -195,7 +195,8 @@ def with_imported(data: Dataset, settings: Settings) -> Dataset:
     """The dataset with the data folder's imported events added (unchanged when there are none).
 
     Curated events get ``dataset = 'curated'``; imported nested columns become
-    Python lists (see :func:`nested_to_lists`).
+    Python lists (see :func:`nested_to_lists`). Accepted links of the data
+    folder's links file are applied (:func:`geo.link.apply_links`).
     """
     if not imported_files(settings):
         return data
@@ -206,6 +207,9 @@ def with_imported(data: Dataset, settings: Settings) -> Dataset:
     if both.index.has_duplicates:
         dupes = both.index[both.index.duplicated()].unique()[:10]
         raise ImportDataError(f"event ids in several datasets: {', '.join(map(str, dupes))}")
+    from geo.link import apply_links, links_path, read_links
+
+    both = apply_links(both, read_links(links_path(settings.datasets_dir)))
     events = gpd.GeoDataFrame(both, geometry="geometry", crs=data.events.crs)
     return replace(
         data, events=events, episodes=pd.concat([data.episodes, episodes], ignore_index=True)

@@ -135,10 +135,13 @@ def region_summary(
         by district, events with a region but no
         district (known only at region level, or in a gap between districts) in
         ``"(district unknown)"`` under their region. No event
-        is dropped.
+        is dropped, except that of a linked group (``counted`` False, see
+        :mod:`geo.link`) only the primary event counts.
     """
     _check(joined, by)
     rows = filter_period(joined, start, end)
+    if "counted" in rows.columns:  # an event linked to another is counted once, with it
+        rows = rows[rows["counted"].fillna(True).astype(bool).to_numpy()]
     region = _names(rows["region"], OUTSIDE_REGION)
     if "join_method" in rows:
         region = region.where(rows["join_method"].to_numpy() != "area", AREA_REGION)
