@@ -150,7 +150,8 @@ def parse_csv(data: bytes, *, origin: str) -> RawTable:
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    first = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace").rstrip("\r")
     header = next(csv.reader([first]), [])
     if not header or not any(h.strip() for h in header):
         raise ImportDataError(f"{origin}: no header row")

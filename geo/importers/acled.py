@@ -92,6 +92,8 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     check_duplicates(ids, raw.lines, problems, "event_id_cnty")
 
     keep = ~problems.bad
+    if keep.all():  # nothing to leave out: no copy
+        keep = slice(None)  # type: ignore[assignment]
     df, ids = df[keep], ids[keep]
     lat, lon, day = lat[keep], lon[keep], day[keep]
     time_prec, geo_prec, fatalities = time_prec[keep], geo_prec[keep], fatalities[keep]

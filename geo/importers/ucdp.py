@@ -135,6 +135,8 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     check_duplicates(ids, raw.lines, problems, "id")
 
     keep = ~problems.bad
+    if keep.all():  # nothing to leave out: no copy
+        keep = slice(None)  # type: ignore[assignment]
     df, ids = df[keep], ids[keep]
     lat, lon, start, end = lat[keep], lon[keep], start[keep], end[keep]
     where_prec, date_prec = where_prec[keep], date_prec[keep]
