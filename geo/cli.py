@@ -216,7 +216,8 @@ def _register_command_modules() -> None:
     """Commands defined next to their feature (exports, browser assets) register on ``app``."""
     import importlib
 
-    for module in ("geo.cli_exports", "geo.cli_figures", "geo.cli_assets", "geo.cli_import"):
+    modules = ("geo.cli_exports", "geo.cli_figures", "geo.cli_assets", "geo.cli_import")
+    for module in (*modules, "geo.cli_join"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:  # the feature is not installed in this tree

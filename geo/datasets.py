@@ -130,7 +130,7 @@ def nested_to_lists(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _join_imported(events: gpd.GeoDataFrame, admin: AdminUnits) -> gpd.GeoDataFrame:
+def join_any_country(events: gpd.GeoDataFrame, admin: AdminUnits) -> gpd.GeoDataFrame:
     """Join events of Armenia and Azerbaijan; others are kept, with no region and a note."""
     known = events["country"].isin(KNOWN_COUNTRIES).to_numpy()
     if known.all():
@@ -172,7 +172,7 @@ def load_imported(settings: Settings, admin: AdminUnits) -> tuple[gpd.GeoDataFra
         events.insert(1, "episode_title", title)
         events.insert(2, "layer_file", path.name)
         events["expected_region"] = None
-        frames.append(_join_imported(events, admin))
+        frames.append(join_any_country(events, admin))
         episodes.append(
             {
                 "episode": name,
