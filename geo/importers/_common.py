@@ -212,7 +212,9 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
     """A column as stripped text ('' when the column is missing)."""
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype="str")
-    return frame[column].astype("str").str.strip()
+    values = frame[column].astype("str")
+    stripped = values.str.strip()
+    return values if stripped.equals(values) else stripped  # share the file's buffer if clean
 
 
 def or_none(values: pd.Series) -> pd.Series:
