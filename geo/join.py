@@ -499,10 +499,16 @@ def join_events(
     far = np.isin(dm.method, ("nearest", "unmatched"))
     has_notes = np.zeros(n, dtype=bool)
     has_notes[list(dm.notes)] = True
-    for i in np.flatnonzero(has_region & ~same & ~coarse & (has_notes | far)).tolist():
+    todo = np.flatnonzero(has_region & ~same & ~coarse & (has_notes | far))
+    far_todo = todo[far[todo]]
+    hits_of: dict[int, list[int]] = defaultdict(list)  # districts each far point lies in
+    q_ev, q_un = districts.geom.sindex.query(pts[far_todo], predicate="intersects")
+    for e, u in zip(far_todo[q_ev].tolist(), q_un.tolist(), strict=True):
+        hits_of[e].append(u)
+    for i in todo.tolist():
         extra = list(dm.notes.get(i, ()))
         if far[i]:
-            extra += _elsewhere(pts[i], regions.uid[unit[i]], region_pos, regions, districts)
+            extra += _elsewhere(hits_of[i], regions.uid[unit[i]], region_pos, regions, districts)
         notes[i].extend(f"district: {t}" for t in extra)
 
     def names(level: _Units, pos: np.ndarray, attr: str) -> np.ndarray:
@@ -536,15 +542,17 @@ def _pick(values: np.ndarray, pos: np.ndarray, missing: object) -> np.ndarray:
 
 
 def _elsewhere(
-    pt: shapely.Geometry,
+    hits: list[int],
     region_id: str,
     region_pos: dict[str, int],
     regions: _Units,
     districts: _Units,
 ) -> list[str]:
-    """Name the district of another region of the same country that holds the point, if any."""
+    """Name the district of another region of the same country that holds the point, if any.
+
+    ``hits`` are the districts the point intersects.
+    """
     country = regions.group[region_pos[region_id]]
-    hits = districts.geom.sindex.query(pt, predicate="intersects")
     for h in sorted(hits, key=lambda h: districts.rank[h]):
         parent = region_pos.get(districts.group[h])
         if (
