@@ -30,6 +30,7 @@ from geo.boundaries import AdminUnits, load_admin_units
 from geo.boundaries import attribution as boundaries_attribution
 from geo.config import ENV_BOUNDARIES_DIR, Settings
 from geo.dataset import Dataset, load_events_checked
+from geo.datasets import with_imported
 from geo.events import COUNTRIES, GEO_PRECISION
 from geo.export import Format, claims_table, export_bytes, export_filename
 from geo.figure import make_figure
@@ -174,7 +175,9 @@ def _load(
         for column in JOIN_COLUMNS:
             events[column] = None
         return events, episodes, None, str(exc), attribution
-    return join_events(events, admin), episodes, admin, None, attribution
+    # imported datasets of the data folder (CONFLICTMAP_DATA_DIR), if any, beside the layers
+    data = with_imported(Dataset(join_events(events, admin), episodes, admin), settings)
+    return data.events, data.episodes, admin, None, attribution
 
 
 def load(settings_key: str) -> Loaded:

@@ -114,3 +114,19 @@ def test_a_foreign_parquet_in_the_data_folder_is_refused(
     )
     with pytest.raises(ImportDataError, match=r"mine\.parquet: not a dataset written by"):
         describe_datasets(settings.with_(datasets_dir=tmp_path))
+
+
+def test_app_shows_imported_datasets(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv(ENV_DATA_DIR, str(folder))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    try:
+        assert not at.exception, [e.value for e in at.exception]
+        (events,) = [m.value for m in at.metric if m.label == "Events in view"]
+        assert events == "22"  # 15 curated + 4 ACLED + 3 UCDP
+    finally:
+        st.cache_data.clear()
