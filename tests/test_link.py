@@ -16,6 +16,7 @@ from geo.events import Claim, derived_figures
 from geo.export import claims_table
 from geo.importers import import_file, read_dataset
 from geo.link import LinkError, decide, propose_links, read_links, write_links
+from geo.render import event_popup_html
 from geo.summary import region_summary
 
 DATA = Path(__file__).parent / "data" / "importers"
@@ -152,7 +153,9 @@ def test_accepted_link_shows_claims_side_by_side_and_counts_once(
         "counted with linked event tavush-2020-07-12-border-fighting"
     )
     assert bool(ev.loc["acled-ARM9002", "counted"])  # only proposed: counted on its own
-    # the table shows both datasets' figures for the event
+    # the popup and the table show both datasets' figures for the event
+    popup = event_popup_html(primary.to_dict())
+    assert "ACLED" in popup and "Armenian authorities" in popup
     table = claims_table(ev.loc[["tavush-2020-07-12-border-fighting"]])
     assert "ACLED" in set(table["claimant"]) and "Armenian authorities" in set(table["claimant"])
     # totals: the linked pair counts once
