@@ -433,3 +433,13 @@ def test_imported_events_land_in_the_right_regions(
     u = join_events(ucdp, admin)
     assert u["region"].tolist()[:2] == ["Tovuz District", "Tavush"]
     assert u.loc["ucdp-99900003", "join_method"] == "area"  # where_prec 5: no single region
+
+
+def test_country_without_a_code_keeps_the_dataset_name() -> None:
+    raw = parse_csv(
+        b"event_id_cnty,event_date,latitude,longitude,country,iso\n"
+        b"X1,2020-07-12,55.7,37.6,Russia (Soviet Union),\nX2,2020-07-12,40.9,45.4,,51\n",
+        origin="mini.csv",
+    )
+    e = parse_acled(raw, origin="mini.csv").events
+    assert e["country"].tolist() == ["Russia (Soviet Union)", "ARM"]

@@ -264,7 +264,11 @@ _ISO3_BY_NUMBER = {str(c["isonumeric"]): c["iso3"] for c in _COUNTRIES.values()}
 
 
 def iso3(names: pd.Series, numbers_: pd.Series | None = None) -> pd.Series:
-    """ISO 3166-1 alpha-3 from country names (or ISO numeric codes); None when unknown."""
+    """ISO 3166-1 alpha-3 from country names (or ISO numeric codes); None when unknown.
+
+    The importers keep the dataset's own name where no code is known (e.g. UCDP's
+    "Russia (Soviet Union)"), so no event is left without a country.
+    """
     by_name = names.str.casefold().map(_ISO3_BY_NAME)
     if numbers_ is not None:
         by_number = numbers_.str.lstrip("0").map(_ISO3_BY_NUMBER)

@@ -162,7 +162,7 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
         "assoc_actor_1": or_none(text(df, "assoc_actor_1")),
         "actor2": or_none(text(df, "actor2")),
         "assoc_actor_2": or_none(text(df, "assoc_actor_2")),
-        "country": iso3(text(df, "country"), text(df, "iso")),
+        "country": iso3(text(df, "country"), text(df, "iso")).fillna(or_none(text(df, "country"))),
         "country_name": or_none(text(df, "country")),
         "location": or_none(text(df, "location")),
         "place_id": None,

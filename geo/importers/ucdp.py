@@ -249,7 +249,7 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
         "assoc_actor_1": None,
         "actor2": or_none(side_b),
         "assoc_actor_2": None,
-        "country": iso3(text(df, "country")),
+        "country": iso3(text(df, "country")).fillna(or_none(text(df, "country"))),
         "country_name": or_none(text(df, "country")),
         "location": or_none(text(df, "where_coordinates")),
         "place_id": None,
