@@ -70,3 +70,11 @@ class ViewError(ConflictMapError, ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class ImportDataError(ConflictMapError, ValueError):
+    """A dataset file (ACLED, UCDP) cannot be imported; ``problems`` lists every reason."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        super().__init__(message)

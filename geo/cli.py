@@ -142,14 +142,13 @@ def geocode(
     typer.echo(result.describe())
 
 
-@app.command()
-def join(
+def join_single(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output file (.geojson, .gpkg, .csv).")
     ] = Path("joined_events.geojson"),
     paths: Annotated[list[Path] | None, typer.Argument(help="Layer files or folders.")] = None,
 ) -> None:
-    """Join events to their region and district and write them, with join method and distance.
+    """``conflictmap join`` on this machine (registered with its engines in geo.cli_join).
 
     The file is the analysts' export of every event (see ``conflictmap export``): a
     GeoPackage, a GeoJSON (claims nested) or a CSV (with claims and sources beside it).
@@ -249,7 +248,8 @@ def _register_command_modules() -> None:
     """Commands defined next to their feature (exports, browser assets) register on ``app``."""
     import importlib
 
-    for module in ("geo.cli_exports", "geo.cli_figures", "geo.cli_assets", "geo.cli_ingest"):
+    modules = ("geo.cli_exports", "geo.cli_figures", "geo.cli_assets", "geo.cli_ingest")
+    for module in (*modules, "geo.cli_import", "geo.cli_join"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:  # the feature is not installed in this tree

@@ -17,6 +17,7 @@ ENV_BOUNDARIES_DIR = "CONFLICTMAP_BOUNDARIES_DIR"
 ENV_CACHE_DIR = "CONFLICTMAP_CACHE_DIR"
 ENV_LAYERS_DIR = "CONFLICTMAP_LAYERS_DIR"
 ENV_STATIC_DIR = "CONFLICTMAP_STATIC_DIR"
+ENV_DATA_DIR = "CONFLICTMAP_DATA_DIR"
 
 
 def shipped(name: str) -> Path:
@@ -57,6 +58,10 @@ class Settings:
         Whether a missing boundary file may be fetched from its canonical URL.
     static_dir
         The folder Streamlit serves at ``/app/static/`` (prepared browser assets).
+    datasets_dir
+        The data folder of imported datasets (GeoParquet files written by
+        ``conflictmap import``), loaded next to the curated layers.
+        ``CONFLICTMAP_DATA_DIR``; default a user data directory.
     """
 
     layers_dir: Path = field(default_factory=lambda: shipped("layers"))
@@ -67,6 +72,9 @@ class Settings:
     )
     allow_download: bool = True
     static_dir: Path = field(default_factory=default_static_dir)
+    datasets_dir: Path = field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("conflictmap"))
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -81,6 +89,8 @@ class Settings:
             kwargs["layers_dir"] = Path(env[ENV_LAYERS_DIR]).expanduser().resolve()
         if env.get(ENV_STATIC_DIR):
             kwargs["static_dir"] = Path(env[ENV_STATIC_DIR]).expanduser().resolve()
+        if env.get(ENV_DATA_DIR):
+            kwargs["datasets_dir"] = Path(env[ENV_DATA_DIR]).expanduser().resolve()
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> Settings:

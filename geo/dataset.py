@@ -75,6 +75,8 @@ def load_dataset(
     if boundaries not in ("required", "optional"):
         raise ValueError(f"boundaries must be 'required' or 'optional', got {boundaries!r}")
     events, episodes = load_events_checked(settings, paths)
+    from geo.datasets import with_imported  # the data folder's imported datasets, if any
+
     try:
         credit = boundaries_attribution(settings)
     except BoundaryDataError:
@@ -88,5 +90,7 @@ def load_dataset(
             raise
         for column in JOIN_COLUMNS:
             events[column] = None
-        return Dataset(events, episodes, None, str(exc), credit)
-    return Dataset(join_events(events, admin), episodes, admin, None, credit)
+        return with_imported(Dataset(events, episodes, None, str(exc), credit), settings)
+    return with_imported(
+        Dataset(join_events(events, admin), episodes, admin, None, credit), settings
+    )

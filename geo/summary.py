@@ -46,8 +46,8 @@ def _check(joined: pd.DataFrame, by: str) -> None:
 
 
 def _names(values: pd.Series, fallback: str) -> pd.Series:
-    text = values.astype(object).where(values.notna(), "")
-    text = text.map(lambda v: str(v).strip())
+    # column-wise, no Python call per row; missing values first (pandas 2 makes None "None")
+    text = values.where(values.notna(), "").astype("str").str.strip()
     return text.where(text != "", fallback)
 
 
@@ -89,18 +89,18 @@ def region_summary(
         by district, events with a region but no
         district (known only at region level, or in a gap between districts) in
         ``"(district unknown)"`` under their region. No event
-        is dropped.
+        is dropped, except that of a linked group (``counted`` False, see
+        :mod:`geo.link`) only the primary event counts.
     """
     _check(joined, by)
     rows = filter_period(joined, start, end)
+    if "counted" in rows.columns:  # an event linked to another is counted once, with it
+        rows = rows[rows["counted"].fillna(True).astype(bool).to_numpy()]
     region = _names(rows["region"], OUTSIDE_REGION)
     if "join_method" in rows:
-        region = region.where(rows["join_method"].to_numpy() != "area", AREA_REGION)
+        region = region.where((rows["join_method"] != "area").to_numpy(), AREA_REGION)
     frame = pd.DataFrame(
-        {
-            "country": _names(rows["country"], UNKNOWN_COUNTRY).to_numpy(),
-            "region": region.to_numpy(),
-        }
+        {"country": _names(rows["country"], UNKNOWN_COUNTRY).array, "region": region.array}
     )
     keys = ["country", "region"]
     if by == "district":

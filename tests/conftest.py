@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from geo.config import ENV_BOUNDARIES_DIR, Settings
+from geo.config import ENV_BOUNDARIES_DIR, ENV_DATA_DIR, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The local mirror of the boundary files that sits beside every checkout of this project.
@@ -22,6 +23,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if not os.environ.get(ENV_BOUNDARIES_DIR) and SHARED_BOUNDARIES.is_dir():
         os.environ[ENV_BOUNDARIES_DIR] = str(SHARED_BOUNDARIES)
+    # imported datasets: an empty folder of the run's own, never the user's data folder
+    if not os.environ.get(ENV_DATA_DIR):
+        os.environ[ENV_DATA_DIR] = tempfile.mkdtemp(prefix="conflictmap-data-")
 
 
 @pytest.fixture(scope="session")

@@ -213,6 +213,20 @@ def _check_request(fmt: str, measure: str, view: View | None) -> None:
         raise ExportError("; ".join(problems))
 
 
+def _dataset_licences(events: pd.DataFrame) -> tuple[str, ...]:
+    """Attribution and licence of each imported dataset among the events (none for curated)."""
+    if "dataset" not in events.columns:
+        return ()
+    from geo.importers import DATASETS
+
+    return tuple(
+        f"{DATASETS[name].title} events: {DATASETS[name].attribution}. "
+        f"Licence: {DATASETS[name].licence}."
+        for name in sorted(set(events["dataset"].dropna()))
+        if name in DATASETS
+    )
+
+
 def _prepare(
     data: Dataset,
     *,
@@ -260,7 +274,7 @@ def _prepare(
         events=len(table),
         claims=len(claims),
         sources=len(sources),
-        licences=LICENCES,
+        licences=(*LICENCES, *_dataset_licences(chosen)),
         attribution=_boundary_attribution(settings),
         outlets=tuple(sorted({str(o) for o in sources["outlet"].dropna()})),
     )

@@ -94,6 +94,7 @@ EVENT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("layer_file", "str", "Layer file"),
     ("expected_region", "str", "Region per gazetteer"),
     ("claims_summary", "str", "Claims"),
+    ("dataset", "str", "Dataset (curated, acled, ucdp)"),
 )
 CLAIM_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("event_id", "str", "Event ID (empty: episode-wide)"),
@@ -299,6 +300,7 @@ def event_table(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 "layer_file": _text(e.get("layer_file")),
                 "expected_region": _text(e.get("expected_region")),
                 "claims_summary": "\n".join(claim_line(c, outlets) for c in e["claims"]),
+                "dataset": _text(e.get("dataset")) or "curated",
                 "geometry": Point(geom.x, geom.y),
             }
         )

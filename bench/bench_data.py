@@ -1,0 +1,167 @@
+"""Benchmark the importers, the join and the summary at 10^4..10^6 events (not a test).
+
+    CONFLICTMAP_BOUNDARIES_DIR=../shared/data/boundaries/geoboundaries \\
+        python bench/bench_data.py --sizes 10000,100000,1000000
+
+Per size, in one run: ACLED and UCDP import throughput against a plain
+``pandas.read_csv`` + ``GeoDataFrame`` baseline (each in its own process, with its
+peak memory); then on the imported ACLED events, the join against the floor
+(``shapely.contains_xy`` per district with a bounding-box prefilter, no rules) and
+against plain ``geopandas.sjoin``; ``region_summary`` over the joined events; and
+the dask engine (GeoParquet in, 4 partitions, a LocalCluster of 2 workers,
+partitioned GeoParquet out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _child(kind: str, how: str, path: str) -> None:
+    """Run one import in this process; print seconds and peak memory as JSON."""
+    start = time.perf_counter()
+    if how == "baseline":
+        import geopandas as gpd
+        import pandas as pd
+
+        frame = pd.read_csv(path, low_memory=False)
+        gdf = gpd.GeoDataFrame(
+            frame, geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]), crs=4326
+        )
+        rows = len(gdf)
+    else:
+        from geo.importers import read_dataset
+
+        rows = len(read_dataset(kind, path).events)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
+
+
+def _measure(kind: str, how: str, path: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, how, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _floor(events, districts) -> float:  # type: ignore[no-untyped-def]
+    import shapely
+
+    start = time.perf_counter()
+    x, y = shapely.get_x(events.geometry.to_numpy()), shapely.get_y(events.geometry.to_numpy())
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    hits = 0
+    for geom in districts.geometry.to_numpy():
+        x0, y0, x1, y1 = shapely.bounds(geom)
+        cand = order[np.searchsorted(xs, x0) : np.searchsorted(xs, x1, "right")]
+        cand = cand[(y[cand] >= y0) & (y[cand] <= y1)]
+        shapely.prepare(geom)
+        hits += int(shapely.contains_xy(geom, x[cand], y[cand]).sum())
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "HOW", "PATH"))
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+
+    import geopandas as gpd
+    from synth_datasets import write
+
+    from geo.boundaries import load_admin_units
+    from geo.config import Settings
+    from geo.importers import read_dataset
+    from geo.importers._common import write_imported
+    from geo.join import join_events
+    from geo.join_dask import join_dask
+    from geo.summary import region_summary
+
+    admin = load_admin_units(Settings.from_env().with_(allow_download=False))
+    print(f"# {platform.platform()}, Python {platform.python_version()}, {_cpu()}")
+    print(
+        "| rows | dataset | import rows/s | baseline rows/s | import peak MB | baseline peak MB |"
+    )
+    print("|---|---|---|---|---|---|")
+    joins = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            for kind in ("acled", "ucdp"):
+                path = write(kind, n, Path(tmp) / f"{kind}_{n}.csv", seed=0)
+                ours = _measure(kind, "import", path)
+                base = _measure(kind, "baseline", path)
+                print(
+                    f"| {n:,} | {kind} | {ours['rows'] / ours['seconds']:,.0f} "
+                    f"| {base['rows'] / base['seconds']:,.0f} | {ours['peak_mb']:,.0f} "
+                    f"| {base['peak_mb']:,.0f} |",
+                    flush=True,
+                )
+            events = read_dataset("acled", Path(tmp) / f"acled_{n}.csv").events
+            known = events[events["country"].isin(["ARM", "AZE"])]
+            floor = _floor(known, admin.districts)
+            start = time.perf_counter()
+            joined = join_events(known, admin)
+            ours_s = time.perf_counter() - start
+            start = time.perf_counter()
+            join_events(known, admin, engine="sindex")
+            sindex_s = time.perf_counter() - start
+            start = time.perf_counter()
+            gpd.sjoin(known[["geometry"]], admin.districts[["geometry"]], predicate="within")
+            sjoin_s = time.perf_counter() - start
+            start = time.perf_counter()
+            region_summary(joined)
+            summary_s = time.perf_counter() - start
+            src = Path(tmp) / f"acled_{n}.parquet"
+            write_imported(known, src, meta={"dataset": "acled"})
+            start = time.perf_counter()
+            join_dask(src, Path(tmp) / f"joined_{n}", admin, npartitions=4, n_workers=2)
+            dask_s = time.perf_counter() - start
+            joins.append((n, floor, ours_s, sindex_s, sjoin_s, summary_s, dask_s))
+    print()
+    print(
+        "| events | floor (contains_xy, bbox) | join (contains) | × floor | join (sindex) "
+        "| plain sjoin | region_summary | dask, 2 workers (read+join+write) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for n, floor, ours_s, sindex_s, sjoin_s, summary_s, dask_s in joins:
+        print(
+            f"| {n:,} | {floor:.2f} s | {ours_s:.2f} s | {ours_s / floor:.1f} | {sindex_s:.2f} s "
+            f"| {sjoin_s:.2f} s | {summary_s:.3f} s | {dask_s:.2f} s |"
+        )
+
+
+def _cpu() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        lines = text.splitlines()
+        model = next(line.split(":", 1)[1].strip() for line in lines if "model name" in line)
+    except (OSError, StopIteration):
+        model = platform.processor() or "unknown CPU"
+    import os
+
+    return f"{model}, {os.cpu_count()} cores"
+
+
+if __name__ == "__main__":
+    main()

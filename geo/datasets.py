@@ -1,0 +1,226 @@
+"""The data folder: imported GeoParquet datasets, listed, and loaded beside the curated layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from geo._errors import ImportDataError
+from geo.config import Settings
+from geo.importers import DATASETS
+from geo.importers._common import parquet_meta, read_imported
+from geo.join import JOIN_COLUMNS, KNOWN_COUNTRIES, join_events
+
+if TYPE_CHECKING:
+    from geo.boundaries import AdminUnits
+    from geo.dataset import Dataset
+
+#: The ``dataset`` value of the hand-curated layers.
+CURATED = "curated"
+CURATED_TITLE = "Curated layers"
+CURATED_ATTRIBUTION = "conflictmap contributors: curated event layers"
+CURATED_LICENCE = "CC BY-SA 4.0"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One dataset of the data folder (or the curated layers)."""
+
+    name: str
+    title: str
+    path: str
+    events: int
+    first_day: str
+    last_day: str
+    licence: str
+    attribution: str
+
+
+def imported_files(settings: Settings) -> list[Path]:
+    """The GeoParquet files of the data folder, sorted by name (none when it does not exist)."""
+    folder = settings.datasets_dir
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def _period(path: Path) -> tuple[str, str]:
+    table = pq.read_table(path, columns=["date_start", "date_end"])
+    if table.num_rows == 0:
+        return "", ""
+    import pyarrow.compute as pc
+
+    first = pc.min(table["date_start"]).as_py()
+    last = pc.max(table["date_end"]).as_py()
+    return f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"
+
+
+def describe_datasets(settings: Settings) -> list[DatasetInfo]:
+    """The curated layers and every imported dataset: counts, period, licence, attribution."""
+    from geo.layers import validate_paths
+
+    report = validate_paths([settings.layers_dir])
+    days = [
+        (e.properties.date_start, e.properties.date_end) for la in report.layers for e in la.events
+    ]
+    out = [
+        DatasetInfo(
+            CURATED,
+            CURATED_TITLE,
+            str(settings.layers_dir),
+            report.events,
+            f"{min(d[0] for d in days)}" if days else "",
+            f"{max(d[1] for d in days)}" if days else "",
+            CURATED_LICENCE,
+            CURATED_ATTRIBUTION,
+        )
+    ]
+    for path in imported_files(settings):
+        meta = _meta(path)
+        first, last = _period(path)
+        out.append(
+            DatasetInfo(
+                meta["dataset"],
+                meta.get("title", meta["dataset"]),
+                str(path),
+                pq.read_metadata(path).num_rows,
+                first,
+                last,
+                meta.get("licence", ""),
+                meta.get("attribution", ""),
+            )
+        )
+    return out
+
+
+def _meta(path: Path) -> dict[str, Any]:
+    try:
+        meta = parquet_meta(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
+    if meta.get("dataset") not in DATASETS:
+        raise ImportDataError(
+            f"{path}: not a dataset written by 'conflictmap import' (no 'conflictmap' metadata "
+            "naming acled or ucdp); move it out of the data folder or import the file again"
+        )
+    return meta
+
+
+# --- one frame for every dataset ----------------------------------------------------------
+
+
+def nested_to_lists(events: pd.DataFrame) -> pd.DataFrame:
+    """``claims``/``sources``/``tags`` as Python lists (of dicts), the curated frame's form.
+
+    Imported frames keep them as Arrow lists (columnar, see
+    :func:`geo.importers._common.read_imported`); the map, popups and exports
+    read them row by row in the curated form, so a frame combining both
+    datasets holds lists. Summaries never touch these columns.
+    """
+    out = events.copy()
+    for name in ("claims", "sources", "tags"):
+        if name in out.columns and isinstance(out[name].dtype, pd.ArrowDtype):
+            arr = pa.array(out[name]).to_pylist()
+            out[name] = pd.Series(arr, index=out.index, dtype=object)
+    return out
+
+
+def join_any_country(events: gpd.GeoDataFrame, admin: AdminUnits | None) -> gpd.GeoDataFrame:
+    """Join events of Armenia and Azerbaijan; others are kept, with no region and a note.
+
+    Without boundaries (``admin`` is ``None``) every event is kept unjoined.
+    """
+    if admin is None:
+        out = events.copy()
+        for column in JOIN_COLUMNS:
+            out[column] = None
+        return out
+    known = events["country"].isin(KNOWN_COUNTRIES).to_numpy()
+    if known.all():
+        return join_events(events, admin)
+    inside = join_events(events[known], admin) if known.any() else None
+    rest = events[~known].copy()
+    rest["region"] = rest["region_id"] = rest["district"] = rest["district_id"] = np.nan
+    rest["join_method"] = "unmatched"
+    rest["join_distance_m"] = np.nan
+    rest["admin_note"] = "no boundary data for " + rest["country"].fillna("?").astype(str)
+    parts = [p for p in (inside, rest) if p is not None]
+    joined = pd.concat(parts).loc[events.index]
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs=events.crs)
+
+
+def load_imported(
+    settings: Settings, admin: AdminUnits | None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Every imported dataset of the data folder, joined, and one episode row per dataset.
+
+    The frames have the curated frame's columns (``episode`` is the dataset
+    name, ``layer_file`` the GeoParquet file) plus ``dataset``; the dataset's
+    own columns (``acled.*``, ``ucdp.*``) stay in the GeoParquet file.
+    """
+    frames: list[gpd.GeoDataFrame] = []
+    episodes: list[dict[str, Any]] = []
+    seen: dict[str, Path] = {}
+    for path in imported_files(settings):
+        meta = _meta(path)
+        name = meta["dataset"]
+        if name in seen:
+            raise ImportDataError(
+                f"{path}: dataset {name!r} is also in {seen[name]}; keep one file per dataset "
+                "in the data folder"
+            )
+        seen[name] = path
+        events = read_imported(path)
+        events = events[[c for c in events.columns if "." not in c]]
+        title = f"{meta.get('title', name)} (imported from {meta.get('source_file', '?')})"
+        events.insert(0, "episode", name)
+        events.insert(1, "episode_title", title)
+        events.insert(2, "layer_file", path.name)
+        events["expected_region"] = None
+        frames.append(join_any_country(events, admin))
+        episodes.append(
+            {
+                "episode": name,
+                "title": title,
+                "summary": f"{meta.get('attribution', '')}. Licence: {meta.get('licence', '')}.",
+                "date_start": events["date_start"].min(),
+                "date_end": events["date_end"].max(),
+                "layer_file": path.name,
+                "sources": [],
+                "claims": [],
+            }
+        )
+    if not frames:
+        return gpd.GeoDataFrame(), pd.DataFrame()
+    joined = pd.concat(frames) if len(frames) > 1 else frames[0]
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs=frames[0].crs), pd.DataFrame(episodes)
+
+
+def with_imported(data: Dataset, settings: Settings) -> Dataset:
+    """The dataset with the data folder's imported events added (unchanged when there are none).
+
+    Curated events get ``dataset = 'curated'``; imported nested columns become
+    Python lists (see :func:`nested_to_lists`). Accepted links of the data
+    folder's links file are applied (:func:`geo.link.apply_links`).
+    """
+    if not imported_files(settings):
+        return data
+    imported, episodes = load_imported(settings, data.admin)
+    curated = data.events.copy()
+    curated.insert(0, "dataset", CURATED)
+    both = pd.concat([curated, nested_to_lists(imported)])
+    if both.index.has_duplicates:
+        dupes = both.index[both.index.duplicated()].unique()[:10]
+        raise ImportDataError(f"event ids in several datasets: {', '.join(map(str, dupes))}")
+    from geo.link import apply_links, links_path, read_links
+
+    both = apply_links(both, read_links(links_path(settings.datasets_dir)))
+    events = gpd.GeoDataFrame(both, geometry="geometry", crs=data.events.crs)
+    return replace(
+        data, events=events, episodes=pd.concat([data.episodes, episodes], ignore_index=True)
+    )

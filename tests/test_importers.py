@@ -1,0 +1,445 @@
+"""ACLED and UCDP GED importers: every mapping rule and every class of bad row, exactly."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from geo._errors import ImportDataError, OutputError
+from geo.boundaries import AdminUnits, load_admin_units
+from geo.cli import app
+from geo.config import Settings
+from geo.events import Claim, Source, derived_figures
+from geo.importers import import_file, read_dataset
+from geo.importers._common import parquet_meta, parse_csv, read_imported
+from geo.importers.acled import parse_acled
+from geo.importers.ucdp import COLUMNS as UCDP_COLUMNS
+from geo.importers.ucdp import parse_ucdp
+from geo.join import join_events
+
+DATA = Path(__file__).parent / "data" / "importers"
+ACLED = DATA / "acled_export.csv"
+ACLED_HDX = DATA / "acled_hdx.csv"
+UCDP = DATA / "ucdp_ged.csv"
+runner = CliRunner()
+
+
+def _claims(value: object) -> list[Claim]:
+    return [Claim.model_validate({k: v for k, v in c.items() if v is not None}) for c in value]
+
+
+@pytest.fixture(scope="module")
+def acled() -> gpd.GeoDataFrame:
+    return read_dataset("acled", ACLED).events
+
+
+@pytest.fixture(scope="module")
+def ucdp() -> gpd.GeoDataFrame:
+    return read_dataset("ucdp", UCDP).events
+
+
+# --- ACLED ------------------------------------------------------------------------------------
+
+
+def test_acled_bad_rows_are_listed_with_line_id_field_and_class() -> None:
+    result = read_dataset("acled", ACLED)
+    origin = str(ACLED)
+    # line 2-3 hold one record (its notes span two lines), so AZE9001 is on line 4
+    assert result.messages() == [
+        f"{origin} line 7 (id ARM9003): field 'latitude': latitude is missing",
+        f"{origin} line 8 (id ARM9004): field 'latitude': latitude 140.85469 is outside [-90, 90]",
+        f"{origin} line 9 (id AZE9004): field 'event_date': event_date '2020-13-45' is not a "
+        "date like 2020-07-12 or 12 July 2020",
+        f"{origin} line 10 (id AZE9005): field 'fatalities': fatalities -3 is negative",
+        f"{origin} line 11 (id AZE9001): field 'event_id_cnty': id 'AZE9001' repeats the row "
+        "on line 4",
+        f"{origin} line 12 (id ARM9005): field 'geo_precision': geo_precision '7' is not one "
+        "of 1, 2, 3",
+    ]
+    assert result.counts() == {
+        "coordinates": 2, "dates": 1, "precision": 1, "figures": 1, "duplicate_id": 1,
+    }  # fmt: skip
+    assert result.rows_read == 10 and result.skipped == 6
+    assert result.events.index.tolist() == [
+        "acled-ARM9001", "acled-AZE9001", "acled-AZE9002", "acled-ARM9002",
+    ]  # fmt: skip
+
+
+def test_acled_fields_map_onto_ours(acled: gpd.GeoDataFrame) -> None:
+    e = acled.loc["acled-ARM9001"]
+    assert e["dataset"] == "acled"
+    assert e["event_date"] == e["date_start"] == e["date_end"] == pd.Timestamp("2020-07-12")
+    assert (e["time_precision"], e["geo_precision"], e["where_prec"]) == (1, 1, 1)
+    assert (e["country"], e["country_name"], e["location"]) == ("ARM", "Armenia", "Movses")
+    assert (e["event_type"], e["sub_event_type"]) == ("Battles", "Armed clash")
+    assert e["actor1"] == "Military Forces of Armenia (2018-)"
+    assert e["actor2"] == "Military Forces of Azerbaijan (2003-)"
+    assert (e["source_admin1"], e["source_admin2"]) == ("Tavush", "Berd")
+    assert pd.isna(e["source_admin3"])
+    assert (e["longitude"], e["latitude"]) == (45.48838, 40.90534)
+    assert (e.geometry.x, e.geometry.y) == (45.48838, 40.90534)
+    assert list(acled.loc["acled-ARM9002", "tags"]) == ["local administrators"]
+
+
+def test_acled_fatalities_become_a_claim_by_acled(acled: gpd.GeoDataFrame) -> None:
+    (claim,) = _claims(acled.loc["acled-AZE9001", "claims"])
+    assert (claim.claimant, claim.measure, claim.side, claim.group) == (
+        "ACLED",
+        "killed",
+        "any",
+        "any",
+    )
+    assert (claim.qualifier, claim.value, claim.source) == ("exact", 4, "acled")
+    row = acled.loc["acled-AZE9001"]
+    assert [row[c] for c in ("fatalities", "deaths_low", "deaths_best", "deaths_high")] == [4] * 4
+    # an explicit 0 is a figure ACLED gives
+    (zero,) = _claims(acled.loc["acled-ARM9002", "claims"])
+    assert zero.value == 0 and acled.loc["acled-ARM9002", "figures_note"] == ""
+
+
+def test_acled_missing_fatalities_is_not_reported_never_zero(acled: gpd.GeoDataFrame) -> None:
+    row = acled.loc["acled-AZE9002"]
+    assert list(row["claims"]) == []
+    assert row["figures_note"] == (
+        "killed: ACLED gives no fatalities figure (not reported; not counted as 0)"
+    )
+    assert row["acled.fatalities"] == ""
+
+
+def test_acled_sources_split_and_cited_by_the_acled_record(acled: gpd.GeoDataFrame) -> None:
+    sources = [
+        Source.model_validate({k: v for k, v in s.items() if v is not None})
+        for s in acled.loc["acled-ARM9001", "sources"]
+    ]
+    assert [(s.id, s.outlet) for s in sources] == [
+        ("acled", "ACLED"), ("acled-src-1", "Armenpress"), ("acled-src-2", "Azatutyun"),
+    ]  # fmt: skip
+    assert sources[0].cites == ("Armenpress", "Azatutyun")
+    assert sources[0].published_note == (
+        "ACLED gives no publication date; record timestamp 1718000000"
+    )
+
+
+def test_acled_every_original_column_kept_verbatim(acled: gpd.GeoDataFrame) -> None:
+    header = ACLED.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert [c for c in acled.columns if c.startswith("acled.")] == [f"acled.{c}" for c in header]
+    row = acled.loc["acled-ARM9001"]
+    assert row["acled.notes"] == (
+        "Synthetic test row: shelling reported near the village.\n"
+        'Second line of the note, with "quotes".'
+    )
+    assert (row["acled.iso"], row["acled.admin3"], row["acled.latitude"]) == ("51", "", "40.90534")
+
+
+def test_acled_portal_file_hashtag_row_other_order_missing_columns() -> None:
+    result = read_dataset("acled", ACLED_HDX)
+    e = result.events
+    assert result.problems == [] and result.rows_read == 2  # the #hashtag row is no event
+    assert e.index.tolist() == ["acled-ARM9101", "acled-AZE9101"]
+    assert e["event_date"].tolist() == [pd.Timestamp("2020-07-12"), pd.Timestamp("2020-07-13")]
+    # no fatalities column: no claim, said in words; region-level precision gives no district
+    assert [len(c) for c in e["claims"]] == [0, 0]
+    assert e["figures_note"].str.startswith("killed: ACLED gives no fatalities figure").all()
+    assert e.loc["acled-AZE9101", ["geo_precision", "where_prec", "time_precision"]].tolist() == [
+        3, 4, 2,
+    ]  # fmt: skip
+    assert "acled.fatalities" not in e.columns and "acled.admin3" not in e.columns
+    assert e.loc["acled-AZE9101", "country"] == "AZE"
+
+
+def test_acled_missing_precision_is_taken_as_coarsest() -> None:
+    raw = parse_csv(
+        b"event_id_cnty,event_date,latitude,longitude,country\nARM1,2020-07-12,40.9,45.4,Armenia\n",
+        origin="mini.csv",
+    )
+    e = parse_acled(raw, origin="mini.csv").events
+    assert e.loc["acled-ARM1", ["time_precision", "geo_precision", "where_prec"]].tolist() == [
+        3, 3, 4,
+    ]  # fmt: skip
+    assert e.loc["acled-ARM1", "location_note"] == (
+        "ACLED geo_precision not given: shown as the coarsest (3)"
+    )
+
+
+def test_acled_required_column_missing_names_it() -> None:
+    raw = parse_csv(b"event_id_cnty,latitude,longitude\nA1,40,45\n", origin="x.csv")
+    with pytest.raises(ImportDataError, match=r"x\.csv: not a ACLED file: required column\(s\) "
+                       r"missing: event_date"):  # fmt: skip
+        parse_acled(raw, origin="x.csv")
+
+
+@pytest.mark.parametrize("wrap", ["gz", "zip"])
+def test_published_compressed_files_read_the_same(tmp_path: Path, wrap: str) -> None:
+    if wrap == "gz":
+        path = tmp_path / "acled.csv.gz"
+        path.write_bytes(gzip.compress(ACLED.read_bytes()))
+    else:
+        path = tmp_path / "acled.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.write(ACLED, "2020-07-01-2020-07-31-Armenia-Azerbaijan.csv")
+    got = read_dataset("acled", path)
+    want = read_dataset("acled", ACLED)
+    assert got.events.index.tolist() == want.events.index.tolist()
+    assert [p.line for p in got.problems] == [p.line for p in want.problems]
+
+
+def test_zip_without_one_csv_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("a.csv", "x\n")
+        zf.writestr("b.csv", "x\n")
+    with pytest.raises(ImportDataError, match=r"two\.zip: a \.zip must hold exactly one \.csv"):
+        read_dataset("acled", path)
+
+
+# --- UCDP -------------------------------------------------------------------------------------
+
+
+def test_ucdp_bad_rows_every_class() -> None:
+    result = read_dataset("ucdp", UCDP)
+    origin = str(UCDP)
+    assert result.messages() == [
+        f"{origin} line 5 (id 99900004): field 'date_end': date_end 2020-07-14 is before "
+        "date_start 2020-07-16",
+        f"{origin} line 6 (id 99900005): field 'low': low -1 is negative",
+        f"{origin} line 7 (id 99900001): field 'id': id '99900001' repeats the row on line 2",
+        f"{origin} line 8 (id 99900006): field 'latitude': latitude is missing",
+        f"{origin} line 9 (id 99900007): field 'date_start': date_start '16.07.2020' is not a "
+        "date like 2020-07-12",
+    ]
+    assert result.counts() == {
+        "coordinates": 1, "dates": 1, "end_before_start": 1, "figures": 1, "duplicate_id": 1,
+    }  # fmt: skip
+    assert result.events.index.tolist() == ["ucdp-99900001", "ucdp-99900002", "ucdp-99900003"]
+
+
+def test_ucdp_fields_and_precision_codes(ucdp: gpd.GeoDataFrame) -> None:
+    a = ucdp.loc["ucdp-99900001"]
+    # a time part in the dates is dropped for ours and kept in the original column
+    assert a["date_start"] == a["date_end"] == a["event_date"] == pd.Timestamp("2020-07-12")
+    assert a["ucdp.date_start"] == "2020-07-12 00:00:00.000"
+    assert (a["country"], a["location"], a["source_admin1"]) == (
+        "AZE",
+        "Ağdam village",
+        "Tovuz district",
+    )
+    assert (a["event_type"], a["sub_event_type"]) == (
+        "State-based conflict", "Azerbaijan: Nagorno-Karabakh",
+    )  # fmt: skip
+    assert (a["actor1"], a["actor2"]) == ("Government of Azerbaijan", "Government of Armenia")
+    b = ucdp.loc["ucdp-99900002"]
+    assert (b["date_start"], b["date_end"]) == (
+        pd.Timestamp("2020-07-13"),
+        pd.Timestamp("2020-07-14"),
+    )
+    assert b["time_precision"] == 2  # UCDP date_prec 2 (2-6 days)
+    c = ucdp.loc["ucdp-99900003"]
+    assert (c["where_prec"], c["geo_precision"]) == (5, 3)
+    assert c["location_note"] == "the Line of Contact (synthetic)"
+    assert [col for col in ucdp.columns if col.startswith("ucdp.")] == [
+        f"ucdp.{col}" for col in UCDP_COLUMNS
+    ]
+
+
+def test_ucdp_low_best_high_and_sides_become_claims(ucdp: gpd.GeoDataFrame) -> None:
+    claims = _claims(ucdp.loc["ucdp-99900001", "claims"])
+    assert [(c.claimant, c.side, c.group, c.value, c.note) for c in claims] == [
+        ("UCDP", "any", "any", 4, "UCDP low estimate"),
+        ("UCDP", "any", "any", 5, "UCDP best estimate"),
+        ("UCDP", "any", "any", 7, "UCDP high estimate"),
+        ("UCDP", "azerbaijani", "any", 4, "UCDP deaths_a"),
+        ("UCDP", "armenian", "any", 1, "UCDP deaths_b"),
+        ("UCDP", "any", "civilian", 0, "UCDP deaths_civilians"),
+    ]
+    assert claims[3].subject == "deaths of side A: Government of Azerbaijan"
+    row = ucdp.loc["ucdp-99900001"]
+    assert row[["deaths_low", "deaths_best", "deaths_high"]].tolist() == [5, 5, 7]
+    assert row["quality_flags"] == ""
+
+
+def test_ucdp_high_below_best_is_kept_and_flagged(ucdp: gpd.GeoDataFrame) -> None:
+    row = ucdp.loc["ucdp-99900002"]
+    assert row["quality_flags"] == "high below best: UCDP high 3 < best 5 (kept as published)"
+    values = [c.value for c in _claims(row["claims"])[:3]]
+    assert values == [2, 5, 3]
+    assert row[["ucdp.low", "ucdp.best", "ucdp.high"]].tolist() == ["2", "5", "3"]
+    assert _claims(row["claims"])[1].note == (
+        "UCDP best estimate, including 2 death(s) of unknown status"
+    )
+
+
+def test_ucdp_no_estimate_is_not_reported(ucdp: gpd.GeoDataFrame) -> None:
+    row = ucdp.loc["ucdp-99900003"]
+    assert list(row["claims"]) == []
+    assert row["figures_note"] == "killed: UCDP gives no estimate (not reported; not counted as 0)"
+
+
+def test_ucdp_source_article_split_into_sources(ucdp: gpd.GeoDataFrame) -> None:
+    sources = [
+        Source.model_validate({k: v for k, v in s.items() if v is not None})
+        for s in ucdp.loc["ucdp-99900001", "sources"]
+    ]
+    assert [(s.id, s.outlet, s.published) for s in sources] == [
+        ("ucdp", "UCDP GED", None),
+        ("ucdp-src-1", "Agence France Presse", pd.Timestamp("2020-07-13").date()),
+        ("ucdp-src-2", "Trend", pd.Timestamp("2020-07-12").date()),
+    ]
+    # the semicolon inside a quoted item does not split it
+    assert sources[1].reported.endswith("Synthetic headline one; with a semicolon")
+    assert sources[0].cites == ("Agence France Presse", "Trend")
+    plain = [s["outlet"] for s in ucdp.loc["ucdp-99900002", "sources"]]
+    assert plain == ["UCDP GED", "Armenpress 2020-07-14", "Azatutyun"]
+
+
+@pytest.mark.parametrize("dataset", ["acled", "ucdp"])
+def test_columnar_figures_equal_the_claims_rule(
+    dataset: str, acled: gpd.GeoDataFrame, ucdp: gpd.GeoDataFrame
+) -> None:
+    frame = acled if dataset == "acled" else ucdp
+    for eid, row in frame.iterrows():
+        want = derived_figures(_claims(row["claims"]))
+        got = {k: int(row[k]) for k in want}
+        assert got == want, eid
+
+
+def test_ucdp_columnar_figures_equal_the_rule_on_many_random_rows() -> None:
+    rng = np.random.default_rng(7)
+    n = 300
+    sides = ["Government of Armenia", "Government of Azerbaijan", "IS", "Republic of Artsakh"]
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(n)],
+            "latitude": "40.9",
+            "longitude": "45.5",
+            "date_start": "2020-07-12",
+            "date_end": "2020-07-12",
+            "side_a": rng.choice(sides, n),
+            "side_b": rng.choice(sides, n),
+            **{
+                col: ["" if rng.random() < 0.2 else str(int(v)) for v in rng.integers(0, 9, n)]
+                for col in ("low", "best", "high", "deaths_a", "deaths_b", "deaths_civilians")
+            },
+        },
+        dtype="str",
+    )
+    from geo.importers._common import RawTable
+
+    e = parse_ucdp(RawTable(frame, np.arange(2, n + 2)), origin="random").events
+    assert len(e) == n
+    for eid, row in e.iterrows():
+        want = derived_figures(_claims(row["claims"]))
+        assert {k: int(row[k]) for k in want} == want, eid
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def test_geoparquet_round_trip_keeps_everything(tmp_path: Path) -> None:
+    out = tmp_path / "acled.parquet"
+    result = import_file("acled", ACLED, out)
+    back = read_imported(out)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")),
+        pd.DataFrame(result.events.drop(columns="geometry")),
+        check_dtype=False,
+    )
+    assert back.geometry.equals(result.events.geometry)
+    meta = parquet_meta(out)
+    assert meta["dataset"] == "acled" and meta["events"] == 4 and meta["rows_read"] == 10
+    assert meta["skipped"] == {
+        "coordinates": 2, "dates": 1, "precision": 1, "figures": 1, "duplicate_id": 1,
+    }  # fmt: skip
+    assert meta["attribution"].startswith("Armed Conflict Location & Event Data (ACLED)")
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
+def test_gpkg_and_geojson_keep_every_original_column(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"ucdp{suffix}"
+    result = import_file("ucdp", UCDP, out)
+    originals = [c for c in result.events.columns if c.startswith("ucdp.")]
+    assert len(originals) == 49
+    if suffix == ".gpkg":
+        back = pd.DataFrame(gpd.read_file(out))
+    else:  # read the JSON itself: GDAL's reader would turn date-like text into dates
+        features = json.loads(out.read_text(encoding="utf-8"))["features"]
+        back = pd.DataFrame([f["properties"] for f in features])
+    for col in originals:
+        assert back[col].fillna("").astype(str).tolist() == result.events[col].tolist(), col
+    assert back["event_id"].tolist() == result.events.index.tolist()
+    claims = back["claims"][1]  # JSON text in GeoPackage; GDAL nests it in GeoJSON
+    assert (json.loads(claims) if isinstance(claims, str) else claims)[2]["value"] == 3
+
+
+def test_strict_fails_on_first_class_and_leaves_previous_file(tmp_path: Path) -> None:
+    out = tmp_path / "ucdp.parquet"
+    out.write_bytes(b"previous")
+    with pytest.raises(ImportDataError, match=r"1 bad row\(s\) of class 'coordinates' \(and 4 "
+                       r"problem\(s\) of other classes\); nothing written") as err:  # fmt: skip
+        import_file("ucdp", UCDP, out, strict=True)
+    assert err.value.problems == [
+        f"{UCDP} line 8 (id 99900006): field 'latitude': latitude is missing"
+    ]
+    assert out.read_bytes() == b"previous"
+
+
+def test_failed_write_leaves_previous_file(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="does not exist"):
+        import_file("acled", ACLED, tmp_path / "missing" / "a.parquet")
+    with pytest.raises(ImportDataError, match=r"cannot write 'a\.csv': use a \.parquet"):
+        import_file("acled", ACLED, tmp_path / "a.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_import_reports_counts(tmp_path: Path) -> None:
+    out = tmp_path / "u.parquet"
+    result = runner.invoke(app, ["import", "ucdp", str(UCDP), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"imported 3 of 8 UCDP GED row(s) from {UCDP} into {out}; skipped 5 bad row(s) "
+        "(problems by class: coordinates 1, dates 1, end_before_start 1, figures 1, "
+        "duplicate_id 1)"
+    ) in result.stdout
+    assert f"{UCDP} line 5 (id 99900004): field 'date_end'" in result.stderr
+    strict = runner.invoke(
+        app, ["import", "acled", str(ACLED), "--out", str(tmp_path / "a.parquet"), "--strict"]
+    )
+    assert strict.exit_code == 1
+    assert "2 bad row(s) of class 'coordinates'" in strict.stderr
+    assert not (tmp_path / "a.parquet").exists()
+
+
+# --- regions ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def admin(settings: Settings) -> AdminUnits:
+    return load_admin_units(settings)
+
+
+def test_imported_events_land_in_the_right_regions(
+    admin: AdminUnits, acled: gpd.GeoDataFrame, ucdp: gpd.GeoDataFrame
+) -> None:
+    joined = join_events(acled, admin)
+    assert joined["region"].tolist() == ["Tavush", "Tovuz District", "Tovuz District", "Tavush"]
+    assert joined.index.equals(acled.index)
+    u = join_events(ucdp, admin)
+    assert u["region"].tolist()[:2] == ["Tovuz District", "Tavush"]
+    assert u.loc["ucdp-99900003", "join_method"] == "area"  # where_prec 5: no single region
+
+
+def test_country_without_a_code_keeps_the_dataset_name() -> None:
+    raw = parse_csv(
+        b"event_id_cnty,event_date,latitude,longitude,country,iso\n"
+        b"X1,2020-07-12,55.7,37.6,Russia (Soviet Union),\nX2,2020-07-12,40.9,45.4,,51\n",
+        origin="mini.csv",
+    )
+    e = parse_acled(raw, origin="mini.csv").events
+    assert e["country"].tolist() == ["Russia (Soviet Union)", "ARM"]

@@ -1,0 +1,90 @@
+"""The dask engine joins exactly as the single-machine engine (a LocalCluster of 2 workers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from geo.boundaries import AdminUnits, load_admin_units
+from geo.cli import app
+from geo.config import Settings
+from geo.datasets import join_any_country
+from geo.importers import import_file, read_dataset
+from geo.importers._common import read_imported, write_imported
+from geo.join_dask import DaskJoinError, join_dask, read_joined
+
+DATA = Path(__file__).parent / "data" / "importers"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def admin(settings: Settings) -> AdminUnits:
+    return load_admin_units(settings)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The UCDP fixture plus 1,500 synthetic events near its rows, one other country among them."""
+    base = read_dataset("ucdp", DATA / "ucdp_ged.csv").events
+    rng = np.random.default_rng(11)
+    n = 1500
+    picks = base.iloc[rng.integers(0, len(base), n)].copy()
+    x = picks["longitude"].to_numpy() + rng.uniform(-0.4, 0.4, n)
+    y = picks["latitude"].to_numpy() + rng.uniform(-0.4, 0.4, n)
+    picks["event_id"] = [f"ucdp-syn{i}" for i in range(n)]
+    picks["country"] = np.where(rng.random(n) < 0.02, "GEO", picks["country"].to_numpy())
+    picks["where_prec"] = rng.integers(1, 8, n)
+    picks = picks.set_geometry(gpd.points_from_xy(x, y, crs=4326))
+    picks.index = pd.Index(picks["event_id"].to_numpy(), name="event_id")
+    both = gpd.GeoDataFrame(pd.concat([base, picks]), crs=4326)
+    out = tmp_path_factory.mktemp("dask") / "events.parquet"
+    write_imported(both, out, meta={"dataset": "ucdp"})
+    return out
+
+
+def test_dask_equals_single_machine_row_by_row(
+    dataset: Path, admin: AdminUnits, tmp_path: Path
+) -> None:
+    out = join_dask(dataset, tmp_path / "joined", admin, npartitions=4, n_workers=2)
+    parts = sorted(out.glob("*.parquet"))
+    assert len(parts) == 4
+    got = read_joined(out)
+    want = join_any_country(read_imported(dataset), admin)
+    assert got.index.tolist() == want.index.tolist()
+    columns = [
+        "region", "region_id", "district", "district_id", "join_method", "join_distance_m",
+        "admin_note", "deaths_best", "where_prec", "country",
+    ]  # fmt: skip
+    for col in columns:
+        a = got[col].astype(object).where(got[col].notna(), None).tolist()
+        b = want[col].astype(object).where(want[col].notna(), None).tolist()
+        assert a == b, col
+    assert got.geometry.equals(want.geometry)
+    assert {"within", "unmatched", "area"} <= set(got["join_method"])
+
+
+def test_dask_output_folder_must_be_new(dataset: Path, admin: AdminUnits, tmp_path: Path) -> None:
+    (tmp_path / "joined").mkdir()
+    with pytest.raises(DaskJoinError, match=r"joined: already exists"):
+        join_dask(dataset, tmp_path / "joined", admin)
+    with pytest.raises(DaskJoinError, match=r"missing\.parquet: no such GeoParquet"):
+        join_dask(tmp_path / "missing.parquet", tmp_path / "out", admin)
+
+
+def test_cli_join_engine_dask(tmp_path: Path) -> None:
+    src = tmp_path / "acled.parquet"
+    import_file("acled", DATA / "acled_export.csv", src)
+    result = runner.invoke(
+        app,
+        ["join", "--engine", "dask", "--partitions", "2", "--out", str(tmp_path / "j"), str(src)],
+    )
+    assert result.exit_code == 0, result.output
+    joined = read_joined(tmp_path / "j")
+    assert joined.loc["acled-ARM9001", "region"] == "Tavush"
+    bad = runner.invoke(app, ["join", "--engine", "spark", str(src)])
+    assert bad.exit_code == 2 and "use single or dask" in bad.output
