@@ -25,7 +25,7 @@ from streamlit_folium import st_folium
 
 from geo import render
 from geo._errors import BoundaryDataError, ValidationError
-from geo.assets import asset_urls
+from geo.assets import STATIC_DIR, asset_urls
 from geo.boundaries import AdminUnits, load_admin_units
 from geo.boundaries import attribution as boundaries_attribution
 from geo.config import ENV_BOUNDARIES_DIR, Settings
@@ -36,6 +36,8 @@ from geo.figure import make_figure
 from geo.gazetteer import Gazetteer
 from geo.handout import make_handout
 from geo.join import JOIN_COLUMNS, join_events
+from geo.mapdata import FOLDER as MAP_DATA_FOLDER
+from geo.mapdata import EventDataFiles, pack_events, write_event_data
 from geo.markdown import md_escape
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
@@ -221,6 +223,16 @@ def episode_claims(settings_key: str, episode: str) -> pd.DataFrame:
 def gazetteer(settings_key: str) -> Gazetteer:
     """The gazetteer (read-only; used for place names in popups)."""
     return Gazetteer.default(_settings())
+
+
+@st.cache_resource(show_spinner="Preparing the map data…")
+def map_files(settings_key: str) -> EventDataFiles:
+    """Every event as static files the map fetches once (named by content, so cached)."""
+    data = load(settings_key)
+    packed = pack_events(data.events, places=gazetteer(settings_key))
+    return write_event_data(
+        packed, STATIC_DIR / MAP_DATA_FOLDER, base_url=f"/app/static/{MAP_DATA_FOLDER}"
+    )
 
 
 # --------------------------------------------------------------------------- state
@@ -429,6 +441,7 @@ def sidebar(data: Loaded, settings_key: str) -> None:
         if st.button("Reload data", key="reload", help="Read the layers and boundaries again."):
             st.cache_data.clear()
             gazetteer.clear()
+            map_files.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
 
@@ -447,6 +460,7 @@ def show_map(
         places=gazetteer(key),
         attribution=data.attribution,
         asset_urls=urls,
+        event_data=map_files(key),
     )
     # The one render of the page per run: kept for tests, and st_folium is told not to
     # render it again (render=False; it still collects the scripts it sends).

@@ -39,9 +39,11 @@ from streamlit.testing.v1 import AppTest
 import geo.export
 from geo import render
 from geo._errors import ExportError
+from geo.assets import STATIC_DIR
 from geo.config import ENV_BOUNDARIES_DIR, ENV_LAYERS_DIR, Settings
 from tests import factories
-from tests.test_render import HOSTILE, hostile_layer, js_text, popups_in
+from tests.test_mapdata import selected_in
+from tests.test_render import HOSTILE, hostile_layer, js_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -155,7 +157,7 @@ def test_app_runs_and_shows_every_curated_event() -> None:
     )
     # the map was built, with every episode layer, and attribution is on the page
     page = at.session_state["map_html"]
-    assert popups_in(page) == 15
+    assert selected_in(page) == 15
     assert "L.timelineSliderControl(" in page
     captions = " ".join(c.value for c in at.caption)
     assert "geoBoundaries" in captions and "GeoNames (CC BY 4.0)" in captions
@@ -181,7 +183,7 @@ def test_period_slider_changes_events_and_region_totals_exactly() -> None:
         c.startswith("Hides 4 of 8 events placed only near a place or in a region")
         for c in sidebar_captions(at)
     )
-    assert popups_in(at.session_state["map_html"]) == 8
+    assert selected_in(at.session_state["map_html"]) == 8
     # the view is written back to the URL
     assert at.query_params["start"] == "2020-07-12"
     assert at.query_params["end"] == "2020-07-16"
@@ -286,9 +288,19 @@ def test_hostile_layer_is_escaped_in_the_map_the_app_built(
     assert "<script>alert(1)" not in page
     assert "alert(1)</script>" not in page
     assert "INJECTED" not in page and "{{ 'INJ' ~ 'ECTED' }}" not in page  # no template injection
-    assert js_text(render.esc(f"Notes {HOSTILE}")) in page
     assert js_text(render.esc(f"Episode {HOSTILE}")) in page  # the layer's name
-    assert js_text(render.esc(f"Claimant {HOSTILE}")) in page
+    # the event's texts are in its popup file, escaped, fetched when the popup opens
+    (chunk,) = details_of(page)
+    assert json.dumps(render.esc(f"Notes {HOSTILE}"))[1:-1] in chunk
+    assert json.dumps(render.esc(f"Claimant {HOSTILE}"))[1:-1] in chunk
+    assert "<" not in chunk and "{{" not in chunk
+
+
+def details_of(page: str) -> list[str]:
+    """The popup files of the map data a page points at (written by the app)."""
+    (url,) = re.findall(r'"details":"/app/static/(mapdata/events-[0-9a-f]+/)"', page)
+    folder = STATIC_DIR / url
+    return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.json"))]
 
 
 def test_the_map_page_is_rendered_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -304,7 +316,7 @@ def test_the_map_page_is_rendered_once_per_run(monkeypatch: pytest.MonkeyPatch) 
     assert renders == ["Figure"]  # render.map_html; st_folium is told not to render again
     at.slider(key="period").set_value((date(2020, 7, 12), date(2020, 7, 16))).run()
     assert renders == ["Figure", "Figure"]
-    assert popups_in(at.session_state["map_html"]) == 8
+    assert selected_in(at.session_state["map_html"]) == 8
 
 
 # --- exports ------------------------------------------------------------------------------------
