@@ -19,9 +19,11 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from geo.assets import ASSETS_COMMAND, asset_urls
@@ -43,28 +45,57 @@ MAP_DRAWN_S = 90
 RERUN_S = 60
 PLAY_S = 30
 
-#: Event markers the map has drawn, for the streamlit-folium iframe (``window.map`` is the
-#: Leaflet map). The map uses a canvas renderer, so a marker counts when it is on the map
-#: *and* its centre pixel on the canvas is painted: a page whose scripts or styles never
-#: loaded has no ``L``/``map`` and returns -1.
-COUNT_DRAWN_JS = """
-() => {
-    if (!window.L || !window.map || !window.map._layers) { return -1; }
-    const dpr = window.devicePixelRatio || 1;
-    let drawn = 0;
-    for (const layer of Object.values(window.map._layers)) {
-        // event dots: interactive, filled circle markers (halos and period rings are not)
-        if (!(layer instanceof L.CircleMarker) || layer instanceof L.Circle) { continue; }
-        if (layer.options.interactive === false || layer.options.fill === false) { continue; }
-        const r = layer._renderer;
-        if (!layer._map || !r || !r._ctx || !layer._point) { continue; }
-        const p = layer._point.subtract(r._bounds.min);
-        const px = r._ctx.getImageData(Math.round(p.x * dpr), Math.round(p.y * dpr), 1, 1).data;
-        if (px[3] > 0) { drawn += 1; }
-    }
-    return drawn;
-}
+#: The map's event canvas layer (``geo/js/eventlayer.js``), in the streamlit-folium iframe
+#: (``window.map``) or on a folium page (its ``map_…`` variable); null until its data
+#: is loaded and drawn: a page whose scripts never loaded has no ``L``.
+LAYER_JS = """
+const map = window.L && (window.map || Object.values(window).find((v) => v instanceof L.Map));
+const layer = map && L.ConflictEvents &&
+    Object.values(map._layers).find((l) => l instanceof L.ConflictEvents);
 """
+#: Events drawn, as the map container says after each draw; -1 while nothing is drawn.
+DRAWN_JS = (
+    "() => {"
+    + LAYER_JS
+    + """
+    if (!layer || !layer._grid) { return -1; }
+    return Number(map.getContainer().getAttribute("data-events-drawn"));
+}"""
+)
+#: For each ``[lat, lon]``: its position in the map, the RGBA of the canvas pixel there,
+#: and whether it is clear (no other event of the period whose dot or ring could paint
+#: that pixel), so that an empty pixel there means this event is not drawn, and whether
+#: it is alone (no other event's dot reaches it: a click there picks this event).
+PROBE_JS = (
+    "(points) => {"
+    + LAYER_JS
+    + """
+    if (!layer || !layer._grid) { return null; }
+    const d = layer._d, c = d.c, v = layer._view, sel = layer._sel, o = layer.options;
+    const z = Math.pow(2, map.getZoom()), ctx = layer._canvas.getContext("2d");
+    const box = map.getContainer().getBoundingClientRect();
+    const near = [];  // every event of the period, as [x, y, reach, ring]
+    for (let i = 0; i < d.n; i++) {
+        if (!sel[i] || c.d1[i] < v[0] || c.d0[i] > v[1]) { continue; }
+        const q = map.latLngToContainerPoint([c.lat[i], c.lon[i]]);
+        const mpp = 40075016.686 * Math.cos(c.lat[i] * Math.PI / 180) / (256 * z);
+        const ring = c.g[i] & 4 ? o.areaRing / mpp : (c.g[i] & 3) === 2 ? o.halo / mpp : 0;
+        near.push([q.x, q.y, c.r[i] / 10 + 3, ring]);
+    }
+    return points.map(([lat, lon]) => {
+        const p = map.latLngToContainerPoint([lat, lon]);
+        const x = Math.round(p.x), y = Math.round(p.y);
+        const rgba = Array.from(ctx.getImageData(x, y, 1, 1).data);
+        const others = near.filter(([qx, qy, reach, ring]) => {
+            const dist = Math.hypot(qx - p.x, qy - p.y);
+            return dist > 0.5 && (dist < reach || (ring && dist < ring + 3));
+        });
+        const dots = others.filter(([qx, qy, reach]) => Math.hypot(qx - p.x, qy - p.y) < reach);
+        return {x: x, y: y, pageX: box.left + x, pageY: box.top + y, rgba: rgba,
+                clear: others.length === 0, alone: dots.length === 0};
+    });
+}"""
+)
 TIME_TEXT = "#conflictmap-timeline output.time-text"
 PLAY_BUTTON = "#conflictmap-timeline button.play"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -160,23 +191,62 @@ def _map_frame(page: Any) -> Any:
     return frame
 
 
-def _drawn(page: Any) -> int | None:
-    """Markers drawn in the current map iframe, or None while it is not ready."""
-    n = _map_frame(page).evaluate(COUNT_DRAWN_JS)
+def _drawn(frame: Any) -> int | None:
+    """Events drawn in a map frame, or None while it is not ready."""
+    n = frame.evaluate(DRAWN_JS)
     return None if n is None or n < 0 else int(n)
 
 
-def _active_on(day: date) -> int:
-    """Curated events whose period covers ``day`` (what the time bar shows that day)."""
+def _attr(frame: Any, name: str) -> str | None:
+    """An attribute of the map's container element."""
+    js = "(n) => {" + LAYER_JS + " return map ? map.getContainer().getAttribute(n) : null; }"
+    return cast("str | None", frame.evaluate(js, name))
+
+
+@pytest.fixture(scope="module")
+def curated() -> pd.DataFrame:
     from geo.dataset import load_events_checked
 
     events, _ = load_events_checked(Settings.from_env())
-    starts = events["date_start"].dt.date
-    ends = events["date_end"].dt.date
-    return int(((starts <= day) & (ends >= day)).sum())
+    return events
 
 
-def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> None:
+def _active_on(events: pd.DataFrame, day: date) -> int:
+    """Events whose period covers ``day`` (what the time bar shows that day)."""
+    return int(((events["date_start"].dt.date <= day) & (events["date_end"].dt.date >= day)).sum())
+
+
+def _pixels(frame: Any, events: pd.DataFrame, *, day: date, start: date) -> dict[str, int]:
+    """Check the canvas at every event that nothing else could paint over; count the kinds.
+
+    Events of the time bar's ``day`` are bright (a marker), the rest of the period from
+    ``start`` faint (a small translucent dot), events that ended before ``start`` absent.
+    """
+    points = events[["latitude", "longitude"]].astype(float).values.tolist()
+    probes = frame.evaluate(PROBE_JS, points)
+    size = frame.evaluate("() => [innerWidth, innerHeight]")
+    seen = {"bright": 0, "faint": 0, "absent": 0}
+    for (event_id, row), probe in zip(events.iterrows(), probes, strict=True):
+        inside = 0 < probe["x"] < size[0] - 1 and 0 < probe["y"] < size[1] - 1
+        if not probe["clear"] or not inside:
+            continue
+        alpha = probe["rgba"][3]
+        first, last = row["date_start"].date(), row["date_end"].date()
+        if last < start:
+            assert alpha == 0, f"{event_id} ended before {start} but is drawn ({probe})"
+            seen["absent"] += 1
+        elif first <= day <= last:
+            assert alpha >= 200, f"{event_id} is on {day} but not drawn bright ({probe})"
+            seen["bright"] += 1
+        else:
+            assert 0 < alpha < 200, f"{event_id} is not on {day} but not faint ({probe})"
+            seen["faint"] += 1
+    return seen
+
+
+def test_map_draws_follows_the_slider_and_plays(
+    app_url: str, browser: Any, curated: pd.DataFrame
+) -> None:
     requests: list[str] = []
     failures: list[str] = []
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -188,22 +258,29 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
     try:
         page.goto(f"{app_url}/?tiles=0", timeout=30_000)
 
-        # 1. the map is drawn, from local copies only
+        # 1. the map is drawn, from local copies only, the events of the time bar's day
+        #    bright and the rest of the period faint, on the canvas
         before = _wait_for(
-            "event markers drawn in the map iframe",
-            lambda: n if (n := _drawn(page)) else None,
+            "events drawn in the map iframe",
+            lambda: n if (n := _drawn(_map_frame(page))) else None,
             MAP_DRAWN_S,
         )
-        first_day = date.fromisoformat(_map_frame(page).locator(TIME_TEXT).inner_text().strip())
-        assert before == _active_on(first_day)
+        frame = _map_frame(page)
+        first_day = date.fromisoformat(frame.locator(TIME_TEXT).inner_text().strip())
+        assert before == _active_on(curated, first_day)
+        assert _attr(frame, "data-period") == f"{first_day}/{first_day}"
+        seen = _pixels(frame, curated, day=first_day, start=first_day)
+        assert seen["bright"] >= 1 and seen["faint"] >= 1, seen
         hosts = {urlsplit(u).hostname for u in requests if u.startswith("http")}
         assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
         loaded = [u for u in requests if "/app/static/vendor/" in u]
         assert any(u.endswith("/leaflet.js") for u in loaded), "Leaflet was not loaded locally"
+        data = [u for u in requests if "/app/static/mapdata/events-" in u]
+        assert [u.rsplit(".", 1)[1] for u in data] == ["bin"]  # popup details not yet
         assert failures == [], f"failed requests: {failures}"
 
         # 2. the period slider (Streamlit, keyboard on the start thumb) reruns the app and
-        #    the new map starts two days later, with the events of that day
+        #    the new map starts two days later: what ended before is gone
         thumb = (
             page.locator('[data-testid="stSlider"]')
             .filter(has_text="Period")
@@ -219,15 +296,18 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
             frame = _map_frame(page)
             if frame.locator(TIME_TEXT).inner_text().strip() != new_day.isoformat():
                 return None
-            n = frame.evaluate(COUNT_DRAWN_JS)
-            return n if n is not None and n > 0 and n != before else None
+            if _attr(frame, "data-period") != f"{new_day}/{new_day}":
+                return None
+            return _drawn(frame)
 
         after = _wait_for(f"a map starting on {new_day}", moved, RERUN_S)
-        assert after == _active_on(new_day)
+        assert after == _active_on(curated, new_day)
         assert after != before
-
-        # 3. play on the time control advances the shown day
         frame = _map_frame(page)
+        seen = _pixels(frame, curated, day=new_day, start=new_day)
+        assert seen["bright"] >= 1 and seen["absent"] >= 1, seen
+
+        # 3. play on the time control advances the shown day and redraws the canvas
         shown = frame.locator(TIME_TEXT).inner_text().strip()
         frame.locator(PLAY_BUTTON).click()
         later = _wait_for(
@@ -236,6 +316,12 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
             PLAY_S,
         )
         assert date.fromisoformat(later) > date.fromisoformat(shown)
+        period = _wait_for(
+            "the canvas to follow the time bar",
+            lambda: p if (p := _attr(frame, "data-period")) != f"{shown}/{shown}" else None,
+            PLAY_S,
+        )
+        assert period.split("/")[0] > shown
         assert failures == [], f"failed requests: {failures}"
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -245,76 +331,98 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
             page.close()
 
 
-#: Opens the popup of a drawn event marker with claims by clicking it on the canvas:
-#: returns the click position (in the frame) of such a marker, or null while none is drawn.
-#: ``map`` is ``window.map`` (streamlit-folium) or the folium page's ``map_…`` variable.
-MARKER_WITH_CLAIMS_JS = """
-(openIt) => {
-    const map = window.map || Object.values(window).find((v) => v instanceof L.Map);
-    if (!window.L || !map) { return null; }
-    const size = map.getSize(), box = map.getContainer().getBoundingClientRect();
-    for (const layer of Object.values(map._layers)) {
-        if (!(layer instanceof L.CircleMarker) || layer instanceof L.Circle) { continue; }
-        if (layer.options.interactive === false || !layer._map) { continue; }
-        const f = layer.feature || (layer._eventParents &&
-            Object.values(layer._eventParents).map((g) => g.feature).find(Boolean));
-        if (!f || !f.properties.cl) { continue; }
-        const p = map.latLngToContainerPoint(layer.getLatLng());
-        if (p.x < 300 || p.y < 200 || p.x > size.x - 300 || p.y > size.y - 150) { continue; }
-        map.closePopup();
-        if (openIt) { layer.fire("click", {latlng: layer.getLatLng()}, true); }
-        return {x: box.left + p.x, y: box.top + p.y};
-    }
-    return null;
-}
-"""
 POPUP_TEXT = ".leaflet-popup-content .cm-popup"
 
 
-def _open_popup(page: Any, frame: Any, *, click: bool = True) -> str:
-    """Open the popup of a drawn event marker that has claims; the text it shows.
+def _click_event(page: Any, frame: Any, events: pd.DataFrame, *, offset: Any = None) -> str:
+    """Click the first drawn event of ``events`` that no other dot touches; its event id.
 
-    ``click``: by a mouse click on the canvas (in the map iframe); else by firing the
-    marker's click event in Leaflet.
+    Fails when there is none (then the test's events need changing).
     """
-    spot = _wait_for(
-        "a drawn marker with claims",
-        lambda: frame.evaluate(MARKER_WITH_CLAIMS_JS, not click),
-        30,
-    )
-    if click:
-        iframe = frame.frame_element().bounding_box()
-        page.mouse.click(iframe["x"] + spot["x"], iframe["y"] + spot["y"])
-    popup = frame.locator(POPUP_TEXT)
-    popup.wait_for(state="visible", timeout=10_000)
-    return str(popup.inner_text())
+    points = events[["latitude", "longitude"]].astype(float).values.tolist()
+    probes = _wait_for("the event canvas", lambda: frame.evaluate(PROBE_JS, points), 30)
+    box = offset or {"x": 0, "y": 0}
+    for event_id, probe in zip(events.index, probes, strict=True):
+        if probe["alone"] and probe["rgba"][3] >= 200:
+            page.mouse.click(box["x"] + probe["pageX"], box["y"] + probe["pageY"])
+            return str(event_id)
+    pytest.fail(f"no clear drawn event to click among {list(events.index)}")
 
 
-def test_popup_is_built_on_click_with_claims(app_url: str, browser: Any) -> None:
+def test_popup_is_fetched_on_click_with_claims(
+    app_url: str, browser: Any, curated: pd.DataFrame
+) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
     try:
-        # 13 July 2020: the Tovuz and Tavush border fighting is on the map
+        # 12 July 2020: the Tovuz and Tavush border fighting is on the map
         page.goto(f"{app_url}/?tiles=0&start=2020-07-12&end=2020-07-16", timeout=30_000)
-        _wait_for("event markers drawn", lambda: n if (n := _drawn(page)) else None, MAP_DRAWN_S)
-        text = _open_popup(page, _map_frame(page))
+        _wait_for("events drawn", lambda: n if (n := _drawn(_map_frame(page))) else None,
+                  MAP_DRAWN_S)  # fmt: skip
+        frame = _map_frame(page)
+        day = date(2020, 7, 12)
+        on_day = curated[
+            (curated["date_start"].dt.date <= day)
+            & (curated["date_end"].dt.date >= day)
+            & curated["claims"].map(bool)
+        ]
+        event_id = _click_event(page, frame, on_day, offset=frame.frame_element().bounding_box())
+        popup = frame.locator(POPUP_TEXT)
+        popup.wait_for(state="visible", timeout=10_000)
+        text = str(popup.inner_text())
+        assert event_id in text
         assert "Claimant" in text and "Figure" in text
-        assert "authorities" in text or "Ministry" in text  # a claimant
+        for claim in on_day.loc[event_id, "claims"]:  # every claimant of the event
+            assert str(claim["claimant"]) in text
         claims = text.lower().split("claims\n", 1)[1]  # the h5 is shown upper-case
         assert any(ch.isdigit() for ch in claims.split("sources", 1)[0])  # a figure
         assert "Derived from the claims" in text
+        assert any(u.endswith(".json") and "/app/static/mapdata/events-" in u for u in requests)
     finally:
         page.close()
+
+
+def _serve(page: Any, url: str, folder: Path) -> None:
+    """Answer requests under ``url`` from the files in ``folder`` (404 for others)."""
+
+    def handle(route: Any) -> None:
+        path = folder / urlsplit(route.request.url).path[len(urlsplit(url).path) :]
+        if path.is_file() and folder in path.resolve().parents:
+            route.fulfill(body=path.read_bytes(), content_type="application/octet-stream")
+        else:
+            route.fulfill(status=404, body="not found")
+
+    page.route(f"{url}**", handle)
+
+
+def _files_page(
+    app_url: str, events: pd.DataFrame, episodes: pd.DataFrame, folder: Path, view: Any = None
+) -> str:
+    """The map page of ``events`` drawn from map data files written to ``folder``."""
+    from geo import mapdata, render
+    from geo.view import View
+
+    files = mapdata.write_event_data(
+        mapdata.pack_events(events), folder, base_url=f"{app_url}/test-mapdata"
+    )
+    urls = asset_urls(Settings.from_env(), f"{app_url}/app/static/vendor")
+    assert urls is not None
+    m = render.build_map(
+        events, view=view or View(tiles=False), episodes=episodes, asset_urls=urls,
+        event_data=files,
+    )  # fmt: skip
+    return render.map_html(m)
 
 
 #: Would set ``window.__pwned`` if it were ever parsed as HTML.
 PWN = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`${x}`{{ 1 }}'
 
 
-def test_hostile_text_shows_as_text_and_never_runs(app_url: str, browser: Any) -> None:
-    from geo import render
-    from geo.assets import asset_urls
+def test_hostile_text_shows_as_text_and_never_runs(
+    app_url: str, browser: Any, tmp_path: Path
+) -> None:
     from geo.layers import episodes_frame, layers_to_frame, parse_layer
-    from geo.view import View
     from tests import factories
 
     feature = factories.event(
@@ -324,24 +432,24 @@ def test_hostile_text_shows_as_text_and_never_runs(app_url: str, browser: Any) -
     )
     layer, problems = parse_layer(factories.layer(feature), origin="hostile.geojson")
     assert problems == [] and layer is not None
-    urls = asset_urls(Settings.from_env(), f"{app_url}/app/static/vendor")
-    assert urls is not None
-    m = render.build_map(
-        layers_to_frame([layer]), view=View(tiles=False), episodes=episodes_frame([layer]),
-        asset_urls=urls,
-    )  # fmt: skip
-    html = render.map_html(m)
-    assert "<script>window.__pwned" not in html
+    events = layers_to_frame([layer])
+    html = _files_page(app_url, events, episodes_frame([layer]), tmp_path)
+    assert "<script>window.__pwned" not in html and "__pwned" not in html
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         url = f"{app_url}/conflictmap-hostile-test.html"
         page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        _serve(page, f"{app_url}/test-mapdata/", tmp_path)
         page.goto(url, timeout=30_000)
         frame = page.main_frame
+        _wait_for("the event drawn", lambda: n if (n := _drawn(frame)) else None, 30)
         try:
-            text = _open_popup(page, frame, click=False)
+            assert _click_event(page, frame, events) == "hostile-2020-07-14-a"
+            popup = frame.locator(POPUP_TEXT)
+            popup.wait_for(state="visible", timeout=10_000)
+            text = str(popup.inner_text())
         finally:
             assert errors == [], errors
         assert f"Notes {PWN}" in text
@@ -357,5 +465,115 @@ def test_hostile_text_shows_as_text_and_never_runs(app_url: str, browser: Any) -
         ARTIFACTS.mkdir(exist_ok=True)
         try:
             page.screenshot(path=str(ARTIFACTS / "browser-hostile-popup.png"), full_page=False)
+        finally:
+            page.close()
+
+
+SYNTHETIC_N = 100_000
+
+
+def synthetic(events: pd.DataFrame, n: int, *, seed: int = 0) -> pd.DataFrame:
+    """``n`` curated events under new ids, re-dated in 2020-2024, moved by up to 0.05°."""
+    rng = np.random.default_rng(seed)
+    frame = events.iloc[rng.integers(0, len(events), size=n)].copy()
+    first = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365, n), unit="D")
+    span = (frame["date_end"] - frame["date_start"]).clip(upper=pd.Timedelta(days=30))
+    frame["date_start"] = first
+    frame["date_end"] = first + span.to_numpy()
+    frame["longitude"] = frame["longitude"].to_numpy() + rng.uniform(-0.05, 0.05, n)
+    frame["latitude"] = frame["latitude"].to_numpy() + rng.uniform(-0.05, 0.05, n)
+    frame.index = pd.Index([f"synth-{i:06d}" for i in range(n)], name=events.index.name)
+    return frame
+
+
+#: Set a period in the map's event layer, then (optionally) centre on a point at a zoom;
+#: the container's data attributes after the redraw.
+PERIOD_JS = (
+    "([from, to, at]) => {"
+    + LAYER_JS
+    + """
+    layer.setPeriod(from, to);
+    if (at) { map.setView([at[0], at[1]], at[2], {animate: false}); }
+    const box = map.getContainer(), out = {};
+    for (const a of box.attributes) { if (a.name.startsWith("data-")) { out[a.name] = a.value; } }
+    return out;
+}"""
+)
+
+
+def test_100k_events_drawn_filtered_in_the_browser_and_popups(
+    app_url: str, browser: Any, curated: pd.DataFrame, tmp_path: Path
+) -> None:
+    from geo.dataset import load_dataset
+
+    episodes = load_dataset(Settings.from_env()).episodes
+    events = synthetic(curated, SYNTHETIC_N)
+    html = _files_page(app_url, events, episodes, tmp_path)
+    assert len(html.encode()) < 300_000  # the page carries no event
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        url = f"{app_url}/conflictmap-100k-test.html"
+        page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        _serve(page, f"{app_url}/test-mapdata/", tmp_path)
+        page.goto(url, timeout=60_000)
+        frame = page.main_frame
+        _wait_for("events drawn", lambda: n if (n := _drawn(frame)) else None, MAP_DRAWN_S)
+
+        # a year in the browser: every event of it counted, in cells that add up
+        in_2021 = (events["date_start"] <= "2021-12-31") & (events["date_end"] >= "2021-01-01")
+        attrs = frame.evaluate(PERIOD_JS, ["2021-01-01", "2021-12-31", None])
+        assert attrs["data-period"] == "2021-01-01/2021-12-31"
+        assert int(attrs["data-events-filtered"]) == int(in_2021.sum()) > 10_000
+        assert attrs["data-aggregated"] == "1"
+        assert attrs["data-cell-total"] == attrs["data-events-drawn"]
+        assert int(attrs["data-events-drawn"]) == int(in_2021.sum())  # all in the view
+        sample = events[in_2021].iloc[:200]
+        probes = frame.evaluate(PROBE_JS, sample[["latitude", "longitude"]].values.tolist())
+        assert all(p["rgba"][3] > 0 for p in probes)  # a dot (or its count) at each
+
+        # zoomed in, one event: drawn in its year, gone in the next, its popup opens
+        only_2021 = events[
+            (events["date_start"] >= "2021-02-01") & (events["date_end"] <= "2021-11-30")
+        ]
+        checked = None
+        for event_id, row in only_2021.iloc[:40].iterrows():
+            at = [float(row["latitude"]), float(row["longitude"]), 13]
+            point = [[at[0], at[1]]]
+            frame.evaluate(PERIOD_JS, ["2021-01-01", "2021-12-31", at])
+            (inside,) = frame.evaluate(PROBE_JS, point)
+            attrs = frame.evaluate(PERIOD_JS, ["2022-01-01", "2022-12-31", at])
+            (outside,) = frame.evaluate(PROBE_JS, point)
+            if inside["clear"] and outside["clear"]:
+                assert inside["rgba"][3] >= 200, (event_id, inside)
+                assert outside["rgba"][3] == 0, (event_id, outside)
+                assert attrs["data-aggregated"] == "0"
+                checked = event_id
+                break
+        assert checked is not None, "no event clear enough to check its pixels"
+
+        in_2022 = events[
+            (events["date_start"] >= "2022-02-01")
+            & (events["date_end"] <= "2022-11-30")
+            & events["claims"].map(bool)
+        ]
+        row = in_2022.iloc[0]
+        frame.evaluate(
+            PERIOD_JS,
+            ["2022-01-01", "2022-12-31", [float(row["latitude"]), float(row["longitude"]), 15]],
+        )
+        event_id = _click_event(page, frame, in_2022.iloc[:1])
+        popup = frame.locator(POPUP_TEXT)
+        popup.wait_for(state="visible", timeout=10_000)
+        text = str(popup.inner_text())
+        assert event_id in text and "Claimant" in text
+        claimant = str(row["claims"][0]["claimant"])
+        assert claimant in text
+        assert errors == [], errors
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            page.screenshot(path=str(ARTIFACTS / "browser-100k.png"), full_page=False)
         finally:
             page.close()

@@ -8,8 +8,8 @@
  * After every draw the map container carries data-events-drawn, data-period (FROM/TO),
  * data-events-filtered (in the period anywhere), data-cell-total and data-aggregated.
  * It has setTime(ms), start, end and times, so Leaflet.timeline's slider drives it:
- * the period is then the day shown. setPeriod("YYYY-MM-DD", "YYYY-MM-DD") sets any
- * period inside the view's.
+ * the events of the day shown are drawn bright, the rest of the period faint.
+ * setPeriod("YYYY-MM-DD", "YYYY-MM-DD") sets a new period: events outside it go.
  */
 (function (L) {
     "use strict";
@@ -112,9 +112,12 @@
             this._pending = day;
             this._redraw();
         },
-        setPeriod: function (from, to) {
-            var a = Date.parse(from) / DAY, b = Date.parse(to) / DAY;
-            if (this._d) { this._range = [a - this._d.day0, b - this._d.day0]; }
+        setPeriod: function (from, to) {  // a new period: events outside it are not drawn
+            var a = Date.parse(from) / DAY, b = Date.parse(to) / DAY, d = this._d;
+            if (!d) { return; }
+            this._view = [a - d.day0, b - d.day0];
+            this._range = this._view.slice();
+            this._pending = null;
             this._redraw();
         },
         onAdd: function (map) {
@@ -177,10 +180,10 @@
                 px[o] = col; px[o + 1] = col; px[o + 2] = col;
             }
             var aggregated = nb > this.options.aggregateAbove, cellTotal = 0;
-            if (aggregated) { cellTotal = this._splat(bright, nb, scale, ox, oy, W); }
+            if (aggregated) { this._splat(bright, nb, scale, ox, oy, W); }
             this._ctx.putImageData(this._img, 0, 0);
             if (aggregated) {
-                this._counts(bright, nb, scale, ox, oy, W, H);
+                cellTotal = this._counts(bright, nb, scale, ox, oy, W, H);
             } else {
                 this._markers(bright, nb, scale, ox, oy);
             }
@@ -191,6 +194,8 @@
             box.setAttribute("data-period", iso(lo + d.day0) + "/" + iso(hi + d.day0));
             box.setAttribute("data-aggregated", aggregated ? "1" : "0");
             box.setAttribute("data-cell-total", String(aggregated ? cellTotal : nb));
+            this._draws = (this._draws || 0) + 1;
+            box.setAttribute("data-draws", String(this._draws));
             this.fire("drawn", {drawn: nb, filtered: total});
         },
         _splat: function (bright, nb, scale, ox, oy, W) {  // 3x3 opaque dot per event
@@ -202,7 +207,6 @@
                 px[o] = col; px[o + 1] = col; px[o + 2] = col; o += W;
                 px[o] = col; px[o + 1] = col; px[o + 2] = col;
             }
-            return nb;
         },
         _counts: function (bright, nb, scale, ox, oy, W, H) {  // events per grid cell, labelled
             var d = this._d, cell = this.options.cell, gw = Math.ceil(W / cell);
@@ -212,12 +216,14 @@
                 var gx = ((d.wx[i] * scale - ox) / cell) | 0, gy = ((d.wy[i] * scale - oy) / cell) | 0;
                 counts[gy * gw + gx]++;
             }
+            var sum = 0;
             ctx.save();
             ctx.font = "bold 11px sans-serif";
             ctx.textAlign = "center";
             ctx.textBaseline = "middle";
             for (var g = 0; g < counts.length; g++) {
                 if (!counts[g]) { continue; }
+                sum += counts[g];
                 var text = counts[g].toLocaleString("en-US");
                 var cx = (g % gw + 0.5) * cell, cy = (Math.floor(g / gw) + 0.5) * cell;
                 var w = ctx.measureText(text).width + 8;
@@ -231,6 +237,7 @@
             }
             ctx.restore();
             this._cells = counts;
+            return sum;
         },
         _markers: function (bright, nb, scale, ox, oy) {  // few in view: today's markers and rings
             var d = this._d, c = d.c, ctx = this._ctx, o = this.options;
