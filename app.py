@@ -92,6 +92,8 @@ CLAIM_COLUMNS = {
     "included_in": "Counted in",
     "note": "Note",
 }
+#: Rows of the events-in-view table sent to the browser at most (the map draws every event).
+MAX_TABLE_ROWS = 1_000
 #: Session-state key of the downloads prepared in this session (see :class:`Prepared`).
 PREPARED_KEY = "prepared_exports"
 #: What the analyst export covers.
@@ -731,8 +733,13 @@ def main() -> None:
             st.info(f"Choose a {unit} in the sidebar to list its events and their claims.")
 
     st.subheader("Events in view")
+    if len(events) > MAX_TABLE_ROWS:
+        st.caption(
+            f"The first {MAX_TABLE_ROWS:,} of {len(events):,} events; the map draws them "
+            "all and the export (sidebar) has them all."
+        )
     st.dataframe(
-        events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS),
+        events.iloc[:MAX_TABLE_ROWS][list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS),
         column_config=DAY_COLUMNS,
         key="events_table",
         width="stretch",

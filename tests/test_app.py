@@ -296,6 +296,21 @@ def test_hostile_layer_is_escaped_in_the_map_the_app_built(
     assert "<" not in chunk and "{{" not in chunk
 
 
+def test_a_large_view_lists_its_first_rows_and_the_map_gets_every_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = [factories.event(f"many-2020-07-14-{i:04d}") for i in range(1_003)]
+    (tmp_path / "many.geojson").write_text(json.dumps(factories.layer(*events)), encoding="utf-8")
+    monkeypatch.setenv(ENV_LAYERS_DIR, str(tmp_path))
+    at = run()
+    assert metric(at, "Events in view") == "1003"
+    table = table_with(at, "Type", "Location (as reported)")
+    assert len(table) == 1_000
+    assert list(table.index[:2]) == ["many-2020-07-14-0000", "many-2020-07-14-0001"]
+    assert "The first 1,000 of 1,003 events" in " ".join(c.value for c in at.caption)
+    assert selected_in(at.session_state["map_html"]) == 1_003
+
+
 def details_of(page: str) -> list[str]:
     """The popup files of the map data a page points at (written by the app)."""
     (url,) = re.findall(r'"details":"/app/static/(mapdata/events-[0-9a-f]+/)"', page)

@@ -368,6 +368,11 @@ def test_popup_is_fetched_on_click_with_claims(
             & curated["claims"].map(bool)
         ]
         event_id = _click_event(page, frame, on_day, offset=frame.frame_element().bounding_box())
+        tooltip = frame.locator(".leaflet-tooltip")  # the mouse is on it: its short text
+        tooltip.wait_for(state="visible", timeout=10_000)
+        row = on_day.loc[event_id]
+        assert str(tooltip.inner_text()).startswith(row["date_start"].date().isoformat())
+        assert str(row["location"]) in str(tooltip.inner_text())
         popup = frame.locator(POPUP_TEXT)
         popup.wait_for(state="visible", timeout=10_000)
         text = str(popup.inner_text())

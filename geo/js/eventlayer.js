@@ -299,9 +299,18 @@
             return best;
         },
         latLngOf: function (i) { return L.latLng(this._d.c.lat[i], this._d.c.lon[i]); },
-        _hover: function (e) {
-            var hit = this.pick(e.containerPoint.x, e.containerPoint.y) >= 0;
-            this._map.getContainer().style.cursor = hit ? "pointer" : "";
+        _hover: function (e) {  // the event under the mouse: pointer and its tooltip
+            var i = this.pick(e.containerPoint.x, e.containerPoint.y), map = this._map, self = this;
+            map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+            if (i === this._hovered) { return; }
+            this._hovered = i;
+            if (this._tip) { map.removeLayer(this._tip); this._tip = null; }
+            if (i < 0) { return; }
+            this.details(i).then(function (r) {
+                if (self._hovered !== i || !self._map) { return; }
+                self._tip = L.tooltip({direction: "top", offset: [0, -6]})
+                    .setLatLng(self.latLngOf(i)).setContent(r[0].tooltip(r[1])).addTo(map);
+            });
         },
         _click: function (e) {
             var i = this.pick(e.containerPoint.x, e.containerPoint.y);
