@@ -146,14 +146,12 @@ def pack_events(events: pd.DataFrame, *, places: PlaceLookup | None = None) -> E
     body = _layout(header, columns)
 
     chunks = []
-    records = events.to_dict("records")
     for start in range(0, n, CHUNK):
+        part = events.iloc[start : start + CHUNK]  # one chunk's records at a time: less memory
         table = PopupData()
         props = [
             event_properties(event_id, row, table, places=places)
-            for event_id, row in zip(
-                events.index[start : start + CHUNK], records[start : start + CHUNK], strict=True
-            )
+            for event_id, row in zip(part.index, part.to_dict("records"), strict=True)
         ]
         chunks.append(
             json.dumps(
