@@ -216,6 +216,22 @@ def _active_on(events: pd.DataFrame, day: date) -> int:
     return int(((events["date_start"].dt.date <= day) & (events["date_end"].dt.date >= day)).sum())
 
 
+def _settled(frame: Any) -> None:
+    """Wait until the map has stopped redrawing (a rerun may resize or refit it)."""
+
+    def calm() -> bool | None:
+        first = _attr(frame, "data-draws")
+        time.sleep(0.6)
+        moving = frame.evaluate("() => {" + LAYER_JS + " return !!(map && map._animatingZoom); }")
+        return (
+            True
+            if first is not None and _attr(frame, "data-draws") == first and not moving
+            else None
+        )
+
+    _wait_for("the map to stop redrawing", calm, 30)
+
+
 def _pixels(frame: Any, events: pd.DataFrame, *, day: date, start: date) -> dict[str, int]:
     """Check the canvas at every event that nothing else could paint over; count the kinds.
 
@@ -223,6 +239,7 @@ def _pixels(frame: Any, events: pd.DataFrame, *, day: date, start: date) -> dict
     ``start`` faint (a small translucent dot), events that ended before ``start`` absent.
     """
     points = events[["latitude", "longitude"]].astype(float).values.tolist()
+    _settled(frame)
     probes = frame.evaluate(PROBE_JS, points)
     size = frame.evaluate("() => [innerWidth, innerHeight]")
     seen = {"bright": 0, "faint": 0, "absent": 0}
@@ -340,7 +357,9 @@ def _click_event(page: Any, frame: Any, events: pd.DataFrame, *, offset: Any = N
     Fails when there is none (then the test's events need changing).
     """
     points = events[["latitude", "longitude"]].astype(float).values.tolist()
-    probes = _wait_for("the event canvas", lambda: frame.evaluate(PROBE_JS, points), 30)
+    _wait_for("the event canvas", lambda: frame.evaluate(PROBE_JS, points), 30)
+    _settled(frame)
+    probes = frame.evaluate(PROBE_JS, points)
     box = offset or {"x": 0, "y": 0}
     for event_id, probe in zip(events.index, probes, strict=True):
         if probe["alone"] and probe["rgba"][3] >= 200:
