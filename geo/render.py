@@ -1155,8 +1155,9 @@ def _swatch(color: str, *, dashed: bool = False, area: bool = False) -> str:
     return f'<span class="cm-swatch" style="{html.escape(style)}"></span>'
 
 
-def event_legend_html() -> str:
-    """Legend of the events map, from constants only."""
+def event_legend_html(*, canvas: bool = False) -> str:
+    """Legend of the events map, from constants only (``canvas``: as :class:`EventCanvas`
+    draws it: faint dots for the rest of the period, counts where many are in view)."""
     rows = [
         f"<div>{_swatch(color)} {html.escape(EVENT_TYPE_LABELS[name])}</div>"
         for name, color in EVENT_TYPE_COLORS.items()
@@ -1174,8 +1175,13 @@ def event_legend_html() -> str:
         + "not a strike site</div>"
         + f"<div>{_swatch('#555555', dashed=True)} wide ring ({AREA_RING_RADIUS_M // 1000} km): "
         + "only an area is known (a border, a region that is no admin unit)</div><hr>"
-        + "<small>Bright: on the day shown in the time bar. Faint rings: the rest of "
-        + "the period.</small></details>"
+        + "<small>Bright: on the day shown in the time bar. "
+        + (
+            "Faint dots: the rest of the period. Where many events are in view, numbers "
+            "count them per square of the map.</small></details>"
+            if canvas
+            else "Faint rings: the rest of the period.</small></details>"
+        )
     )
 
 
@@ -1587,7 +1593,8 @@ def build_map(
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     if not regions_mode or summary is None or admin is None:
-        HtmlControl(event_legend_html(), dom_id=LEGEND_ID, position="topleft").add_to(m)
+        legend = event_legend_html(canvas=canvas is not None)
+        HtmlControl(legend, dom_id=LEGEND_ID, position="topleft").add_to(m)
     lines = [attribution] if isinstance(attribution, str) else list(attribution)
     lines = [line for line in lines if line] + [GAZETTEER_ATTRIBUTION]
     Attribution(" | ".join(esc(line) for line in lines)).add_to(m)

@@ -150,6 +150,7 @@ def test_the_page_selects_the_view_from_the_file_and_carries_no_event(
     ]
     assert sorted(s.episode_js.strip('"') for s in switches) == sorted(set(shown["episode"]))
     assert f"addTimelines({canvas.get_name()})" in page
+    assert js_text("Faint dots: the rest of the period.") in page  # the legend says so
     # the rows: exactly the shown events
     b64 = canvas.options["selection"]
     bits = np.unpackbits(
