@@ -288,6 +288,19 @@ def test_map_draws_follows_the_slider_and_plays(
         assert _attr(frame, "data-period") == f"{first_day}/{first_day}"
         seen = _pixels(frame, curated, day=first_day, start=first_day)
         assert seen["bright"] >= 1 and seen["faint"] >= 1, seen
+        # an episode's layer switched off in the layer control takes its events away
+        on_day = curated[
+            (curated["date_start"].dt.date <= first_day)
+            & (curated["date_end"].dt.date >= first_day)
+        ]
+        episode = on_day["episode"].value_counts().index[0]
+        title = str(on_day.loc[on_day["episode"] == episode, "episode_title"].iloc[0])
+        box = frame.locator(".leaflet-control-layers label", has_text=title).locator("input")
+        box.click()
+        fewer = before - int((on_day["episode"] == episode).sum())
+        _wait_for(f"{fewer} events without {episode}", lambda: _drawn(frame) == fewer or None, 10)
+        box.click()
+        _wait_for(f"{before} events again", lambda: _drawn(frame) == before or None, 10)
         hosts = {urlsplit(u).hostname for u in requests if u.startswith("http")}
         assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
         loaded = [u for u in requests if "/app/static/vendor/" in u]
