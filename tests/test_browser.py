@@ -614,3 +614,27 @@ def test_100k_events_drawn_filtered_in_the_browser_and_popups(
             page.screenshot(path=str(ARTIFACTS / "browser-100k.png"), full_page=False)
         finally:
             page.close()
+
+
+def test_a_data_file_that_cannot_be_fetched_is_reported(
+    app_url: str, browser: Any, curated: pd.DataFrame, tmp_path: Path
+) -> None:
+    from geo.dataset import load_dataset
+
+    episodes = load_dataset(Settings.from_env()).episodes
+    html = _files_page(app_url, curated, episodes, tmp_path)
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    try:
+        url = f"{app_url}/conflictmap-missing-test.html"
+        page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        for binary in tmp_path.glob("events-*.bin"):
+            binary.unlink()  # the layer's script is served, its data file is gone
+        _serve(page, f"{app_url}/test-mapdata/", tmp_path)
+        page.goto(url, timeout=30_000)
+        error = _wait_for(
+            "the error on the map", lambda: _attr(page.main_frame, "data-events-error"), 30
+        )
+        assert ".bin: HTTP 404" in error
+        assert _attr(page.main_frame, "data-events-drawn") is None
+    finally:
+        page.close()

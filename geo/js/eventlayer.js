@@ -100,7 +100,11 @@
                     return self;
                 });
             });
-            this.ready.catch(function (e) { self.error = String(e); });
+            this.ready.catch(function (e) {  // said on the map's element and the console
+                self.error = String(e);
+                if (self._map) { self._map.getContainer().setAttribute("data-events-error", self.error); }
+                console.error("conflictmap events:", e);
+            });
         },
         setEpisode: function (id, on) {
             this._shown[id] = on;
