@@ -28,6 +28,7 @@ import pytest
 
 from geo.assets import ASSETS_COMMAND, asset_urls
 from geo.config import Settings
+from geo.render import AREA_RING_RADIUS_M
 
 pytestmark = pytest.mark.browser
 
@@ -94,6 +95,25 @@ PROBE_JS = (
         return {x: x, y: y, pageX: box.left + x, pageY: box.top + y, rgba: rgba,
                 clear: others.length === 0, alone: dots.length === 0};
     });
+}"""
+)
+#: Painted canvas pixels on a ring of ``radius`` metres round ``[lat, lon]`` (of 90) and
+#: the alpha of its fill halfway in, between the dot and the ring.
+RING_JS = (
+    "([lat, lon, radius]) => {"
+    + LAYER_JS
+    + """
+    const ctx = layer._canvas.getContext("2d"), c = map.latLngToContainerPoint([lat, lon]);
+    const mpp = 40075016.686 * Math.cos(lat * Math.PI / 180) / (256 * Math.pow(2, map.getZoom()));
+    const r = radius / mpp;
+    let painted = 0;
+    for (let k = 0; k < 90; k++) {
+        const a = k * Math.PI / 45;
+        const x = Math.round(c.x + r * Math.cos(a)), y = Math.round(c.y + r * Math.sin(a));
+        if (ctx.getImageData(x, y, 1, 1).data[3] > 0) { painted++; }
+    }
+    const fill = ctx.getImageData(Math.round(c.x), Math.round(c.y + (r + 12) / 2), 1, 1).data[3];
+    return [painted, fill];
 }"""
 )
 TIME_TEXT = "#conflictmap-timeline output.time-text"
@@ -205,10 +225,9 @@ def _attr(frame: Any, name: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def curated() -> pd.DataFrame:
-    from geo.dataset import load_events_checked
+    from geo.dataset import load_dataset
 
-    events, _ = load_events_checked(Settings.from_env())
-    return events
+    return load_dataset(Settings.from_env()).events  # joined, as the app draws them
 
 
 def _active_on(events: pd.DataFrame, day: date) -> int:
@@ -636,5 +655,37 @@ def test_a_data_file_that_cannot_be_fetched_is_reported(
         )
         assert ".bin: HTTP 404" in error
         assert _attr(page.main_frame, "data-events-drawn") is None
+    finally:
+        page.close()
+
+
+def test_the_wide_ring_of_an_area_only_event_is_drawn(
+    app_url: str, browser: Any, curated: pd.DataFrame, tmp_path: Path
+) -> None:
+    from geo.dataset import load_dataset
+    from geo.view import View, apply_view
+
+    day = date(2023, 9, 19)  # the offensive in Nagorno-Karabakh: located only to the area
+    view = View(start=day, end=day, tiles=False)
+    shown = apply_view(curated, view)
+    area = shown[shown["join_method"] == "area"]
+    assert len(area), "the curated set has an area-only event on 19 September 2023"
+    html = _files_page(
+        app_url, shown, load_dataset(Settings.from_env()).episodes, tmp_path, view=view
+    )
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    try:
+        url = f"{app_url}/conflictmap-ring-test.html"
+        page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        _serve(page, f"{app_url}/test-mapdata/", tmp_path)
+        page.goto(url, timeout=30_000)
+        frame = page.main_frame
+        assert _wait_for("events drawn", lambda: _drawn(frame) or None, 30) == len(shown)
+        lat, lon = float(area["latitude"].iloc[0]), float(area["longitude"].iloc[0])
+        on_ring, inside = frame.evaluate(RING_JS, [lat, lon, AREA_RING_RADIUS_M])
+        assert on_ring >= 6, on_ring  # of 90 points round the ring: the dashes' share
+        assert inside > 0  # its faint fill
+        off_ring, _ = frame.evaluate(RING_JS, [lat, lon, 2 * AREA_RING_RADIUS_M])
+        assert off_ring < on_ring  # a ring of that radius, not paint everywhere
     finally:
         page.close()
