@@ -33,6 +33,8 @@ from geo.figure import figure_bytes
 from geo.gazetteer import Gazetteer
 from geo.handout import handout_bytes
 from geo.join import unit_at
+from geo.mapdata import FOLDER as MAP_DATA_FOLDER
+from geo.mapdata import EventDataFiles, pack_events, write_event_data
 from geo.markdown import md_escape
 from geo.period import data_span
 from geo.style import EVENT_TYPE_LABELS
@@ -82,6 +84,8 @@ CLAIM_COLUMNS = {
     "included_in": "Counted in",
     "note": "Note",
 }
+#: Rows of the events-in-view table sent to the browser at most (the map draws every event).
+MAX_TABLE_ROWS = 1_000
 #: Session-state key of the downloads prepared in this session (see :class:`Prepared`).
 PREPARED_KEY = "prepared_exports"
 #: What the analyst export covers.
@@ -185,6 +189,17 @@ def episode_claims(settings_key: str, episode: str) -> pd.DataFrame:
 def gazetteer(settings_key: str) -> Gazetteer:
     """The gazetteer (read-only; used for place names in popups)."""
     return Gazetteer.default(_settings())
+
+
+@st.cache_resource(show_spinner="Preparing the map data…")
+def map_files(settings_key: str) -> EventDataFiles:
+    """Every event as static files the map fetches once (named by content, so cached)."""
+    data = load(settings_key)
+    packed = pack_events(data.events, places=gazetteer(settings_key))
+    static = _settings().static_dir
+    return write_event_data(
+        packed, static / MAP_DATA_FOLDER, base_url=f"/app/static/{MAP_DATA_FOLDER}"
+    )
 
 
 # --------------------------------------------------------------------------- state
@@ -392,6 +407,7 @@ def sidebar(data: Dataset, settings_key: str) -> None:
         if st.button("Reload data", key="reload", help="Read the layers and boundaries again."):
             st.cache_data.clear()
             gazetteer.clear()
+            map_files.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
 
@@ -410,6 +426,7 @@ def show_map(
         places=gazetteer(key),
         attribution=data.attribution,
         asset_urls=urls,
+        event_data=map_files(key),
     )
     # The one render of the page per run: kept for tests, and st_folium is told not to
     # render it again (render=False; it still collects the scripts it sends).
@@ -676,8 +693,13 @@ def main() -> None:
             st.info(f"Choose a {unit} in the sidebar to list its events and their claims.")
 
     st.subheader("Events in view")
+    if len(events) > MAX_TABLE_ROWS:
+        st.caption(
+            f"The first {MAX_TABLE_ROWS:,} of {len(events):,} events; the map draws them "
+            "all and the export (sidebar) has them all."
+        )
     st.dataframe(
-        events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS),
+        events.iloc[:MAX_TABLE_ROWS][list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS),
         column_config=DAY_COLUMNS,
         key="events_table",
         width="stretch",

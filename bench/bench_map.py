@@ -59,6 +59,9 @@ APPROACHES = ("project", "naive")
 COUNT_DRAWN_JS = """
 () => {
     if (!window.L || !window.map || !window.map._layers) { return -1; }
+    const box = window.map.getContainer();  // the event canvas counts what it drew
+    const own = box.getAttribute("data-events-drawn");
+    if (own !== null) { return Number(own); }
     const dpr = window.devicePixelRatio || 1;
     let drawn = document.querySelectorAll(".leaflet-marker-icon").length;
     for (const layer of Object.values(window.map._layers)) {

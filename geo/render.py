@@ -18,11 +18,13 @@ ever parsed from the data). Hooks a browser test can rely on:
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import folium
 import geopandas as gpd
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
 from folium.plugins import Timeline, TimelineSlider
 from folium.template import Template
 from folium.utilities import JsCode, get_bounds
@@ -58,6 +61,9 @@ from geo.summary import totals_with_units
 from geo.text import BRACES, is_missing
 from geo.text import html_text as esc
 from geo.view import MEASURE_LABELS, View
+
+if TYPE_CHECKING:
+    from geo.mapdata import EventDataFiles
 
 #: DOM ids (see the module docstring).
 TIMELINE_ID = "conflictmap-timeline"
@@ -1018,6 +1024,79 @@ class AreaTimeline(EventTimeline):
         return get_bounds({"type": "FeatureCollection", "features": self.features}, lonlat=True)
 
 
+class EventCanvas(JSCSSMixin, MacroElement):
+    """Every event of the view on one canvas, from the packed event files (:mod:`geo.mapdata`).
+
+    The page carries no event: only the files' URLs, which of their events are in view
+    (a deflated bitmask), the period and the event days for the time bar's ticks. The
+    layer (``geo/js/eventlayer.js``) draws, filters by the time bar's day, picks and
+    fetches a popup's details itself; popups are built by :data:`POPUP_JS` as before.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+          var {{ this.get_name() }} = L.conflictEvents(L.extend({{ this.options_js }}, {
+              popup: function (table) {
+                  return ({{ this.popup_js }})(L.extend({{ this.base_js }}, table));
+              }
+          }));
+          {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, files: EventDataFiles, events: pd.DataFrame, *, period: tuple[date, date]
+    ) -> None:
+        super().__init__()
+        self._name = "EventCanvas"
+        rows = files.rows_of(pd.Index(events.index))
+        bits = np.zeros(len(files.ids), dtype=bool)
+        bits[rows] = True
+        mask = base64.b64encode(zlib.compress(np.packbits(bits, bitorder="little").tobytes(), 9))
+        starts = pd.to_datetime(events["date_start"]).to_numpy("datetime64[D]")
+        ends = pd.to_datetime(events["date_end"]).to_numpy("datetime64[D]")
+        first, last = np.datetime64(period[0], "D"), np.datetime64(period[1], "D")
+        days = np.unique(np.clip(np.concatenate([starts, ends]), first, last))
+        self.events_in_view = int(bits.sum())
+        self.options = {
+            "url": files.data_url,
+            "details": files.details_url,
+            "selection": mask.decode("ascii"),
+            "period": [period[0].isoformat(), period[1].isoformat()],
+            "colors": EVENT_TYPE_COLORS,
+            "halo": HALO_RADIUS_M,
+            "areaRing": AREA_RING_RADIUS_M,
+            # the time bar's ticks: each first and last day of an event (UTC ms)
+            "times": (days.astype("int64") * DAY_MS).tolist(),
+        }
+        self.options_js = _script_json(jinja_safe(self.options))
+        base = {k: v for k, v in PopupData().payload().items() if k not in ("s", "src")}
+        self.base_js = _script_json(base)
+        self.popup_js = POPUP_JS.strip()
+        self.default_js = [("conflictmap_eventlayer", files.layer_url)]
+
+
+class EpisodeSwitch(MacroElement):
+    """Shows an episode's events on the :class:`EventCanvas` while its layer is on the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+          new L.ConflictEpisode({{ this.canvas.get_name() }}, {{ this.episode_js }})
+              .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, canvas: EventCanvas, episode: str) -> None:
+        super().__init__()
+        self._name = "EpisodeSwitch"
+        self.canvas = canvas
+        self.episode_js = _js_string(episode)
+
+
 class Outlines(MacroElement):
     """Fixed, non-interactive outlines (e.g. the admin boundaries), sent compact."""
 
@@ -1061,8 +1140,9 @@ def _swatch(color: str, *, dashed: bool = False, area: bool = False) -> str:
     return f'<span class="cm-swatch" style="{html.escape(style)}"></span>'
 
 
-def event_legend_html() -> str:
-    """Legend of the events map, from constants only."""
+def event_legend_html(*, canvas: bool = False) -> str:
+    """Legend of the events map, from constants only (``canvas``: as :class:`EventCanvas`
+    draws it: faint dots for the rest of the period, counts where many are in view)."""
     rows = [
         f"<div>{_swatch(color)} {html.escape(EVENT_TYPE_LABELS[name])}</div>"
         for name, color in EVENT_TYPE_COLORS.items()
@@ -1080,8 +1160,13 @@ def event_legend_html() -> str:
         + "not a strike site</div>"
         + f"<div>{_swatch('#555555', dashed=True)} wide ring ({AREA_RING_RADIUS_M // 1000} km): "
         + "only an area is known (a border, a region that is no admin unit)</div><hr>"
-        + "<small>Bright: on the day shown in the time bar. Faint rings: the rest of "
-        + "the period.</small></details>"
+        + "<small>Bright: on the day shown in the time bar. "
+        + (
+            "Faint dots: the rest of the period. Where many events are in view, numbers "
+            "count them per square of the map.</small></details>"
+            if canvas
+            else "Faint rings: the rest of the period.</small></details>"
+        )
     )
 
 
@@ -1324,6 +1409,7 @@ def build_map(
     tiles: bool | None = None,
     attribution: str | Sequence[str] = (),
     asset_urls: Mapping[str, str] | None = None,
+    event_data: EventDataFiles | None = None,
 ) -> folium.Map:
     """The interactive map of the events in ``view``.
 
@@ -1352,6 +1438,11 @@ def build_map(
     asset_urls
         Replacement URL for each CDN URL folium or its plugins would load
         (see :func:`geo.assets.asset_urls`).
+    event_data
+        Where the whole event set is served as files (:func:`geo.mapdata.write_event_data`):
+        the events are then drawn from those files on one canvas (:class:`EventCanvas`)
+        and the page carries none of them, only which are in view. Without it each
+        event is sent in the page (Leaflet.timeline layers).
     """
     use_tiles = view.tiles if tiles is None else tiles
     m = folium.Map(
@@ -1380,8 +1471,13 @@ def build_map(
     kit = PopupKit()
     if order:
         kit.add_to(m)  # before the layers: they call it as they are built
+    span = period_of(events, view)
+    canvas = None
+    if event_data is not None and order and span is not None:
+        canvas = EventCanvas(event_data, events, period=span)
+        canvas.add_to(m)  # before the episode switches that refer to it
     draw_areas = admin is not None and "region_id" in events
-    timelines: list[Timeline] = []
+    timelines: list[Any] = []
     names_used: set[str] = set()
     for episode in order:
         rows = events[events["episode"] == episode]
@@ -1399,6 +1495,10 @@ def build_map(
             area_tl = AreaTimeline(areas, kit=kit, style=_AREA_STYLE, interactive=False)
             area_tl.add_to(group)
             timelines.append(area_tl)
+        if canvas is not None:
+            EpisodeSwitch(canvas, str(episode)).add_to(group)
+            group.add_to(m)
+            continue
         points = EventTimeline(
             {
                 "type": "FeatureCollection",
@@ -1411,8 +1511,8 @@ def build_map(
         points.add_to(group)
         timelines.append(points)
         group.add_to(m)
-
-    span = period_of(events, view)
+    if canvas is not None:
+        timelines.append(canvas)
     if timelines and span is not None:
         days = (span[1] - span[0]).days
         playback = min(max(days * PLAYBACK_DAY_MS, PLAYBACK_MIN_MS), PLAYBACK_MAX_MS)
@@ -1425,7 +1525,8 @@ def build_map(
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     if not regions_mode or summary is None or admin is None:
-        HtmlControl(event_legend_html(), dom_id=LEGEND_ID, position="topleft").add_to(m)
+        legend = event_legend_html(canvas=canvas is not None)
+        HtmlControl(legend, dom_id=LEGEND_ID, position="topleft").add_to(m)
     lines = [attribution] if isinstance(attribution, str) else list(attribution)
     lines = [line for line in lines if line] + [PLACES_CREDIT]
     Attribution(" | ".join(esc(line) for line in lines)).add_to(m)

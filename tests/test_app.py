@@ -46,7 +46,8 @@ from geo import render
 from geo._errors import ExportError
 from geo.config import ENV_BOUNDARIES_DIR, ENV_LAYERS_DIR, Settings
 from tests import factories
-from tests.test_render import HOSTILE, hostile_layer, js_text, popups_in
+from tests.test_mapdata import selected_in
+from tests.test_render import HOSTILE, hostile_layer, js_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60
@@ -164,7 +165,7 @@ def test_app_runs_and_shows_every_curated_event() -> None:
     )
     # the map was built, with every episode layer, and attribution is on the page
     page = at.session_state["map_html"]
-    assert popups_in(page) == 18
+    assert selected_in(page) == 18
     assert "L.timelineSliderControl(" in page
     captions = " ".join(c.value for c in at.caption)
     assert "geoBoundaries" in captions and "GeoNames (CC BY 4.0)" in captions
@@ -189,7 +190,7 @@ def test_period_slider_changes_events_and_region_totals_exactly() -> None:
         c.startswith("Hides 8 of 11 events placed only near a place or in a region")
         for c in sidebar_captions(at)
     )
-    assert popups_in(at.session_state["map_html"]) == 11
+    assert selected_in(at.session_state["map_html"]) == 11
     # the view is written back to the URL
     assert at.query_params["start"] == "2020-07-12"
     assert at.query_params["end"] == "2020-07-16"
@@ -295,9 +296,34 @@ def test_hostile_layer_is_escaped_in_the_map_the_app_built(
     assert "<script>alert(1)" not in page
     assert "alert(1)</script>" not in page
     assert "INJECTED" not in page and "{{ 'INJ' ~ 'ECTED' }}" not in page  # no template injection
-    assert js_text(render.esc(f"Notes {HOSTILE}")) in page
     assert js_text(render.esc(f"Episode {HOSTILE}")) in page  # the layer's name
-    assert js_text(render.esc(f"Claimant {HOSTILE}")) in page
+    # the event's texts are in its popup file, escaped, fetched when the popup opens
+    (chunk,) = details_of(page)
+    assert json.dumps(render.esc(f"Notes {HOSTILE}"))[1:-1] in chunk
+    assert json.dumps(render.esc(f"Claimant {HOSTILE}"))[1:-1] in chunk
+    assert "<" not in chunk and "{{" not in chunk
+
+
+def test_a_large_view_lists_its_first_rows_and_the_map_gets_every_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = [factories.event(f"many-2020-07-14-{i:04d}") for i in range(1_003)]
+    (tmp_path / "many.geojson").write_text(json.dumps(factories.layer(*events)), encoding="utf-8")
+    monkeypatch.setenv(ENV_LAYERS_DIR, str(tmp_path))
+    at = run()
+    assert metric(at, "Events in view") == "1003"
+    table = table_with(at, "Type", "Location (as reported)")
+    assert len(table) == 1_000
+    assert list(table.index[:2]) == ["many-2020-07-14-0000", "many-2020-07-14-0001"]
+    assert "The first 1,000 of 1,003 events" in " ".join(c.value for c in at.caption)
+    assert selected_in(at.session_state["map_html"]) == 1_003
+
+
+def details_of(page: str) -> list[str]:
+    """The popup files of the map data a page points at (written by the app)."""
+    (url,) = re.findall(r'"details":"/app/static/(mapdata/events-[0-9a-f]+/)"', page)
+    folder = Settings.from_env().static_dir / url
+    return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.json"))]
 
 
 def test_the_map_page_is_rendered_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -313,7 +339,7 @@ def test_the_map_page_is_rendered_once_per_run(monkeypatch: pytest.MonkeyPatch) 
     assert renders == ["Figure"]  # render.map_html; st_folium is told not to render again
     at.slider(key="period").set_value((date(2020, 7, 12), date(2020, 7, 16))).run()
     assert renders == ["Figure", "Figure"]
-    assert popups_in(at.session_state["map_html"]) == 11
+    assert selected_in(at.session_state["map_html"]) == 11
 
 
 # --- exports ------------------------------------------------------------------------------------

@@ -19,13 +19,16 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from geo.assets import ASSETS_COMMAND, asset_urls
 from geo.config import Settings
+from geo.render import AREA_RING_RADIUS_M
 
 pytestmark = pytest.mark.browser
 
@@ -43,28 +46,78 @@ MAP_DRAWN_S = 90
 RERUN_S = 60
 PLAY_S = 30
 
-#: Event markers the map has drawn, for the streamlit-folium iframe (``window.map`` is the
-#: Leaflet map). The map uses a canvas renderer, so a marker counts when it is on the map
-#: *and* its centre pixel on the canvas is painted: a page whose scripts or styles never
-#: loaded has no ``L``/``map`` and returns -1.
-COUNT_DRAWN_JS = """
-() => {
-    if (!window.L || !window.map || !window.map._layers) { return -1; }
-    const dpr = window.devicePixelRatio || 1;
-    let drawn = 0;
-    for (const layer of Object.values(window.map._layers)) {
-        // event dots: interactive, filled circle markers (halos and period rings are not)
-        if (!(layer instanceof L.CircleMarker) || layer instanceof L.Circle) { continue; }
-        if (layer.options.interactive === false || layer.options.fill === false) { continue; }
-        const r = layer._renderer;
-        if (!layer._map || !r || !r._ctx || !layer._point) { continue; }
-        const p = layer._point.subtract(r._bounds.min);
-        const px = r._ctx.getImageData(Math.round(p.x * dpr), Math.round(p.y * dpr), 1, 1).data;
-        if (px[3] > 0) { drawn += 1; }
-    }
-    return drawn;
-}
+#: The map's event canvas layer (``geo/js/eventlayer.js``), in the streamlit-folium iframe
+#: (``window.map``) or on a folium page (its ``map_…`` variable); null until its data
+#: is loaded and drawn: a page whose scripts never loaded has no ``L``.
+LAYER_JS = """
+const map = window.L && (window.map || Object.values(window).find((v) => v instanceof L.Map));
+const layer = map && L.ConflictEvents &&
+    Object.values(map._layers).find((l) => l instanceof L.ConflictEvents);
 """
+#: Events drawn, as the map container says after each draw; -1 while nothing is drawn.
+DRAWN_JS = (
+    "() => {"
+    + LAYER_JS
+    + """
+    if (!layer || !layer._grid) { return -1; }
+    return Number(map.getContainer().getAttribute("data-events-drawn"));
+}"""
+)
+#: For each ``[lat, lon]``: its position in the map, the RGBA of the canvas pixel there,
+#: and whether it is clear (no other event of the period whose dot or ring could paint
+#: that pixel), so that an empty pixel there means this event is not drawn, and whether
+#: it is alone (no other event's dot reaches it: a click there picks this event).
+PROBE_JS = (
+    "(points) => {"
+    + LAYER_JS
+    + """
+    if (!layer || !layer._grid) { return null; }
+    const d = layer._d, c = d.c, v = layer._view, sel = layer._sel, o = layer.options;
+    const z = Math.pow(2, map.getZoom()), ctx = layer._canvas.getContext("2d");
+    const box = map.getContainer().getBoundingClientRect();
+    const near = [];  // every event of the period, as [x, y, reach, ring]
+    for (let i = 0; i < d.n; i++) {
+        if (!sel[i] || c.d1[i] < v[0] || c.d0[i] > v[1]) { continue; }
+        const q = map.latLngToContainerPoint([c.lat[i], c.lon[i]]);
+        const mpp = 40075016.686 * Math.cos(c.lat[i] * Math.PI / 180) / (256 * z);
+        const ring = c.g[i] & 4 ? o.areaRing / mpp : (c.g[i] & 3) === 2 ? o.halo / mpp : 0;
+        near.push([q.x, q.y, c.r[i] / 10 + 3, ring]);
+    }
+    return points.map(([lat, lon]) => {
+        const p = map.latLngToContainerPoint([lat, lon]);
+        const x = Math.round(p.x), y = Math.round(p.y);
+        const rgba = Array.from(ctx.getImageData(x, y, 1, 1).data);
+        const others = near.filter(([qx, qy, reach, ring]) => {
+            const dist = Math.hypot(qx - p.x, qy - p.y);
+            return dist > 0.5 && (dist < reach || (ring && dist < ring + 3));
+        });
+        const dots = others.filter(([qx, qy, reach]) => Math.hypot(qx - p.x, qy - p.y) < reach);
+        // events of the period drawn on this very point (the event itself, if in the period)
+        const same = near.filter(([qx, qy]) => Math.hypot(qx - p.x, qy - p.y) <= 0.5).length;
+        return {x: x, y: y, pageX: box.left + x, pageY: box.top + y, rgba: rgba,
+                clear: others.length === 0, alone: dots.length === 0, same: same};
+    });
+}"""
+)
+#: Painted canvas pixels on a ring of ``radius`` metres round ``[lat, lon]`` (of 90) and
+#: the alpha of its fill halfway in, between the dot and the ring.
+RING_JS = (
+    "([lat, lon, radius]) => {"
+    + LAYER_JS
+    + """
+    const ctx = layer._canvas.getContext("2d"), c = map.latLngToContainerPoint([lat, lon]);
+    const mpp = 40075016.686 * Math.cos(lat * Math.PI / 180) / (256 * Math.pow(2, map.getZoom()));
+    const r = radius / mpp;
+    let painted = 0;
+    for (let k = 0; k < 90; k++) {
+        const a = k * Math.PI / 45;
+        const x = Math.round(c.x + r * Math.cos(a)), y = Math.round(c.y + r * Math.sin(a));
+        if (ctx.getImageData(x, y, 1, 1).data[3] > 0) { painted++; }
+    }
+    const fill = ctx.getImageData(Math.round(c.x), Math.round(c.y + (r + 12) / 2), 1, 1).data[3];
+    return [painted, fill];
+}"""
+)
 TIME_TEXT = "#conflictmap-timeline output.time-text"
 PLAY_BUTTON = "#conflictmap-timeline button.play"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -160,23 +213,80 @@ def _map_frame(page: Any) -> Any:
     return frame
 
 
-def _drawn(page: Any) -> int | None:
-    """Markers drawn in the current map iframe, or None while it is not ready."""
-    n = _map_frame(page).evaluate(COUNT_DRAWN_JS)
+def _drawn(frame: Any) -> int | None:
+    """Events drawn in a map frame, or None while it is not ready."""
+    n = frame.evaluate(DRAWN_JS)
     return None if n is None or n < 0 else int(n)
 
 
-def _active_on(day: date) -> int:
-    """Curated events whose period covers ``day`` (what the time bar shows that day)."""
-    from geo.dataset import load_events_checked
-
-    events, _ = load_events_checked(Settings.from_env())
-    starts = events["date_start"].dt.date
-    ends = events["date_end"].dt.date
-    return int(((starts <= day) & (ends >= day)).sum())
+def _attr(frame: Any, name: str) -> str | None:
+    """An attribute of the map's container element."""
+    js = "(n) => {" + LAYER_JS + " return map ? map.getContainer().getAttribute(n) : null; }"
+    return cast("str | None", frame.evaluate(js, name))
 
 
-def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> None:
+@pytest.fixture(scope="module")
+def curated() -> pd.DataFrame:
+    from geo.dataset import load_dataset
+
+    return load_dataset(Settings.from_env()).events  # joined, as the app draws them
+
+
+def _active_on(events: pd.DataFrame, day: date) -> int:
+    """Events whose period covers ``day`` (what the time bar shows that day)."""
+    return int(((events["date_start"].dt.date <= day) & (events["date_end"].dt.date >= day)).sum())
+
+
+def _settled(frame: Any) -> None:
+    """Wait until the map has stopped redrawing (a rerun may resize or refit it)."""
+
+    def calm() -> bool | None:
+        first = _attr(frame, "data-draws")
+        time.sleep(0.6)
+        moving = frame.evaluate("() => {" + LAYER_JS + " return !!(map && map._animatingZoom); }")
+        return (
+            True
+            if first is not None and _attr(frame, "data-draws") == first and not moving
+            else None
+        )
+
+    _wait_for("the map to stop redrawing", calm, 30)
+
+
+def _pixels(frame: Any, events: pd.DataFrame, *, day: date, start: date) -> dict[str, int]:
+    """Check the canvas at every event that nothing else could paint over; count the kinds.
+
+    Events of the time bar's ``day`` are bright (a marker), the rest of the period from
+    ``start`` faint (a small translucent dot), events that ended before ``start`` absent.
+    """
+    points = events[["latitude", "longitude"]].astype(float).values.tolist()
+    _settled(frame)
+    probes = frame.evaluate(PROBE_JS, points)
+    size = frame.evaluate("() => [innerWidth, innerHeight]")
+    seen = {"bright": 0, "faint": 0, "absent": 0}
+    for (event_id, row), probe in zip(events.iterrows(), probes, strict=True):
+        inside = 0 < probe["x"] < size[0] - 1 and 0 < probe["y"] < size[1] - 1
+        first, last = row["date_start"].date(), row["date_end"].date()
+        # another event of the period on the very same point paints it too
+        shared = probe["same"] > (0 if last < start else 1)
+        if not probe["clear"] or shared or not inside:
+            continue
+        alpha = probe["rgba"][3]
+        if last < start:
+            assert alpha == 0, f"{event_id} ended before {start} but is drawn ({probe})"
+            seen["absent"] += 1
+        elif first <= day <= last:
+            assert alpha >= 200, f"{event_id} is on {day} but not drawn bright ({probe})"
+            seen["bright"] += 1
+        else:
+            assert 0 < alpha < 200, f"{event_id} is not on {day} but not faint ({probe})"
+            seen["faint"] += 1
+    return seen
+
+
+def test_map_draws_follows_the_slider_and_plays(
+    app_url: str, browser: Any, curated: pd.DataFrame
+) -> None:
     requests: list[str] = []
     failures: list[str] = []
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -188,22 +298,42 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
     try:
         page.goto(f"{app_url}/?tiles=0", timeout=30_000)
 
-        # 1. the map is drawn, from local copies only
+        # 1. the map is drawn, from local copies only, the events of the time bar's day
+        #    bright and the rest of the period faint, on the canvas
         before = _wait_for(
-            "event markers drawn in the map iframe",
-            lambda: n if (n := _drawn(page)) else None,
+            "events drawn in the map iframe",
+            lambda: n if (n := _drawn(_map_frame(page))) else None,
             MAP_DRAWN_S,
         )
-        first_day = date.fromisoformat(_map_frame(page).locator(TIME_TEXT).inner_text().strip())
-        assert before == _active_on(first_day)
+        frame = _map_frame(page)
+        first_day = date.fromisoformat(frame.locator(TIME_TEXT).inner_text().strip())
+        assert before == _active_on(curated, first_day)
+        assert _attr(frame, "data-period") == f"{first_day}/{first_day}"
+        seen = _pixels(frame, curated, day=first_day, start=first_day)
+        assert seen["bright"] >= 1 and seen["faint"] >= 1, seen
+        # an episode's layer switched off in the layer control takes its events away
+        on_day = curated[
+            (curated["date_start"].dt.date <= first_day)
+            & (curated["date_end"].dt.date >= first_day)
+        ]
+        episode = on_day["episode"].value_counts().index[0]
+        title = str(on_day.loc[on_day["episode"] == episode, "episode_title"].iloc[0])
+        box = frame.locator(".leaflet-control-layers label", has_text=title).locator("input")
+        box.click()
+        fewer = before - int((on_day["episode"] == episode).sum())
+        _wait_for(f"{fewer} events without {episode}", lambda: _drawn(frame) == fewer or None, 10)
+        box.click()
+        _wait_for(f"{before} events again", lambda: _drawn(frame) == before or None, 10)
         hosts = {urlsplit(u).hostname for u in requests if u.startswith("http")}
         assert hosts <= {"127.0.0.1"}, f"requests left the machine: {sorted(hosts)}"
         loaded = [u for u in requests if "/app/static/vendor/" in u]
         assert any(u.endswith("/leaflet.js") for u in loaded), "Leaflet was not loaded locally"
+        data = [u for u in requests if "/app/static/mapdata/events-" in u]
+        assert [u.rsplit(".", 1)[1] for u in data] == ["bin"]  # popup details not yet
         assert failures == [], f"failed requests: {failures}"
 
         # 2. the period slider (Streamlit, keyboard on the start thumb) reruns the app and
-        #    the new map starts two days later, with the events of that day
+        #    the new map starts three days later: what ended before is gone
         thumb = (
             page.locator('[data-testid="stSlider"]')
             .filter(has_text="Period")
@@ -211,23 +341,28 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
             .first
         )
         thumb.focus()
-        thumb.press("ArrowRight")
-        thumb.press("ArrowRight")
-        new_day = first_day + timedelta(days=2)
+        # three days on (15 July 2020): the Sumgayit rally of the 14th has ended, and no
+        # event of the new period lies near it, so its pixels must be empty
+        for _ in range(3):
+            thumb.press("ArrowRight")
+        new_day = first_day + timedelta(days=3)
 
         def moved() -> int | None:
             frame = _map_frame(page)
             if frame.locator(TIME_TEXT).inner_text().strip() != new_day.isoformat():
                 return None
-            n = frame.evaluate(COUNT_DRAWN_JS)
-            return n if n is not None and n > 0 and n != before else None
+            if _attr(frame, "data-period") != f"{new_day}/{new_day}":
+                return None
+            return _drawn(frame)
 
         after = _wait_for(f"a map starting on {new_day}", moved, RERUN_S)
-        assert after == _active_on(new_day)
+        assert after == _active_on(curated, new_day)
         assert after != before
-
-        # 3. play on the time control advances the shown day
         frame = _map_frame(page)
+        seen = _pixels(frame, curated, day=new_day, start=new_day)
+        assert seen["bright"] >= 1 and seen["absent"] >= 1, seen
+
+        # 3. play on the time control advances the shown day and redraws the canvas
         shown = frame.locator(TIME_TEXT).inner_text().strip()
         frame.locator(PLAY_BUTTON).click()
         later = _wait_for(
@@ -236,6 +371,12 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
             PLAY_S,
         )
         assert date.fromisoformat(later) > date.fromisoformat(shown)
+        period = _wait_for(
+            "the canvas to follow the time bar",
+            lambda: p if (p := _attr(frame, "data-period")) != f"{shown}/{shown}" else None,
+            PLAY_S,
+        )
+        assert period.split("/")[0] > shown
         assert failures == [], f"failed requests: {failures}"
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -245,99 +386,106 @@ def test_map_draws_follows_the_slider_and_plays(app_url: str, browser: Any) -> N
             page.close()
 
 
-#: Opens the popup of a drawn event marker with claims by clicking it on the canvas:
-#: returns the click position (in the frame) of such a marker, or null while none is drawn.
-#: ``map`` is ``window.map`` (streamlit-folium) or the folium page's ``map_…`` variable.
-MARKER_WITH_CLAIMS_JS = """
-(openIt) => {
-    const map = window.map || Object.values(window).find((v) => v instanceof L.Map);
-    if (!window.L || !map) { return null; }
-    const size = map.getSize(), box = map.getContainer().getBoundingClientRect();
-    for (const layer of Object.values(map._layers)) {
-        if (!(layer instanceof L.CircleMarker) || layer instanceof L.Circle) { continue; }
-        if (layer.options.interactive === false || !layer._map) { continue; }
-        const f = layer.feature || (layer._eventParents &&
-            Object.values(layer._eventParents).map((g) => g.feature).find(Boolean));
-        if (!f || !f.properties.cl) { continue; }
-        const p = map.latLngToContainerPoint(layer.getLatLng());
-        if (p.x < 300 || p.y < 200 || p.x > size.x - 300 || p.y > size.y - 150) { continue; }
-        map.closePopup();
-        if (openIt) { layer.fire("click", {latlng: layer.getLatLng()}, true); }
-        return {x: box.left + p.x, y: box.top + p.y};
-    }
-    return null;
-}
-"""
 POPUP_TEXT = ".leaflet-popup-content .cm-popup"
 
 
-def _open_popup(page: Any, frame: Callable[[], Any], *, click: bool = True) -> str:
-    """Open the popup of a drawn event marker that has claims; the text it shows.
+def _click_event(page: Any, frame: Any, events: pd.DataFrame, *, offset: Any = None) -> str:
+    """Click the first drawn event of ``events`` that no other dot touches; its event id.
 
-    ``frame`` gives the frame holding the map *now*: Streamlit may replace the map's
-    iframe while the page settles, so it is looked up again on every try rather than
-    held. ``click``: by a mouse click on the canvas; else by firing the marker's click
-    event in Leaflet. Waits on the real conditions (a marker drawn, the popup visible).
+    Fails when there is none (then the test's events need changing).
     """
-
-    def opened() -> str | None:
-        current = frame()
-        spot = current.evaluate(MARKER_WITH_CLAIMS_JS, not click)
-        if not spot:
-            return None
-        if click:
-            element = current.frame_element()
-            element.scroll_into_view_if_needed()
-            spot = current.evaluate(MARKER_WITH_CLAIMS_JS, False)  # after any scroll
-            box = element.bounding_box()
-            if not spot or not box:
-                return None
-            page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
-        popup = frame().locator(POPUP_TEXT)
-        try:
-            popup.wait_for(state="visible", timeout=5_000)
-        except Exception:  # the map was redrawn under the click: look again
-            return None
-        return str(popup.inner_text())
-
-    return _wait_for("a drawn marker with claims and its popup", opened, MAP_DRAWN_S)
+    points = events[["latitude", "longitude"]].astype(float).values.tolist()
+    _wait_for("the event canvas", lambda: frame.evaluate(PROBE_JS, points), 30)
+    _settled(frame)
+    probes = frame.evaluate(PROBE_JS, points)
+    box = offset or {"x": 0, "y": 0}
+    for event_id, probe in zip(events.index, probes, strict=True):
+        # alone: no other dot touches it, and no other event is drawn on the same point
+        if probe["alone"] and probe["same"] <= 1 and probe["rgba"][3] >= 200:
+            page.mouse.click(box["x"] + probe["pageX"], box["y"] + probe["pageY"])
+            return str(event_id)
+    pytest.fail(f"no clear drawn event to click among {list(events.index)}")
 
 
-def test_popup_is_built_on_click_with_claims(app_url: str, browser: Any) -> None:
+def test_popup_is_fetched_on_click_with_claims(
+    app_url: str, browser: Any, curated: pd.DataFrame
+) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
     try:
-        # 12-16 July 2020 in Tovuz District: the border fighting (with its claims) is on the
-        # map, in the middle of it (with the whole period in view, its marker sits close to
-        # the left margin the click avoids, and moved with every event added in Baku)
-        page.goto(
-            f"{app_url}/?tiles=0&start=2020-07-12&end=2020-07-16&region=Tovuz%20District",
-            timeout=30_000,
-        )
-        _wait_for("event markers drawn", lambda: n if (n := _drawn(page)) else None, MAP_DRAWN_S)
-        text = _open_popup(page, lambda: _map_frame(page))
+        # 12 July 2020: the Tovuz and Tavush border fighting is on the map
+        page.goto(f"{app_url}/?tiles=0&start=2020-07-12&end=2020-07-16", timeout=30_000)
+        _wait_for("events drawn", lambda: n if (n := _drawn(_map_frame(page))) else None,
+                  MAP_DRAWN_S)  # fmt: skip
+        frame = _map_frame(page)
+        day = date(2020, 7, 12)
+        on_day = curated[
+            (curated["date_start"].dt.date <= day)
+            & (curated["date_end"].dt.date >= day)
+            & curated["claims"].map(bool)
+        ]
+        event_id = _click_event(page, frame, on_day, offset=frame.frame_element().bounding_box())
+        tooltip = frame.locator(".leaflet-tooltip")  # the mouse is on it: its short text
+        tooltip.wait_for(state="visible", timeout=10_000)
+        row = on_day.loc[event_id]
+        assert str(tooltip.inner_text()).startswith(row["date_start"].date().isoformat())
+        assert str(row["location"]) in str(tooltip.inner_text())
+        popup = frame.locator(POPUP_TEXT)
+        popup.wait_for(state="visible", timeout=10_000)
+        text = str(popup.inner_text())
+        assert event_id in text
         assert "Claimant" in text and "Figure" in text
-        from geo.layers import load_events
-
-        events = load_events([Path(__file__).resolve().parent.parent / "layers"])
-        (shown_id,) = [i for i in events.index if f"{i} · " in text]  # the popup's header
-        claimants = {c["claimant"] for c in events.loc[shown_id, "claims"]}
-        assert claimants and any(c in text for c in claimants)  # who claims it
+        for claim in on_day.loc[event_id, "claims"]:  # every claimant of the event
+            assert str(claim["claimant"]) in text
         claims = text.lower().split("claims\n", 1)[1]  # the h5 is shown upper-case
         assert any(ch.isdigit() for ch in claims.split("sources", 1)[0])  # a figure
         assert "Derived from the claims" in text
+        assert any(u.endswith(".json") and "/app/static/mapdata/events-" in u for u in requests)
     finally:
         page.close()
+
+
+def _serve(page: Any, url: str, folder: Path) -> None:
+    """Answer requests under ``url`` from the files in ``folder`` (404 for others)."""
+
+    def handle(route: Any) -> None:
+        path = folder / urlsplit(route.request.url).path[len(urlsplit(url).path) :]
+        if path.is_file() and folder in path.resolve().parents:
+            route.fulfill(body=path.read_bytes(), content_type="application/octet-stream")
+        else:
+            route.fulfill(status=404, body="not found")
+
+    page.route(f"{url}**", handle)
+
+
+def _files_page(
+    app_url: str, events: pd.DataFrame, episodes: pd.DataFrame, folder: Path, view: Any = None
+) -> str:
+    """The map page of ``events`` drawn from map data files written to ``folder``."""
+    from geo import mapdata, render
+    from geo.view import View
+
+    files = mapdata.write_event_data(
+        mapdata.pack_events(events), folder, base_url=f"{app_url}/test-mapdata"
+    )
+    urls = asset_urls(Settings.from_env(), f"{app_url}/app/static/vendor")
+    assert urls is not None
+    m = render.build_map(
+        events, view=view or View(tiles=False), episodes=episodes, asset_urls=urls,
+        event_data=files,
+    )  # fmt: skip
+    return render.map_html(m)
 
 
 #: Would set ``window.__pwned`` if it were ever parsed as HTML.
 PWN = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`${x}`{{ 1 }}'
 
 
-def test_hostile_text_shows_as_text_and_never_runs(app_url: str, browser: Any) -> None:
-    from geo import render
-    from geo.assets import asset_urls
+def test_hostile_text_shows_as_text_and_never_runs(
+    app_url: str, browser: Any, tmp_path: Path
+) -> None:
     from geo.layers import episodes_frame, layers_to_frame, parse_layer
-    from geo.view import View
     from tests import factories
 
     feature = factories.event(
@@ -347,23 +495,24 @@ def test_hostile_text_shows_as_text_and_never_runs(app_url: str, browser: Any) -
     )
     layer, problems = parse_layer(factories.layer(feature), origin="hostile.geojson")
     assert problems == [] and layer is not None
-    urls = asset_urls(Settings.from_env(), f"{app_url}/app/static/vendor")
-    assert urls is not None
-    m = render.build_map(
-        layers_to_frame([layer]), view=View(tiles=False), episodes=episodes_frame([layer]),
-        asset_urls=urls,
-    )  # fmt: skip
-    html = render.map_html(m)
-    assert "<script>window.__pwned" not in html
+    events = layers_to_frame([layer])
+    html = _files_page(app_url, events, episodes_frame([layer]), tmp_path)
+    assert "<script>window.__pwned" not in html and "__pwned" not in html
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         url = f"{app_url}/conflictmap-hostile-test.html"
         page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        _serve(page, f"{app_url}/test-mapdata/", tmp_path)
         page.goto(url, timeout=30_000)
+        frame = page.main_frame
+        _wait_for("the event drawn", lambda: n if (n := _drawn(frame)) else None, 30)
         try:
-            text = _open_popup(page, lambda: page.main_frame, click=False)
+            assert _click_event(page, frame, events) == "hostile-2020-07-14-a"
+            popup = frame.locator(POPUP_TEXT)
+            popup.wait_for(state="visible", timeout=10_000)
+            text = str(popup.inner_text())
         finally:
             assert errors == [], errors
         assert f"Notes {PWN}" in text
@@ -381,3 +530,171 @@ def test_hostile_text_shows_as_text_and_never_runs(app_url: str, browser: Any) -
             page.screenshot(path=str(ARTIFACTS / "browser-hostile-popup.png"), full_page=False)
         finally:
             page.close()
+
+
+SYNTHETIC_N = 100_000
+
+
+def synthetic(events: pd.DataFrame, n: int, *, seed: int = 0) -> pd.DataFrame:
+    """``n`` curated events under new ids, re-dated in 2020-2024, moved by up to 0.05°."""
+    rng = np.random.default_rng(seed)
+    frame = events.iloc[rng.integers(0, len(events), size=n)].copy()
+    first = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365, n), unit="D")
+    span = (frame["date_end"] - frame["date_start"]).clip(upper=pd.Timedelta(days=30))
+    frame["date_start"] = first
+    frame["date_end"] = first + span.to_numpy()
+    frame["longitude"] = frame["longitude"].to_numpy() + rng.uniform(-0.05, 0.05, n)
+    frame["latitude"] = frame["latitude"].to_numpy() + rng.uniform(-0.05, 0.05, n)
+    frame.index = pd.Index([f"synth-{i:06d}" for i in range(n)], name=events.index.name)
+    return frame
+
+
+#: Set a period in the map's event layer, then (optionally) centre on a point at a zoom;
+#: the container's data attributes after the redraw.
+PERIOD_JS = (
+    "([from, to, at]) => {"
+    + LAYER_JS
+    + """
+    layer.setPeriod(from, to);
+    if (at) { map.setView([at[0], at[1]], at[2], {animate: false}); }
+    const box = map.getContainer(), out = {};
+    for (const a of box.attributes) { if (a.name.startsWith("data-")) { out[a.name] = a.value; } }
+    return out;
+}"""
+)
+
+
+def test_100k_events_drawn_filtered_in_the_browser_and_popups(
+    app_url: str, browser: Any, curated: pd.DataFrame, tmp_path: Path
+) -> None:
+    from geo.dataset import load_dataset
+
+    episodes = load_dataset(Settings.from_env()).episodes
+    events = synthetic(curated, SYNTHETIC_N)
+    html = _files_page(app_url, events, episodes, tmp_path)
+    assert len(html.encode()) < 300_000  # the page carries no event
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        url = f"{app_url}/conflictmap-100k-test.html"
+        page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        _serve(page, f"{app_url}/test-mapdata/", tmp_path)
+        page.goto(url, timeout=60_000)
+        frame = page.main_frame
+        _wait_for("events drawn", lambda: n if (n := _drawn(frame)) else None, MAP_DRAWN_S)
+
+        # a year in the browser: every event of it counted, in cells that add up
+        in_2021 = (events["date_start"] <= "2021-12-31") & (events["date_end"] >= "2021-01-01")
+        attrs = frame.evaluate(PERIOD_JS, ["2021-01-01", "2021-12-31", None])
+        assert attrs["data-period"] == "2021-01-01/2021-12-31"
+        assert int(attrs["data-events-filtered"]) == int(in_2021.sum()) > 10_000
+        assert attrs["data-aggregated"] == "1"
+        assert attrs["data-cell-total"] == attrs["data-events-drawn"]
+        assert int(attrs["data-events-drawn"]) == int(in_2021.sum())  # all in the view
+        sample = events[in_2021].iloc[:200]
+        probes = frame.evaluate(PROBE_JS, sample[["latitude", "longitude"]].values.tolist())
+        assert all(p["rgba"][3] > 0 for p in probes)  # a dot (or its count) at each
+
+        # zoomed in, one event: drawn in its year, gone in the next, its popup opens
+        only_2021 = events[
+            (events["date_start"] >= "2021-02-01") & (events["date_end"] <= "2021-11-30")
+        ]
+        checked = None
+        # events placed at their own place (no halo or ring of their own), away from others
+        exact = only_2021[only_2021["geo_precision"] == 1]
+        for event_id, row in exact.iloc[:100].iterrows():
+            at = [float(row["latitude"]), float(row["longitude"]), 13]
+            point = [[at[0], at[1]]]
+            frame.evaluate(PERIOD_JS, ["2021-01-01", "2021-12-31", at])
+            (inside,) = frame.evaluate(PROBE_JS, point)
+            attrs = frame.evaluate(PERIOD_JS, ["2022-01-01", "2022-12-31", at])
+            (outside,) = frame.evaluate(PROBE_JS, point)
+            if inside["clear"] and outside["clear"]:
+                assert inside["rgba"][3] >= 200, (event_id, inside)
+                assert outside["rgba"][3] == 0, (event_id, outside)
+                assert attrs["data-aggregated"] == "0"
+                checked = event_id
+                break
+        assert checked is not None, "no event clear enough to check its pixels"
+
+        in_2022 = events[
+            (events["date_start"] >= "2022-02-01")
+            & (events["date_end"] <= "2022-11-30")
+            & events["claims"].map(bool)
+        ]
+        row = in_2022.iloc[0]
+        frame.evaluate(
+            PERIOD_JS,
+            ["2022-01-01", "2022-12-31", [float(row["latitude"]), float(row["longitude"]), 15]],
+        )
+        event_id = _click_event(page, frame, in_2022.iloc[:1])
+        popup = frame.locator(POPUP_TEXT)
+        popup.wait_for(state="visible", timeout=10_000)
+        text = str(popup.inner_text())
+        assert event_id in text and "Claimant" in text
+        claimant = str(row["claims"][0]["claimant"])
+        assert claimant in text
+        assert errors == [], errors
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        try:
+            page.screenshot(path=str(ARTIFACTS / "browser-100k.png"), full_page=False)
+        finally:
+            page.close()
+
+
+def test_a_data_file_that_cannot_be_fetched_is_reported(
+    app_url: str, browser: Any, curated: pd.DataFrame, tmp_path: Path
+) -> None:
+    from geo.dataset import load_dataset
+
+    episodes = load_dataset(Settings.from_env()).episodes
+    html = _files_page(app_url, curated, episodes, tmp_path)
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    try:
+        url = f"{app_url}/conflictmap-missing-test.html"
+        page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        for binary in tmp_path.glob("events-*.bin"):
+            binary.unlink()  # the layer's script is served, its data file is gone
+        _serve(page, f"{app_url}/test-mapdata/", tmp_path)
+        page.goto(url, timeout=30_000)
+        error = _wait_for(
+            "the error on the map", lambda: _attr(page.main_frame, "data-events-error"), 30
+        )
+        assert ".bin: HTTP 404" in error
+        assert _attr(page.main_frame, "data-events-drawn") is None
+    finally:
+        page.close()
+
+
+def test_the_wide_ring_of_an_area_only_event_is_drawn(
+    app_url: str, browser: Any, curated: pd.DataFrame, tmp_path: Path
+) -> None:
+    from geo.dataset import load_dataset
+    from geo.view import View, apply_view
+
+    day = date(2023, 9, 19)  # the offensive in Nagorno-Karabakh: located only to the area
+    view = View(start=day, end=day, tiles=False)
+    shown = apply_view(curated, view)
+    area = shown[shown["join_method"] == "area"]
+    assert len(area), "the curated set has an area-only event on 19 September 2023"
+    html = _files_page(
+        app_url, shown, load_dataset(Settings.from_env()).episodes, tmp_path, view=view
+    )
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    try:
+        url = f"{app_url}/conflictmap-ring-test.html"
+        page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        _serve(page, f"{app_url}/test-mapdata/", tmp_path)
+        page.goto(url, timeout=30_000)
+        frame = page.main_frame
+        assert _wait_for("events drawn", lambda: _drawn(frame) or None, 30) == len(shown)
+        lat, lon = float(area["latitude"].iloc[0]), float(area["longitude"].iloc[0])
+        on_ring, inside = frame.evaluate(RING_JS, [lat, lon, AREA_RING_RADIUS_M])
+        assert on_ring >= 6, on_ring  # of 90 points round the ring: the dashes' share
+        assert inside > 0  # its faint fill
+        off_ring, _ = frame.evaluate(RING_JS, [lat, lon, 2 * AREA_RING_RADIUS_M])
+        assert off_ring < on_ring  # a ring of that radius, not paint everywhere
+    finally:
+        page.close()

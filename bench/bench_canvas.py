@@ -1,0 +1,489 @@
+"""Benchmark the event canvas (data files + in-browser period) against today's and the naive map.
+
+Not a test. One run measures, per size (``0`` = the curated 15 events, else synthetic
+events as in ``synth.py``) and approach:
+
+- ``canvas``: the map drawn from the packed event files (``geo.mapdata`` +
+  ``geo/js/eventlayer.js``, as the app now draws it);
+- ``today``: the map with every event in the page (``render.build_map`` without
+  ``event_data``: Leaflet.timeline layers, as before this change);
+- ``naive``: one ``folium.Marker`` with its popup per event (``naive.py``).
+
+Static part (pages served by a local HTTP server, fresh browser context each):
+``build`` (Python seconds to pack the data and build the page), ``page`` (HTML
+bytes), ``data`` (bytes of the data file; popup files are fetched one at a time),
+``first`` (navigation → events drawn, cold cache), ``again`` (reload → drawn, data
+file cached), ``view bytes`` (per view with the data file and libraries cached: the
+map page, which the app sends on every run, plus what that reload fetched again),
+``period`` (in-map period change → redrawn: ``setPeriod`` on the canvas, the time
+bar's ``setTime`` on today's map; medians of 5), ``time bar`` (one day on the time
+bar → redrawn), ``pan`` and ``zoom`` (→ redrawn, medians of 5), ``two frames`` (no
+action: the floor of those times, which all wait for two animation frames),
+``peak RSS`` (of the Python process that packed and built).
+
+App part (``--app``; canvas only, the real ``streamlit run app.py`` on synthetic
+layer files): ``app first`` (warm server: a new page → drawn), ``app view bytes``
+(HTTP and websocket bytes of that page, the data file cached) and ``server RSS``
+(the Streamlit process after that page).
+
+    CONFLICTMAP_BOUNDARIES_DIR=../shared/data/boundaries/geoboundaries \\
+        python bench/bench_canvas.py --sizes 0,100000,1000000 [--app 0,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+from bench_map import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_IFRAME,
+    WaitTimeoutError,
+    _free_port,
+    _server,
+    _until,
+    machine_facts,
+)
+
+APPROACHES = ("canvas", "today", "naive")
+#: Events drawn: the canvas's own count, else painted canvas markers and marker icons.
+DRAWN_JS = """
+() => {
+    const map = window.L && (window.map || Object.values(window).find((v) => v instanceof L.Map));
+    if (!map) { return -1; }
+    const box = map.getContainer();
+    const own = box.getAttribute("data-events-drawn");
+    if (own !== null) { return Number(own); }
+    let drawn = document.querySelectorAll(".leaflet-marker-icon").length;
+    for (const layer of Object.values(map._layers)) {
+        if (!(layer instanceof L.CircleMarker) || layer instanceof L.Circle) { continue; }
+        if (layer.options.interactive === false || layer.options.fill === false) { continue; }
+        const r = layer._renderer;
+        if (!layer._map || !r || !r._ctx || !layer._point) { continue; }
+        const p = layer._point.subtract(r._bounds.min);
+        if (r._ctx.getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data[3] > 0) { drawn += 1; }
+    }
+    return drawn;
+}
+"""
+#: Milliseconds from an action on the map until it is redrawn and two frames have passed.
+TIMED_JS = """
+async ([what, arg]) => {
+    const map = window.map || Object.values(window).find((v) => v instanceof L.Map);
+    const layer = Object.values(map._layers)
+        .find((l) => L.ConflictEvents && l instanceof L.ConflictEvents);
+    const control = Object.values(window)
+        .find((v) => L.TimelineSliderControl && v instanceof L.TimelineSliderControl);
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    const t0 = performance.now();
+    if (what === "period") {
+        if (layer) { layer.setPeriod(arg[0], arg[1]); }
+        else if (control) { control.setTime(Date.parse(arg[0])); } else { return null; }
+    } else if (what === "day") {
+        if (!control) { return null; }
+        control.setTime(Date.parse(arg));
+    } else if (what === "pan") {
+        map.panBy(arg, {animate: false});
+    } else if (what === "zoom") {
+        map.setZoom(map.getZoom() + arg, {animate: false});
+    }  // "frames": nothing, the two-frame floor every other time includes
+    if (layer && layer._canvas) { layer._canvas.getContext("2d").getImageData(0, 0, 1, 1); }
+    await frame(); await frame();
+    return performance.now() - t0;
+}
+"""
+
+
+# --------------------------------------------------------------------------- child job
+
+
+def _job_build(approach: str, n: int, site: str) -> dict[str, Any]:
+    """Build one page (and for the canvas its data files) under ``site``."""
+    from naive import naive_map
+    from synth import synthetic_frame
+
+    from geo import mapdata, render
+    from geo.assets import asset_urls
+    from geo.config import Settings
+    from geo.dataset import load_dataset
+    from geo.gazetteer import Gazetteer
+    from geo.view import View
+
+    settings = Settings.from_env().with_(layers_dir=ROOT / "layers", allow_download=False)
+    data = load_dataset(settings)
+    events = (
+        data.events
+        if n == 0
+        else synthetic_frame(data.events, n)
+        .set_index("event_id", drop=False)
+        .rename_axis("event_id")
+    )
+    urls = asset_urls(settings, "/vendor")
+    places = Gazetteer.default(settings)
+    out: dict[str, Any] = {}
+    start = time.perf_counter()
+    if approach == "naive":
+        m = naive_map(events, asset_urls=urls)
+    else:
+        files = None
+        if approach == "canvas":
+            packed = mapdata.pack_events(events, places=places)
+            out["pack_s"] = time.perf_counter() - start
+            out["data_bytes"] = len(packed.binary)
+            out["details_bytes"] = sum(len(c) for c in packed.chunks)
+            files = mapdata.write_event_data(packed, Path(site) / "mapdata", base_url="/mapdata")
+        m = render.build_map(
+            events,
+            view=View(tiles=False),
+            admin=data.admin,
+            episodes=data.episodes,
+            places=places,
+            asset_urls=urls,
+            event_data=files,
+        )
+    html = render.map_html(m)
+    out["build_s"] = time.perf_counter() - start
+    out["page_bytes"] = len(html.encode())
+    (Path(site) / f"{approach}-{n}.html").write_text(html, encoding="utf-8")
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def _child(args: list[str], timeout: float) -> dict[str, Any] | str:
+    cmd = [sys.executable, str(Path(__file__)), *args]
+    try:
+        done = subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    if done.returncode != 0:
+        return "error: " + (done.stderr.strip().splitlines() or ["?"])[-1][:120]
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+# --------------------------------------------------------------------------- browser
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _static(site: Path) -> Any:
+    port = _free_port()
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+
+
+class _Bytes:
+    """Bytes received per page load (CDP ``encodedDataLength``), split by URL."""
+
+    def __init__(self, context: Any, page: Any) -> None:
+        self.urls: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.requestWillBeSent", self._sent)
+        cdp.on("Network.loadingFinished", self._done)
+        cdp.on("Network.webSocketFrameReceived", self._frame)
+        self.ws = 0
+
+    def _frame(self, e: dict[str, Any]) -> None:
+        data = e["response"]["payloadData"]
+        self.ws += len(data) * 3 // 4 if e["response"]["opcode"] == 2 else len(data.encode())
+
+    def _sent(self, e: dict[str, Any]) -> None:
+        self.urls[e["requestId"]] = e["request"]["url"]
+
+    def _done(self, e: dict[str, Any]) -> None:
+        self.sizes[e["requestId"]] = int(e["encodedDataLength"])
+
+    def reset(self) -> None:
+        self.urls.clear()
+        self.sizes.clear()
+        self.ws = 0
+
+    def total(self, *, data: bool, skip: str = "\0") -> int:
+        """Bytes of the data files (``data``) or of everything else (websocket included)."""
+        return sum(
+            size
+            for rid, size in self.sizes.items()
+            if ("/mapdata/events-" in self.urls.get(rid, "")) == data
+            and skip not in self.urls.get(rid, "")
+        ) + (0 if data else self.ws)
+
+
+def _frame(page: Any) -> Any:
+    """The map's frame: the streamlit-folium iframe in the app, else the page."""
+    iframe = page.query_selector(MAP_IFRAME)
+    return iframe.content_frame() if iframe else page.main_frame
+
+
+def _wait_drawn(page: Any, deadline: float) -> int:
+    def probe() -> int | None:
+        n = _frame(page).evaluate(DRAWN_JS)
+        return int(n) if n and n > 0 else None
+
+    return int(_until(probe, deadline))
+
+
+def _median(page: Any, what: str, args: list[Any], reps: int = 5) -> float | str:
+    times = []
+    for k in range(reps):
+        ms = page.evaluate(TIMED_JS, [what, args[k % len(args)]])
+        if ms is None:
+            return "—"
+        times.append(ms)
+    return statistics.median(times)
+
+
+def _static_run(browser: Any, url: str, timeout: float, page_bytes: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    counter = _Bytes(context, page)
+    deadline = time.monotonic() + timeout
+    try:
+        t0 = time.monotonic()
+        page.goto(url, timeout=timeout * 1000)
+        out["drawn"] = _wait_drawn(page, deadline)
+        out["first_s"] = time.monotonic() - t0
+        out["data_transfer"] = counter.total(data=True)
+        counter.reset()
+        t0 = time.monotonic()
+        page.reload(timeout=timeout * 1000)
+        _wait_drawn(page, deadline)
+        out["again_s"] = time.monotonic() - t0
+        # what a new view costs: its map page (the app sends it on every run) and what
+        # else is fetched again with the data file and the libraries cached
+        out["view_bytes"] = page_bytes + counter.total(data=False, skip=url)
+        periods = [["2021-01-01", "2021-12-31"], ["2020-01-01", "2024-12-31"]]
+        if "curated" in url or url.endswith("-0.html"):
+            periods = [["2020-07-12", "2020-07-16"], ["2020-07-12", "2024-02-13"]]
+        out["period_ms"] = _median(page, "period", periods)
+        out["day_ms"] = _median(page, "day", [p[0] for p in periods])
+        out["pan_ms"] = _median(page, "pan", [[150, 80], [-150, -80]])
+        out["zoom_ms"] = _median(page, "zoom", [1, -1])
+        out["frames_ms"] = _median(page, "frames", [None])
+    except (WaitTimeoutError, Exception) as exc:  # reported in the table
+        out.setdefault("first_s", "timeout" if isinstance(exc, WaitTimeoutError) else "error")
+        out["error"] = str(exc)[:160]
+    finally:
+        context.close()
+    return out
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (MB)."""
+    total = 0
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    for p in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
+def _app_run(browser: Any, env: dict[str, str], timeout: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout
+    with _server(ROOT, env) as (url, proc):
+        try:
+
+            def healthy() -> bool | None:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    return True if r.status == 200 else None
+
+            _until(healthy, deadline)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            t0 = time.monotonic()
+            page.goto(f"{url}/?tiles=0", timeout=timeout * 1000)
+            _wait_drawn(page, deadline)
+            out["app_cold_s"] = time.monotonic() - t0
+            page.close()
+            page = context.new_page()  # warm server, data file in the browser's cache
+            counter = _Bytes(context, page)
+            t0 = time.monotonic()
+            page.goto(f"{url}/?tiles=0", timeout=timeout * 1000)
+            _wait_drawn(page, deadline)
+            out["app_first_s"] = time.monotonic() - t0
+            time.sleep(1.0)
+            out["app_view_bytes"] = counter.total(data=False)
+            out["server_rss_mb"] = _rss_mb(proc.pid)
+            context.close()
+        except WaitTimeoutError:
+            out.setdefault("app_first_s", "timeout")
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _f(value: Any, unit: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if unit == "MB":
+        return f"{value / 1e6:.2f} MB"
+    if unit == "kB":
+        return f"{value / 1e3:.0f} kB"
+    if unit == "ms":
+        return f"{value:.0f} ms"
+    if unit == "RSS":
+        return f"{value:,.0f} MB"
+    return f"{value:.2f} s"
+
+
+COLUMNS = [
+    ("build", "build_s", "s"),
+    ("page", "page_bytes", "MB"),
+    ("data file", "data_bytes", "MB"),
+    ("first (cold)", "first_s", "s"),
+    ("again (cached)", "again_s", "s"),
+    ("view bytes", "view_bytes", "kB"),
+    ("period → redrawn", "period_ms", "ms"),
+    ("time bar day", "day_ms", "ms"),
+    ("pan", "pan_ms", "ms"),
+    ("zoom", "zoom_ms", "ms"),
+    ("two frames (floor)", "frames_ms", "ms"),
+    ("build peak RSS", "peak_rss_mb", "RSS"),
+    ("app: page → drawn (warm)", "app_first_s", "s"),
+    ("app view bytes", "app_view_bytes", "kB"),
+    ("server RSS", "server_rss_mb", "RSS"),
+]
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| events | approach | " + " | ".join(c[0] for c in COLUMNS) + " |"]
+    lines.append("|" + "---|" * (len(COLUMNS) + 2))
+    for r in rows:
+        cells = [_f(r.get(key), unit) for _, key, unit in COLUMNS]
+        lines.append(f"| {r['label']} | {r['approach']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="0,100000,1000000")
+    parser.add_argument("--app", default="0,100000", help="sizes to also run in the app")
+    parser.add_argument("--approaches", default=",".join(APPROACHES))
+    parser.add_argument("--baseline-max", type=int, default=100_000,
+                        help="largest size for today's and the naive map")  # fmt: skip
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+    from synth import write_synthetic_layers
+
+    from geo.assets import vendor_path
+    from geo.config import ENV_LAYERS_DIR, Settings
+
+    facts = machine_facts()
+    rows: list[dict[str, Any]] = []
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    app_sizes = {int(s) for s in args.app.split(",") if s.strip()}
+    tmp_cm = tempfile.TemporaryDirectory(prefix="conflictmap-canvas-")
+    with tmp_cm as tmp_name, sync_playwright() as pw:
+        site = Path(tmp_name) / "site"
+        site.mkdir()
+        (site / "vendor").symlink_to(vendor_path(Settings.from_env()))
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        facts["renderer"] = _renderer(browser)
+        print("\n".join(f"{k}: {v}" for k, v in facts.items()), flush=True)
+        with _static(site) as base:
+            for n in sizes:
+                label = "curated (15)" if n == 0 else f"synthetic {n:,}"
+                for approach in args.approaches.split(","):
+                    row: dict[str, Any] = {"label": label, "n": n, "approach": approach}
+                    if approach != "canvas" and n > args.baseline_max:
+                        row["build_s"] = "not run"
+                        rows.append(row)
+                        continue
+                    print(f"… {label}, {approach}", flush=True)
+                    built = _child(["_build", approach, str(n), str(site)], args.timeout * 4)
+                    if isinstance(built, str):
+                        row["build_s"] = built
+                    else:
+                        row.update(built)
+                        row.update(
+                            _static_run(
+                                browser,
+                                f"{base}/{approach}-{n}.html",
+                                args.timeout,
+                                built["page_bytes"],
+                            )
+                        )
+                    if approach == "canvas" and n in app_sizes:
+                        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+                        env.pop(ENV_LAYERS_DIR, None)
+                        if n:
+                            env[ENV_LAYERS_DIR] = str(
+                                write_synthetic_layers(ROOT / "layers", Path(tmp_name) / f"l{n}", n)
+                            )
+                        row.update(_app_run(browser, env, args.timeout * 4))
+                    print(f"  {row}", flush=True)
+                    rows.append(row)
+        browser.close()
+    print()
+    print(_table(rows))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": facts, "rows": rows}, indent=2) + "\n")
+    return 0
+
+
+def _renderer(browser: Any) -> str:
+    page = browser.new_page()
+    try:
+        return str(
+            page.evaluate(
+                """() => {
+                const gl = document.createElement("canvas").getContext("webgl");
+                if (!gl) { return "no WebGL"; }
+                const ext = gl.getExtension("WEBGL_debug_renderer_info");
+                return gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
+            }"""
+            )
+        )
+    finally:
+        page.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_build":
+        print(json.dumps(_job_build(sys.argv[2], int(sys.argv[3]), sys.argv[4])))
+    else:
+        sys.exit(main())

@@ -1,0 +1,256 @@
+"""The event set for the browser map as static files: one binary of typed arrays, popup chunks.
+
+Written once per dataset version and named by a hash of their content, so the browser
+caches them and the map page carries none of the events (:func:`geo.render.build_map`
+with ``event_data``). The binary (``events-<hash>.bin``) is, little-endian::
+
+    b"CMAPDAT1"  uint32 header length  header (UTF-8 JSON, padded to 4 bytes)  columns
+
+The header gives ``n`` (events), ``day0`` (the day counted from, ISO), ``types`` and
+``episodes`` (the lookup tables of those columns), ``chunk`` (events per popup chunk)
+and ``columns``: ``{name: [byte offset, dtype, count]}`` for
+
+``lon``, ``lat`` (float32, WGS 84), ``d0``, ``d1`` (uint16, first and last day as days
+after ``day0``), ``t`` (uint8, index into ``types``), ``ep`` (uint16, index into
+``episodes``), ``g`` (uint8, geo precision, plus 4 when the event is located only to
+an area that is no admin unit) and ``r`` (uint8, marker radius in tenths of a pixel).
+
+Popup details of event ``i`` are in ``events-<hash>/<i // chunk>.json``:
+``{"s": strings, "src": sources, "e": [properties, ...]}`` as
+:func:`geo.render.event_properties` builds them, every text HTML-escaped; the browser
+shows them with DOM text calls only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import struct
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo._errors import OutputError
+from geo._io import atomic_write_bytes
+from geo.render import PlaceLookup, PopupData, event_properties
+from geo.style import EVENT_TYPE_COLORS, marker_radius
+
+MAGIC = b"CMAPDAT1"
+#: Events per popup-detail file: one popup fetches one file of about this many events.
+CHUNK = 256
+#: Folder under the app's static folder that holds the files (gitignored).
+FOLDER = "mapdata"
+#: The hand-written map layer, shipped with the package and published beside the data.
+LAYER_JS = Path(__file__).resolve().parent / "js" / "eventlayer.js"
+_DTYPES = {"float32": np.float32, "uint16": np.uint16, "uint8": np.uint8}
+_MAX_DAYS = np.iinfo(np.uint16).max
+
+
+@dataclass(frozen=True)
+class EventData:
+    """A packed event set: the binary, its popup chunks, and which event is which row."""
+
+    binary: bytes
+    chunks: tuple[bytes, ...]
+    ids: pd.Index
+    digest: str
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class EventDataFiles:
+    """Where a packed event set is served: what :func:`geo.render.build_map` needs."""
+
+    data_url: str
+    details_url: str
+    layer_url: str
+    ids: pd.Index
+
+    def rows_of(self, event_ids: pd.Index) -> np.ndarray:
+        """Row of each event id in the file; ``KeyError`` naming the ids it does not hold."""
+        rows = self.ids.get_indexer(event_ids)
+        if (rows < 0).any():
+            missing = [str(i) for i in np.asarray(event_ids)[rows < 0][:5]]
+            raise KeyError(f"events not in the map data file {self.data_url}: {missing}")
+        return rows
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    return (pd.to_datetime(values).dt.tz_localize(None).to_numpy("datetime64[D]")).astype(np.int64)
+
+
+def pack_events(events: pd.DataFrame, *, places: PlaceLookup | None = None) -> EventData:
+    """Pack joined events (index: event id) for the browser map; see the module docstring.
+
+    Raises ``ValueError`` naming the event when a coordinate or date cannot be packed.
+    """
+    n = len(events)
+    lon = events["longitude"].to_numpy(dtype=np.float64)
+    lat = events["latitude"].to_numpy(dtype=np.float64)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"event {events.index[i]!r}: longitude/latitude cannot be drawn")
+    d0, d1 = _days(events["date_start"]), _days(events["date_end"])
+    base = int(d0.min()) if n else 0
+    if n and (int(d1.max()) - base > _MAX_DAYS or (d1 < d0).any()):
+        i = int(np.flatnonzero((d1 - base > _MAX_DAYS) | (d1 < d0))[0])
+        raise ValueError(
+            f"event {events.index[i]!r}: date_start..date_end cannot be packed "
+            f"(end before start, or more than {_MAX_DAYS} days after the first event)"
+        )
+    types = list(EVENT_TYPE_COLORS)
+    types += sorted(set(map(str, events["event_type"])) - set(types))
+    episodes = list(dict.fromkeys(map(str, events["episode"])))
+    area_only = events.get("join_method", pd.Series(None, index=events.index)) == "area"
+    deaths = events["deaths_best"].fillna(0).astype(int).to_numpy()
+    radius = np.array([marker_radius(int(d)) for d in np.unique(deaths)])
+    radius_of = dict(zip(np.unique(deaths), radius, strict=True))
+    columns: dict[str, np.ndarray] = {
+        "lon": lon.astype(np.float32),
+        "lat": lat.astype(np.float32),
+        "d0": (d0 - base).astype(np.uint16),
+        "d1": (d1 - base).astype(np.uint16),
+        "t": pd.Categorical(events["event_type"].astype(str), categories=types).codes.astype(
+            np.uint8
+        ),
+        "ep": pd.Categorical(events["episode"].astype(str), categories=episodes).codes.astype(
+            np.uint16
+        ),
+        "g": (events["geo_precision"].astype(int).to_numpy() + 4 * area_only.to_numpy()).astype(
+            np.uint8
+        ),
+        "r": np.clip(np.round(np.array([radius_of[d] for d in deaths]) * 10), 0, 255).astype(
+            np.uint8
+        ),
+    }
+    header: dict[str, Any] = {
+        "n": n,
+        "day0": date.fromordinal(base + date(1970, 1, 1).toordinal()).isoformat(),
+        "types": types,
+        "episodes": episodes,
+        "chunk": CHUNK,
+        "columns": {},
+    }
+    body = _layout(header, columns)
+
+    chunks = []
+    for start in range(0, n, CHUNK):
+        part = events.iloc[start : start + CHUNK]  # one chunk's records at a time: less memory
+        table = PopupData()
+        props = [
+            event_properties(event_id, row, table, places=places)
+            for event_id, row in zip(part.index, part.to_dict("records"), strict=True)
+        ]
+        chunks.append(
+            json.dumps(
+                {"s": table.strings, "src": table.sources, "e": props}, separators=(",", ":")
+            ).encode()
+        )
+    digest = hashlib.sha256(body)
+    for chunk in chunks:
+        digest.update(hashlib.sha256(chunk).digest())
+    digest.update(hashlib.sha256(LAYER_JS.read_bytes()).digest())
+    return EventData(body, tuple(chunks), pd.Index(events.index), digest.hexdigest()[:20])
+
+
+def _head(header: dict[str, Any]) -> bytes:
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return head + b" " * (-(len(MAGIC) + 4 + len(head)) % 4)
+
+
+def _layout(header: dict[str, Any], columns: Mapping[str, np.ndarray]) -> bytes:
+    """Magic, header and the columns, each column at a 4-byte aligned offset."""
+    # the offsets depend on the header's length, which holds them: repeat until stable
+    layout: dict[str, list[Any]] = {}
+    while True:
+        offset = len(MAGIC) + 4 + len(_head({**header, "columns": layout}))
+        new: dict[str, list[Any]] = {}
+        for name, arr in columns.items():
+            offset += -offset % 4
+            new[name] = [offset, str(arr.dtype), len(arr)]
+            offset += arr.nbytes
+        if new == layout:
+            break
+        layout = new
+    header["columns"] = layout
+    head = _head(header)
+    out = bytearray(MAGIC + struct.pack("<I", len(head)) + head)
+    for name, arr in columns.items():
+        out += b"\0" * (layout[name][0] - len(out))
+        out += arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+    return bytes(out)
+
+
+def read_header(binary: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The header and the columns of an events binary (for tests and tools)."""
+    if binary[: len(MAGIC)] != MAGIC:
+        raise ValueError("not a conflictmap events binary (bad magic)")
+    (length,) = struct.unpack_from("<I", binary, len(MAGIC))
+    header = json.loads(binary[len(MAGIC) + 4 : len(MAGIC) + 4 + length])
+    columns = {
+        name: np.frombuffer(binary, dtype=np.dtype(_DTYPES[dtype]).newbyteorder("<"),
+                            count=count, offset=offset)
+        for name, (offset, dtype, count) in header["columns"].items()
+    }  # fmt: skip
+    return header, columns
+
+
+def write_event_data(
+    data: EventData, folder: str | os.PathLike[str], *, base_url: str
+) -> EventDataFiles:
+    """Write ``data`` under ``folder`` (once: files named by content are never rewritten).
+
+    ``base_url`` is where the browser finds ``folder``. The popup chunks are written to
+    a temporary folder renamed into place, then the binary atomically, then the layer
+    script: a failure leaves no half-written file under a final name.
+    """
+    root = Path(folder)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write map data to {root}: {exc.strerror or exc}") from exc
+    stem = f"events-{data.digest}"
+    details = root / stem
+    if not details.is_dir():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=root))
+        try:
+            for k, chunk in enumerate(data.chunks):
+                (tmp / f"{k}.json").write_bytes(chunk)
+            tmp.chmod(0o755)
+            tmp.rename(details)
+        except OSError as exc:
+            if not details.is_dir():
+                raise OutputError(f"cannot write {details}: {exc.strerror or exc}") from exc
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    binary = root / f"{stem}.bin"
+    if not binary.exists():
+        atomic_write_bytes(binary, data.binary)
+    layer_text = LAYER_JS.read_bytes()
+    layer = root / f"eventlayer-{hashlib.sha256(layer_text).hexdigest()[:16]}.js"
+    if not layer.exists():
+        atomic_write_bytes(layer, layer_text)
+    url = base_url.rstrip("/")
+    return EventDataFiles(
+        data_url=f"{url}/{binary.name}",
+        details_url=f"{url}/{stem}/",
+        layer_url=f"{url}/{layer.name}",
+        ids=data.ids,
+    )
+
+
+def type_colors(header: Mapping[str, Any]) -> list[str]:
+    """The colour of each type index of a header (grey for types without one)."""
+    return [EVENT_TYPE_COLORS.get(t, "#777777") for t in header["types"]]

@@ -1,0 +1,191 @@
+"""The event set as static files for the browser map, and the page that points at them."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import zlib
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import mapdata, render
+from geo._errors import OutputError
+from geo.config import Settings
+from geo.dataset import Dataset, load_dataset
+from geo.view import View, apply_view
+from tests.test_render import HOSTILE, hostile_events, js_text
+
+
+@pytest.fixture(scope="module")
+def dataset(settings: Settings) -> Dataset:
+    return load_dataset(settings)
+
+
+def clones(events: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``n`` curated events under new ids, each moved by a known small step."""
+    picks = np.arange(n) % len(events)
+    frame = events.iloc[picks].copy()
+    frame.index = pd.Index([f"clone-{i:05d}" for i in range(n)], name=events.index.name)
+    frame["longitude"] = frame["longitude"].to_numpy() + np.arange(n) * 1e-4
+    return frame
+
+
+def selected_in(page: str) -> int:
+    """How many events a map page selects from its data file (its deflated bitmask)."""
+    (b64,) = re.findall(r'"selection":"([A-Za-z0-9+/=]*)"', page)
+    bits = np.unpackbits(np.frombuffer(zlib.decompress(base64.b64decode(b64)), np.uint8))
+    return int(bits.sum())
+
+
+def test_binary_holds_every_event_column_by_column(dataset: Dataset) -> None:
+    events = dataset.events
+    packed = mapdata.pack_events(events)
+    header, cols = mapdata.read_header(packed.binary)
+    assert header["n"] == len(events) == packed.n == 18
+    assert header["day0"] == "2020-07-12"
+    np.testing.assert_allclose(cols["lon"], events["longitude"], atol=1e-5)
+    np.testing.assert_allclose(cols["lat"], events["latitude"], atol=1e-5)
+    first = events["date_start"].dt.date.map(lambda d: (d - date(2020, 7, 12)).days)
+    last = events["date_end"].dt.date.map(lambda d: (d - date(2020, 7, 12)).days)
+    assert list(cols["d0"]) == list(first) and list(cols["d1"]) == list(last)
+    assert [header["types"][t] for t in cols["t"]] == list(events["event_type"])
+    assert [header["episodes"][e] for e in cols["ep"]] == list(events["episode"])
+    precision = events["geo_precision"].astype(int) + 4 * (events["join_method"] == "area")
+    assert list(cols["g"]) == list(precision)
+    assert 3 + 4 in set(cols["g"])  # located only to an area that is no admin unit
+    assert [r / 10 for r in cols["r"]] == pytest.approx(
+        [render.marker_radius(int(d)) for d in events["deaths_best"]], abs=0.05
+    )
+    # every column starts 4-byte aligned (typed-array views need it)
+    assert all(offset % 4 == 0 for offset, _, _ in header["columns"].values())
+
+
+def test_popup_details_are_chunked_by_row(dataset: Dataset) -> None:
+    events = clones(dataset.events, mapdata.CHUNK + 7)
+    packed = mapdata.pack_events(events)
+    assert len(packed.chunks) == 2
+    second = json.loads(packed.chunks[1])
+    assert len(second["e"]) == 7
+    row = mapdata.CHUNK + 3
+    assert second["e"][3]["id"] == events.index[row]
+    assert html.unescape(second["e"][3]["n"]) == events.iloc[row]["notes"]
+    strings = second["s"]
+    assert html.unescape(strings[second["e"][3]["t"]]) == events.iloc[row]["event_type"]
+
+
+def test_files_are_named_by_content_and_written_once(dataset: Dataset, tmp_path: Path) -> None:
+    packed = mapdata.pack_events(dataset.events)
+    files = mapdata.write_event_data(packed, tmp_path / "mapdata", base_url="/app/static/mapdata")
+    binary = tmp_path / "mapdata" / f"events-{packed.digest}.bin"
+    assert files.data_url == f"/app/static/mapdata/{binary.name}"
+    assert files.details_url == f"/app/static/mapdata/events-{packed.digest}/"
+    assert binary.read_bytes() == packed.binary
+    assert (tmp_path / "mapdata" / f"events-{packed.digest}" / "0.json").read_bytes() == (
+        packed.chunks[0]
+    )
+    layer = tmp_path / "mapdata" / files.layer_url.rsplit("/", 1)[1]
+    assert layer.read_bytes() == mapdata.LAYER_JS.read_bytes()
+    stamp = binary.stat().st_mtime_ns
+    again = mapdata.write_event_data(
+        mapdata.pack_events(dataset.events), tmp_path / "mapdata", base_url="/x"
+    )
+    assert again.data_url == f"/x/{binary.name}" and binary.stat().st_mtime_ns == stamp
+    changed = dataset.events.copy()
+    changed.loc[changed.index[0], "notes"] = "Another note."
+    assert mapdata.pack_events(changed).digest != packed.digest
+    assert sorted(p.name for p in (tmp_path / "mapdata").iterdir() if p.name.startswith(".")) == []
+
+
+def test_unwritable_folder_is_an_error_naming_it(dataset: Dataset, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutputError, match=r"cannot write map data to .*file"):
+        mapdata.write_event_data(
+            mapdata.pack_events(dataset.events), blocker, base_url="/app/static/mapdata"
+        )
+
+
+def test_bad_coordinate_names_the_event(dataset: Dataset) -> None:
+    events = dataset.events.copy()
+    events.loc["tovuz-2020-07-12-border-fighting", "latitude"] = np.nan
+    with pytest.raises(ValueError, match="event 'tovuz-2020-07-12-border-fighting': longitude"):
+        mapdata.pack_events(events)
+
+
+def _files(events: pd.DataFrame, tmp_path: Path) -> mapdata.EventDataFiles:
+    return mapdata.write_event_data(
+        mapdata.pack_events(events), tmp_path, base_url="/app/static/mapdata"
+    )
+
+
+def test_the_page_selects_the_view_from_the_file_and_carries_no_event(
+    dataset: Dataset, tmp_path: Path
+) -> None:
+    files = _files(dataset.events, tmp_path)
+    view = View(start=date(2020, 7, 12), end=date(2020, 7, 16), event_types=("Protests",))
+    shown = apply_view(dataset.events, view)
+    m = render.build_map(
+        shown, view=view, admin=dataset.admin, episodes=dataset.episodes, event_data=files
+    )
+    page = render.map_html(m)
+    assert selected_in(page) == len(shown) == 6
+    assert '"tp":' not in page  # no event's popup data
+    for notes in dataset.events["notes"]:
+        assert js_text(render.esc(notes)) not in page
+    assert f'src="{files.layer_url}"' in page
+    assert '"period":["2020-07-12","2020-07-16"]' in page
+    # one switch per episode layer, and the time bar drives the canvas
+    (canvas,) = [c for c in m._children.values() if isinstance(c, render.EventCanvas)]
+    switches = [
+        s
+        for g in m._children.values()
+        for s in getattr(g, "_children", {}).values()
+        if isinstance(s, render.EpisodeSwitch)
+    ]
+    assert sorted(s.episode_js.strip('"') for s in switches) == sorted(set(shown["episode"]))
+    assert f"addTimelines({canvas.get_name()})" in page
+    assert js_text("Faint dots: the rest of the period.") in page  # the legend says so
+    # the rows: exactly the shown events
+    b64 = canvas.options["selection"]
+    bits = np.unpackbits(
+        np.frombuffer(zlib.decompress(base64.b64decode(b64)), np.uint8), bitorder="little"
+    )[: len(files.ids)]
+    assert set(files.ids[bits.astype(bool)]) == set(shown.index)
+
+
+def test_a_large_set_stays_out_of_the_page(dataset: Dataset, tmp_path: Path) -> None:
+    events = clones(dataset.events, 3000)
+    files = _files(events, tmp_path)
+    page = render.map_html(
+        render.build_map(events, view=View(tiles=False), episodes=dataset.episodes,
+                         event_data=files)
+    )  # fmt: skip
+    inline = render.map_html(
+        render.build_map(events, view=View(tiles=False), episodes=dataset.episodes)
+    )
+    assert selected_in(page) == 3000
+    assert len(page) < 100_000 < len(inline)
+
+
+def test_events_missing_from_the_file_are_refused(dataset: Dataset, tmp_path: Path) -> None:
+    files = _files(dataset.events.iloc[:3], tmp_path)
+    with pytest.raises(KeyError, match="not in the map data file"):
+        render.build_map(dataset.events, view=View(), event_data=files)
+
+
+def test_hostile_text_reaches_the_files_escaped_only(tmp_path: Path) -> None:
+    events, episodes = hostile_events()
+    files = _files(events, tmp_path)
+    page = render.map_html(render.build_map(events, view=View(), episodes=episodes,
+                                            event_data=files))  # fmt: skip
+    assert "alert(1)" not in page.replace(js_text(render.esc(f"Episode {HOSTILE}")), "")
+    (chunk,) = (tmp_path / files.details_url.rstrip("/").rsplit("/", 1)[1]).iterdir()
+    text = chunk.read_text(encoding="utf-8")
+    assert "<" not in text and ">" not in text and "{{" not in text
+    assert json.dumps(render.esc(f"Notes {HOSTILE}"))[1:-1] in text
