@@ -1,7 +1,7 @@
 """Benchmark the event canvas (data files + in-browser period) against today's and the naive map.
 
 Not a test. One run measures, per size (``0`` = the curated 15 events, else synthetic
-events as in ``synth.py``) and approach:
+events as in ``geo/synthetic.py``) and approach:
 
 - ``canvas``: the map drawn from the packed event files (``geo.mapdata`` +
   ``geo/js/eventlayer.js``, as the app now draws it);
@@ -119,13 +119,13 @@ async ([what, arg]) => {
 def _job_build(approach: str, n: int, site: str) -> dict[str, Any]:
     """Build one page (and for the canvas its data files) under ``site``."""
     from naive import naive_map
-    from synth import synthetic_frame
 
     from geo import mapdata, render
     from geo.assets import asset_urls
     from geo.config import Settings
     from geo.dataset import load_dataset
     from geo.gazetteer import Gazetteer
+    from geo.synthetic import synthetic_frame
     from geo.view import View
 
     settings = Settings.from_env().with_(layers_dir=ROOT / "layers", allow_download=False)
@@ -407,10 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
-    from synth import write_synthetic_layers
 
     from geo.assets import vendor_path
     from geo.config import ENV_LAYERS_DIR, Settings
+    from geo.synthetic import write_synthetic_layers
 
     facts = machine_facts()
     rows: list[dict[str, Any]] = []

@@ -105,7 +105,6 @@ class WaitTimeoutError(Exception):
 def _job_payload(approach: str, n: int) -> dict[str, Any]:
     """(b): map HTML bytes and build seconds for ``n`` synthetic events made in memory."""
     from naive import naive_map
-    from synth import synthetic_frame
 
     from geo import render
     from geo.assets import asset_urls
@@ -113,6 +112,7 @@ def _job_payload(approach: str, n: int) -> dict[str, Any]:
     from geo.dataset import load_dataset
     from geo.gazetteer import Gazetteer
     from geo.summary import region_summary
+    from geo.synthetic import synthetic_frame
     from geo.view import View
 
     settings = Settings.from_env().with_(layers_dir=ROOT / "layers", allow_download=False)
@@ -342,10 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path[:0] = [str(ROOT), str(BENCH)]
-    from synth import write_synthetic_layers
-
     from geo.assets import ASSETS_COMMAND, asset_urls, vendor_path
     from geo.config import ENV_BOUNDARIES_DIR, ENV_LAYERS_DIR, Settings
+    from geo.synthetic import write_synthetic_layers
 
     if not os.environ.get(ENV_BOUNDARIES_DIR):
         parser.error(f"set {ENV_BOUNDARIES_DIR} to the folder of boundary files")

@@ -46,8 +46,7 @@ from geo import render
 from geo._errors import ExportError
 from geo.config import ENV_BOUNDARIES_DIR, ENV_LAYERS_DIR, Settings
 from tests import factories
-from tests.test_mapdata import selected_in
-from tests.test_render import HOSTILE, hostile_layer, js_text
+from tests.helpers import HOSTILE, hostile_layer, js_text, selected_in
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60

@@ -20,7 +20,6 @@ in layers/*.geojson (named in the comment); the extractor has no article-specifi
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -48,10 +47,8 @@ from geo.ingest import (
     strip_html,
     to_draft,
 )
+from tests.helpers import LAYERS, seed
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
-LAYERS = ROOT / "layers"
 PUBLISHED = {
     "000_3eff19b8bf5dfb3d.txt": date(2020, 7, 15),
     "001_2874fa14cb4eaf04.txt": date(2023, 9, 19),
@@ -66,17 +63,6 @@ runner = CliRunner()
 def index() -> PlaceIndex:
     settings = Settings()
     return PlaceIndex.default(Gazetteer.default(settings), settings.data_dir)
-
-
-def seed(name: str) -> Path:
-    """The seed file; missing seeds skip locally and fail under CI=true."""
-    path = SEEDS / name
-    if not path.is_file():
-        msg = f"seed article {path} is missing (expected ../shared/seeds beside the checkout)"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return path
 
 
 def run_seed(name: str, index: PlaceIndex) -> Extraction:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from geo import mapdata
 from geo.cli import app
 from geo.config import ENV_DATA_DIR, Settings
 from geo.dataset import load_dataset, load_events_checked
@@ -16,7 +17,6 @@ from geo.events import Claim, derived_figures
 from geo.export import claims_table
 from geo.importers import import_file, read_dataset
 from geo.link import LinkError, decide, propose_links, read_links, write_links
-from geo.render import event_popup_html
 from geo.summary import region_summary
 
 DATA = Path(__file__).parent / "data" / "importers"
@@ -154,8 +154,10 @@ def test_accepted_link_shows_claims_side_by_side_and_counts_once(
     )
     assert bool(ev.loc["acled-ARM9002", "counted"])  # only proposed: counted on its own
     # the popup and the table show both datasets' figures for the event
-    popup = event_popup_html(primary.to_dict())
-    assert "ACLED" in popup and "Armenian authorities" in popup
+    # (the map's popup is built in the browser from the event's detail file)
+    (details,) = mapdata.pack_events(ev.loc[["tavush-2020-07-12-border-fighting"]]).chunks
+    text = details.decode("utf-8")
+    assert "ACLED" in text and "Armenian authorities" in text
     table = claims_table(ev.loc[["tavush-2020-07-12-border-fighting"]])
     assert "ACLED" in set(table["claimant"]) and "Armenian authorities" in set(table["claimant"])
     # totals: the linked pair counts once

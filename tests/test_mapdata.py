@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
 import zlib
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from geo._errors import OutputError
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
 from geo.view import View, apply_view
-from tests.test_render import HOSTILE, hostile_events, js_text
+from tests.helpers import HOSTILE, hostile_events, js_text, selected_in
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +33,6 @@ def clones(events: pd.DataFrame, n: int) -> pd.DataFrame:
     frame.index = pd.Index([f"clone-{i:05d}" for i in range(n)], name=events.index.name)
     frame["longitude"] = frame["longitude"].to_numpy() + np.arange(n) * 1e-4
     return frame
-
-
-def selected_in(page: str) -> int:
-    """How many events a map page selects from its data file (its deflated bitmask)."""
-    (b64,) = re.findall(r'"selection":"([A-Za-z0-9+/=]*)"', page)
-    bits = np.unpackbits(np.frombuffer(zlib.decompress(base64.b64decode(b64)), np.uint8))
-    return int(bits.sum())
 
 
 def test_binary_holds_every_event_column_by_column(dataset: Dataset) -> None:

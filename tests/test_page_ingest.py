@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo.config import ENV_LAYERS_DIR
-from tests.test_ingest import LAYERS, seed
+from tests.helpers import LAYERS, seed
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import html
 import json
 import re
@@ -24,11 +23,10 @@ from geo.credits import PLACES_CREDIT
 from geo.dataset import Dataset, load_dataset
 from geo.gazetteer import Gazetteer
 from geo.join import unit_at
-from geo.layers import episodes_frame, layers_to_frame, parse_layer
 from geo.style import CHOROPLETH_RAMP, EVENT_TYPE_LABELS, NO_DATA_COLOR
 from geo.view import View, apply_view
-from tests import factories
 from tests.factories import three_squares
+from tests.helpers import HOSTILE, hostile_events, js_text
 
 #: Curated layers (layers/*.geojson): events per episode, and in total.
 CURATED_PER_EPISODE = {
@@ -60,60 +58,12 @@ CURATED_AREA_ONLY = 3
 #: timeline's own data) and 287,199 once popups were built in the browser from compact
 #: event data with a lookup table of repeated texts.
 CURATED_PAGE_MAX = 290_000
-#: Upper bound on the page for 10,000 synthetic events (``bench/synth.py``, no tiles, no
+#: Upper bound on the page for 10,000 synthetic events (``geo/synthetic.py``, no tiles, no
 #: gazetteer). Measured 24.5 MB with popup HTML per event, 10,800,075 bytes with compact
 #: event data; about half of that is each event's own notes (unique per event, not
 #: interned). The 18 curated events of issue 11 (three new events, longer location notes)
 #: raise the resampled notes: measured 11,785,154 bytes with the renderer unchanged.
 SYNTHETIC_10K_PAGE_MAX = 12_000_000
-
-#: Markup, quotes, a JS template literal, and Jinja syntax (folium compiles its output as a
-#: Jinja template once more: ``{{ 'INJ' ~ 'ECTED' }}`` must never become INJECTED).
-HOSTILE = "<script>alert(1)</script>\"'`</div>${x}{{ 'INJ' ~ 'ECTED' }}{% if 1 %}{#"
-
-
-def js_text(text: str) -> str:
-    """How a string appears inside folium's JSON/JS output (``tojson``)."""
-    return (
-        json.dumps(text)[1:-1]
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("'", "\\u0027")
-    )
-
-
-def hostile_layer() -> dict[str, Any]:
-    """A valid layer whose every free-text field carries markup and script."""
-    source = {
-        "id": "s1",
-        "outlet": f"Outlet {HOSTILE}",
-        "reported": f"Reported {HOSTILE}",
-        "published_note": f"Undated {HOSTILE}",
-        "seed": "000_3eff19b8bf5dfb3d.txt",
-        "url": "javascript:alert(1)",
-    }
-    claim = factories.claim(
-        claimant=f"Claimant {HOSTILE}",
-        subject=f"Subject {HOSTILE}",
-        disputed_by=f"Disputer {HOSTILE}",
-        note=f"Note {HOSTILE}",
-    )
-    feature = factories.event(
-        "hostile-2020-07-14-a",
-        notes=f"Notes {HOSTILE}",
-        location=f"Tovuz {HOSTILE}",
-        actor1=f"Actor {HOSTILE}",
-        location_note=f"Placed {HOSTILE}",
-        sources=[source],
-        claims=[claim],
-    )
-    layer = factories.layer(feature, episode_id="hostile-episode")
-    layer["episode"]["title"] = f"Episode {HOSTILE}"
-    layer["episode"]["summary"] = f"Summary {HOSTILE}"
-    layer["episode"]["sources"] = [copy.deepcopy(source)]
-    layer["episode"]["claims"] = [factories.claim(claimant=f"Episode claimant {HOSTILE}")]
-    return layer
 
 
 def timelines(m: Any) -> list[Timeline]:
@@ -460,12 +410,6 @@ def test_asset_urls_replace_every_cdn_link(dataset: Dataset) -> None:
 # --- escaping -----------------------------------------------------------------------------------
 
 
-def hostile_events() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    layer, problems = parse_layer(hostile_layer(), origin="hostile.geojson")
-    assert problems == [] and layer is not None
-    return layers_to_frame([layer]), episodes_frame([layer])
-
-
 def test_hostile_text_is_only_ever_escaped() -> None:
     events, episodes = hostile_events()
     m = render.build_map(
@@ -499,13 +443,6 @@ def test_escape_helpers() -> None:
     assert render.esc(None) == ""
     assert render.esc(float("nan")) == ""
     assert render.esc("a<b>&'\"{}") == "a&lt;b&gt;&amp;&#x27;&quot;&#123;&#125;"
-    table = render.claims_table_html(
-        [factories.claim(claimant=HOSTILE, qualifier="at_least", value=16)],
-        [{"id": "s1", "outlet": HOSTILE, "seed": "000_3eff19b8bf5dfb3d.txt"}],
-    )
-    assert "<script>" not in table
-    assert "at least 16" in table
-    assert table.count(render.esc(HOSTILE)) == 2
     # compact JSON for the page refuses strings that were not made Jinja-safe
     safe = render.jinja_safe({"a": "{{ x }}{% y %}{# z", "b": [HOSTILE]})
     text = render._script_json(safe)
@@ -709,14 +646,8 @@ def test_popups_are_built_with_dom_calls_only(curated_map: tuple[folium.Map, str
 
 
 def test_ten_thousand_events_fit_the_byte_budget(dataset: Dataset) -> None:
-    import sys
-    from pathlib import Path
+    from geo.synthetic import synthetic_frame
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    try:
-        from synth import synthetic_frame
-    finally:
-        sys.path.pop(0)
     events = synthetic_frame(dataset.events, 10_000)
     events = events.set_index("event_id", drop=False).rename_axis("event_id")
     m = render.build_map(

@@ -1,4 +1,4 @@
-"""Synthetic events for benchmarks: curated events cloned, re-dated and jittered.
+"""Synthetic events for benchmarks, tests and demos: curated events cloned, re-dated, jittered.
 
 Nothing here writes into ``layers/``: synthetic layer files go to a folder the caller
 gives (a temporary one), which the app reads through ``CONFLICTMAP_LAYERS_DIR``.
