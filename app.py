@@ -23,7 +23,6 @@ from streamlit_folium import st_folium
 import add_from_article
 from geo import render
 from geo._errors import ValidationError
-from geo.assets import asset_urls
 from geo.config import ENV_BOUNDARIES_DIR, Settings
 from geo.credits import PLACES_CREDIT
 from geo.dataset import Dataset, load_dataset
@@ -33,10 +32,11 @@ from geo.figure import figure_bytes
 from geo.gazetteer import Gazetteer
 from geo.handout import handout_bytes
 from geo.join import unit_at
-from geo.mapdata import FOLDER as MAP_DATA_FOLDER
-from geo.mapdata import EventDataFiles, pack_events, write_event_data
 from geo.markdown import md_escape
 from geo.period import data_span
+from geo.render.assets import asset_urls
+from geo.render.mapdata import FOLDER as MAP_DATA_FOLDER
+from geo.render.mapdata import EventDataFiles, pack_events, write_event_data
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view

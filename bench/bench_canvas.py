@@ -3,8 +3,8 @@
 Not a test. One run measures, per size (``0`` = the curated 15 events, else synthetic
 events as in ``geo/synthetic.py``) and approach:
 
-- ``canvas``: the map drawn from the packed event files (``geo.mapdata`` +
-  ``geo/js/eventlayer.js``, as the app now draws it);
+- ``canvas``: the map drawn from the packed event files (``geo.render.mapdata`` +
+  ``geo/render/js/eventlayer.js``, as the app now draws it);
 - ``today``: the map with every event in the page (``render.build_map`` without
   ``event_data``: Leaflet.timeline layers, as before this change);
 - ``naive``: one ``folium.Marker`` with its popup per event (``naive.py``).
@@ -120,11 +120,12 @@ def _job_build(approach: str, n: int, site: str) -> dict[str, Any]:
     """Build one page (and for the canvas its data files) under ``site``."""
     from naive import naive_map
 
-    from geo import mapdata, render
-    from geo.assets import asset_urls
+    from geo import render
     from geo.config import Settings
     from geo.dataset import load_dataset
     from geo.gazetteer import Gazetteer
+    from geo.render import mapdata
+    from geo.render.assets import asset_urls
     from geo.synthetic import synthetic_frame
     from geo.view import View
 
@@ -408,8 +409,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from geo.assets import vendor_path
     from geo.config import ENV_LAYERS_DIR, Settings
+    from geo.render.assets import vendor_path
     from geo.synthetic import write_synthetic_layers
 
     facts = machine_facts()

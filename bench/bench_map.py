@@ -107,10 +107,10 @@ def _job_payload(approach: str, n: int) -> dict[str, Any]:
     from naive import naive_map
 
     from geo import render
-    from geo.assets import asset_urls
     from geo.config import Settings
     from geo.dataset import load_dataset
     from geo.gazetteer import Gazetteer
+    from geo.render.assets import asset_urls
     from geo.summary import region_summary
     from geo.synthetic import synthetic_frame
     from geo.view import View
@@ -342,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path[:0] = [str(ROOT), str(BENCH)]
-    from geo.assets import ASSETS_COMMAND, asset_urls, vendor_path
     from geo.config import ENV_BOUNDARIES_DIR, ENV_LAYERS_DIR, Settings
+    from geo.render.assets import ASSETS_COMMAND, asset_urls, vendor_path
     from geo.synthetic import write_synthetic_layers
 
     if not os.environ.get(ENV_BOUNDARIES_DIR):

@@ -12,9 +12,9 @@ import streamlit as st
 from naive import naive_map
 from streamlit_folium import st_folium
 
-from geo.assets import asset_urls
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
+from geo.render.assets import asset_urls
 from geo.view import View, apply_view
 
 

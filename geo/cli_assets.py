@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from geo.assets import (
+from geo.cli import _fail, _settings, app
+from geo.render.assets import (
     AssetError,
     cache_root,
     check_assets,
@@ -16,7 +17,6 @@ from geo.assets import (
     publish_assets,
     vendor_path,
 )
-from geo.cli import _fail, _settings, app
 
 
 @app.command()

@@ -17,7 +17,8 @@ import folium
 import pytest
 from folium.plugins import Timeline, TimelineSlider
 
-from geo.assets import (
+from geo.config import Settings
+from geo.render.assets import (
     AssetError,
     asset_urls,
     awesome_rotate_css,
@@ -29,7 +30,6 @@ from geo.assets import (
     publish_assets,
     verify_tree,
 )
-from geo.config import Settings
 from tests.factories import external_asset_urls
 
 JS = b"window.fakeLib = 1;\n"

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.assets import ASSETS_COMMAND, asset_urls
 from geo.config import Settings
 from geo.render import AREA_RING_RADIUS_M
+from geo.render.assets import ASSETS_COMMAND, asset_urls
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ MAP_DRAWN_S = 90
 RERUN_S = 60
 PLAY_S = 30
 
-#: The map's event canvas layer (``geo/js/eventlayer.js``), in the streamlit-folium iframe
+#: The map's event canvas layer (``geo/render/js/eventlayer.js``), in the streamlit-folium iframe
 #: (``window.map``) or on a folium page (its ``map_…`` variable); null until its data
 #: is loaded and drawn: a page whose scripts never loaded has no ``L``.
 LAYER_JS = """
@@ -463,7 +463,8 @@ def _files_page(
     app_url: str, events: pd.DataFrame, episodes: pd.DataFrame, folder: Path, view: Any = None
 ) -> str:
     """The map page of ``events`` drawn from map data files written to ``folder``."""
-    from geo import mapdata, render
+    from geo import render
+    from geo.render import mapdata
     from geo.view import View
 
     files = mapdata.write_event_data(

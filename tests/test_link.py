@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from geo import mapdata
 from geo.cli import app
 from geo.config import ENV_DATA_DIR, Settings
 from geo.dataset import load_dataset, load_events_checked
@@ -17,6 +16,7 @@ from geo.events import Claim, derived_figures
 from geo.export import claims_table
 from geo.importers import import_file, read_dataset
 from geo.link import LinkError, decide, propose_links, read_links, write_links
+from geo.render import mapdata
 from geo.summary import region_summary
 
 DATA = Path(__file__).parent / "data" / "importers"

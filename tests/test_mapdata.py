@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import mapdata, render
+from geo import render
 from geo._errors import OutputError
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
+from geo.render import mapdata
 from geo.view import View, apply_view
 from tests.helpers import HOSTILE, hostile_events, js_text, selected_in
 

@@ -378,7 +378,7 @@ def _extract(package: AssetPackage, tarball: Path, staging: Path) -> None:
 def _generate(package: AssetPackage, staging: Path) -> None:
     generator = _GENERATORS.get(package.spec)
     if generator is None:
-        raise AssetError(f"{package.spec}: no generator for this file in geo.assets")
+        raise AssetError(f"{package.spec}: no generator for this file in geo.render.assets")
     data = generator()
     for f in package.files:  # a generator writes one file
         actual = sha256_bytes(data)

@@ -40,7 +40,8 @@ import pandas as pd
 
 from geo._errors import OutputError
 from geo._io import atomic_write_bytes
-from geo.render import PlaceLookup, PopupData, event_properties
+from geo.render._common import PlaceLookup
+from geo.render.features import PopupData, event_properties
 from geo.style import EVENT_TYPE_COLORS, marker_radius
 
 MAGIC = b"CMAPDAT1"

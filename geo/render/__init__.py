@@ -1,0 +1,341 @@
+"""The browser map: events, drawn precision, time player and region choropleth as folium objects.
+
+The package, by responsibility: :mod:`~geo.render._common` (DOM ids, sizes, text
+helpers), :mod:`~geo.render.features` (events as compact features), :mod:`~geo.render.
+elements` (folium elements: popup kit, controls, timelines, the event canvas),
+:mod:`~geo.render.legends` (legends, choropleth), :mod:`~geo.render.mapdata` (the
+event set as static files the browser fetches), :mod:`~geo.render.assets` (pinned
+JavaScript served by Streamlit) and ``js/`` (the canvas layer). This module builds
+the map.
+
+The only module that imports folium. Each event is sent once, compactly
+(:func:`event_properties`): short keys, repeated texts as indexes into one lookup
+table per map (:class:`PopupData`). Every text from the data is HTML-escaped (and its
+braces neutralised) here, once, and the JSON holding it escaped so that nothing can
+close the script; in the browser, :data:`POPUP_JS` turns it back into plain text and
+builds tooltips, and a popup when it is opened, with DOM calls only (no markup is
+ever parsed from the data). Hooks a browser test can rely on:
+
+``#conflictmap-timeline``
+    The time control (Leaflet.timeline). Inside it: ``button.play``,
+    ``button.pause``, ``button.prev``, ``button.next``, the slider
+    ``input.time-slider`` and the shown day ``output.time-text`` (``YYYY-MM-DD``, UTC).
+``#conflictmap-legend``, ``#conflictmap-choropleth-legend``
+    The event legend and the choropleth legend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, cast
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import Element, Figure
+
+from geo.credits import PLACES_CREDIT
+from geo.period import data_span
+from geo.render._common import (  # re-exported
+    AREA_RING_RADIUS_M,
+    CHOROPLETH_LEGEND_ID,
+    COORD_DECIMALS,
+    COUNTRY_NOT_GIVEN,
+    DAY_MS,
+    DEFAULT_BOUNDS,
+    DISPLAY_CRS,
+    HALO_RADIUS_M,
+    LEGEND_ID,
+    OSM_TILES_ATTRIBUTION,
+    PLAYBACK_DAY_MS,
+    PLAYBACK_MAX_MS,
+    PLAYBACK_MIN_MS,
+    TIMELINE_ID,
+    PlaceLookup,
+    _blank,
+    _country_name,
+    _place_names_text,
+    _type_label,
+    display_geometries,
+    jinja_safe,
+    when_text,
+)
+from geo.render.assets import localize_links
+from geo.render.elements import (  # re-exported
+    _AREA_STYLE,
+    _BIND_TEXTS_JS,
+    _GHOST_POINT_JS,
+    _POINT_TO_LAYER_JS,
+    POPUP_JS,
+    AreaTimeline,
+    Attribution,
+    EpisodeSwitch,
+    EventCanvas,
+    EventTimeline,
+    HtmlControl,
+    Outlines,
+    PopupKit,
+    TimeControl,
+    _script_json,
+    _with_kit,
+)
+from geo.render.features import (  # re-exported
+    PopupData,
+    _ms,
+    area_features,
+    event_features,
+    event_properties,
+)
+from geo.render.legends import (  # re-exported
+    _CSS,
+    build_choropleth,
+    choropleth_frame,
+    choropleth_legend_html,
+    event_legend_html,
+)
+from geo.style import BOUNDARY_COLOR, marker_radius
+from geo.text import html_text as esc
+from geo.view import View
+
+if TYPE_CHECKING:
+    from geo.render.mapdata import EventDataFiles
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def _bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
+    if len(events):
+        lat, lon = events["latitude"].astype(float), events["longitude"].astype(float)
+        pad = 0.3
+        return [[lat.min() - pad, lon.min() - pad], [lat.max() + pad, lon.max() + pad]]
+    if admin is not None and getattr(admin, "countries", None) is not None:
+        x0, y0, x1, y1 = admin.countries.to_crs("EPSG:4326").total_bounds
+        return [[float(y0), float(x0)], [float(y1), float(x1)]]
+    return [list(DEFAULT_BOUNDS[0]), list(DEFAULT_BOUNDS[1])]
+
+
+def _boundaries_layer(admin: Any, *, show: bool) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="Admin boundaries", show=show)
+    layers: list[tuple[gpd.GeoDataFrame, dict[str, Any]]] = [
+        (admin.regions, {"color": BOUNDARY_COLOR, "weight": 0.7, "fill": False}),
+    ]
+    if getattr(admin, "countries", None) is not None:
+        layers.append((admin.countries, {"color": "#222222", "weight": 2, "fill": False}))
+    for frame, style in layers:
+        Outlines(display_geometries(frame), style=style).add_to(group)
+    return group
+
+
+def period_of(events: pd.DataFrame, view: View) -> tuple[date, date] | None:
+    """The time control's first and last day: the view's period, else the events' span."""
+    span = data_span(events)
+    if span is None and (view.start is None or view.end is None):
+        return None
+    start = view.start or span[0]  # type: ignore[index]
+    end = view.end or span[1]  # type: ignore[index]
+    return start, max(start, end)
+
+
+def localize_assets(root: Element, asset_urls: Mapping[str, str] | None) -> None:
+    """Swap every CDN URL in ``default_js``/``default_css`` below ``root`` per ``asset_urls``.
+
+    Sets the lists on each element (never mutating the classes' shared lists).
+    """
+    if not asset_urls:
+        return
+    stack: list[Any] = [root]
+    while stack:
+        el = stack.pop()
+        for attr in ("default_js", "default_css"):
+            links = getattr(el, attr, None)
+            if links:
+                setattr(el, attr, localize_links(links, dict(asset_urls)))
+        stack.extend(getattr(el, "_children", {}).values())
+
+
+def build_map(
+    events: gpd.GeoDataFrame,
+    *,
+    view: View,
+    admin: Any = None,
+    episodes: pd.DataFrame | None = None,
+    summary: pd.DataFrame | None = None,
+    places: PlaceLookup | None = None,
+    tiles: bool | None = None,
+    attribution: str | Sequence[str] = (),
+    asset_urls: Mapping[str, str] | None = None,
+    event_data: EventDataFiles | None = None,
+) -> folium.Map:
+    """The interactive map of the events in ``view``.
+
+    Parameters
+    ----------
+    events
+        Events (joined; see :func:`geo.dataset.load_dataset`), already filtered by
+        :func:`geo.view.apply_view`: everything given is drawn.
+    view
+        Display choices: ``mode`` ('events' or 'regions'), ``level``, ``measure``,
+        ``tiles`` (when ``tiles`` is not given) and the period for the time control.
+    admin
+        :class:`geo.boundaries.AdminUnits`; ``None`` draws no boundaries, no
+        region areas and no choropleth.
+    episodes
+        :func:`geo.layers.episodes_frame`: titles (and order) of the episode layers.
+    summary
+        :func:`geo.summary.region_summary` at ``view.level``; drawn as a choropleth
+        when ``view.mode == 'regions'``.
+    places
+        The gazetteer, for the names of each place in popups.
+    tiles
+        OpenStreetMap tiles underneath; without them the boundaries are the base map.
+    attribution
+        Lines (plain text; escaped here) for the boundary data and other sources.
+    asset_urls
+        Replacement URL for each CDN URL folium or its plugins would load
+        (see :func:`geo.render.assets.asset_urls`).
+    event_data
+        Where the whole event set is served as files (:func:`geo.render.mapdata.write_event_data`):
+        the events are then drawn from those files on one canvas (:class:`EventCanvas`)
+        and the page carries none of them, only which are in view. Without it each
+        event is sent in the page (Leaflet.timeline layers).
+    """
+    use_tiles = view.tiles if tiles is None else tiles
+    m = folium.Map(
+        location=[40.2, 46.5],
+        zoom_start=7,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    cast(Figure, m.get_root()).header.add_child(_CSS, name="conflictmap_css")
+    if use_tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap", attr=OSM_TILES_ATTRIBUTION, control=False
+        ).add_to(m)
+    if admin is not None:
+        _boundaries_layer(admin, show=True).add_to(m)
+    regions_mode = view.mode == "regions"
+    if regions_mode and summary is not None and admin is not None:
+        build_choropleth(admin, summary, level=view.level, measure=view.measure).add_to(m)
+
+    titles: dict[str, str] = {}
+    if episodes is not None and len(episodes):
+        titles = dict(zip(episodes["episode"], episodes["title"], strict=True))
+    order = [e for e in titles if e in set(events["episode"])]
+    order += sorted(set(events["episode"]) - set(order))
+    kit = PopupKit()
+    if order:
+        kit.add_to(m)  # before the layers: they call it as they are built
+    span = period_of(events, view)
+    canvas = None
+    if event_data is not None and order and span is not None:
+        canvas = EventCanvas(event_data, events, period=span)
+        canvas.add_to(m)  # before the episode switches that refer to it
+    draw_areas = admin is not None and "region_id" in events
+    timelines: list[Any] = []
+    names_used: set[str] = set()
+    for episode in order:
+        rows = events[events["episode"] == episode]
+        title = titles.get(episode) or (
+            rows["episode_title"].iloc[0] if "episode_title" in rows else episode
+        )
+        name = esc(title) or esc(episode)
+        if name in names_used:
+            name = f"{name} ({esc(episode)})"
+        names_used.add(name)
+        group = folium.FeatureGroup(name=name, show=not regions_mode)
+        # the episode's region-level events as outlines, under its markers, hidden with them
+        areas = area_features(rows, admin.regions) if draw_areas else []
+        if areas:
+            area_tl = AreaTimeline(areas, kit=kit, style=_AREA_STYLE, interactive=False)
+            area_tl.add_to(group)
+            timelines.append(area_tl)
+        if canvas is not None:
+            EpisodeSwitch(canvas, str(episode)).add_to(group)
+            group.add_to(m)
+            continue
+        points = EventTimeline(
+            {
+                "type": "FeatureCollection",
+                "features": event_features(rows, kit.data, places=places),
+            },
+            ghost=_with_kit(_GHOST_POINT_JS, kit),
+            point_to_layer=_with_kit(_POINT_TO_LAYER_JS, kit),
+            on_each_feature=_with_kit(_BIND_TEXTS_JS, kit),
+        )
+        points.add_to(group)
+        timelines.append(points)
+        group.add_to(m)
+    if canvas is not None:
+        timelines.append(canvas)
+    if timelines and span is not None:
+        days = (span[1] - span[0]).days
+        playback = min(max(days * PLAYBACK_DAY_MS, PLAYBACK_MIN_MS), PLAYBACK_MAX_MS)
+        TimeControl(
+            start=_ms(span[0]),
+            end=_ms(span[1]) + (0 if days else DAY_MS - 1),
+            steps=max(days, 1),
+            playback_ms=playback,
+        ).add_timelines(*timelines).add_to(m)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    if not regions_mode or summary is None or admin is None:
+        legend = event_legend_html(canvas=canvas is not None)
+        HtmlControl(legend, dom_id=LEGEND_ID, position="topleft").add_to(m)
+    lines = [attribution] if isinstance(attribution, str) else list(attribution)
+    lines = [line for line in lines if line] + [PLACES_CREDIT]
+    Attribution(" | ".join(esc(line) for line in lines)).add_to(m)
+    # the choropleth keeps its frame (both countries) whatever is selected
+    choropleth = regions_mode and summary is not None and admin is not None
+    m.fit_bounds(_bounds(events.iloc[0:0] if choropleth else events, admin))
+    localize_assets(m, asset_urls)
+    return m
+
+
+def map_html(m: folium.Map) -> str:
+    """The whole page for a map, as a string (for tests and exports)."""
+    return m.get_root().render()
+
+
+__all__ = [
+    "AREA_RING_RADIUS_M",
+    "CHOROPLETH_LEGEND_ID",
+    "COORD_DECIMALS",
+    "COUNTRY_NOT_GIVEN",
+    "DISPLAY_CRS",
+    "HALO_RADIUS_M",
+    "LEGEND_ID",
+    "POPUP_JS",
+    "TIMELINE_ID",
+    "AreaTimeline",
+    "EpisodeSwitch",
+    "EventCanvas",
+    "EventTimeline",
+    "HtmlControl",
+    "PlaceLookup",
+    "PopupData",
+    "PopupKit",
+    "_blank",
+    "_country_name",
+    "_place_names_text",
+    "_script_json",
+    "_type_label",
+    "area_features",
+    "build_choropleth",
+    "build_map",
+    "choropleth_frame",
+    "choropleth_legend_html",
+    "display_geometries",
+    "esc",
+    "event_features",
+    "event_legend_html",
+    "event_properties",
+    "jinja_safe",
+    "localize_assets",
+    "map_html",
+    "marker_radius",
+    "period_of",
+    "when_text",
+]
