@@ -8,7 +8,7 @@ event set as static files the browser fetches), :mod:`~geo.render.assets` (pinne
 JavaScript served by Streamlit) and ``js/`` (the canvas layer). This module builds
 the map.
 
-The only module that imports folium. Each event is sent once, compactly
+The only package that imports folium. Each event is sent once, compactly
 (:func:`event_properties`): short keys, repeated texts as indexes into one lookup
 table per map (:class:`PopupData`). Every text from the data is HTML-escaped (and its
 braces neutralised) here, once, and the JSON holding it escaped so that nothing can
