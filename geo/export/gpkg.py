@@ -45,7 +45,7 @@ GPKG_USER_VERSION = 10200
 
 # --- arrow / GeoPackage writing -----------------------------------------------------------------
 
-_ARROW_TYPES = {"str": pa.string(), "date": pa.date32(), "int": pa.int32(), "float": pa.float64()}
+_ARROW_TYPES = {"str": pa.string(), "date": pa.date32(), "int": pa.int64(), "float": pa.float64()}
 
 
 def _arrow(frame: pd.DataFrame, fields: Sequence[tuple[str, str, str]]) -> pa.Table:

@@ -1,0 +1,246 @@
+"""Hardening (issue 12): what validation accepts, everything downstream handles."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import geo._io
+from geo.cli import app
+from geo.events import MAX_CLAIM_VALUE, MIN_YEAR
+from geo.layers import MAX_JSON_DEPTH, MAX_LAYER_BYTES, parse_layer, validate_paths
+from geo.text import printable
+from tests.factories import SOURCE, claim, event, layer
+
+runner = CliRunner()
+WHERE = "layers/t.geojson feature 0 (id test-2020-07-14-a)"
+
+
+def problems_for(data: dict[str, Any]) -> list[str]:
+    return parse_layer(data, origin="layers/t.geojson")[1]
+
+
+def write(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+# --- 1. validation limits -------------------------------------------------------------------
+
+
+def test_claim_values_up_to_the_cap_pass_and_above_it_are_refused() -> None:
+    ok = layer(event(claims=[claim(measure="property_damage_azn", value=5_000_000_000)]))
+    assert problems_for(ok) == []
+    too_big = layer(event(claims=[claim(value=MAX_CLAIM_VALUE + 1)]))
+    assert problems_for(too_big) == [
+        f"{WHERE}: field 'claims[0].value': Input should be less than or equal to "
+        f"{MAX_CLAIM_VALUE} (got {MAX_CLAIM_VALUE + 1})"
+    ]
+    huge = layer(event(claims=[claim(qualifier="range", value=None, low=1, high=2**63)]))
+    assert problems_for(huge) == [
+        f"{WHERE}: field 'claims[0].high': Input should be less than or equal to "
+        f"{MAX_CLAIM_VALUE} (got {2**63})"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("event_date", "3023-07-14"), ("date_start", "1023-07-14")]
+)
+def test_implausible_years_are_validation_errors(field: str, value: str) -> None:
+    year = int(value[:4])
+    last = date.today().year + 1
+    found = problems_for(layer(event(**{field: value})))
+    assert (
+        f"{WHERE}: field '{field}': year {year} is outside {MIN_YEAR}..{last}; check the date "
+        f"for a typo (got '{value}')"
+    ) in found
+
+
+def test_a_source_published_in_a_typo_year_is_refused() -> None:
+    source = {**SOURCE, "published": "2200-01-01"}
+    found = problems_for(layer(event(sources=[source])))
+    assert found[0] == (
+        f"{WHERE}: field 'sources[0].published': year 2200 is outside {MIN_YEAR}.."
+        f"{date.today().year + 1}; check the date for a typo (got '2200-01-01')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "pos"), [("a\x00b", "0000", 1), ("\x1b[32mOK", "001B", 0), ("x\rY", "000D", 1)]
+)
+def test_control_characters_are_refused_in_every_text_field(text: str, code: str, pos: int) -> None:
+    found = problems_for(layer(event(notes=text)))
+    assert found == [
+        f"{WHERE}: field 'notes': contains control character U+{code} at position {pos}; "
+        f"remove it (got {text!r})"
+    ]
+    source = {**SOURCE, "cites": ["AFP", text]}
+    found = problems_for(layer(event(sources=[source])))
+    assert found[0].startswith(
+        f"{WHERE}: field 'sources[0].cites': item 1 contains control character U+{code}"
+    )
+
+
+def test_tab_and_newline_are_text() -> None:
+    assert problems_for(layer(event(notes="line one\n\tline two"))) == []
+
+
+@pytest.mark.parametrize("where", ["outlet", "tag"])
+def test_a_semicolon_in_an_outlet_or_tag_is_refused_by_validation(where: str) -> None:
+    if where == "outlet":
+        data = layer(event(sources=[{**SOURCE, "outlet": "Reuters; AP"}]))
+        field = "sources[0].outlet"
+        prefix = ""
+    else:
+        data = layer(event(tags=["border", "a;b"]))
+        field = "tags"
+        prefix = "item 1: "
+    assert problems_for(data)[0].startswith(
+        f"{WHERE}: field '{field}': {prefix}contains ';', which separates list items in the "
+        "CSV, GeoPackage and KML exports"
+    )
+
+
+def test_a_long_bad_value_is_quoted_only_in_part() -> None:
+    found = problems_for(layer(event(time_precision="x" * 100_000)))
+    assert len(found) == 1
+    assert "(99,922 more characters)" in found[0]
+    assert len(found[0]) < 400
+
+
+# --- 2. files -------------------------------------------------------------------------------
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.geojson"
+    os.mkfifo(fifo)
+    (tmp_path / "folder.geojson").mkdir()
+    zero = tmp_path / "zero.geojson"
+    zero.symlink_to("/dev/zero")
+    report = validate_paths([tmp_path])  # a layers folder holding all three
+    assert report.problems == [
+        f"{tmp_path / 'folder.geojson'}: is a folder, not a layer file",
+        f"{fifo}: not a regular file (a pipe, device or socket); not read",
+        f"{zero}: not a regular file (a pipe, device or socket); not read",
+    ]
+    assert validate_paths([fifo]).problems == [
+        f"{fifo}: not a regular file (a pipe, device or socket); not read"
+    ]
+
+
+def test_a_file_over_the_size_limit_is_refused_with_the_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.geojson"
+    with big.open("wb") as fh:
+        fh.truncate(MAX_LAYER_BYTES + 1)
+    assert validate_paths([big]).problems == [
+        f"{big}: {MAX_LAYER_BYTES + 1:,} bytes is over the {MAX_LAYER_BYTES:,}-byte limit for "
+        "a layer file; split the episode into several layers"
+    ]
+
+
+def test_parser_limits_become_validation_errors(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.geojson"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    shallow_but_deep = tmp_path / "nested.geojson"
+    shallow_but_deep.write_text("[" * (MAX_JSON_DEPTH + 5) + "]" * (MAX_JSON_DEPTH + 5))
+    digits = tmp_path / "digits.geojson"
+    data = layer()
+    digits.write_text(json.dumps(data).replace('"value": 3', '"value": ' + "9" * 5000))
+    dupes = tmp_path / "dupes.geojson"
+    dupes.write_text(json.dumps(data).replace('"notes": ', '"notes": "first", "notes": '))
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{\n  "type": "FeatureCollection",\n  "features": [,]\n}')
+    latin1 = tmp_path / "latin1.geojson"
+    latin1.write_bytes(b'{"a": "\xe9"}')
+    found = validate_paths([deep, shallow_but_deep, digits, dupes, broken, latin1]).problems
+    assert found[0] == f"{deep}: not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
+    assert (
+        found[1]
+        == f"{shallow_but_deep}: not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
+    )
+    assert found[2].startswith(f"{digits}: not valid JSON: a number is too long (")
+    assert found[3] == (
+        f"{dupes}: key 'notes' appears twice in one object; a repeated key would silently "
+        "drop a value"
+    )
+    assert found[4] == f"{broken}: not valid JSON at line 3 column 16: Expecting value"
+    assert found[5] == f"{latin1}: not valid UTF-8 at byte 7: invalid continuation byte"
+    assert len(found) == 6
+
+
+def test_a_lone_surrogate_is_reported_at_its_field_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.geojson"
+    path.write_text(json.dumps(layer()).replace('"A test event."', '"A test \\ud800 event."'))
+    assert validate_paths([path]).problems == [
+        f"{path} feature 0 (id test-2020-07-14-a): field 'notes': contains a lone surrogate "
+        "U+D800 at position 7; not valid text"
+    ]
+    path.write_text(json.dumps(layer()).replace('"test-2020-07-14-a"', '"x\\udc00"'))
+    assert validate_paths([path]).problems == [
+        f"{path} feature 0 (id x\\udc00): field 'event_id': contains a lone surrogate "
+        "U+DC00 at position 1; not valid text"
+    ]
+
+
+def test_hidden_and_temporary_files_are_never_layers(tmp_path: Path) -> None:
+    write(tmp_path / "good.geojson", layer())
+    (tmp_path / ".good.x1y2z3.geojson").write_text("{ half-written")
+    (tmp_path / ".hidden.geojson").write_text("{}")
+    report = validate_paths([tmp_path])
+    assert report.problems == []
+    assert report.files == [str(tmp_path / "good.geojson")]
+
+
+def test_misnamed_layer_files_are_reported(tmp_path: Path) -> None:
+    write(tmp_path / "good.geojson", layer())
+    write(tmp_path / "upper.GeoJSON", layer())
+    write(tmp_path / "plain.json", layer())
+    (tmp_path / "README.md").write_text("not a layer")
+    report = validate_paths([tmp_path])
+    assert report.problems == [
+        f"{tmp_path / name}: not read as a layer: layer files end in '.geojson' (lower case); "
+        "rename it or move it out of the layers folder"
+        for name in ("plain.json", "upper.GeoJSON")
+    ]
+
+
+# --- 4. output channels: the command line ---------------------------------------------------
+
+
+def test_printable_escapes_control_characters_and_surrogates() -> None:
+    assert printable("a\x1b[32mOK\x07\tb\nc\x9b\ud800") == "a\\x1b[32mOK\\x07\\x09b\nc\\x9b\\ud800"
+
+
+def test_validate_cannot_forge_terminal_output(tmp_path: Path) -> None:
+    bad = event(event_id="x\x1b[2K\r\x1b[32mOK: all good\x1b[0m")
+    path = write(tmp_path / "t.geojson", layer(bad))
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\r" not in result.output
+    assert (
+        f"{path} feature 0 (id x\\x1b[2K\\x0d\\x1b[32mOK: all good\\x1b[0m): field 'event_id'"
+        in (result.output)
+    )
+
+
+def test_codebook_to_a_read_only_folder_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:  # what a read-only folder does, even for root
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(geo._io.tempfile, "mkstemp", refuse)
+    result = runner.invoke(app, ["codebook", "-o", str(folder / "CODEBOOK.md")])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.strip() == f"cannot write {folder / 'CODEBOOK.md'}: Permission denied"
