@@ -86,6 +86,20 @@ class Report:
     def ok(self) -> bool:
         return not self.problems
 
+    def valid_layers(self) -> list[Layer]:
+        """The layers of files without any problem (a file with one bad feature is left out).
+
+        For showing what can be shown when some layers are broken: each problem names
+        its file, so a file is valid when no problem starts with its name.
+        """
+        return [
+            layer
+            for layer in self.layers
+            if not any(
+                p.startswith((f"{layer.origin}:", f"{layer.origin} ")) for p in self.problems
+            )
+        ]
+
 
 # --- parsing ------------------------------------------------------------------------------
 
