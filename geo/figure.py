@@ -51,6 +51,7 @@ from geo.style import (
     EVENT_TYPE_COLORS,
     EVENT_TYPE_LABELS,
     EVENT_TYPE_MARKERS,
+    MARKER_CAP_DEATHS,
     marker_radius,
 )
 from geo.view import View
@@ -88,6 +89,8 @@ _RC: Any = {
     "ps.fonttype": 42,
     "hatch.linewidth": 1.1,
     "font.family": "DejaVu Sans",
+    # Text is text: "$5 and $6" in a note, or "$\\foo$", is never read as mathtext.
+    "text.parse_math": False,
 }
 
 # Greys chosen to stay apart in greyscale print: focus region light, context darker.
@@ -482,13 +485,16 @@ def _legend(
             labels.append("Only the district or\nprovince is known\n(hatched area, no pin)")
         sections.append(("Where (precision)", handles, labels, 0.6))
         if len(point_deaths):
-            steps = _size_steps(int(max(point_deaths)))
+            top = int(max(point_deaths))
+            steps = _size_steps(min(top, MARKER_CAP_DEATHS))
             sections.append((
                 "Deaths (best estimate)",
                 [Line2D([], [], linestyle="none", marker="o", markersize=_marker_pt(v),
                         markerfacecolor="#bbbbbb", markeredgecolor=_MARKER_EDGE,
                         markeredgewidth=0.8) for v in steps],
-                ["none claimed" if v == 0 else f"{v:,}" for v in steps],
+                ["none claimed" if v == 0
+                 else f"{v:,} or more\n(largest: {top:,})" if v == MARKER_CAP_DEATHS < top
+                 else f"{v:,}" for v in steps],
                 max(0.6, _marker_pt(steps[-1]) / 9 - 0.6),
             ))  # fmt: skip
     handles = []

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import matplotlib as mpl
 import pyogrio
 import pyogrio.errors
 import pytest
@@ -27,6 +28,8 @@ from geo.dataset import Dataset
 from geo.events import MAX_CLAIM_VALUE, MIN_YEAR
 from geo.export import export_package, import_export
 from geo.export.flat import csv_cell
+from geo.figure import figure_bytes
+from geo.handout import handout_bytes
 from geo.join import join_events
 from geo.layers import (
     MAX_JSON_DEPTH,
@@ -36,8 +39,11 @@ from geo.layers import (
     parse_layer,
     validate_paths,
 )
+from geo.style import MARKER_CAP_DEATHS, marker_radius
 from geo.text import printable
+from geo.view import View
 from tests.factories import SOURCE, claim, event, four_squares, layer
+from tests.test_figure import _pdf_text
 
 runner = CliRunner()
 WHERE = "layers/t.geojson feature 0 (id test-2020-07-14-a)"
@@ -409,3 +415,46 @@ def test_a_full_disk_during_a_geopackage_export_is_a_clear_error(
     assert target.read_bytes() == b"previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["x.gpkg"]  # the partial file is gone
     assert Path(calls[0]).parent == tmp_path
+
+
+# --- 5. figures -------------------------------------------------------------------------------
+
+
+DOLLARS = "Damage put at $5 and $6 million; $\\foo$ is no formula"
+
+
+@pytest.fixture(scope="module")
+def dollar_data() -> Dataset:
+    return dataset_of(
+        layer(
+            event(notes=DOLLARS, location="Tovuz $\\bar$", claims=[claim(value=10_000)]),
+            event(
+                "test-2020-07-14-b",
+                claims=[claim(value=10**8)],
+                geometry={"type": "Point", "coordinates": [46.5, 40.5]},
+                place_id=None,
+                location="Beta",
+            ),
+        )
+    )
+
+
+def test_dollars_in_text_are_never_mathtext(dollar_data: Dataset) -> None:
+    title = "$\\foo$ costs $5 and $6"
+    svg = figure_bytes(dollar_data, View(), fmt="svg", title=title).decode("utf-8")
+    assert title in svg  # drawn as the characters typed, not as math
+    assert "Tovuz $\\bar$" in svg
+    with mpl.rc_context({"pdf.compression": 0}):
+        pdf = handout_bytes(dollar_data, View(), fmt="pdf", title=title)
+    text = _pdf_text(pdf)
+    assert title in text
+    assert "$5 and $6 million" in text
+
+
+def test_marker_size_is_capped_and_the_legend_says_so(dollar_data: Dataset) -> None:
+    assert marker_radius(10**8) == marker_radius(MARKER_CAP_DEATHS) == 6 + 3 * 20
+    assert marker_radius(MARKER_CAP_DEATHS - 1) < marker_radius(MARKER_CAP_DEATHS)
+    svg = figure_bytes(dollar_data, View(), fmt="svg").decode("utf-8")
+    assert "Deaths (best estimate)" in svg
+    assert f"{MARKER_CAP_DEATHS:,} or more" in svg
+    assert "(largest: 100,000,000)" in svg
