@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import math
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -92,6 +94,21 @@ _RC: Any = {
     # Text is text: "$5 and $6" in a note, or "$\\foo$", is never read as mathtext.
     "text.parse_math": False,
 }
+
+
+@contextmanager
+def drawing() -> Iterator[None]:
+    """Matplotlib settings for every figure and handout page (:data:`_RC`).
+
+    Data may hold any character validation accepts; one the font has no glyph for is
+    drawn as an empty box, and matplotlib's "Glyph ... missing from font" warning for it
+    is not passed on (only that warning: anything else still surfaces).
+    """
+    with mpl.rc_context(_RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
+        yield
+
 
 # Greys chosen to stay apart in greyscale print: focus region light, context darker.
 _FOCUS_FILL = "#ffffff"
@@ -600,7 +617,7 @@ def render_figure(
     figsize: tuple[float, float] = FIGSIZE,
 ) -> Figure:
     """Draw the figure for ``view`` (see :func:`figure_bytes`) and return it, unsaved."""
-    with mpl.rc_context(_RC):
+    with drawing():
         return _draw_figure(
             data, view, title=title, attribution=attribution, settings=settings, dpi=dpi,
             figsize=figsize,
@@ -830,7 +847,7 @@ def save_figure(fig: Figure, fmt: Fmt, *, dpi: float, title: str | None = None) 
     else:
         metadata = {"Creator": "conflictmap", "Date": None, "Title": title}
     buf = io.BytesIO()
-    with mpl.rc_context(_RC):
+    with drawing():
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
     return buf.getvalue()
 
