@@ -341,6 +341,8 @@ def parse_layer(
 #: The largest layer file read, in bytes. The curated layers are a few hundred kB; a file
 #: this size is not a hand-kept layer and would take the app's memory with it.
 MAX_LAYER_BYTES = 20 * 1024 * 1024
+#: The largest total any figure column holds (64-bit integers in frames and exports).
+INT64_MAX = 2**63 - 1
 #: How deep JSON may nest in a layer (a feature's claims sit at depth 6).
 MAX_JSON_DEPTH = 32
 
@@ -526,6 +528,17 @@ def validate_paths(
             else:
                 seen_ids[eid] = origin
         report.layers.append(layer)
+    total = sum(
+        c.high if c.high is not None else (c.value or 0)
+        for layer in report.layers
+        for claims in (layer.episode.claims, *(ev.properties.claims for ev in layer.events))
+        for c in claims
+    )
+    if total > INT64_MAX:
+        report.problems.append(
+            f"{', '.join(report.files)}: the claimed figures add up to {total:,}, beyond the "
+            f"64-bit range ({INT64_MAX:,}) that totals are stored in; check the largest claims"
+        )
     for layer in report.layers:
         for ev in layer.events:
             for k, claim in enumerate(ev.properties.claims):

@@ -458,3 +458,15 @@ def test_marker_size_is_capped_and_the_legend_says_so(dollar_data: Dataset) -> N
     assert "Deaths (best estimate)" in svg
     assert f"{MARKER_CAP_DEATHS:,} or more" in svg
     assert "(largest: 100,000,000)" in svg
+
+
+def test_claims_that_add_up_beyond_64_bits_are_refused(tmp_path: Path) -> None:
+    many = [claim(value=MAX_CLAIM_VALUE, subject=f"group {n}") for n in range(10_000)]
+    path = write(
+        tmp_path / "t.geojson", layer(event(claims=many[:5000]), event("b-1", claims=many[5000:]))
+    )
+    (found,) = validate_paths([path]).problems
+    assert found == (
+        f"{path}: the claimed figures add up to {10_000 * MAX_CLAIM_VALUE:,}, beyond the 64-bit "
+        f"range ({2**63 - 1:,}) that totals are stored in; check the largest claims"
+    )
