@@ -239,6 +239,42 @@ class _Item:
     dy_pt: float = 0.0
 
 
+#: Above this many point events a print map draws counted circles per grid cell.
+PRINT_MARKER_LIMIT = 250
+#: Grid cell of the aggregated map, in points on the page.
+AGGREGATE_CELL_PT = 24.0
+#: At most this many place names in the label of one hatched area.
+AREA_NAMES_SHOWN = 8
+AGGREGATED_NOTE = (
+    "More than {limit} events placed at points: each dark circle counts the events in "
+    "its part of the map (number inside; area grows with the count). Event types and "
+    "deaths per event are in the data exports."
+)
+
+
+def _draw_aggregated(ax: Axes, rows: Sequence[Any], scale: float, placer: _Placer) -> None:
+    """One circle per grid cell of the page, sized and labelled by its number of events."""
+    xy = np.array([(r.geometry.x, r.geometry.y) for r in rows])
+    disp = ax.transData.transform(xy)
+    cell = AGGREGATE_CELL_PT * scale
+    keys = np.floor(disp / cell).astype(np.int64)
+    cells: dict[tuple[int, int], list[int]] = {}
+    for i, key in enumerate(map(tuple, keys)):
+        cells.setdefault((int(key[0]), int(key[1])), []).append(i)
+    inverse = ax.transData.inverted()
+    for members in cells.values():
+        cx, cy = inverse.transform(disp[members].mean(axis=0))
+        count = len(members)
+        size_pt = min(10 + 2.5 * math.sqrt(count), AGGREGATE_CELL_PT * 1.2)
+        ax.scatter([cx], [cy], s=size_pt**2, marker="o", facecolors="#444444",
+                   edgecolors="white", linewidths=0.8, alpha=0.85, zorder=10)  # fmt: skip
+        ax.annotate(f"{count:,}", (cx, cy), ha="center", va="center", fontsize=6.5,
+                    color="white", fontweight="bold", zorder=11)  # fmt: skip
+        px, py = ax.transData.transform((cx, cy))
+        half = size_pt * scale / 2
+        placer.block(Bbox.from_extents(px - half, py - half, px + half, py + half))
+
+
 class _Placer:
     """Greedy label placement in display space, avoiding earlier labels and obstacles."""
 
@@ -712,6 +748,12 @@ def _draw_figure(
                 hatch=hatches[i % len(hatches)], linewidth=0.6, zorder=7,
             )  # fmt: skip
 
+    # Very many point events: one counted circle per grid cell instead of one marker each
+    # (placing thousands of markers and labels takes minutes and shows nothing readable).
+    aggregated = len(point_rows) > PRINT_MARKER_LIMIT
+    if aggregated:
+        _draw_aggregated(ax, point_rows, dpi / 72, placer)
+        point_rows = []
     # Point events: clusters of touching markers are spread around their centre.
     items = [
         _Item(r, r.geometry.x, r.geometry.y, _marker_pt(r["deaths_best"]),
@@ -795,6 +837,8 @@ def _draw_figure(
             continue
         pt = inner.representative_point()
         names = list(dict.fromkeys(str(r["location"]) for r in rows))
+        if len(names) > AREA_NAMES_SHOWN:
+            names = [*names[:AREA_NAMES_SHOWN], f"and {len(names) - AREA_NAMES_SHOWN:,} more"]
         text = _wrap("; ".join(names), 40)
         text += f"\n{_count_types(rows)}, exact place unknown"
         deaths = sum(int(r["deaths_best"]) for r in rows)
@@ -812,6 +856,9 @@ def _draw_figure(
             has_halo=any(i.halo for i in items),
             has_exact=any(not i.halo for i in items),
             point_deaths=[int(i.row["deaths_best"]) for i in items])  # fmt: skip
+    if aggregated:
+        side.text(0.0, 0.0, _wrap(AGGREGATED_NOTE.format(limit=PRINT_MARKER_LIMIT), 34),
+                  transform=side.transAxes, fontsize=8, color=_TEXT, va="bottom")  # fmt: skip
 
     wrapped = textwrap.fill(credit, width=int(figsize[0] * 18.5))
     fig.text(0.03, 0.012, wrapped, fontsize=6.5, color=_MUTED, va="bottom", ha="left",

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 import geo._io
 import geo.export.gpkg
+import geo.figure
 from geo._errors import OutputError
 from geo.cli import app
 from geo.dataset import Dataset
@@ -470,3 +471,15 @@ def test_claims_that_add_up_beyond_64_bits_are_refused(tmp_path: Path) -> None:
         f"{path}: the claimed figures add up to {10_000 * MAX_CLAIM_VALUE:,}, beyond the 64-bit "
         f"range ({2**63 - 1:,}) that totals are stored in; check the largest claims"
     )
+
+
+def test_a_print_map_of_very_many_events_aggregates(
+    dollar_data: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = figure_bytes(dollar_data, View(), fmt="svg").decode("utf-8")
+    assert "Beta" in plain and "each dark circle counts" not in plain
+    monkeypatch.setattr(geo.figure, "PRINT_MARKER_LIMIT", 1)
+    svg = figure_bytes(dollar_data, View(), fmt="svg").decode("utf-8")
+    assert "each dark circle counts" in svg.replace("\n", " ")
+    assert "Beta" not in svg  # no per-event labels: one counted circle per cell
+    assert "Deaths (best estimate)" not in svg
