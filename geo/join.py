@@ -339,6 +339,24 @@ def join_events(
     r = _match(pts, pts_m, countries, countries, regions, tolerance_m)
     unit, method, distance, notes = r.unit, r.method, r.distance, r.notes
 
+    # A point outside its own country's units but inside another country's: the country
+    # code or the coordinates are wrong (a point in Yerevan coded AZE). Kept, and said.
+    for i in np.flatnonzero(np.isin(method, ["nearest", "unmatched"])).tolist():
+        if _no_country(countries[i]):
+            continue
+        hits = [
+            int(k)
+            for k in regions.geom.sindex.query(pts[i], predicate="within")
+            if regions.group[int(k)] != countries[i]
+        ]
+        if hits:
+            other = sorted({str(regions.group[k]) for k in hits})
+            inside = ", ".join(sorted(str(regions.name[k]) for k in hits))
+            notes[i].append(
+                f"country mismatch: the point lies in {' and '.join(other)} ({inside}), but "
+                f"'country' is {countries[i]}; check the country or the coordinates"
+            )
+
     # (d) the gazetteer's region
     lookup = {
         (c, nm): pos for pos, (c, nm) in enumerate(zip(regions.group, regions.name, strict=True))

@@ -483,3 +483,18 @@ def test_a_print_map_of_very_many_events_aggregates(
     assert "each dark circle counts" in svg.replace("\n", " ")
     assert "Beta" not in svg  # no per-event labels: one counted circle per cell
     assert "Deaths (best estimate)" not in svg
+
+
+def test_a_point_in_the_other_country_is_flagged_by_the_join() -> None:
+    data = dataset_of(
+        layer(
+            event(geometry={"type": "Point", "coordinates": [44.6, 40.5]}, place_id=None),
+            event("b-1", geometry={"type": "Point", "coordinates": [45.5, 40.5]}, place_id=None),
+        )
+    )
+    notes = data.events["admin_note"]
+    assert (
+        "country mismatch: the point lies in ARM (Tavush), but 'country' is AZE; check the "
+        "country or the coordinates"
+    ) in notes["test-2020-07-14-a"]
+    assert "country mismatch" not in notes["b-1"]
