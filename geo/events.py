@@ -196,12 +196,23 @@ def check_year(value: date | None) -> date | None:
     return value
 
 
+#: The longest text any one field may hold (the curated notes run to about 900
+#: characters): a 50 MB note would take the app's memory and the page with it.
+MAX_TEXT_CHARS = 10_000
+
+
 def _bad_char(text: str) -> str | None:
     """The first character no field may hold, described, or ``None``.
 
     Control characters (C0 except tab and newline, DEL, C1) would reach terminals, XML and
     spreadsheets; a lone surrogate is not text at all and cannot be written as UTF-8.
+    Text longer than :data:`MAX_TEXT_CHARS` is refused too.
     """
+    if len(text) > MAX_TEXT_CHARS:
+        return (
+            f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,} "
+            "(summarise it in our own words and cite the source)"
+        )
     for pos, ch in enumerate(text):
         code = ord(ch)
         if (code < 0x20 and ch not in "\t\n") or 0x7F <= code <= 0x9F:

@@ -26,7 +26,7 @@ import geo.figure
 from geo._errors import OutputError
 from geo.cli import app
 from geo.dataset import Dataset
-from geo.events import MAX_CLAIM_VALUE, MIN_YEAR
+from geo.events import MAX_CLAIM_VALUE, MAX_TEXT_CHARS, MIN_YEAR
 from geo.export import export_package, import_export
 from geo.export.flat import csv_cell
 from geo.figure import figure_bytes
@@ -498,3 +498,14 @@ def test_a_point_in_the_other_country_is_flagged_by_the_join() -> None:
         "country or the coordinates"
     ) in notes["test-2020-07-14-a"]
     assert "country mismatch" not in notes["b-1"]
+
+
+def test_a_text_field_over_the_length_limit_is_refused() -> None:
+    assert problems_for(layer(event(notes="x" * MAX_TEXT_CHARS))) == []
+    found = problems_for(layer(event(notes="x" * 5_000_000)))
+    assert len(found) == 1
+    assert found[0].startswith(
+        f"{WHERE}: field 'notes': is 5,000,000 characters long; the limit is "
+        f"{MAX_TEXT_CHARS:,} (summarise it in our own words and cite the source) (got 'xxx"
+    )
+    assert len(found[0]) < 400
