@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC
@@ -280,9 +281,23 @@ def _write_gpkg(parts: _Parts, target: Path) -> None:
     try:
         _write_gpkg_file(parts, target)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise OutputError(f"cannot write {target}: {_gdal_reason(exc)}") from exc
+        raise OutputError(f"cannot write {target}: {_full(target) or _gdal_reason(exc)}") from exc
     except sqlite3.DatabaseError as exc:
-        raise OutputError(f"cannot write {target}: {exc}") from exc
+        raise OutputError(f"cannot write {target}: {_full(target) or exc}") from exc
+
+
+#: Below this many free bytes a failed GeoPackage write is reported as a full disk (SQLite
+#: and GDAL then fail with whatever statement ran out of room, e.g. "no such table").
+_NEARLY_FULL = 1024 * 1024
+
+
+def _full(target: Path) -> str:
+    """'the disk is full (N bytes free)' when it nearly is, else ''."""
+    try:
+        free = shutil.disk_usage(target.parent).free
+    except OSError:
+        return ""
+    return f"the disk is full ({free:,} bytes free)" if free < _NEARLY_FULL else ""
 
 
 def _gdal_reason(exc: Exception) -> str:
