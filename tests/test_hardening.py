@@ -7,6 +7,7 @@ import errno
 import html
 import json
 import os
+import time
 import zipfile
 from datetime import date
 from html.parser import HTMLParser
@@ -509,3 +510,21 @@ def test_a_text_field_over_the_length_limit_is_refused() -> None:
         f"{MAX_TEXT_CHARS:,} (summarise it in our own words and cite the source) (got 'xxx"
     )
     assert len(found[0]) < 400
+
+
+def test_temporaries_left_by_a_killed_write_are_removed_by_the_next(tmp_path: Path) -> None:
+    target = tmp_path / "events.csv"
+    stale = tmp_path / ".events.ab_c12d3.csv"
+    fresh = tmp_path / ".events.zz9y8x7w.csv"
+    other = tmp_path / ".events.notours.txt"
+    for path in (stale, fresh, other):
+        path.write_text("left over")
+    old = time.time() - 2 * geo._io.STALE_AFTER_S
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    geo._io.atomic_write_text(target, "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".events.notours.txt",
+        ".events.zz9y8x7w.csv",  # a write running now keeps its file
+        "events.csv",
+    ]
