@@ -9,9 +9,10 @@ Run with ``streamlit run app.py``. Every job done here can be done from Python w
 from __future__ import annotations
 
 import logging
+import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -32,6 +33,7 @@ from geo.figure import figure_bytes
 from geo.gazetteer import Gazetteer
 from geo.handout import handout_bytes
 from geo.join import unit_at
+from geo.layers import shorten
 from geo.markdown import md_escape
 from geo.period import data_span
 from geo.render.assets import asset_urls
@@ -39,7 +41,7 @@ from geo.render.mapdata import FOLDER as MAP_DATA_FOLDER
 from geo.render.mapdata import EventDataFiles, pack_events, write_event_data
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
-from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view
+from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, clicked_point
 
 LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
@@ -148,9 +150,10 @@ def load(settings_key: str) -> Dataset:
     """Validate the layers and join them to the boundaries (``settings_key`` keys the cache).
 
     Without boundaries the events are shown unjoined (``Dataset.boundary_problem``).
-    Raises :class:`ValidationError` (not cached) when a layer has problems.
+    Layer files with problems are left out (``Dataset.layer_problems`` lists them); only
+    when no file is valid does it raise :class:`ValidationError` (not cached).
     """
-    return load_dataset(_settings(), boundaries="optional")
+    return load_dataset(_settings(), boundaries="optional", invalid="skip")
 
 
 @st.cache_data(show_spinner=False)
@@ -221,9 +224,24 @@ def init_state(view: View, data: Dataset, problems: list[str]) -> None:
     """Put a view (from the URL) into the widgets' session state, dropping unknown values."""
     ss = st.session_state
     first, last = _span(data.events)
-    start = _clamp(view.start or first, first, last)
-    end = _clamp(view.end or last, first, last)
-    ss["period"] = (min(start, end), max(start, end))
+    wanted_start, wanted_end = view.start or first, view.end or last
+    if wanted_start > wanted_end:
+        problems.append(
+            f"URL period {wanted_start}..{wanted_end} was reversed: shown from {wanted_end} "
+            f"to {wanted_start}"
+        )
+        wanted_start, wanted_end = wanted_end, wanted_start
+    start = _clamp(wanted_start, first, last)
+    end = _clamp(wanted_end, first, last)
+    if (view.start is not None or view.end is not None) and (start, end) != (
+        wanted_start,
+        wanted_end,
+    ):
+        problems.append(
+            f"URL period {wanted_start}..{wanted_end} reaches outside the data "
+            f"({first}..{last}): shown from {start} to {end}"
+        )
+    ss["period"] = (start, end)
 
     def known(name: str, values: tuple[str, ...], allowed: set[str]) -> list[str]:
         bad = [v for v in values if v not in allowed]
@@ -294,11 +312,14 @@ def step_period(direction: int, first: date, last: date) -> None:
 
 def select_clicked_unit(settings_key: str) -> None:
     """In the choropleth, a click on a unit selects it in the region box (map callback)."""
-    clicked = (st.session_state.get("map") or {}).get("last_object_clicked")
+    state = st.session_state.get("map")
+    point = clicked_point(state)
+    if point is None and isinstance(state, dict) and state.get("last_object_clicked"):
+        LOG.warning("ignored a map click that is not a point: %.200r", state)
     data = load(settings_key)
-    if not clicked or data.admin is None:
+    if point is None or data.admin is None:
         return
-    name = unit_at(data.admin, clicked["lat"], clicked["lng"], level=st.session_state["level"])
+    name = unit_at(data.admin, *point, level=st.session_state["level"])
     names = _unit_names(
         data.events, st.session_state["level"], tuple(st.session_state["countries"])
     )
@@ -609,6 +630,41 @@ def export_section(data: Dataset, view: View) -> None:
         )
 
 
+#: How much of a URL parameter a warning echoes (a link can carry 60 kB).
+URL_ECHO_CHARS = 300
+#: At most this many layer problems are listed on the page (all are in `conflictmap validate`).
+SHOWN_PROBLEMS = 50
+
+
+def layer_problem_list(problems: Sequence[str], settings: Settings) -> str:
+    """Problems as a Markdown list, with paths relative to the layers folder's parent."""
+    base = str(settings.layers_dir.resolve().parent) + os.sep
+    plain = str(settings.layers_dir.parent) + os.sep
+    lines = [
+        f"- {md_escape(shorten(p.replace(base, '').replace(plain, ''), 1000))}"
+        for p in problems[:SHOWN_PROBLEMS]
+    ]
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"- … and {len(problems) - SHOWN_PROBLEMS} more")
+    return "\n".join(lines)
+
+
+def run_page() -> None:
+    """The page, with a top-level handler: a reader sees a clear message, the log the details.
+
+    ``client.showErrorDetails = "none"`` in ``.streamlit/config.toml`` keeps Streamlit
+    from showing tracebacks and server paths for anything that escapes this handler.
+    """
+    try:
+        main()
+    except Exception:
+        LOG.exception("the page failed")
+        st.error(
+            "Something went wrong while showing this page. The details are in the server "
+            "log; reload the page, or report the problem with the link you used."
+        )
+
+
 def main() -> None:
     st.set_page_config(page_title="Armenia–Azerbaijan conflict map", layout="wide")
     if st.query_params.get("page") == add_from_article.PAGE_PARAM:
@@ -622,9 +678,15 @@ def main() -> None:
     except ValidationError as exc:
         st.error(
             "The event layers have problems; fix them (or run `conflictmap validate`):\n\n"
-            + "\n".join(f"- {md_escape(p)}" for p in exc.problems)
+            + layer_problem_list(exc.problems, settings)
         )
         st.stop()
+    if data.layer_problems:
+        st.error(
+            "Some layer files have problems and are left out; the map shows every other "
+            "layer. Fix them (or run `conflictmap validate`):\n\n"
+            + layer_problem_list(data.layer_problems, settings)
+        )
     if data.boundary_problem:
         st.warning(
             "Boundaries could not be loaded, so events are shown without regions.\n\n"
@@ -637,7 +699,7 @@ def main() -> None:
         st.session_state["url_problems"] = problems
         st.session_state["url_read"] = True
     for problem in st.session_state.get("url_problems", []):
-        st.warning(md_escape(problem))
+        st.warning(md_escape(shorten(problem, URL_ECHO_CHARS)))
 
     sidebar(data, key)
     view = current_view(data)
@@ -722,4 +784,4 @@ def main() -> None:
                 st.caption("No episode-wide claims.")
 
 
-main()
+run_page()

@@ -12,6 +12,7 @@ import typer
 from geo._errors import ConflictMapError
 from geo.config import Settings
 from geo.period import check_period, parse_day
+from geo.text import printable
 
 app = typer.Typer(
     help="Map armed clashes and protests of the Armenia–Azerbaijan conflict.",
@@ -26,8 +27,17 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
+def echo(message: object, *, err: bool = False, fg: str | None = None, nl: bool = True) -> None:
+    """Print a message with its control characters escaped (see :func:`geo.text.printable`).
+
+    Every message of the command line goes through here, so a hostile value in a layer
+    (an ``event_id`` holding terminal escape sequences) cannot forge terminal output.
+    """
+    typer.secho(printable(str(message)), err=err, fg=fg, nl=nl)
+
+
 def _fail(exc: Exception) -> typer.Exit:
-    typer.secho(str(exc), err=True, fg=typer.colors.RED)
+    echo(str(exc), err=True, fg="red")
     return typer.Exit(code=1)
 
 
@@ -84,17 +94,17 @@ def validate(
     settings = _settings()
     report = validate_paths(paths or [settings.layers_dir], gazetteer=Gazetteer.default(settings))
     for problem in report.problems:
-        typer.echo(problem, err=True)
+        echo(problem, err=True)
     summary = f"{len(report.files)} file(s), {report.events} event(s), {report.claims} claim(s)"
     if report.problems:
-        typer.secho(
+        echo(
             f"INVALID: {len(report.problems)} problem(s) in {len(report.files)} file(s); "
             f"{report.events} of {report.features_seen} event(s) passed",
             err=True,
             fg="red",
         )
         raise typer.Exit(code=1)
-    typer.echo(f"OK: {summary}")
+    echo(f"OK: {summary}")
 
 
 @app.command()
@@ -111,7 +121,7 @@ def fmt(
     report = validate_paths(files, gazetteer=Gazetteer.default(settings))
     if report.problems:
         for problem in report.problems:
-            typer.echo(problem, err=True)
+            echo(problem, err=True)
         raise typer.Exit(code=1)
     changed = [
         layer for layer in report.layers
@@ -119,10 +129,10 @@ def fmt(
     ]  # fmt: skip
     for layer in changed:
         if check:
-            typer.echo(f"would reformat {layer.origin}")
+            echo(f"would reformat {layer.origin}")
         else:
             write_layer(layer, layer.origin)
-            typer.echo(f"reformatted {layer.origin}")
+            echo(f"reformatted {layer.origin}")
     if check and changed:
         raise typer.Exit(code=1)
 
@@ -139,7 +149,7 @@ def geocode(
         result = Gazetteer.default(_settings()).geocode(name, country=country)
     except ConflictMapError as exc:
         raise _fail(exc) from exc
-    typer.echo(result.describe())
+    echo(result.describe())
 
 
 def join_single(
@@ -170,7 +180,7 @@ def join_single(
     except ConflictMapError as exc:
         raise _fail(exc) from exc
     methods = data.events["join_method"].value_counts().to_dict()
-    typer.echo(f"wrote {len(data.events)} events to {out} (join methods: {methods})")
+    echo(f"wrote {len(data.events)} events to {out} (join methods: {methods})")
 
 
 @app.command()
@@ -196,9 +206,9 @@ def summary(
         data.events, by=level, start=start, end=end, admin=data.admin if all_units else None
     )
     period = f"{start or 'start'} to {end or 'end'}"
-    typer.echo(f"Events by {by}, {period} (deaths and injured derived from attributed claims)")
+    echo(f"Events by {by}, {period} (deaths and injured derived from attributed claims)")
     with pd.option_context("display.max_rows", None, "display.width", 200):
-        typer.echo(table.to_string(index=False) if len(table) else "(no events in this period)")
+        echo(table.to_string(index=False) if len(table) else "(no events in this period)")
 
 
 @app.command()
@@ -211,10 +221,13 @@ def codebook(
 
     text = render_codebook()
     if out is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
     else:
-        atomic_write_text(out, text)
-        typer.echo(f"wrote {out}")
+        try:
+            atomic_write_text(out, text)
+        except ConflictMapError as exc:
+            raise _fail(exc) from None
+        echo(f"wrote {out}")
 
 
 @boundaries_app.command("fetch")
@@ -227,7 +240,7 @@ def boundaries_fetch() -> None:
     except ConflictMapError as exc:
         raise _fail(exc) from exc
     for p in paths:
-        typer.echo(f"ok {p}")
+        echo(f"ok {p}")
 
 
 @boundaries_app.command("check")
@@ -239,9 +252,9 @@ def boundaries_check() -> None:
         admin = load_admin_units(_settings())
     except ConflictMapError as exc:
         raise _fail(exc) from exc
-    typer.echo(f"regions: {len(admin.regions)}, districts: {len(admin.districts)}")
+    echo(f"regions: {len(admin.regions)}, districts: {len(admin.districts)}")
     for d in admin.defects:
-        typer.echo(f"- {d}")
+        echo(f"- {d}")
 
 
 def _register_command_modules() -> None:

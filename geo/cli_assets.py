@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from geo.cli import _fail, _settings, app
+from geo.cli import _fail, _settings, app, echo
 from geo.render.assets import (
     AssetError,
     cache_root,
@@ -44,24 +44,24 @@ def assets(
         if check:
             problems = check_assets(settings, vendor_dir=vendor_dir)
             for problem in problems:
-                typer.echo(problem, err=True)
+                echo(problem, err=True)
             manifest = load_manifest(settings)
             files = sum(len(p.files) for p in manifest.packages)
             if problems:
-                typer.secho(
+                echo(
                     f"NOT READY: {len(problems)} problem(s); run `conflictmap assets`",
                     err=True,
                     fg="red",
                 )
                 raise typer.Exit(code=1)
-            typer.echo(
+            echo(
                 f"OK: {len(manifest.packages)} package(s), {files} file(s) verified in "
                 f"{cache_root(settings)} and {vendor_dir}; {len(manifest.urls)} CDN URL(s) "
                 "served locally"
             )
             return
-        prepare_assets(settings, force=force, progress=typer.echo)
-        publish_assets(settings, vendor_dir=vendor_dir, progress=typer.echo)
+        prepare_assets(settings, force=force, progress=echo)
+        publish_assets(settings, vendor_dir=vendor_dir, progress=echo)
     except AssetError as exc:
         raise _fail(exc) from exc
-    typer.echo(f"OK: the map's CDN files are served from {vendor_dir}")
+    echo(f"OK: the map's CDN files are served from {vendor_dir}")

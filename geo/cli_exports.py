@@ -8,7 +8,7 @@ from typing import Annotated, cast
 import typer
 
 from geo._errors import ConflictMapError
-from geo.cli import FromOption, ToOption, _fail, _settings, app, checked_level, checked_period
+from geo.cli import FromOption, ToOption, _fail, _settings, app, checked_level, checked_period, echo
 from geo.export import FORMATS, SUFFIXES, Format, export_package
 from geo.view import MEASURES, View, resolve_view
 
@@ -106,4 +106,4 @@ def export(
         )
     except ConflictMapError as exc:
         raise _fail(exc) from exc
-    typer.echo(f"wrote {path} ({chosen})")
+    echo(f"wrote {path} ({chosen})")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from geo._errors import ConflictMapError
-from geo.cli import FromOption, ToOption, _fail, _settings, app, checked_level, checked_period
+from geo.cli import FromOption, ToOption, _fail, _settings, app, checked_level, checked_period, echo
 
 _REGION_HELP = (
     "Region, district or country as named in the boundary data (case-insensitive), "
@@ -55,7 +55,7 @@ def figure(
         make_figure(data, view, out, title=title, dpi=dpi, settings=settings)
     except ConflictMapError as exc:
         raise _fail(exc) from exc
-    typer.echo(f"wrote {out}")
+    echo(f"wrote {out}")
 
 
 @app.command()
@@ -81,4 +81,4 @@ def handout(
         make_handout(data, view, out, title=title, settings=settings)
     except ConflictMapError as exc:
         raise _fail(exc) from exc
-    typer.echo(f"wrote {out}")
+    echo(f"wrote {out}")

@@ -19,6 +19,7 @@ from geo.join import JOIN_COLUMNS, join_events
 from geo.layers import episodes_frame, layers_to_frame, validate_paths
 
 Boundaries = Literal["required", "optional"]
+Invalid = Literal["raise", "skip"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class Dataset:
     boundary_problem: str | None = None
     #: The boundaries' attribution line ('' when their manifest cannot be read).
     attribution: str = ""
+    #: Problems of the layer files left out (loaded with ``invalid="skip"``); empty otherwise.
+    layer_problems: tuple[str, ...] = ()
 
     def require_admin(self, what: str) -> AdminUnits:
         """The admin units, or :class:`BoundaryDataError` saying ``what`` needs them."""
@@ -52,11 +55,25 @@ def load_events_checked(
     settings: Settings, paths: Iterable[str | os.PathLike[str]] | None = None
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate and load the layers (default: ``settings.layers_dir``) with the gazetteer."""
+    events, episodes, _ = _load_events(settings, paths, invalid="raise")
+    return events, episodes
+
+
+def _load_events(
+    settings: Settings, paths: Iterable[str | os.PathLike[str]] | None, *, invalid: Invalid
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, tuple[str, ...]]:
+    """Events, episodes and the problems of the files left out.
+
+    With ``invalid="raise"`` any problem raises :class:`ValidationError`; with ``"skip"``
+    every file without problems is loaded, and only a set with no valid file raises.
+    """
     gazetteer = Gazetteer.default(settings)
     report = validate_paths(paths or [settings.layers_dir], gazetteer=gazetteer)
-    if report.problems:
+    layers = report.valid_layers() if invalid == "skip" else report.layers
+    if report.problems and (invalid == "raise" or not layers):
         raise ValidationError(report.problems)
-    return layers_to_frame(report.layers, gazetteer=gazetteer), episodes_frame(report.layers)
+    frame = layers_to_frame(layers, gazetteer=gazetteer)
+    return frame, episodes_frame(layers), tuple(report.problems)
 
 
 def load_dataset(
@@ -64,17 +81,22 @@ def load_dataset(
     paths: Iterable[str | os.PathLike[str]] | None = None,
     *,
     boundaries: Boundaries = "required",
+    invalid: Invalid = "raise",
 ) -> Dataset:
     """Load, validate and join every layer. Reads boundary files (see :mod:`geo.boundaries`).
 
     With ``boundaries="optional"``, boundary files that cannot be loaded (missing,
     no network, bad checksum) leave the events unjoined instead of failing; the
     returned dataset's ``admin`` is ``None`` and ``boundary_problem`` says why.
-    Invalid layers always raise :class:`ValidationError`.
+    Invalid layers raise :class:`ValidationError`; with ``invalid="skip"`` the valid
+    layer files are loaded and ``layer_problems`` lists the problems of the others (it
+    still raises when no file is valid).
     """
     if boundaries not in ("required", "optional"):
         raise ValueError(f"boundaries must be 'required' or 'optional', got {boundaries!r}")
-    events, episodes = load_events_checked(settings, paths)
+    if invalid not in ("raise", "skip"):
+        raise ValueError(f"invalid must be 'raise' or 'skip', got {invalid!r}")
+    events, episodes, problems = _load_events(settings, paths, invalid=invalid)
     from geo.datasets import with_imported  # the data folder's imported datasets, if any
 
     try:
@@ -90,7 +112,6 @@ def load_dataset(
             raise
         for column in JOIN_COLUMNS:
             events[column] = None
-        return with_imported(Dataset(events, episodes, None, str(exc), credit), settings)
-    return with_imported(
-        Dataset(join_events(events, admin), episodes, admin, None, credit), settings
-    )
+        return with_imported(Dataset(events, episodes, None, str(exc), credit, problems), settings)
+    joined = Dataset(join_events(events, admin), episodes, admin, None, credit, problems)
+    return with_imported(joined, settings)

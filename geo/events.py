@@ -140,6 +140,12 @@ CASUALTY_MEASURES = ("killed", "injured")
 
 EVENT_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SEED_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+#: Why ';' is refused in outlets, cited agencies and tags: the flat exports (CSV, GeoPackage,
+#: KML) list them in one cell separated by '; ', and the readback splits them there.
+LIST_SEPARATOR_MSG = (
+    "contains ';', which separates list items in the CSV, GeoPackage and KML exports; "
+    "use ',' or 'and' instead"
+)
 
 #: Whole-number casualty columns derived from claims (the keys of :func:`derived_figures`).
 CASUALTY_COLUMNS = (
@@ -165,8 +171,73 @@ DERIVED_FIELDS = (
 )
 
 
+#: The largest figure a claim may state. Counts and amounts are stored as 64-bit integers
+#: in every format (frames, GeoPackage, CSV, GeoJSON); derived figures and region totals are
+#: sums of claims, so the cap leaves room for about 9,000 claims at the cap before the sum
+#: leaves the 64-bit range (2**63 - 1). A quadrillion is far above any casualty, crowd or
+#: manat figure.
+MAX_CLAIM_VALUE = 10**15
+#: The earliest year a record may carry; the latest is next year (a date typo such as
+#: 3023 or 1023 is an error, not a date).
+MIN_YEAR = 1900
+
+
+def max_year() -> int:
+    """The latest year a record may carry: next year (sources may be dated ahead)."""
+    return date.today().year + 1
+
+
+def check_year(value: date | None) -> date | None:
+    """Refuse a date whose year is outside ``MIN_YEAR`` .. next year."""
+    if value is not None and not MIN_YEAR <= value.year <= max_year():
+        raise ValueError(
+            f"year {value.year} is outside {MIN_YEAR}..{max_year()}; check the date for a typo"
+        )
+    return value
+
+
+#: The longest text any one field may hold (the curated notes run to about 900
+#: characters): a 50 MB note would take the app's memory and the page with it.
+MAX_TEXT_CHARS = 10_000
+
+
+def _bad_char(text: str) -> str | None:
+    """The first character no field may hold, described, or ``None``.
+
+    Control characters (C0 except tab and newline, DEL, C1) would reach terminals, XML and
+    spreadsheets; a lone surrogate is not text at all and cannot be written as UTF-8.
+    Text longer than :data:`MAX_TEXT_CHARS` is refused too.
+    """
+    if len(text) > MAX_TEXT_CHARS:
+        return (
+            f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,} "
+            "(summarise it in our own words and cite the source)"
+        )
+    for pos, ch in enumerate(text):
+        code = ord(ch)
+        if (code < 0x20 and ch not in "\t\n") or 0x7F <= code <= 0x9F:
+            return f"contains control character U+{code:04X} at position {pos}; remove it"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"contains a lone surrogate U+{code:04X} at position {pos}; not valid text"
+    return None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, v: object) -> object:
+        if isinstance(v, str):
+            bad = _bad_char(v)
+            if bad:
+                raise ValueError(bad)
+        elif isinstance(v, tuple):
+            for n, item in enumerate(v):
+                bad = _bad_char(item) if isinstance(item, str) else None
+                if bad:
+                    raise ValueError(f"item {n} {bad}")
+        return v
 
 
 class Source(_Strict):
@@ -180,6 +251,23 @@ class Source(_Strict):
     seed: str | None = Field(None, description="File name under shared/seeds/, when from one.")
     cites: tuple[str, ...] = Field((), description="Agencies/outlets the report itself cites.")
     url: str | None = None
+
+    @field_validator("outlet")
+    @classmethod
+    def _outlet(cls, v: str) -> str:
+        if ";" in v:
+            raise ValueError(LIST_SEPARATOR_MSG)
+        return v
+
+    @field_validator("cites")
+    @classmethod
+    def _cites(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for n, item in enumerate(v):
+            if ";" in item:
+                raise ValueError(f"item {n}: {LIST_SEPARATOR_MSG}")
+        return v
+
+    _published_year = field_validator("published")(check_year)
 
     @field_validator("seed")
     @classmethod
@@ -209,9 +297,9 @@ class Claim(_Strict):
     side: Side = "any"
     group: Group = "any"
     qualifier: Qualifier = "exact"
-    value: int | None = Field(None, ge=0)
-    low: int | None = Field(None, ge=0)
-    high: int | None = Field(None, ge=0)
+    value: int | None = Field(None, ge=0, le=MAX_CLAIM_VALUE)
+    low: int | None = Field(None, ge=0, le=MAX_CLAIM_VALUE)
+    high: int | None = Field(None, ge=0, le=MAX_CLAIM_VALUE)
     text: str | None = Field(None, description="The wording when there is no number.")
     source: str = Field(min_length=1, description="Id of the event source that reported it.")
     via: str | None = Field(None, description="Intermediary, e.g. 'Russian media'.")
@@ -298,6 +386,16 @@ class EventProperties(_Strict):
     claims: tuple[Claim, ...] = ()
     tags: tuple[str, ...] = ()
 
+    _years = field_validator("event_date", "date_start", "date_end")(check_year)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for n, item in enumerate(v):
+            if ";" in item:
+                raise ValueError(f"item {n}: {LIST_SEPARATOR_MSG}")
+        return v
+
     @field_validator("event_id")
     @classmethod
     def _id(cls, v: str) -> str:
@@ -364,6 +462,8 @@ class EpisodeInfo(_Strict):
     date_end: date
     sources: tuple[Source, ...] = Field(min_length=1)
     claims: tuple[Claim, ...] = ()
+
+    _years = field_validator("date_start", "date_end")(check_year)
 
     @field_validator("id")
     @classmethod

@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import math
 import textwrap
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -51,6 +53,7 @@ from geo.style import (
     EVENT_TYPE_COLORS,
     EVENT_TYPE_LABELS,
     EVENT_TYPE_MARKERS,
+    MARKER_CAP_DEATHS,
     marker_radius,
 )
 from geo.view import View
@@ -88,7 +91,24 @@ _RC: Any = {
     "ps.fonttype": 42,
     "hatch.linewidth": 1.1,
     "font.family": "DejaVu Sans",
+    # Text is text: "$5 and $6" in a note, or "$\\foo$", is never read as mathtext.
+    "text.parse_math": False,
 }
+
+
+@contextmanager
+def drawing() -> Iterator[None]:
+    """Matplotlib settings for every figure and handout page (:data:`_RC`).
+
+    Data may hold any character validation accepts; one the font has no glyph for is
+    drawn as an empty box, and matplotlib's "Glyph ... missing from font" warning for it
+    is not passed on (only that warning: anything else still surfaces).
+    """
+    with mpl.rc_context(_RC), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
+        yield
+
 
 # Greys chosen to stay apart in greyscale print: focus region light, context darker.
 _FOCUS_FILL = "#ffffff"
@@ -217,6 +237,42 @@ class _Item:
     halo: bool
     dx_pt: float = 0.0
     dy_pt: float = 0.0
+
+
+#: Above this many point events a print map draws counted circles per grid cell.
+PRINT_MARKER_LIMIT = 250
+#: Grid cell of the aggregated map, in points on the page.
+AGGREGATE_CELL_PT = 24.0
+#: At most this many place names in the label of one hatched area.
+AREA_NAMES_SHOWN = 8
+AGGREGATED_NOTE = (
+    "More than {limit} events placed at points: each dark circle counts the events in "
+    "its part of the map (number inside; area grows with the count). Event types and "
+    "deaths per event are in the data exports."
+)
+
+
+def _draw_aggregated(ax: Axes, rows: Sequence[Any], scale: float, placer: _Placer) -> None:
+    """One circle per grid cell of the page, sized and labelled by its number of events."""
+    xy = np.array([(r.geometry.x, r.geometry.y) for r in rows])
+    disp = ax.transData.transform(xy)
+    cell = AGGREGATE_CELL_PT * scale
+    keys = np.floor(disp / cell).astype(np.int64)
+    cells: dict[tuple[int, int], list[int]] = {}
+    for i, key in enumerate(map(tuple, keys)):
+        cells.setdefault((int(key[0]), int(key[1])), []).append(i)
+    inverse = ax.transData.inverted()
+    for members in cells.values():
+        cx, cy = inverse.transform(disp[members].mean(axis=0))
+        count = len(members)
+        size_pt = min(10 + 2.5 * math.sqrt(count), AGGREGATE_CELL_PT * 1.2)
+        ax.scatter([cx], [cy], s=size_pt**2, marker="o", facecolors="#444444",
+                   edgecolors="white", linewidths=0.8, alpha=0.85, zorder=10)  # fmt: skip
+        ax.annotate(f"{count:,}", (cx, cy), ha="center", va="center", fontsize=6.5,
+                    color="white", fontweight="bold", zorder=11)  # fmt: skip
+        px, py = ax.transData.transform((cx, cy))
+        half = size_pt * scale / 2
+        placer.block(Bbox.from_extents(px - half, py - half, px + half, py + half))
 
 
 class _Placer:
@@ -482,13 +538,16 @@ def _legend(
             labels.append("Only the district or\nprovince is known\n(hatched area, no pin)")
         sections.append(("Where (precision)", handles, labels, 0.6))
         if len(point_deaths):
-            steps = _size_steps(int(max(point_deaths)))
+            top = int(max(point_deaths))
+            steps = _size_steps(min(top, MARKER_CAP_DEATHS))
             sections.append((
                 "Deaths (best estimate)",
                 [Line2D([], [], linestyle="none", marker="o", markersize=_marker_pt(v),
                         markerfacecolor="#bbbbbb", markeredgecolor=_MARKER_EDGE,
                         markeredgewidth=0.8) for v in steps],
-                ["none claimed" if v == 0 else f"{v:,}" for v in steps],
+                ["none claimed" if v == 0
+                 else f"{v:,} or more\n(largest: {top:,})" if v == MARKER_CAP_DEATHS < top
+                 else f"{v:,}" for v in steps],
                 max(0.6, _marker_pt(steps[-1]) / 9 - 0.6),
             ))  # fmt: skip
     handles = []
@@ -594,7 +653,7 @@ def render_figure(
     figsize: tuple[float, float] = FIGSIZE,
 ) -> Figure:
     """Draw the figure for ``view`` (see :func:`figure_bytes`) and return it, unsaved."""
-    with mpl.rc_context(_RC):
+    with drawing():
         return _draw_figure(
             data, view, title=title, attribution=attribution, settings=settings, dpi=dpi,
             figsize=figsize,
@@ -689,6 +748,12 @@ def _draw_figure(
                 hatch=hatches[i % len(hatches)], linewidth=0.6, zorder=7,
             )  # fmt: skip
 
+    # Very many point events: one counted circle per grid cell instead of one marker each
+    # (placing thousands of markers and labels takes minutes and shows nothing readable).
+    aggregated = len(point_rows) > PRINT_MARKER_LIMIT
+    if aggregated:
+        _draw_aggregated(ax, point_rows, dpi / 72, placer)
+        point_rows = []
     # Point events: clusters of touching markers are spread around their centre.
     items = [
         _Item(r, r.geometry.x, r.geometry.y, _marker_pt(r["deaths_best"]),
@@ -772,6 +837,8 @@ def _draw_figure(
             continue
         pt = inner.representative_point()
         names = list(dict.fromkeys(str(r["location"]) for r in rows))
+        if len(names) > AREA_NAMES_SHOWN:
+            names = [*names[:AREA_NAMES_SHOWN], f"and {len(names) - AREA_NAMES_SHOWN:,} more"]
         text = _wrap("; ".join(names), 40)
         text += f"\n{_count_types(rows)}, exact place unknown"
         deaths = sum(int(r["deaths_best"]) for r in rows)
@@ -789,6 +856,9 @@ def _draw_figure(
             has_halo=any(i.halo for i in items),
             has_exact=any(not i.halo for i in items),
             point_deaths=[int(i.row["deaths_best"]) for i in items])  # fmt: skip
+    if aggregated:
+        side.text(0.0, 0.0, _wrap(AGGREGATED_NOTE.format(limit=PRINT_MARKER_LIMIT), 34),
+                  transform=side.transAxes, fontsize=8, color=_TEXT, va="bottom")  # fmt: skip
 
     wrapped = textwrap.fill(credit, width=int(figsize[0] * 18.5))
     fig.text(0.03, 0.012, wrapped, fontsize=6.5, color=_MUTED, va="bottom", ha="left",
@@ -824,7 +894,7 @@ def save_figure(fig: Figure, fmt: Fmt, *, dpi: float, title: str | None = None) 
     else:
         metadata = {"Creator": "conflictmap", "Date": None, "Title": title}
     buf = io.BytesIO()
-    with mpl.rc_context(_RC):
+    with drawing():
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
     return buf.getvalue()
 

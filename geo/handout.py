@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -454,7 +453,7 @@ def handout_pdf(handout: Handout, map_figure: Figure) -> bytes:
     """The map page, then the events with their claims on A4 text pages (text kept as text)."""
     buf = io.BytesIO()
     metadata = {"Title": handout.title, "Creator": "conflictmap", "CreationDate": None}
-    with mpl.rc_context(fig_mod._RC), PdfPages(buf, metadata=metadata) as pdf:
+    with fig_mod.drawing(), PdfPages(buf, metadata=metadata) as pdf:
         pdf.savefig(map_figure)
         for page in _text_pages(handout):
             pdf.savefig(page)

@@ -438,6 +438,24 @@ def join_events(
     r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine)
     unit, method, distance, notes = r.unit, r.method, r.distance, r.notes
 
+    # A point outside its own country's units but inside another country's: the country
+    # code or the coordinates are wrong (a point in Yerevan coded AZE). Kept, and said.
+    outside = np.flatnonzero(np.isin(method, ["nearest", "unmatched"]) & pd.notna(countries))
+    if len(outside):  # one bulk query: a few percent of the events at most
+        at, hit = regions.geom.sindex.query(pts[outside], predicate="within")
+        found: dict[int, list[int]] = {}
+        for a, k in zip(at.tolist(), hit.tolist(), strict=True):
+            i = int(outside[a])
+            if regions.group[k] != countries[i]:
+                found.setdefault(i, []).append(int(k))
+        for i, hits in found.items():
+            other = sorted({str(regions.group[k]) for k in hits})
+            inside = ", ".join(sorted(str(regions.name[k]) for k in hits))
+            notes[i].append(
+                f"country mismatch: the point lies in {' and '.join(other)} ({inside}), but "
+                f"'country' is {countries[i]}; check the country or the coordinates"
+            )
+
     # (d) the gazetteer's region
     lookup = {
         (c, nm): pos for pos, (c, nm) in enumerate(zip(regions.group, regions.name, strict=True))

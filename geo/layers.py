@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from geo.events import (
     derived_figures,
     figures_note,
 )
+from geo.text import printable
 
 if TYPE_CHECKING:
     from geo.gazetteer import Gazetteer
@@ -84,8 +86,33 @@ class Report:
     def ok(self) -> bool:
         return not self.problems
 
+    def valid_layers(self) -> list[Layer]:
+        """The layers of files without any problem (a file with one bad feature is left out).
+
+        For showing what can be shown when some layers are broken: each problem names
+        its file, so a file is valid when no problem starts with its name.
+        """
+        return [
+            layer
+            for layer in self.layers
+            if not any(
+                p.startswith((f"{layer.origin}:", f"{layer.origin} ")) for p in self.problems
+            )
+        ]
+
 
 # --- parsing ------------------------------------------------------------------------------
+
+
+#: How much of a bad value a message quotes; the rest is cut (a 50 MB note is not echoed).
+SHOWN_CHARS = 80
+
+
+def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
 
 
 def _loc(loc: Sequence[int | str]) -> str:
@@ -118,7 +145,7 @@ def _pydantic_problems(err: pydantic.ValidationError, where: str) -> list[str]:
         else:
             msg = e["msg"].removeprefix("Value error, ")
             got = e.get("input")
-            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            shown = "" if isinstance(got, dict | list) else f" (got {shorten(repr(got))})"
             named = _FIELD_PREFIX.match(msg)
             if named:  # a record-level rule that names the field it is about
                 inner = named.group(1)
@@ -219,6 +246,29 @@ def _check_place(
     return problems
 
 
+def _surrogates(value: Any, loc: str = "") -> list[str]:
+    """Fields of decoded JSON whose text (or key) holds a lone surrogate, as problems."""
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(value, loc)]
+    while stack:
+        v, at = stack.pop()
+        if isinstance(v, str):
+            pos = next((i for i, ch in enumerate(v) if 0xD800 <= ord(ch) <= 0xDFFF), None)
+            if pos is not None:
+                found.append(
+                    f"field '{at or '(record)'}': contains a lone surrogate "
+                    f"U+{ord(v[pos]):04X} at position {pos}; not valid text"
+                )
+        elif isinstance(v, Mapping):
+            for k, item in v.items():
+                key = str(k)
+                stack.append((key, at or "(key)"))
+                stack.append((item, f"{at}.{key}" if at else key))
+        elif isinstance(v, list):
+            stack += [(item, f"{at}[{n}]") for n, item in enumerate(v)]
+    return sorted(found)
+
+
 def parse_layer(
     data: Any, *, origin: str = "<memory>", gazetteer: Gazetteer | None = None
 ) -> tuple[Layer | None, list[str]]:
@@ -234,6 +284,9 @@ def parse_layer(
     if unknown:
         problems.append(f"{origin}: unknown top-level member(s): {', '.join(unknown)}")
     episode = None
+    bad_text = _surrogates(data.get("episode"))
+    if bad_text:
+        return None, [*problems, *(f"{origin} episode: {p}" for p in bad_text)]
     try:
         episode = EpisodeInfo.model_validate_json(json.dumps(data.get("episode")), strict=True)
     except pydantic.ValidationError as err:
@@ -246,7 +299,8 @@ def parse_layer(
     for n, feature in enumerate(features):
         raw = feature.get("properties") if isinstance(feature, Mapping) else None
         raw_id = raw.get("event_id") if isinstance(raw, Mapping) else None
-        where = f"{origin} feature {n} (id {raw_id or '?'})"
+        shown_id = printable(shorten(raw_id)) if isinstance(raw_id, str) and raw_id else "?"
+        where = f"{origin} feature {n} (id {shown_id})"
         if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
             problems.append(f"{where}: not a GeoJSON Feature")
             continue
@@ -254,6 +308,10 @@ def parse_layer(
             problems.append(f"{where}: field 'properties': must be an object")
             continue
         before = len(problems)
+        bad_text = _surrogates(raw)
+        if bad_text:
+            problems += [f"{where}: {p}" for p in bad_text]
+            continue
         props = None
         try:
             props = EventProperties.model_validate_json(json.dumps(raw), strict=True)
@@ -280,15 +338,144 @@ def parse_layer(
     return Layer(episode, tuple(events), origin), problems
 
 
+#: The largest layer file read, in bytes. The curated layers are a few hundred kB; a file
+#: this size is not a hand-kept layer and would take the app's memory with it.
+MAX_LAYER_BYTES = 20 * 1024 * 1024
+#: The largest total any figure column holds (64-bit integers in frames and exports).
+INT64_MAX = 2**63 - 1
+#: How deep JSON may nest in a layer (a feature's claims sit at depth 6).
+MAX_JSON_DEPTH = 32
+
+
+def _hidden(path: Path) -> bool:
+    """Hidden files, including the ``.name.*`` temporaries of atomic writes: never layers."""
+    return path.name.startswith(".")
+
+
 def layer_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Expand folders to the ``*.geojson`` files in them, sorted; keep files as given."""
+    """Expand folders to the ``*.geojson`` files in them, sorted; keep files as given.
+
+    Hidden files in a folder (names starting with '.', such as the temporary files of an
+    interrupted write) are never layers.
+    """
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(p.glob("*.geojson"))
+            out += sorted(f for f in p.glob("*.geojson") if not _hidden(f))
         else:
             out.append(p)
     return out
+
+
+def misnamed_layers(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Problems for files in the given folders that look like layers but are not read.
+
+    ``x.GeoJSON`` or ``x.json`` in a layers folder is reported rather than skipped
+    without a word; hidden files are left alone.
+    """
+    problems = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            continue
+        for f in sorted(p.iterdir()):
+            suffix = f.suffix.lower()
+            if _hidden(f) or f.suffix == ".geojson" or suffix not in (".geojson", ".json"):
+                continue
+            problems.append(
+                f"{f}: not read as a layer: layer files end in '.geojson' (lower case); "
+                "rename it or move it out of the layers folder"
+            )
+    return problems
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest in decoded JSON (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                return level
+            children = value.values() if isinstance(value, dict) else value
+            stack += [(v, level + 1) for v in children]
+    return deepest
+
+
+def _position(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"line {line} column {column}"
+
+
+def read_layer_json(path: str | os.PathLike[str]) -> tuple[Any, list[str]]:
+    """Read and decode one layer file; ``(data, [])`` or ``(None, problems)``.
+
+    Reads only regular files (not a FIFO, a device, a folder), at most
+    :data:`MAX_LAYER_BYTES`; duplicate keys, numbers with more than 4,300 digits, nesting
+    deeper than :data:`MAX_JSON_DEPTH` and undecodable text are problems naming the file
+    and, where the parser knows it, the line and column.
+    """
+    origin = str(path)
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None, [f"{origin}: file not found"]
+    except IsADirectoryError:
+        return None, [f"{origin}: is a folder, not a layer file"]
+    except OSError as exc:
+        return None, [f"{origin}: cannot be read: {exc.strerror or exc}"]
+    st = os.fstat(fd)
+    refused = None
+    if stat.S_ISDIR(st.st_mode):
+        refused = f"{origin}: is a folder, not a layer file"
+    elif not stat.S_ISREG(st.st_mode):
+        refused = f"{origin}: not a regular file (a pipe, device or socket); not read"
+    elif st.st_size > MAX_LAYER_BYTES:
+        refused = (
+            f"{origin}: {st.st_size:,} bytes is over the {MAX_LAYER_BYTES:,}-byte limit "
+            "for a layer file; split the episode into several layers"
+        )
+    if refused:
+        os.close(fd)
+        return None, [refused]
+    with os.fdopen(fd, "rb") as fh:
+        raw = fh.read(MAX_LAYER_BYTES + 1)
+    if len(raw) > MAX_LAYER_BYTES:  # grew while we read it
+        return None, [f"{origin}: over the {MAX_LAYER_BYTES:,}-byte limit for a layer file"]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [f"{origin}: not valid UTF-8 at byte {exc.start}: {exc.reason}"]
+
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in items:
+            if key in seen:
+                duplicates.append(key)
+            seen[key] = value
+        return seen
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        return None, [f"{origin}: not valid JSON at {_position(text, exc.pos)}: {exc.msg}"]
+    except ValueError as exc:  # int() refuses numbers over sys.get_int_max_str_digits()
+        return None, [f"{origin}: not valid JSON: a number is too long ({exc})"]
+    except RecursionError:
+        return None, [f"{origin}: not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels"]
+    if duplicates:
+        return None, [
+            f"{origin}: key {shorten(repr(k))} appears twice in one object; a repeated key "
+            "would silently drop a value"
+            for k in dict.fromkeys(duplicates)
+        ]
+    if _depth(data) > MAX_JSON_DEPTH:
+        return None, [f"{origin}: not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels"]
+    return data, []
 
 
 def validate_paths(
@@ -300,7 +487,9 @@ def validate_paths(
     episode ids too, and a claim's ``included_in`` must name an existing event.
     """
     report = Report()
+    paths = list(paths)
     files = layer_paths(paths)
+    report.problems += misnamed_layers(paths)
     if not files:
         report.problems.append("no layer files found in " + ", ".join(map(str, paths)))
     seen_ids: dict[str, str] = {}
@@ -309,13 +498,9 @@ def validate_paths(
     for path in files:
         origin = str(path)
         report.files.append(origin)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            report.problems.append(f"{origin}: file not found")
-            continue
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            report.problems.append(f"{origin}: not valid JSON: {exc}")
+        data, read_problems = read_layer_json(path)
+        if read_problems:
+            report.problems += read_problems
             continue
         if isinstance(data, Mapping) and isinstance(data.get("features"), list):
             report.features_seen += len(data["features"])
@@ -343,6 +528,17 @@ def validate_paths(
             else:
                 seen_ids[eid] = origin
         report.layers.append(layer)
+    total = sum(
+        c.high if c.high is not None else (c.value or 0)
+        for layer in report.layers
+        for claims in (layer.episode.claims, *(ev.properties.claims for ev in layer.events))
+        for c in claims
+    )
+    if total > INT64_MAX:
+        report.problems.append(
+            f"{', '.join(report.files)}: the claimed figures add up to {total:,}, beyond the "
+            f"64-bit range ({INT64_MAX:,}) that totals are stored in; check the largest claims"
+        )
     for layer in report.layers:
         for ev in layer.events:
             for k, claim in enumerate(ev.properties.claims):

@@ -39,6 +39,14 @@ BOUNDARY_COLOR = "#555555"
 NO_DATA_COLOR = "#f2f2f2"
 
 
+#: Markers stop growing at this many deaths (radius 66 px): a bigger figure would cover a
+#: country (10,000 killed) or exhaust memory in a print map (10**8). Legends say "or more".
+MARKER_CAP_DEATHS = 400
+
+
 def marker_radius(deaths_best: int, *, base: float = 6.0, scale: float = 3.0) -> float:
-    """Radius in pixels: events with no deaths stay visible; area grows with deaths."""
-    return base + scale * max(deaths_best, 0) ** 0.5
+    """Radius in pixels: events with no deaths stay visible; area grows with deaths.
+
+    Capped at :data:`MARKER_CAP_DEATHS` deaths.
+    """
+    return base + scale * min(max(deaths_best, 0), MARKER_CAP_DEATHS) ** 0.5

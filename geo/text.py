@@ -33,3 +33,26 @@ def html_text(value: Any) -> str:
     if is_missing(value, blank=True):
         return ""
     return html.escape(str(value), quote=True).translate(BRACES)
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+#: Characters :func:`printable` escapes: C0 controls but newline, DEL, C1, lone surrogates.
+_UNPRINTABLE = {
+    c: _escape_char(chr(c))
+    for c in (*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000))
+    if c != 0x0A
+}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and lone surrogates shown as ``\\x1b``/``\\ud800``.
+
+    For every message that reaches a terminal or a log: a hostile value cannot move the
+    cursor, recolour the line or forge an "OK", and the message can always be encoded.
+    Newlines are kept (messages span lines); tabs are escaped.
+    """
+    return str(text).translate(_UNPRINTABLE)

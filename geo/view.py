@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -162,3 +163,24 @@ def resolve_view(
     if problems:
         raise ViewError(problems)
     return view.with_(**changes)
+
+
+def clicked_point(state: object) -> tuple[float, float] | None:
+    """``(lat, lng)`` of the map's last click, or ``None`` when there is none or it is invalid.
+
+    ``state`` is what the browser map returned (``{"last_object_clicked": {"lat": ..,
+    "lng": ..}}``). It comes from the browser, so it is input like any other: anything
+    but two finite numbers within latitude/longitude range counts as no click.
+    """
+    clicked = state.get("last_object_clicked") if isinstance(state, Mapping) else None
+    if not isinstance(clicked, Mapping):
+        return None
+    lat, lng = clicked.get("lat"), clicked.get("lng")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lng)):
+        return None
+    lat, lng = float(lat), float(lng)  # type: ignore[arg-type]
+    if not (math.isfinite(lat) and math.isfinite(lng)):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return None
+    return lat, lng

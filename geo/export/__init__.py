@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo._errors import ExportError
-from geo._io import atomic_write_bytes
+from geo._io import atomic_write_bytes, atomic_write_files
 from geo.export.flat import _csv_files, _geojson_files
 from geo.export.gpkg import GPKG_APPLICATION_ID, GPKG_USER_VERSION, _gpkg_contents, _write_gpkg
 from geo.export.kml import kml_document
@@ -210,8 +210,8 @@ def export_package(
     elif fmt == "zip":
         atomic_write_bytes(target, _zip(parts, target.stem, bundle))
     else:
-        for name, content in _files(parts, fmt, target.stem).items():
-            atomic_write_bytes(target.parent / name, content)
+        files = _files(parts, fmt, target.stem)
+        atomic_write_files({target.parent / name: content for name, content in files.items()})
     return target
 
 

@@ -125,9 +125,31 @@ def _geojson_files(parts: _Parts, stem: str) -> dict[str, bytes]:
 # --- CSV ----------------------------------------------------------------------------------------
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text, never runs as a formula.
+
+    OWASP's advice for CSV injection: a cell starting with ``=``, ``+``, ``-``, ``@``, tab
+    or carriage return gets a leading single quote (``'=HYPERLINK(...)`` shows as text).
+    A cell already starting with a quote gets one more, so the rule can be undone
+    (drop one leading quote) without losing a quote that was in the data. Numbers are
+    numeric cells and stay as they are.
+    """
+    if text.startswith(FORMULA_STARTS) or text.startswith("'"):
+        return "'" + text
+    return text
+
+
 def _csv(frame: pd.DataFrame, fields: Sequence[tuple[str, str, str]]) -> bytes:
+    def cell(value: Any, kind: str) -> Any:
+        out = _json_value(CONVERT[kind](value))
+        return csv_cell(out) if kind == "str" and isinstance(out, str) else out
+
     out = pd.DataFrame(
-        {name: [_json_value(CONVERT[kind](v)) for v in frame[name]] for name, kind, _ in fields},
+        {name: [cell(v, kind) for v in frame[name]] for name, kind, _ in fields},
         dtype=object,
     )
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC
@@ -14,11 +15,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
+import pyogrio.errors
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from geo import qgis
-from geo._errors import ExportError
+from geo._errors import ExportError, OutputError
 from geo._io import atomic_path
 from geo.export.parts import PROJECT_NAME, ExportInfo, _Parts, readme_text
 from geo.export.tables import (
@@ -45,7 +47,7 @@ GPKG_USER_VERSION = 10200
 
 # --- arrow / GeoPackage writing -----------------------------------------------------------------
 
-_ARROW_TYPES = {"str": pa.string(), "date": pa.date32(), "int": pa.int32(), "float": pa.float64()}
+_ARROW_TYPES = {"str": pa.string(), "date": pa.date32(), "int": pa.int64(), "float": pa.float64()}
 
 
 def _arrow(frame: pd.DataFrame, fields: Sequence[tuple[str, str, str]]) -> pa.Table:
@@ -270,6 +272,41 @@ def _project(parts: _Parts, styles: Sequence[qgis.LayerStyle], gpkg_name: str) -
 
 
 def _write_gpkg(parts: _Parts, target: Path) -> None:
+    """Write the GeoPackage atomically; GDAL and SQLite write failures become OutputError.
+
+    A full disk surfaces as ``DataLayerError ... database or disk is full`` from GDAL or
+    ``sqlite3.OperationalError`` from SQLite; either way the previous file stays intact
+    and the temporary file is removed (:func:`geo._io.atomic_path`).
+    """
+    try:
+        _write_gpkg_file(parts, target)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise OutputError(f"cannot write {target}: {_full(target) or _gdal_reason(exc)}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise OutputError(f"cannot write {target}: {_full(target) or exc}") from exc
+
+
+#: Below this many free bytes a failed GeoPackage write is reported as a full disk (SQLite
+#: and GDAL then fail with whatever statement ran out of room, e.g. "no such table").
+_NEARLY_FULL = 1024 * 1024
+
+
+def _full(target: Path) -> str:
+    """'the disk is full (N bytes free)' when it nearly is, else ''."""
+    try:
+        free = shutil.disk_usage(target.parent).free
+    except OSError:
+        return ""
+    return f"the disk is full ({free:,} bytes free)" if free < _NEARLY_FULL else ""
+
+
+def _gdal_reason(exc: Exception) -> str:
+    """The useful end of a GDAL message ('database or disk is full')."""
+    text = str(exc).strip()
+    return text.rsplit("failed: ", 1)[-1] if "failed: " in text else text
+
+
+def _write_gpkg_file(parts: _Parts, target: Path) -> None:
     info = parts.info
     styles = layer_styles(parts)
     with atomic_path(target) as tmp:

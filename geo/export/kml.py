@@ -27,8 +27,11 @@ def _kml_color(hex_color: str, alpha: int = 255) -> str:
 def kml_document(parts: _Parts) -> str:
     """KML 2.2 for Google Earth: one folder per event type, a ``<TimeSpan>`` per event.
 
-    Descriptions are HTML (Google Earth renders them), so every text is escaped
-    for HTML and then for XML.
+    One escaping rule for all text: every element's text is XML-escaped exactly once
+    (:func:`geo.qgis.el`), so ``<name>`` and ``<ExtendedData>`` values read back as the data
+    itself. ``<description>`` holds HTML (Google Earth renders it): the data is first put
+    into that HTML as HTML text (:func:`geo.text.html_text`), and the HTML is then one text
+    like any other.
     """
     el = qgis.el
     styles = [
