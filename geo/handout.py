@@ -80,6 +80,18 @@ class Handout:
     episodes: tuple[EpisodeEntry, ...]
     attribution: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Events of the scope and period beyond :data:`HANDOUT_EVENT_LIMIT`, not listed.
+    not_listed: int = 0
+
+    @property
+    def not_listed_line(self) -> str:
+        """Says how many events are left out of the list ('' when none is)."""
+        if not self.not_listed:
+            return ""
+        return (
+            f"The first {len(self.events):,} events are listed; {self.not_listed:,} more in "
+            "this area and period are on the map but not listed (the data export has them all)."
+        )
 
 
 def _text(value: Any) -> str:
@@ -181,10 +193,12 @@ def _place(row: Mapping[str, Any]) -> str:
     return f"{_text(row['location'])} ({suffix})" if suffix else _text(row["location"])
 
 
-def event_entries(events: pd.DataFrame) -> tuple[EventEntry, ...]:
-    """The table rows, in date order."""
+def event_entries(events: pd.DataFrame, limit: int | None = None) -> tuple[EventEntry, ...]:
+    """The table rows, in date order (the first ``limit`` of them)."""
     ordered = pd.DataFrame(events).reset_index(drop=True)
     ordered = ordered.sort_values(["date_start", "event_date", "event_id"], kind="stable")
+    if limit is not None:
+        ordered = ordered.iloc[:limit]
     out = []
     for n, (_, row) in enumerate(ordered.iterrows(), start=1):
         sources = {s["id"]: s for s in row["sources"]}
@@ -237,6 +251,11 @@ def episode_entries(episodes: pd.DataFrame, ids: Iterable[str]) -> tuple[Episode
     return tuple(out)
 
 
+#: Events a handout lists at most, with their claims (a class reads a few dozen; the
+#: map part of the handout draws every event, aggregated when there are many).
+HANDOUT_EVENT_LIMIT = 200
+
+
 def build_handout(
     data: Dataset,
     view: View,
@@ -255,7 +274,8 @@ def build_handout(
         title=title or default_title(scope, start, end),
         scope=scope.label,
         period=period_label(view.start, view.end),
-        events=event_entries(events),
+        events=event_entries(events, HANDOUT_EVENT_LIMIT),
+        not_listed=max(len(events) - HANDOUT_EVENT_LIMIT, 0),
         episodes=episode_entries(data.episodes, events["episode"]) if len(events) else (),
         attribution=credit,
         notes=(
@@ -304,7 +324,7 @@ def handout_html(handout: Handout, figure_png: bytes | None) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{_e(handout.title)}</h1>",
         f"<p class='meta'>Area: {_e(handout.scope)} · Period: {_e(handout.period)} · "
-        f"{len(handout.events)} event(s)</p>",
+        f"{len(handout.events) + handout.not_listed} event(s)</p>",
     ]
     if figure_png is not None:
         data = base64.b64encode(figure_png).decode("ascii")
@@ -345,6 +365,8 @@ def handout_html(handout: Handout, figure_png: bytes | None) -> str:
                 + "</td></tr>"
             )
         parts.append("</tbody></table>")
+        if handout.not_listed:
+            parts.append(f"<p class='small'>{_e(handout.not_listed_line)}</p>")
     if handout.episodes:
         parts.append("<h2>Episode-wide claims</h2>")
         for ep in handout.episodes:
@@ -390,6 +412,8 @@ def _pdf_paragraphs(handout: Handout) -> list[tuple[str, str, int]]:
             if items:
                 out.append(("label", f"{label}:", 1))
                 out.extend(("small", "• " + item, 2) for item in items)
+    if handout.not_listed:
+        out.append(("p", handout.not_listed_line, 0))
     if handout.episodes:
         out.append(("h2", "Episode-wide claims", 0))
         for ep in handout.episodes:

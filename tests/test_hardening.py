@@ -528,3 +528,26 @@ def test_temporaries_left_by_a_killed_write_are_removed_by_the_next(tmp_path: Pa
         ".events.zz9y8x7w.csv",  # a write running now keeps its file
         "events.csv",
     ]
+
+
+def test_a_handout_of_many_events_lists_the_first_and_says_how_many_more(
+    settings: Settings,
+) -> None:
+    """Issue 12: a handout for thousands of events is readable and quick: it lists the
+    first HANDOUT_EVENT_LIMIT events with their claims and says how many more there are."""
+    from dataclasses import replace
+
+    from geo.dataset import load_dataset
+    from geo.handout import HANDOUT_EVENT_LIMIT, build_handout
+    from geo.synthetic import synthetic_frame
+
+    real = load_dataset(settings)
+    many = synthetic_frame(real.events, HANDOUT_EVENT_LIMIT + 5)
+    many = many.set_index("event_id", drop=False).rename_axis("event_id")
+    data = replace(real, events=many)
+    handout = build_handout(data, View(), attribution="test credit")
+    assert len(handout.events) == HANDOUT_EVENT_LIMIT
+    assert handout.not_listed == 5
+    page = handout_bytes(data, View(), attribution="test credit").decode("utf-8")
+    assert f"{HANDOUT_EVENT_LIMIT + 5} event(s)" in page
+    assert "5 more in this area and period are on the map but not listed" in page
