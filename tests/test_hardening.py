@@ -26,6 +26,7 @@ import geo.export.gpkg
 import geo.figure
 from geo._errors import OutputError
 from geo.cli import app
+from geo.config import Settings
 from geo.dataset import Dataset
 from geo.events import MAX_CLAIM_VALUE, MAX_TEXT_CHARS, MIN_YEAR
 from geo.export import export_package, import_export
