@@ -24,7 +24,7 @@ from streamlit_folium import st_folium
 import add_from_article
 from geo import render
 from geo._errors import ValidationError
-from geo.config import ENV_BOUNDARIES_DIR, Settings
+from geo.config import ENV_BOUNDARIES_DIR, ENV_MAX_MAP_EVENTS, Settings
 from geo.credits import PLACES_CREDIT
 from geo.dataset import Dataset, load_dataset
 from geo.events import COUNTRIES, GEO_PRECISION
@@ -437,6 +437,13 @@ def show_map(
     data: Dataset, view: View, events: gpd.GeoDataFrame, summary: pd.DataFrame, key: str
 ) -> None:
     settings = _settings()
+    if len(data.events) > settings.max_map_events:
+        st.warning(
+            f"{len(data.events):,} events are loaded: more than the map is set to draw "
+            f"({settings.max_map_events:,}; {ENV_MAX_MAP_EVENTS} changes it). The totals, "
+            "tables and exports below cover every event."
+        )
+        return
     urls = asset_urls(settings)
     m = render.build_map(
         events,

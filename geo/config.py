@@ -18,6 +18,7 @@ ENV_CACHE_DIR = "CONFLICTMAP_CACHE_DIR"
 ENV_LAYERS_DIR = "CONFLICTMAP_LAYERS_DIR"
 ENV_STATIC_DIR = "CONFLICTMAP_STATIC_DIR"
 ENV_DATA_DIR = "CONFLICTMAP_DATA_DIR"
+ENV_MAX_MAP_EVENTS = "CONFLICTMAP_MAX_MAP_EVENTS"
 
 
 def shipped(name: str) -> Path:
@@ -62,6 +63,10 @@ class Settings:
         The data folder of imported datasets (GeoParquet files written by
         ``conflictmap import``), loaded next to the curated layers.
         ``CONFLICTMAP_DATA_DIR``; default a user data directory.
+    max_map_events
+        The most events the app packs for its map (``CONFLICTMAP_MAX_MAP_EVENTS``).
+        Beyond it the app says so and shows totals, tables and exports without the map,
+        rather than spending minutes and gigabytes preparing it.
     """
 
     layers_dir: Path = field(default_factory=lambda: shipped("layers"))
@@ -75,6 +80,7 @@ class Settings:
     datasets_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_data_dir("conflictmap"))
     )
+    max_map_events: int = 300_000
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -89,6 +95,11 @@ class Settings:
             kwargs["layers_dir"] = Path(env[ENV_LAYERS_DIR]).expanduser().resolve()
         if env.get(ENV_STATIC_DIR):
             kwargs["static_dir"] = Path(env[ENV_STATIC_DIR]).expanduser().resolve()
+        if env.get(ENV_MAX_MAP_EVENTS):
+            raw = env[ENV_MAX_MAP_EVENTS]
+            if not raw.strip().isdigit():
+                raise ValueError(f"{ENV_MAX_MAP_EVENTS} must be a whole number, not {raw!r}")
+            kwargs["max_map_events"] = int(raw)
         if env.get(ENV_DATA_DIR):
             kwargs["datasets_dir"] = Path(env[ENV_DATA_DIR]).expanduser().resolve()
         return cls(**kwargs)  # type: ignore[arg-type]

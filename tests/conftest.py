@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 
 from geo.config import ENV_BOUNDARIES_DIR, ENV_DATA_DIR, Settings
 
@@ -46,3 +48,13 @@ def settings() -> Settings:
             pytest.fail(msg)
         pytest.skip(msg)
     return s
+
+
+@pytest.fixture
+def fresh_caches(settings: Settings) -> Iterator[None]:
+    """Each AppTest starts from empty caches (``settings`` makes sure boundaries are set)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

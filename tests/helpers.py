@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
 from tests import factories
@@ -96,3 +97,79 @@ def seed(name: str) -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+# --- the app under AppTest -------------------------------------------------------------
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+
+def run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown(markdown: str) -> str:
+    """What Streamlit displays for Markdown whose data parts were escaped by md_escape."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def metric(at: AppTest, label: str) -> str:
+    (found,) = [m.value for m in at.metric if m.label == label]
+    return found
+
+
+def pdf_text(payload: bytes) -> str:
+    """Text of an uncompressed matplotlib PDF (Type 42 fonts), decoded through ToUnicode maps."""
+    objects = {
+        int(m.group(1)): m.group(2)
+        for m in re.finditer(rb"(\d+) 0 obj\s(.*?)endobj", payload, re.S)
+    }
+    cmaps: dict[bytes, dict[int, str]] = {}
+    for name, ref in re.findall(rb"/(F\d+) (\d+) 0 R", payload):
+        font = objects.get(int(ref), b"")
+        to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", font)
+        if to_unicode is None:
+            continue
+        cmap: dict[int, str] = {}
+        stream = objects[int(to_unicode.group(1))]
+        for lo, hi, body in re.findall(
+            rb"<([0-9a-f]+)> <([0-9a-f]+)> (\[[^\]]*\]|<[0-9a-f]+>)", stream
+        ):
+            targets = re.findall(rb"<([0-9a-f]+)>", body)
+            for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                target = (
+                    targets[k] if body.startswith(b"[") else b"%04x" % (int(targets[0], 16) + k)
+                )
+                cmap[code] = bytes.fromhex(target.decode()).decode("utf-16-be")
+        for code, target in re.findall(rb"<([0-9a-f]{4})> <([0-9a-f]+)>\n", stream):
+            cmap.setdefault(int(code, 16), bytes.fromhex(target.decode()).decode("utf-16-be"))
+        cmaps[name] = cmap
+
+    def unescape(raw: bytes) -> bytes:
+        return re.sub(
+            rb"\\([nrtbf()\\]|[0-7]{1,3})",
+            lambda m: {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(
+                m.group(1), bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit() else m.group(1)
+            ),
+            raw,
+        )
+
+    texts = []
+    for block in re.findall(rb"BT\n(.*?)\nET", payload, re.S):
+        font: dict[int, str] = {}
+        chunk = []
+        for token in re.finditer(rb"/(F\d+) [\d.]+ Tf|\((?:\\.|[^\\)])*\)", block, re.S):
+            if token.group(1):
+                font = cmaps.get(token.group(1), {})
+                continue
+            raw = unescape(token.group(0)[1:-1])
+            codes = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2)]
+            chunk.append("".join(font.get(c, "?") for c in codes))
+        texts.append("".join(chunk))
+    return " ".join(" ".join(texts).split())

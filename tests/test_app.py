@@ -28,7 +28,6 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,6 @@ import branca.element
 import pandas as pd
 import pyogrio
 import pytest
-import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -46,39 +44,19 @@ from geo import render
 from geo._errors import ExportError
 from geo.config import ENV_BOUNDARIES_DIR, ENV_LAYERS_DIR, Settings
 from tests import factories
-from tests.helpers import HOSTILE, hostile_layer, js_text, selected_in
+from tests.helpers import (
+    APP,
+    HOSTILE,
+    TIMEOUT,
+    hostile_layer,
+    js_text,
+    metric,
+    run,
+    selected_in,
+    shown,
+)
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TIMEOUT = 60
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(settings: Settings) -> Iterator[None]:
-    """Each AppTest starts from empty caches (``settings`` makes sure boundaries are set)."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def shown(markdown: str) -> str:
-    """What Streamlit displays for Markdown whose data parts were escaped by md_escape."""
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def metric(at: AppTest, label: str) -> str:
-    (found,) = [m.value for m in at.metric if m.label == label]
-    return found
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def table_with(at: AppTest, *columns: str) -> pd.DataFrame:

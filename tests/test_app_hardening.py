@@ -14,9 +14,9 @@ import geo.summary
 from geo.config import ENV_LAYERS_DIR
 from geo.view import clicked_point
 from tests import factories
-from tests.test_app import APP, TIMEOUT, fresh_caches, metric, run, shown
+from tests.helpers import APP, TIMEOUT, metric, run, shown
 
-__all__ = ["fresh_caches"]  # the autouse fixture clearing Streamlit's caches
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 ROOT_LAYERS = Path(APP).parent / "layers"
 
 
@@ -109,3 +109,26 @@ def test_streamlit_shows_no_error_details() -> None:
 )
 def test_a_hand_made_map_click_is_input_like_any_other(state: object, expected: object) -> None:
     assert clicked_point(state) == expected
+
+
+def test_more_events_than_the_map_draws_are_refused_clearly_and_the_rest_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 12: a dataset too big for the map gets a clear message, not minutes of packing
+    and a dead server; totals, tables and exports still show every event."""
+    monkeypatch.setenv("CONFLICTMAP_MAX_MAP_EVENTS", "5")
+    at = run()
+    warnings = [shown(w.value) for w in at.warning]
+    assert (
+        "18 events are loaded: more than the map is set to draw (5; CONFLICTMAP_MAX_MAP_EVENTS "
+        "changes it). The totals, tables and exports below cover every event."
+    ) in warnings
+    assert "map_html" not in at.session_state
+    assert metric(at, "Events in view") == "18"
+
+
+def test_the_map_limit_must_be_a_whole_number() -> None:
+    from geo.config import Settings
+
+    with pytest.raises(ValueError, match="CONFLICTMAP_MAX_MAP_EVENTS must be a whole number"):
+        Settings.from_env({"CONFLICTMAP_MAX_MAP_EVENTS": "lots"})

@@ -36,6 +36,7 @@ from geo.period import period_label
 from geo.scope import resolve_scope
 from geo.view import View
 from tests import factories as f
+from tests.helpers import pdf_text
 
 TITLE = "Tavush: clashes and protests, 12–16 July 2020"
 JULY = View(region="Tavush", start=date(2020, 7, 12), end=date(2020, 7, 16))
@@ -144,57 +145,6 @@ def real(settings: Settings) -> Dataset:
     return Dataset(join_events(events, admin), episodes, admin)
 
 
-def _pdf_text(payload: bytes) -> str:
-    """Text of an uncompressed matplotlib PDF (Type 42 fonts), decoded through ToUnicode maps."""
-    objects = {
-        int(m.group(1)): m.group(2)
-        for m in re.finditer(rb"(\d+) 0 obj\s(.*?)endobj", payload, re.S)
-    }
-    cmaps: dict[bytes, dict[int, str]] = {}
-    for name, ref in re.findall(rb"/(F\d+) (\d+) 0 R", payload):
-        font = objects.get(int(ref), b"")
-        to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", font)
-        if to_unicode is None:
-            continue
-        cmap: dict[int, str] = {}
-        stream = objects[int(to_unicode.group(1))]
-        for lo, hi, body in re.findall(
-            rb"<([0-9a-f]+)> <([0-9a-f]+)> (\[[^\]]*\]|<[0-9a-f]+>)", stream
-        ):
-            targets = re.findall(rb"<([0-9a-f]+)>", body)
-            for k, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                target = (
-                    targets[k] if body.startswith(b"[") else b"%04x" % (int(targets[0], 16) + k)
-                )
-                cmap[code] = bytes.fromhex(target.decode()).decode("utf-16-be")
-        for code, target in re.findall(rb"<([0-9a-f]{4})> <([0-9a-f]+)>\n", stream):
-            cmap.setdefault(int(code, 16), bytes.fromhex(target.decode()).decode("utf-16-be"))
-        cmaps[name] = cmap
-
-    def unescape(raw: bytes) -> bytes:
-        return re.sub(
-            rb"\\([nrtbf()\\]|[0-7]{1,3})",
-            lambda m: {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(
-                m.group(1), bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit() else m.group(1)
-            ),
-            raw,
-        )
-
-    texts = []
-    for block in re.findall(rb"BT\n(.*?)\nET", payload, re.S):
-        font: dict[int, str] = {}
-        chunk = []
-        for token in re.finditer(rb"/(F\d+) [\d.]+ Tf|\((?:\\.|[^\\)])*\)", block, re.S):
-            if token.group(1):
-                font = cmaps.get(token.group(1), {})
-                continue
-            raw = unescape(token.group(0)[1:-1])
-            codes = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2)]
-            chunk.append("".join(font.get(c, "?") for c in codes))
-        texts.append("".join(chunk))
-    return " ".join(" ".join(texts).split())
-
-
 # --------------------------------------------------------------------------- pure helpers
 
 
@@ -278,7 +228,7 @@ def test_pdf_keeps_text_as_text(small: Dataset, tmp_path: Path) -> None:
     payload = out.read_bytes()
     assert payload.startswith(b"%PDF")
     assert b"/FontFile2" in payload  # embedded TrueType (fonttype 42), not outlines
-    text = _pdf_text(payload)
+    text = pdf_text(payload)
     for expected in (TITLE, "12–16 July 2020", "Event type", "Battle", "test squares", "N"):
         assert expected in text, expected
 
@@ -366,7 +316,7 @@ def test_handout_pdf(small: Dataset, tmp_path: Path) -> None:
     out = tmp_path / "handout.pdf"
     with mpl.rc_context({"pdf.compression": 0}):
         make_handout(small, JULY, out, attribution=CREDIT)
-    text = _pdf_text(out.read_bytes())
+    text = pdf_text(out.read_bytes())
     assert TITLE in text
     assert "claimed by Ministry of Testing" in text
 

@@ -46,7 +46,7 @@ from geo.style import MARKER_CAP_DEATHS, marker_radius
 from geo.text import printable
 from geo.view import View
 from tests.factories import SOURCE, claim, event, four_squares, layer
-from tests.test_figure import _pdf_text
+from tests.helpers import pdf_text
 
 runner = CliRunner()
 WHERE = "layers/t.geojson feature 0 (id test-2020-07-14-a)"
@@ -449,7 +449,7 @@ def test_dollars_in_text_are_never_mathtext(dollar_data: Dataset) -> None:
     assert "Tovuz $\\bar$" in svg
     with mpl.rc_context({"pdf.compression": 0}):
         pdf = handout_bytes(dollar_data, View(), fmt="pdf", title=title)
-    text = _pdf_text(pdf)
+    text = pdf_text(pdf)
     assert title in text
     assert "$5 and $6 million" in text
 

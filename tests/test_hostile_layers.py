@@ -15,9 +15,9 @@ from geo.cli import app
 from geo.config import ENV_LAYERS_DIR
 from geo.export import FORMATS, SUFFIXES
 from geo.layers import validate_paths
-from tests.test_app import APP, TIMEOUT, fresh_caches, shown
+from tests.helpers import APP, TIMEOUT, shown
 
-__all__ = ["fresh_caches"]  # the autouse fixture clearing Streamlit's caches
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 VALID = sorted((HOSTILE / "valid").glob("*.geojson"))
