@@ -1,6 +1,6 @@
 """Static maps of one view (region and period) for slides and handouts: matplotlib, no tiles.
 
-Why one module of some 870 lines: it has one job, drawing a print map, and its
+Why one module of nearly a thousand lines: it has one job, drawing a print map, and its
 parts (base map, markers, collision-free labels with leader lines, legends, scale
 bar and north arrow) share the axes and one label placer. What a print covers and
 says lives in :mod:`geo.scope`, :mod:`geo.period` and :mod:`geo.credits`.
