@@ -212,7 +212,7 @@ def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
             continue
         if etype is None:
             if last and not own_places and not event_dates:
-                _attach(last, claims, s)
+                _attach(last, claims, s, elsewhere=unplaced)
                 continue
             etype = _type_from_claims(claims)
             if etype is None:
@@ -226,7 +226,7 @@ def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
                 group = [
                     c for c in candidates[-6:] if c.sentences[0].index == same[0].sentences[0].index
                 ]
-                _attach(group, claims, s)
+                _attach(group, claims, s, elsewhere=unplaced)
                 continue
         targets = own_places
         inherited = False
@@ -254,7 +254,7 @@ def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
             )
             for p in _dedupe_refs(targets)
         ]
-        _attach(new, claims, s, add_sentence=False)
+        _attach(new, claims, s, add_sentence=False, elsewhere=unplaced)
         candidates += new
         last = new
     merged = _merge(candidates)
@@ -349,8 +349,20 @@ def _type_from_claims(claims: list[dict[str, Any]]) -> tuple[str, str] | None:
 
 
 def _attach(
-    cands: list[Candidate], claims: list[dict[str, Any]], s: Sentence, *, add_sentence: bool = True
+    cands: list[Candidate],
+    claims: list[dict[str, Any]],
+    s: Sentence,
+    *,
+    add_sentence: bool = True,
+    elsewhere: list[dict[str, Any]] | None = None,
 ) -> None:
+    """Attach a sentence's claims to its candidates (by side's country when several).
+
+    Soldiers' deaths told in a sentence about a protest ("after the deaths of Major
+    General A and Colonel B ..., thousands demonstrated") belong to another event,
+    a clash the sentence does not place: they go to ``elsewhere`` (the draft's
+    unplaced claims), not to the protest.
+    """
     if not cands:
         return
     for c in cands:
@@ -370,6 +382,19 @@ def _attach(
             and "officer" in claim["subject"]
         ):
             claim["group"] = "police"
+        if (
+            elsewhere is not None
+            and target.event_type in ("Protests", "Riots")
+            and claim["measure"] == "killed"
+            and claim["group"] == "military"
+        ):
+            claim["note"] = (
+                "Military deaths told in a passage about a protest: another event (a clash) "
+                "that the text does not place; set its place before using the figure."
+            )
+            if not any(_same_claim(claim, k) for k in elsewhere):
+                elsewhere.append(claim)
+            continue
         if claim["measure"] == "crowd_size":
             claim["side"] = {"ARM": "armenian", "AZE": "azerbaijani"}[target.place.ref.country]
         if claim["side"] == "any" and target.event_type in ("Protests", "Riots"):

@@ -235,7 +235,99 @@ def find_figures(sentence: str) -> list[Figure]:
             Figure(m.start(), m.end(), measure, qualifier, value, low, high, text, side, group,
                    subject, parent)
         )  # fmt: skip
+    figures += _named_deaths(masked, figures)
     return figures
+
+
+# ------------------------------------------------------------- deaths of people named one by one
+
+_RANK = (
+    r"(?:(?:Major|Lieutenant|Brigadier)\s+General|Lieutenant\s+Colonel|General|Colonel|"
+    r"Lieutenant|Captain|Major|Sergeant|Corporal|Private|Commander|Admiral)"
+)
+_NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
+_PERSON = (
+    rf"(?:(?:{'|'.join(w.capitalize() for w in _SIDE_WORDS)})\s+)?"
+    rf"(?:{_RANK}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
+)
+_PERSONS = rf"(?P<names>{_PERSON}(?:\s*,\s*{_PERSON})*(?:,?\s+and\s+{_PERSON})?)"
+_NOT_A_NOUN_PHRASE = (
+    rf"(?!\s+(?:[a-z]+\s+)?(?:{'|'.join(p for p, _ in _HEADS)}|residents|families|homes?)\b)"
+)
+_NAMED_DEATHS = [
+    re.compile(rf"\b(?:deaths?|killings?|murders?)\s+of\s+{_PERSONS}{_NOT_A_NOUN_PHRASE}"),
+    re.compile(
+        rf"{_PERSONS}\s+(?:(?:were|was|had been|have been|has been)\s+(?:killed|shot dead|"
+        rf"murdered)|died|lost their lives)\b"
+    ),
+    re.compile(rf"\b(?:killed|killing|murdered)\s+{_PERSONS}{_NOT_A_NOUN_PHRASE}"),
+]
+_NOT_NAMES = frozenset(
+    ["The", "A", "An", "Both", "Two", "Three", "Their", "His", "Her", "President", "Prime",
+     "Minister", "Mr", "Mrs", "Ms", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+     "Saturday", "Sunday", "Police", "Army", "Ministry", "Government", "Republic", "Nagorno",
+     "Karabakh"]
+)  # fmt: skip
+_OPPONENT = re.compile(
+    r"\b(?:clash\w*|skirmish\w*|fighting|fight|war|battles?|attacks?|offensive)\s+(?:with|"
+    r"against)\s+(?:the\s+)?(?P<who>Armenian|Azerbaijani|Armenia|Azerbaijan)\b"
+)
+
+
+def _persons(names: str) -> list[tuple[str, bool]] | None:
+    """(name, has a military rank) for each person in "A, B and C"; None if one is no name.
+
+    A name is two to four capitalised words, or one after a rank ("Colonel Mirzayev");
+    nationality words, weekdays, titles and the like are not names.
+    """
+    out = []
+    for part in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", names):
+        words = part.split()
+        if words and words[0].lower() in _SIDE_WORDS:
+            words = words[1:]
+        rank = re.match(rf"{_RANK}\s+", " ".join(words))
+        rest = " ".join(words)[rank.end() :].split() if rank else words
+        if not rest or len(rest) < (1 if rank else 2):
+            return None
+        if any(w in _NOT_NAMES or w.lower() in _SIDE_WORDS for w in rest):
+            return None
+        out.append((" ".join(words), bool(rank)))
+    return out
+
+
+def _named_deaths(masked: str, figures: list[Figure]) -> list[Figure]:
+    """Deaths of people named one by one: "the deaths of Major General A and Colonel B",
+    "A and B were killed", "killed A, B and C" count the persons named (exactly).
+
+    A military rank before any name makes the group military. The side is a nationality
+    word before the first name ("Azerbaijani Colonel A"), else the opponent in "clashes with
+    Armenia" in the sentence, else unknown. Skipped when the sentence already gives that
+    number of deaths as a figure ("two officers, A and B, were killed").
+    """
+    out: list[Figure] = []
+    for pattern in _NAMED_DEATHS:
+        for m in pattern.finditer(masked):
+            persons = _persons(m.group("names"))
+            if not persons:
+                continue
+            start, end = m.span("names")
+            if any(f.start < end and start < f.end for f in figures + out):
+                continue
+            count = len(persons)
+            if any(f.measure == "killed" and f.value == count for f in figures):
+                continue
+            side = _side_of(m.group("names").split()[0])
+            if side is None:
+                opp = _OPPONENT.search(masked)
+                own = _side_of(opp.group("who")) if opp else None
+                side = {"armenian": "azerbaijani", "azerbaijani": "armenian"}.get(own or "")
+            group = "military" if any(rank for _, rank in persons) else "any"
+            subject = ", ".join(name for name, _ in persons)[:80]
+            out.append(
+                Figure(start, end, "killed", "exact", count, None, None, None, side or "any",
+                       group, subject)
+            )  # fmt: skip
+    return out
 
 
 _NO_NUMBER_DEATHS = re.compile(

@@ -194,8 +194,22 @@ def test_seed_002_karabakh_march(index: PlaceIndex) -> None:
         ("crowd_size", "azerbaijani", "civilian", "range", (700, 800), "the article"),
         ("detained", "azerbaijani", "civilian", "unquantified", "dozens", "the article"),
     }
+    # tovuz-2020-07-14-senior-officers-killed: "after the deaths of Major General Polad
+    # Hashimov and Colonel Ilgar Mirzayev during the border clashes with Armenia" counts
+    # the two named officers; told in a sentence about the protests, the clash is another
+    # event that the sentence does not place, so the claim is unplaced, not the march's
+    officers = [k for k in ex.unplaced_claims if k["measure"] == "killed"]
+    assert [
+        (k["side"], k["group"], k["qualifier"], k["value"], k["claimant"], k["subject"])
+        for k in officers
+    ] == [
+        ("azerbaijani", "military", "exact", 2, "the article",
+         "Major General Polad Hashimov, Colonel Ilgar Mirzayev")
+    ]  # fmt: skip
+    assert ex.text[slice(*officers[0]["_evidence"])].startswith("On 14 July, after the deaths")
     # baku-2020-07-14-karabakh-march and sumgayit-2020-07-14-rally
     baku = candidate(ex, "baku", "2020-07-14", "Protests")
+    assert not [k for k in baku.claims if k["measure"] == "killed"]
     assert ("crowd_size", "azerbaijani", "civilian", "range", (30000, 50000), "the article") in (
         claims(baku)
     )
@@ -356,6 +370,42 @@ def test_figures_in_words_ranges_and_vague_quantities() -> None:
         ("crowd_size", "range", None, 30000, 50000, None),
         ("killed", "exact", 4, None, None, None),
     ]
+
+
+def test_deaths_of_people_named_one_by_one_count_the_persons() -> None:
+    def got(sentence: str) -> list[tuple[Any, ...]]:
+        return [(f.measure, f.qualifier, f.value, f.side, f.group) for f in find_figures(sentence)]
+
+    # a rank makes the group military; "clashes with Armenia" makes them the other side
+    assert got(
+        "After the deaths of Major General Polad Hashimov and Colonel Ilgar Mirzayev during "
+        "the border clashes with Armenia, thousands demonstrated."
+    )[-1] == ("killed", "exact", 2, "azerbaijani", "military")
+    # a nationality word before the first name gives the side; three persons, a list
+    assert got(
+        "Armenian Captain Karen Petrosyan, Sergeant Aram Sargsyan and Private Davit Hakobyan "
+        "were killed on Monday."
+    ) == [("killed", "exact", 3, "armenian", "military")]
+    # no rank, no side cue: two people of unknown side and group
+    assert got("Snipers killed Armen Grigoryan and Tigran Avetisyan near the border.") == [
+        ("killed", "exact", 2, "any", "any")
+    ]
+
+
+def test_named_people_who_did_not_die_are_not_counted() -> None:
+    for sentence in (
+        "Major General Polad Hashimov and Colonel Ilgar Mirzayev attended the funeral.",
+        "Among the casualties were high-ranking officers, including Major General Polad "
+        "Hashimov and Colonel Ilgar Mirzayev.",
+        "Hashimov was buried alongside Mirzayev on 15 July.",
+        # a bare surname with "and other ..." is not a list of named persons
+        "The death of Hashimov and other high-ranking officers was a turning point.",
+        # titles and place names are not persons
+        "President Ilham Aliyev met Prime Minister Nikol Pashinyan after the killing of "
+        "Nagorno Karabakh residents.",
+        "The shelling killed Azerbaijani civilians.",
+    ):
+        assert find_figures(sentence) == [], sentence
 
 
 def test_html_scripts_are_dropped_never_run() -> None:
