@@ -182,12 +182,15 @@ def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
     ctx_date: DateMention | None = None
     prev_claimant: str | None = None
     prev_subject: str | None = None
+    case_opener: str | None = None  # who opened a criminal case, in this section
+    prev_text = ""
     for s in sentences:
         s_places, s_dates = by_sentence[s.index]
         own_places = event_places(s_places, index)
         if s.heading:
             ctx_places = {"protest": own_places, "violence": own_places} if own_places else {}
             ctx_date, last = None, []
+            case_opener, prev_text = None, ""
             continue
         event_dates = [d for d in s_dates if d.precision is not None and not d.report]
         years_only = bool(s_dates) and not event_dates and any(d.precision is None for d in s_dates)
@@ -196,7 +199,19 @@ def extract(text: str, meta: ArticleMeta, index: PlaceIndex) -> Extraction:
         claimant, via = find_claimant(s.text)
         if claimant == "" or (claimant is None and _CONTINUES.match(s.text)):
             claimant = prev_claimant
-        claims = [_claim(f, claimant or _agent(f, prev_subject), via, outlet, s) for f in figures]
+        case_opener = _case_opener(s.text) or case_opener
+        claims = []
+        for f in figures:
+            who = claimant or _agent(f, prev_subject)
+            by_case = not who and _case_action(f, case_opener, s.text, prev_text)
+            claim = _claim(f, case_opener if by_case and case_opener else who, via, outlet, s)
+            if by_case:
+                claim["note"] = (
+                    "Attributed to the authority that opened the criminal case earlier in the "
+                    "section; the sentence itself names no one."
+                )
+            claims.append(claim)
+        prev_text = s.text
         subj = re.match(
             r"^(?:The\s+)?([A-Z][\w\s]{2,60}?)\s+(?:accused|launched|said|stated|announced)\b",
             s.text,
@@ -289,6 +304,44 @@ def _agent(f: Figure, prev_subject: str | None) -> str:
     if f.measure in ("arrested", "detained", "prosecuted") and prev_subject:
         return prev_subject
     return ""
+
+
+_CASE_OPENER = re.compile(
+    r"(?P<who>(?:the\s+)?[A-Z][\w'’]*(?:\s+(?:[A-Z][\w'’]*|of|and|the|for))*?)\s+"
+    r"(?:(?:announced|said|stated|reported)\s+(?:that\s+)?(?:they|it)\s+)?"
+    r"(?:(?:had|have|has)\s+)?(?:launched|opened|initiated|instituted|started)\s+"
+    r"(?:an?\s+)?(?:criminal\s+)?(?:case|cases|investigation|proceedings|probe)\b"
+)
+_PROCEEDINGS = re.compile(
+    r"\b(?:investigation|criminal case|charged|charges|prosecut\w*|indicted|court)\b", re.I
+)
+_PASSIVE_LEGAL = re.compile(
+    r"\b(?:were|was|been|being)\s+(?:\w+\s+)?(?:arrested|detained|prosecuted|charged)\b"
+)
+
+
+def _case_opener(text: str) -> str | None:
+    """The authority that "launched a criminal case" (or opened an investigation) in a
+    sentence: "the Prosecutor General's Office and the Ministry of Internal Affairs
+    announced they had launched a criminal case" names both."""
+    m = _CASE_OPENER.search(text)
+    if not m or not _INSTITUTION.search(m.group("who")):
+        return None
+    return _clean_claimant(m.group("who")) or None
+
+
+def _case_action(f: Figure, opener: str | None, text: str, prev_text: str) -> bool:
+    """Arrests, detentions or prosecutions told in the passive, with no one named, in a
+    section where an authority opened a criminal case, and about those proceedings (this
+    sentence or the one before speaks of the investigation, charges or prosecution):
+    the legal action is that authority's ("The Prosecutor's Office launched a criminal
+    case. ... The investigation was completed. 37 people were prosecuted.")."""
+    return bool(
+        opener
+        and f.measure in ("arrested", "detained", "prosecuted")
+        and _PASSIVE_LEGAL.search(text)
+        and (_PROCEEDINGS.search(text) or _PROCEEDINGS.search(prev_text))
+    )
 
 
 def _claim(f: Figure, claimant: str, via: str | None, outlet: str, s: Sentence) -> dict[str, Any]:

@@ -229,11 +229,19 @@ def test_seed_002_karabakh_march(index: PlaceIndex) -> None:
     damage = candidate(ex, "azadliq_square", "2020-07-14", "Protests")
     assert ("property_damage_azn", "azerbaijani", "any", "exact", 22150,
             "Azerbaijani Parliament") in claims(damage)  # fmt: skip
+    # "37 people were prosecuted" and "Among them, 36 were arrested" name no one: they are
+    # the legal actions of the two agencies that "announced they had launched a criminal
+    # case" earlier in the section (the curated claimant: the Azerbaijani authorities)
     after = candidate(ex, "baku", "2020-07-15", "Protests")
-    assert {("arrested", "azerbaijani", "civilian", "exact", 36, "Azerbaijani authorities"),
-            ("prosecuted", "azerbaijani", "civilian", "exact", 37, "the article"),
-            ("detained", "azerbaijani", "civilian", "up_to", 120,
-             "other Azerbaijani sources")} <= claims(after)  # fmt: skip
+    agencies = "Prosecutor General's Office and the Ministry of Internal Affairs of Azerbaijan"
+    assert claims(after) == {
+        ("arrested", "azerbaijani", "civilian", "exact", 36, "Azerbaijani authorities"),
+        ("arrested", "azerbaijani", "civilian", "exact", 36, agencies),
+        ("prosecuted", "azerbaijani", "civilian", "exact", 37, agencies),
+        ("detained", "azerbaijani", "civilian", "up_to", 120, "other Azerbaijani sources"),
+        ("crowd_size", "azerbaijani", "civilian", "exact", 150, "President Aliyev"),
+    }
+    assert {k["claimant_type"] for k in after.claims if k["claimant"] == agencies} == {"government"}
     # baku-2020-07-15-officers-funeral
     funeral = candidate(ex, "second_alley_of_honor", "2020-07-15")
     assert (funeral.event_type, funeral.sub_event_type) == ("Strategic developments", "Other")
@@ -406,6 +414,60 @@ def test_named_people_who_did_not_die_are_not_counted() -> None:
         "The shelling killed Azerbaijani civilians.",
     ):
         assert find_figures(sentence) == [], sentence
+
+
+_RIOT = "On 15 July, protesters rallied outside parliament in Baku and clashed with police. "
+_CASE = (
+    "The Prosecutor General's Office of Azerbaijan said it had opened a criminal case over "
+    "the riot.\n\n"
+)
+_PROSECUTED = (
+    "The investigation was completed on 11 September. Twelve people were prosecuted, "
+    "officially charged with hooliganism. Among them, nine were arrested."
+)
+
+
+def _legal_claims(text: str, index: PlaceIndex) -> list[tuple[str, int, str]]:
+    ex = extract(text, ArticleMeta(date(2020, 12, 31), None, "synthetic.txt"), index)
+    return [
+        (k["measure"], k["value"], k["claimant"])
+        for c in ex.candidates
+        for k in c.claims
+        if k["measure"] in ("arrested", "detained", "prosecuted")
+    ]
+
+
+def test_passive_legal_actions_are_the_case_opening_authoritys(index: PlaceIndex) -> None:
+    office = "Prosecutor General's Office of Azerbaijan"
+    assert _legal_claims(_RIOT + _CASE + _PROSECUTED, index) == [
+        ("prosecuted", 12, office),
+        ("arrested", 9, office),
+    ]
+
+
+def test_legal_actions_without_a_case_opener_in_the_section_stay_the_articles(
+    index: PlaceIndex,
+) -> None:
+    # nobody opened a case
+    assert _legal_claims(_RIOT + _PROSECUTED, index) == [
+        ("prosecuted", 12, "the article"),
+        ("arrested", 9, "the article"),
+    ]
+    # the case was opened in another section
+    other = _RIOT + _CASE + "== Later ==\nOn 16 July, protesters rallied in Baku. " + _PROSECUTED
+    assert _legal_claims(other, index) == [
+        ("prosecuted", 12, "the article"),
+        ("arrested", 9, "the article"),
+    ]
+    # an active sentence names its own agent; a named claimant is kept
+    active = (
+        _RIOT + _CASE + "Later that night police detained 20 protesters. Relatives said 30 "
+        "people were detained without charge."
+    )
+    assert _legal_claims(active, index) == [
+        ("detained", 20, "the article"),
+        ("detained", 30, "Relatives"),
+    ]
 
 
 def test_html_scripts_are_dropped_never_run() -> None:
