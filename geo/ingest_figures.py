@@ -250,7 +250,8 @@ _PERSON = (
     rf"(?:(?:{'|'.join(w.capitalize() for w in _SIDE_WORDS)})\s+)?"
     rf"(?:{_RANK}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
 )
-_PERSONS = rf"(?P<names>{_PERSON}(?:\s*,\s*{_PERSON})*(?:,?\s+and\s+{_PERSON})?)"
+# at most ten persons: a bounded list keeps the search linear on hostile text
+_PERSONS = rf"(?<![\w'’-])(?P<names>{_PERSON}(?:\s*,\s*{_PERSON}){{0,8}}(?:,?\s+and\s+{_PERSON})?)"
 _NOT_A_NOUN_PHRASE = (
     rf"(?!\s+(?:[a-z]+\s+)?(?:{'|'.join(p for p, _ in _HEADS)}|residents|families|homes?)\b)"
 )
@@ -305,6 +306,8 @@ def _named_deaths(masked: str, figures: list[Figure]) -> list[Figure]:
     number of deaths as a figure ("two officers, A and B, were killed").
     """
     out: list[Figure] = []
+    if not re.search(r"\b(?:deaths?|killings?|murder\w*|killed|died|lost their lives)\b", masked):
+        return out
     for pattern in _NAMED_DEATHS:
         for m in pattern.finditer(masked):
             persons = _persons(m.group("names"))
@@ -314,6 +317,8 @@ def _named_deaths(masked: str, figures: list[Figure]) -> list[Figure]:
             if any(f.start < end and start < f.end for f in figures + out):
                 continue
             count = len(persons)
+            if count >= 9 and re.match(r"\s*(?:,|and\b)\s*[A-Z]", masked[end:]):
+                continue  # a longer list than the pattern takes: not counted, not undercounted
             if any(f.measure == "killed" and f.value == count for f in figures):
                 continue
             side = _side_of(m.group("names").split()[0])

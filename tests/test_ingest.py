@@ -394,6 +394,15 @@ def test_deaths_of_people_named_one_by_one_count_the_persons() -> None:
         "Armenian Captain Karen Petrosyan, Sergeant Aram Sargsyan and Private Davit Hakobyan "
         "were killed on Monday."
     ) == [("killed", "exact", 3, "armenian", "military")]
+    # a list of eight is counted; one longer than the rule takes (ten persons) is left
+    # out rather than undercounted
+    firsts = ["Anar", "Elvin", "Farid", "Ilkin", "Kamran", "Murad", "Orxan", "Rauf", "Samir",
+              "Tural", "Vusal", "Zaur"]  # fmt: skip
+    privates = [f"Private {first} Aliyev" for first in firsts]
+    assert got(f"The deaths of {', '.join(privates[:7])} and {privates[7]} shocked Baku.") == [
+        ("killed", "exact", 8, "any", "military")
+    ]
+    assert got(f"The deaths of {', '.join(privates[:11])} and {privates[11]} shocked Baku.") == []
     # no rank, no side cue: two people of unknown side and group
     assert got("Snipers killed Armen Grigoryan and Tigran Avetisyan near the border.") == [
         ("killed", "exact", 2, "any", "any")
