@@ -587,7 +587,8 @@ _COUNTRY_NAMES = {"ARM": "Armenia", "AZE": "Azerbaijan"}
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", normalize_name(text)).strip("-")[:30] or "place"
+    # cut first, then strip: a cut just after a hyphen must not leave "--" in the id
+    return re.sub(r"[^a-z0-9]+", "-", normalize_name(text))[:30].strip("-") or "place"
 
 
 def source_for(meta: ArticleMeta) -> dict[str, Any]:

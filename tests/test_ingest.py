@@ -604,6 +604,23 @@ def test_draft_holds_offsets_not_text_and_validates(tmp_path: Path) -> None:
         assert feature["properties"]["sources"][0]["seed"] == "003_b5e83af3f3b875c9.txt"
 
 
+def test_every_seed_gives_a_valid_draft_with_its_unplaced_claims(tmp_path: Path) -> None:
+    # seed 002's "Gobu Park IDP housing complex" cut at 30 characters once ended in a
+    # hyphen, giving an id with "--" that the draft refused
+    for name in PUBLISHED:
+        draft = json.loads(_draft(tmp_path, name).read_text())
+        ids = [f["properties"]["event_id"] for f in draft["features"]]
+        assert ids and all("--" not in i for i in ids), ids
+    # 002's officers are a draft-level claim
+    draft = json.loads(_draft(tmp_path, "002_77cb08a374101438.txt").read_text())
+    assert [(k["measure"], k["value"], k["group"]) for k in draft["draft"]["claims"]
+            if "value" in k] == [("killed", 2, "military")]  # fmt: skip
+    assert any(
+        i.startswith("gobu-park-idp-housing-complex-2020-07-12-peaceful-protest-")
+        for i in _ids(tmp_path / "draft.geojson")
+    )
+
+
 def test_accept_adds_the_event_and_keeps_every_other(tmp_path: Path, layers_copy: Path) -> None:
     draft = _draft(tmp_path, "003_b5e83af3f3b875c9.txt")
     layer = layers_copy / "nerkin-hand-2024-02.geojson"
