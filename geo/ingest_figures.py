@@ -123,7 +123,8 @@ def find_figures(sentence: str) -> list[Figure]:
     people", "138 injured", "seven people had been arrested", "worth 22,150
     AZN"); a figure joined to the next by "and" shares its measure and its
     "at least"; "including two civilians" narrows the previous figure; vague
-    words ("hundreds", "dozens") are kept as unquantified claims.
+    words ("hundreds", "dozens") are kept as unquantified claims; deaths of people
+    named one by one ("the deaths of Major General A and Colonel B") count the persons.
     """
     masked = _mask(sentence)
     raw = [m for m in _FIGURE.finditer(masked) if m.group().strip()]
