@@ -75,6 +75,18 @@ EVENT_COLUMNS = {
     "actor2": "Actor 2",
     "episode_title": "Episode",
 }
+#: Column labels of the region totals table (country codes are shown as names).
+TOTALS_COLUMNS = {
+    "country": "Country",
+    "district": "District",
+    "region": "Region",
+    "events": "Events",
+    "deaths_low": "Deaths low",
+    "deaths_best": "Deaths best",
+    "deaths_high": "Deaths high",
+    "injured_low": "Injured low",
+    "injured_high": "Injured high",
+}
 CLAIM_COLUMNS = {
     "event_id": "Event",
     "figure": "Figure",
@@ -275,6 +287,18 @@ def _actors(events: pd.DataFrame) -> set[str]:
 def _unit_names(events: pd.DataFrame, level: str, countries: tuple[str, ...]) -> list[str]:
     rows = events[events["country"].isin(countries)] if countries else events
     return sorted({str(v) for v in rows[level].dropna() if str(v).strip()})
+
+
+def totals_table(summary: pd.DataFrame, view: View) -> pd.DataFrame:
+    """The totals of units with events, readable: labelled columns, country names, and the
+    chosen region's (or district's) own row first."""
+    table = summary[summary["events"] > 0].copy()
+    table["country"] = table["country"].map(lambda c: COUNTRIES.get(str(c), str(c)))
+    unit = "district" if view.level == "district" else "region"
+    if view.region and unit in table:
+        own = (table[unit] == view.region).to_numpy()
+        table = pd.concat([table[own], table[~own]])
+    return table.rename(columns=TOTALS_COLUMNS)
 
 
 def current_view(data: Dataset) -> View:
@@ -739,8 +763,7 @@ def main() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader(f"Totals per {unit} for the period")
-        table = summary[summary["events"] > 0]
-        st.dataframe(table, hide_index=True, key="totals", width="stretch")
+        st.dataframe(totals_table(summary, view), hide_index=True, key="totals", width="stretch")
     with right:
         if view.region:
             st.subheader(f"Events in {view.region}")

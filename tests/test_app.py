@@ -67,8 +67,8 @@ def table_with(at: AppTest, *columns: str) -> pd.DataFrame:
 
 
 def totals(at: AppTest) -> list[tuple]:
-    table = table_with(at, "country", "region", "events", "deaths_best")
-    cols = ["country", "region", "events", "deaths_low", "deaths_best", "deaths_high"]
+    table = table_with(at, "Country", "Region", "Events", "Deaths best")
+    cols = ["Country", "Region", "Events", "Deaths low", "Deaths best", "Deaths high"]
     return [tuple(r) for r in table[cols].itertuples(index=False)]
 
 
@@ -158,10 +158,10 @@ def test_period_slider_changes_events_and_region_totals_exactly() -> None:
     assert metric(at, "Events in view") == "11"
     assert [metric(at, f"Deaths ({x})") for x in ("low", "best", "high")] == ["16", "16", "16"]
     assert totals(at) == [
-        ("ARM", "Tavush", 1, 4, 4, 4),
-        ("AZE", "Baku City", 7, 0, 0, 0),
-        ("AZE", "Sumqayit City", 1, 0, 0, 0),
-        ("AZE", "Tovuz District", 2, 12, 12, 12),
+        ("Armenia", "Tavush", 1, 4, 4, 4),
+        ("Azerbaijan", "Baku City", 7, 0, 0, 0),
+        ("Azerbaijan", "Sumqayit City", 1, 0, 0, 0),
+        ("Azerbaijan", "Tovuz District", 2, 12, 12, 12),
     ]
     assert any(
         c.startswith("Hides 8 of 11 events placed only near a place or in a region")
@@ -189,15 +189,17 @@ def test_region_select_shows_that_regions_events_and_claims() -> None:
     claims = table_with(at, "Figure", "Claimant", "Event")
     assert list(claims["Figure"]) == ["at least 11", "at least 1", "2"]
     assert list(claims["Counted in"])[2] == "tovuz-2020-07-12-border-fighting"
-    # totals stay complete for the period: the region box filters events, not totals
+    # totals stay complete for the period: the region box filters events, not totals;
+    # the chosen region's own row comes first
     assert len(totals(at)) == 4
+    assert totals(at)[0] == ("Azerbaijan", "Tovuz District", 2, 12, 12, 12)
     assert at.query_params["region"] == "Tovuz District"
 
 
 def test_district_level_lists_districts() -> None:
     at = run({"start": "2020-07-12", "end": "2020-07-16", "level": "district"})
-    table = table_with(at, "district", "events")
-    assert list(zip(table["district"], table["events"], strict=True)) == [
+    table = table_with(at, "District", "Events")
+    assert list(zip(table["District"], table["Events"], strict=True)) == [
         ("(district unknown)", 1),  # Tavush border fighting: known only to the marz
         ("Baku City", 7),
         ("Sumqayit City", 1),
@@ -458,8 +460,8 @@ def test_missing_boundaries_show_events_without_regions(
     # other 13, with Tovuz (12) and the Nagorno-Karabakh offensive (25/25/27); the alleged
     # fire of 12 February 2024 has no country (issue 11 item 3) and is in neither
     assert totals(at) == [("(country not given)", "(outside any region)", 1, 0, 0, 0),
-                          ("ARM", "(outside any region)", 4, 8, 8, 8),
-                          ("AZE", "(outside any region)", 13, 37, 37, 39)]  # fmt: skip
+                          ("Armenia", "(outside any region)", 4, 8, 8, 8),
+                          ("Azerbaijan", "(outside any region)", 13, 37, 37, 39)]  # fmt: skip
 
 
 def test_a_crafted_url_cannot_plant_a_link_or_markup() -> None:
