@@ -100,24 +100,7 @@ def _nested_claims(
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
     by_event: dict[str, list[dict[str, Any]]] = {}
     by_episode: dict[str, list[dict[str, Any]]] = {}
-    keys = (
-        "claimant",
-        "claimant_type",
-        "measure",
-        "subject",
-        "side",
-        "group",
-        "qualifier",
-        "value",
-        "low",
-        "high",
-        "text",
-        "source",
-        "via",
-        "disputed_by",
-        "included_in",
-        "note",
-    )
+    keys = tuple(Claim.model_fields)  # the claims table holds every field of the record
     ordered = claims.assign(_n=claims["claim_no"].astype(int)).sort_values("_n", kind="stable")
     for _, r in ordered.iterrows():
         raw = {k: (_int(r[k]) if k in ("value", "low", "high") else _text(r[k])) for k in keys}

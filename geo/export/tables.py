@@ -334,29 +334,9 @@ def claims_table(events: pd.DataFrame, episodes: pd.DataFrame | None = None) -> 
                     "episode": episode,
                     "scope": "event" if event_id else "episode",
                     "claim_no": n,
-                    **{
-                        k: getattr(c, k)
-                        for k in (
-                            "claimant",
-                            "claimant_type",
-                            "measure",
-                            "subject",
-                            "side",
-                            "group",
-                            "qualifier",
-                            "value",
-                            "low",
-                            "high",
-                            "text",
-                        )
-                    },
+                    **c.model_dump(),  # every field of the record, ordered by CLAIM_FIELDS
                     "figure": c.display_value(),
-                    "source": c.source,
                     "source_outlet": outlets.get(c.source),
-                    "via": c.via,
-                    "disputed_by": c.disputed_by,
-                    "included_in": c.included_in,
-                    "note": c.note,
                 }
             )
 
