@@ -408,6 +408,66 @@ def _position(text: str, pos: int) -> str:
     return f"line {line} column {column}"
 
 
+def _locate_duplicates(text: str) -> list[tuple[str, int, str]]:
+    """Each repeated key of ``text`` (valid JSON): ``(key, position, where)``.
+
+    Only run once a repeated key is known to be there. The pure-Python decoder is
+    asked to parse objects through a wrapper that records where each object starts and
+    ends; the repeated key's position is its second spelling among the object's own
+    keys (nested objects are skipped), and ``where`` names the GeoJSON feature it is
+    in (`` feature N (id X)``) when there is one.
+    """
+    objects: list[tuple[int, int, dict[str, Any]]] = []  # (start, end, members)
+    found: list[tuple[str, int]] = []  # (key, start of the object holding it)
+
+    def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        start = s_and_end[1] - 1  # the position of "{"
+
+        def hook(items: list[tuple[str, Any]]) -> dict[str, Any]:
+            members: dict[str, Any] = {}
+            for key, value in items:
+                if key in members:
+                    found.append((key, start))
+                members[key] = value
+            return members
+
+        args = (*args[:3], hook, *args[4:])
+        value, end = json.decoder.JSONObject(  # type: ignore[attr-defined]
+            s_and_end, *args, **kwargs
+        )
+        objects.append((start, end, value))
+        return value, end
+
+    decoder = json.JSONDecoder()
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    decoder.decode(text)
+
+    features = sorted(
+        (start, end, members) for start, end, members in objects if members.get("type") == "Feature"
+    )
+    located: list[tuple[str, int, str]] = []
+    for key, start in dict.fromkeys(found):
+        end = next(e for s, e, _ in objects if s == start)
+        inner = [(s, e) for s, e, _ in objects if start < s and e <= end]
+        spelled = re.compile(r"(?<!\\)" + re.escape(json.dumps(key)) + r"\s*:")
+        own = [
+            m.start()
+            for m in spelled.finditer(text, start, end)
+            if not any(s <= m.start() < e for s, e in inner)
+        ]
+        pos = own[1] if len(own) > 1 else start
+        where = ""
+        for n, (s, e, members) in enumerate(features):
+            if s <= pos < e:
+                props = members.get("properties")
+                raw_id = props.get("event_id") if isinstance(props, Mapping) else None
+                shown = printable(shorten(raw_id)) if isinstance(raw_id, str) and raw_id else "?"
+                where = f" feature {n} (id {shown})"
+        located.append((key, pos, where))
+    return sorted(located, key=lambda item: item[1])
+
+
 def read_layer_json(path: str | os.PathLike[str]) -> tuple[Any, list[str]]:
     """Read and decode one layer file; ``(data, [])`` or ``(None, problems)``.
 
@@ -469,9 +529,10 @@ def read_layer_json(path: str | os.PathLike[str]) -> tuple[Any, list[str]]:
         return None, [f"{origin}: not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels"]
     if duplicates:
         return None, [
-            f"{origin}: key {shorten(repr(k))} appears twice in one object; a repeated key "
-            "would silently drop a value"
-            for k in dict.fromkeys(duplicates)
+            f"{origin}{where}: {'field' if where else 'key'} {shorten(repr(key))}"
+            f"{':' if where else ''} appears twice in one object ({_position(text, pos)}); "
+            "a repeated key would silently drop a value"
+            for key, pos, where in _locate_duplicates(text)
         ]
     if _depth(data) > MAX_JSON_DEPTH:
         return None, [f"{origin}: not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels"]

@@ -195,9 +195,10 @@ def test_parser_limits_become_validation_errors(tmp_path: Path) -> None:
         == f"{shallow_but_deep}: not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
     )
     assert found[2].startswith(f"{digits}: not valid JSON: a number is too long (")
+    dupes_at = dupes.read_text().index('"notes": "first", "notes": ') + len('"notes": "first", ')
     assert found[3] == (
-        f"{dupes}: key 'notes' appears twice in one object; a repeated key would silently "
-        "drop a value"
+        f"{dupes} feature 0 (id test-2020-07-14-a): field 'notes': appears twice in one object "
+        f"(line 1 column {dupes_at + 1}); a repeated key would silently drop a value"
     )
     assert found[4] == f"{broken}: not valid JSON at line 3 column 16: Expecting value"
     assert found[5] == f"{latin1}: not valid UTF-8 at byte 7: invalid continuation byte"
@@ -552,3 +553,21 @@ def test_a_handout_of_many_events_lists_the_first_and_says_how_many_more(
     page = handout_bytes(data, View(), attribution="test credit").decode("utf-8")
     assert f"{HANDOUT_EVENT_LIMIT + 5} event(s)" in page
     assert "5 more in this area and period are on the map but not listed" in page
+
+
+def test_a_repeated_key_is_located_at_its_second_spelling_in_its_own_object(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "twice.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "type": "x", "features": [\n'
+        '  {"type": "Feature", "properties": {"event_id": "a", "x": {"notes": 1},\n'
+        '    "notes": "first",\n'
+        '    "notes": "second"}}]}'
+    )
+    assert validate_paths([path]).problems == [
+        f"{path}: key 'type' appears twice in one object (line 1 column 32); a repeated "
+        "key would silently drop a value",
+        f"{path} feature 0 (id a): field 'notes': appears twice in one object (line 4 "
+        "column 5); a repeated key would silently drop a value",
+    ]
