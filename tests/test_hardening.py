@@ -566,7 +566,7 @@ def test_a_repeated_key_is_located_at_its_second_spelling_in_its_own_object(
         '    "notes": "second"}}]}'
     )
     assert validate_paths([path]).problems == [
-        f"{path}: key 'type' appears twice in one object (line 1 column 32); a repeated "
+        f"{path}: key 'type' appears twice in one object (line 1 column 31); a repeated "
         "key would silently drop a value",
         f"{path} feature 0 (id a): field 'notes': appears twice in one object (line 4 "
         "column 5); a repeated key would silently drop a value",
