@@ -44,6 +44,10 @@ MAX_FIGURE_EVENTS = 20
 #: Events named in the "no figures" sentence at most.
 MAX_NO_FIGURE_EVENTS = 20
 
+#: A claim's note is added to its sentence when it is at most this long (e.g. "UCDP best
+#: estimate"); longer notes are in the claims table and the exports.
+MAX_NOTE_CHARS = 100
+
 #: Said once on every card that has figures.
 CARD_CAVEAT = (
     "Each figure is a claim: who said it, and where it was reported. "
@@ -325,7 +329,8 @@ def claim_sentence(
 ) -> str:
     """One claim as one sentence, claimant first.
 
-    'Armenian authorities: 4 Armenian soldiers killed (source: Unnamed news article).'
+    'Armenian authorities: 4 Armenian soldiers killed (source: Unnamed news article).' A short
+    note of the claim (up to :data:`MAX_NOTE_CHARS` characters) follows as 'Note: …'.
 
     Parameters
     ----------
@@ -355,7 +360,11 @@ def claim_sentence(
         sentence += f" — already counted under {named}"
     source_id = _text(raw.get("source"))
     outlet = sources.get(source_id) or source_id or "not given"
-    return f"{sentence} (source: {outlet})."
+    sentence = f"{sentence} (source: {outlet})."
+    note = _text(raw.get("note"))
+    if note and len(note) <= MAX_NOTE_CHARS:
+        sentence += f" Note: {note}" + ("" if note.endswith((".", "!", "?")) else ".")
+    return sentence
 
 
 def _ordered_claims(claims: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
