@@ -397,7 +397,7 @@ def _claim_counts(claims: pd.Series) -> pd.Series:
     if isinstance(claims.dtype, pd.ArrowDtype):
         lengths = pc.fill_null(pc.list_value_length(pa.array(claims)), 0)
         return pd.Series(lengths.to_numpy(zero_copy_only=False), index=claims.index)
-    return claims.map(lambda v: len(_as_list(v)))
+    return claims.map(lambda v: len(v) if hasattr(v, "__len__") else 0)
 
 
 # --------------------------------------------------------------------------- building
@@ -490,15 +490,14 @@ def region_card(data: Dataset, view: View) -> RegionCard:
         }
     )
     order = keys.sort_values(["start", "day", "id"], kind="stable").index.to_numpy()
-    ordered = events.iloc[order]
-    n_claims = _claim_counts(ordered["claims"]).to_numpy()
-
-    listed = ordered.iloc[:MAX_LISTED_EVENTS]
-    with_figures = ordered[n_claims > 0]
-    without = ordered[n_claims == 0]
+    has_claims = _claim_counts(events["claims"]).to_numpy()[order] > 0
+    with_figures, without = order[has_claims], order[~has_claims]
+    # only the rows that become sentences are taken out of the frame
+    listed = events.iloc[order[:MAX_LISTED_EVENTS]]
+    shown = events.iloc[with_figures[:MAX_FIGURE_EVENTS]]
+    no_figures = events.iloc[without[:MAX_NO_FIGURE_EVENTS]]
 
     groups: list[FigureGroup] = []
-    shown = with_figures.iloc[:MAX_FIGURE_EVENTS]
     raw_claims = {eid: _as_list(c) for eid, c in zip(shown.index, shown["claims"], strict=True)}
     names = _counted_in_names(data, (c for cl in raw_claims.values() for c in cl))
     for event_id, row in zip(shown.index, shown.to_dict("records"), strict=True):
@@ -509,10 +508,10 @@ def region_card(data: Dataset, view: View) -> RegionCard:
             for c in _ordered_claims(raw_claims[event_id])
         )
         groups.append(FigureGroup(f"{ev.place}, {ev.date}", sentences))
-    if "episode" in ordered.columns:
-        groups.extend(_episode_groups(data, ordered["episode"].dropna().astype(str)))
+    if "episode" in events.columns:
+        episodes = events["episode"].iloc[order].dropna().astype(str).unique()
+        groups.extend(_episode_groups(data, episodes))
 
-    no_figures = without.iloc[:MAX_NO_FIGURE_EVENTS]
     return RegionCard(
         title=title,
         period_label=period,
@@ -520,7 +519,7 @@ def region_card(data: Dataset, view: View) -> RegionCard:
         figures=tuple(groups),
         no_figure_events=_card_events(no_figures),
         events=_card_events(listed),
-        events_not_listed=max(len(ordered) - MAX_LISTED_EVENTS, 0),
+        events_not_listed=max(len(order) - MAX_LISTED_EVENTS, 0),
         figures_not_listed=max(len(with_figures) - MAX_FIGURE_EVENTS, 0),
         no_figures_not_listed=max(len(without) - MAX_NO_FIGURE_EVENTS, 0),
     )
