@@ -349,7 +349,10 @@ def show_claims(claims: pd.DataFrame, columns: list[str], alt: str) -> None:
 
     ``st.table`` renders Markdown in cells, so each value goes through ``md_escape``.
     """
-    shown = claims.iloc[:MAX_CLAIM_ROWS][columns].rename(columns=CLAIM_COLUMNS)
+    shown = claims.iloc[:MAX_CLAIM_ROWS][columns].copy()
+    if "measure" in shown:  # 'facilities_destroyed' -> 'facilities destroyed'
+        shown["measure"] = shown["measure"].astype("string").str.replace("_", " ")
+    shown = shown.rename(columns=CLAIM_COLUMNS)
     cells = shown.map(lambda v: "" if is_missing(v, blank=True) else md_escape(str(v)))
     st.table(cells, hide_index=True, alt=alt, border="horizontal")
     if len(claims) > MAX_CLAIM_ROWS:
@@ -834,11 +837,12 @@ def main() -> None:
                 width="stretch",
                 placeholder="",
             )
-            claims = claims_for(key, tuple(events.index))
-            st.markdown("**Claims about these events**")
-            show_claims(claims, list(CLAIM_COLUMNS), "Claims about the events of the region")
         else:
             st.info(f"Choose a {unit} in the sidebar to list its events and their claims.")
+    if view.region:  # full width: the claims' text wraps instead of being cut
+        st.markdown(f"**Claims about the events in {md_escape(view.region)}**")
+        claims = claims_for(key, tuple(events.index))
+        show_claims(claims, list(CLAIM_COLUMNS), f"Claims about the events in {view.region}")
 
     st.subheader("Events in view")
     if len(events) > MAX_TABLE_ROWS:

@@ -855,6 +855,16 @@ def test_the_app_shows_the_card_for_a_region_and_period_from_the_url(
     )
     assert "- Azerbaijani army: Armenian troops killed — “hundreds”, no number given" in text
     assert "1. 12–16 July 2020 — Tavush Province (area only) — Battle: Armed clash" in text
+    # the claims table below: a static table (text wraps, never cut), human words
+    (claims,) = [t.value.map(shown) for t in at.table if "Event" in t.value.columns]
+    assert list(claims["Measure"]) == ["killed", "killed", "facilities destroyed"]
+    assert list(claims["Claimant"]) == [
+        "Armenian authorities",
+        "Azerbaijani army",
+        "Azerbaijani army",
+    ]
+    assert claims["Note"].iloc[2].endswith("the schema has no measure for weapons other than "
+                                           "vehicles.")  # fmt: skip
 
 
 def test_the_app_card_covers_both_countries_for_all(fresh_caches: None) -> None:
