@@ -874,3 +874,35 @@ def test_the_app_card_covers_both_countries_for_all(fresh_caches: None) -> None:
     ]
     text = "\n".join(shown(m.value) for m in at.markdown)
     assert "11 events: 6 protests, 3 battles, 1 riot and 1 strategic development." in text
+
+
+def test_the_valid_hostile_files_make_a_card_whose_markdown_is_inert() -> None:
+    """tests/hostile/valid: markup, Jinja, maths, formulas and huge figures, all as text."""
+    from geo.layers import validate_paths
+
+    report = validate_paths(sorted((Path(__file__).parent / "hostile" / "valid").glob("*.geojson")))
+    assert not report.problems and report.events == 7
+    data = unjoined(layers_to_frame(report.layers), episodes_frame(report.layers))
+    card = region_card(data, View())
+    assert card.counts_sentence == "7 events: 6 battles and 1 protest."
+    assert (
+        "  Implausible claimant: 1,000,000,000,000,000 killed: soldiers (source: Test Wire)."
+        in (card.lines())
+    )
+    markdown = card_markdown(card)
+    for raw in ('<b>Tovuz</b> & "co"', "$\\bar$ village", "<i>Wire</i> & Co"):
+        assert raw not in markdown
+        assert md_escape(raw) in markdown
+        assert raw in shown(markdown)
+
+
+def test_records_of_an_event_already_counted_are_listed_not_counted_twice() -> None:
+    data = factories.world_dataset()
+    events = data.events.copy()
+    events["counted"] = True
+    events.loc["border-2020-07-20-c", "counted"] = False  # linked to another dataset's event
+    card = region_card(Dataset(events, data.episodes, data.admin), View(region="Alpha"))
+    assert card.counts_sentence == (
+        "1 event: 1 battle. 1 more record describes an event already counted, from another dataset."
+    )
+    assert [e.event_id for e in card.events] == ["alpha-2020-07-12-a", "border-2020-07-20-c"]
