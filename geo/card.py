@@ -34,6 +34,10 @@ __all__ = [
     "RegionCard",
     "card_markdown",
     "claim_sentence",
+    "counts_sentence",
+    "event_dates",
+    "event_place",
+    "event_type_label",
     "region_card",
 ]
 
