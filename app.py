@@ -24,6 +24,7 @@ from streamlit_folium import st_folium
 import add_from_article
 from geo import render
 from geo._errors import ValidationError
+from geo.card import RegionCard, card_markdown, region_card
 from geo.config import ENV_BOUNDARIES_DIR, ENV_MAX_MAP_EVENTS, Settings
 from geo.credits import PLACES_CREDIT
 from geo.dataset import Dataset, load_dataset
@@ -41,6 +42,7 @@ from geo.render.mapdata import FOLDER as MAP_DATA_FOLDER
 from geo.render.mapdata import EventDataFiles, pack_events, write_event_data
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
+from geo.text import is_missing
 from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, clicked_point
 
 LOG = logging.getLogger(__name__)
@@ -75,6 +77,21 @@ EVENT_COLUMNS = {
     "actor2": "Actor 2",
     "episode_title": "Episode",
 }
+#: Display of the event tables' columns: days as dates, counts as right-aligned numbers.
+EVENT_COLUMN_CONFIG = {
+    **DAY_COLUMNS,
+    **{
+        EVENT_COLUMNS[name]: st.column_config.NumberColumn(
+            EVENT_COLUMNS[name], format="%d", alignment="right"
+        )
+        for name in ("deaths_low", "deaths_best", "deaths_high", "injured_low", "injured_high")
+    },
+    EVENT_COLUMNS["geo_precision"]: st.column_config.NumberColumn(
+        EVENT_COLUMNS["geo_precision"], format="%d", alignment="right"
+    ),
+}
+#: Claims listed in one table at most (a static table shows every row; the export has all).
+MAX_CLAIM_ROWS = 200
 #: Column labels of the region totals table (country codes are shown as names).
 TOTALS_COLUMNS = {
     "country": "Country",
@@ -181,6 +198,13 @@ def summary_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> pd.Dat
         end=view.end,
         admin=data.admin,
     )
+
+
+@st.cache_data(show_spinner=False)
+def card_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> RegionCard:
+    """The region card of a view (see :func:`geo.card.region_card`)."""
+    view, _ = View.from_query(dict(query))
+    return region_card(load(settings_key), view)
 
 
 @st.cache_data(show_spinner=False)
@@ -299,6 +323,43 @@ def totals_table(summary: pd.DataFrame, view: View) -> pd.DataFrame:
         own = (table[unit] == view.region).to_numpy()
         table = pd.concat([table[own], table[~own]])
     return table.rename(columns=TOTALS_COLUMNS)
+
+
+def show_region_card(card: RegionCard) -> None:
+    """The region card (the chosen region, or both countries) in its own keyed container."""
+    with st.container(key="region-card", border=True):
+        st.subheader(md_escape(f"{card.title}, {card.period_label}: what the record says"))
+        st.markdown(card_markdown(card, title=False))
+
+
+def country_names(codes: pd.Series) -> pd.Series:
+    """Country codes as names ('ARM' -> 'Armenia'); other values kept, missing left empty."""
+    return codes.map(COUNTRIES).fillna(codes)
+
+
+def events_table(events: pd.DataFrame) -> pd.DataFrame:
+    """The events as the tables show them: labelled columns, country names (index kept)."""
+    table = events[list(EVENT_COLUMNS)].copy()
+    table["country"] = country_names(table["country"])
+    return table.rename(columns=EVENT_COLUMNS)
+
+
+def show_claims(claims: pd.DataFrame, columns: list[str], alt: str) -> None:
+    """Claims as a static table that wraps its text (never cut); every cell escaped.
+
+    ``st.table`` renders Markdown in cells, so each value goes through ``md_escape``.
+    """
+    shown = claims.iloc[:MAX_CLAIM_ROWS][columns].copy()
+    if "measure" in shown:  # 'facilities_destroyed' -> 'facilities destroyed'
+        shown["measure"] = shown["measure"].astype("string").str.replace("_", " ")
+    shown = shown.rename(columns=CLAIM_COLUMNS)
+    cells = shown.map(lambda v: "" if is_missing(v, blank=True) else md_escape(str(v)))
+    st.table(cells, hide_index=True, alt=alt, border="horizontal")
+    if len(claims) > MAX_CLAIM_ROWS:
+        st.caption(
+            f"The first {MAX_CLAIM_ROWS:,} of {len(claims):,} claims; the export (sidebar) "
+            "has them all."
+        )
 
 
 def current_view(data: Dataset) -> View:
@@ -759,6 +820,8 @@ def main() -> None:
         )
     )
 
+    show_region_card(card_for(key, tuple(sorted(view.to_query().items()))))
+
     unit = "district" if view.level == "district" else "region"
     left, right = st.columns(2)
     with left:
@@ -766,23 +829,20 @@ def main() -> None:
         st.dataframe(totals_table(summary, view), hide_index=True, key="totals", width="stretch")
     with right:
         if view.region:
-            st.subheader(f"Events in {view.region}")
+            st.subheader(md_escape(f"Events in {view.region}"))
             st.dataframe(
-                events[list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS),
-                column_config=DAY_COLUMNS,
+                events_table(events),
+                column_config=EVENT_COLUMN_CONFIG,
                 key="region_events",
                 width="stretch",
-            )
-            claims = claims_for(key, tuple(events.index))
-            st.markdown("**Claims about these events**")
-            st.dataframe(
-                claims[list(CLAIM_COLUMNS)].rename(columns=CLAIM_COLUMNS),
-                hide_index=True,
-                key="region_claims",
-                width="stretch",
+                placeholder="",
             )
         else:
             st.info(f"Choose a {unit} in the sidebar to list its events and their claims.")
+    if view.region:  # full width: the claims' text wraps instead of being cut
+        st.markdown(f"**Claims about the events in {md_escape(view.region)}**")
+        claims = claims_for(key, tuple(events.index))
+        show_claims(claims, list(CLAIM_COLUMNS), f"Claims about the events in {view.region}")
 
     st.subheader("Events in view")
     if len(events) > MAX_TABLE_ROWS:
@@ -791,25 +851,23 @@ def main() -> None:
             "all and the export (sidebar) has them all."
         )
     st.dataframe(
-        events.iloc[:MAX_TABLE_ROWS][list(EVENT_COLUMNS)].rename(columns=EVENT_COLUMNS),
-        column_config=DAY_COLUMNS,
+        events_table(events.iloc[:MAX_TABLE_ROWS]),
+        column_config=EVENT_COLUMN_CONFIG,
         key="events_table",
         width="stretch",
+        placeholder="",
     )
 
     st.subheader("Episode-wide claims")
     for _, episode in data.episodes.iterrows():
         if view.episodes and episode["episode"] not in view.episodes:
             continue
-        with st.expander(md_escape(str(episode["title"]))):
+        title = str(episode["title"])
+        with st.expander(md_escape(title)):
             st.markdown(md_escape(str(episode["summary"])))
             if episode["claims"]:
                 rows = episode_claims(key, str(episode["episode"]))
-                st.dataframe(
-                    rows[list(CLAIM_COLUMNS)[1:]].rename(columns=CLAIM_COLUMNS),
-                    hide_index=True,
-                    width="stretch",
-                )
+                show_claims(rows, list(CLAIM_COLUMNS)[1:], f"Episode-wide claims: {title}")
             else:
                 st.caption("No episode-wide claims.")
 

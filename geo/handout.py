@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from geo import figure as fig_mod
 from geo._io import atomic_write_bytes
+from geo.card import CARD_CAVEAT, RegionCard, region_card
 from geo.config import Settings
 from geo.credits import print_attribution
 from geo.events import GEO_PRECISION, TIME_PRECISION, Claim
@@ -82,6 +83,8 @@ class Handout:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: Events of the scope and period beyond :data:`HANDOUT_EVENT_LIMIT`, not listed.
     not_listed: int = 0
+    #: The region card of the scope and period (the app shows the same text).
+    card: RegionCard | None = None
 
     @property
     def not_listed_line(self) -> str:
@@ -277,6 +280,7 @@ def build_handout(
         events=event_entries(events, HANDOUT_EVENT_LIMIT),
         not_listed=max(len(events) - HANDOUT_EVENT_LIMIT, 0),
         episodes=episode_entries(data.episodes, events["episode"]) if len(events) else (),
+        card=region_card(data, scope.view(view)),
         attribution=credit,
         notes=(
             "Deaths low / best / high are derived from the attributed claims listed under each "
@@ -314,6 +318,23 @@ def _ul(items: Iterable[str], empty: str) -> str:
     return f"<ul>{lis}</ul>" if lis else f"<p class='small'>{_e(empty)}</p>"
 
 
+def card_html(card: RegionCard) -> str:
+    """The region card as an HTML section (the event list is the handout's events table)."""
+    parts = [
+        "<section class='card'><h2>What the record says</h2>",
+        f"<p>{_e(card.counts_sentence)}</p>",
+    ]
+    if card.figures:
+        parts.append(f"<p class='small'>{_e(CARD_CAVEAT)}</p>")
+    for group in card.figures:
+        parts.append(f"<p class='label'>{_e(group.heading)}</p>" + _ul(group.sentences, ""))
+    for extra in (card.more_figures_sentence, card.no_figures_sentence):
+        if extra:
+            parts.append(f"<p>{_e(extra)}</p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def handout_html(handout: Handout, figure_png: bytes | None) -> str:
     """A self-contained HTML page: every text from data escaped, the map as a data URI."""
     parts = [
@@ -332,6 +353,8 @@ def handout_html(handout: Handout, figure_png: bytes | None) -> str:
             f"<figure><img alt='Map: {_e(handout.title)}' src='data:image/png;base64,{data}'>"
             "</figure>"
         )
+    if handout.card is not None:
+        parts.append(card_html(handout.card))
     parts.append("<h2>Events</h2>")
     if not handout.events:
         parts.append(f"<p>{_e(NO_EVENTS.capitalize())}.</p>")
@@ -387,13 +410,32 @@ def handout_html(handout: Handout, figure_png: bytes | None) -> str:
 # --------------------------------------------------------------------------- PDF
 
 
+def _card_paragraphs(card: RegionCard) -> list[tuple[str, str, int]]:
+    """The region card as PDF paragraphs (the same text as :func:`card_html`)."""
+    out: list[tuple[str, str, int]] = [
+        ("h2", "What the record says", 0),
+        ("p", card.counts_sentence, 0),
+    ]
+    if card.figures:
+        out.append(("small", CARD_CAVEAT, 0))
+    for group in card.figures:
+        out.append(("label", group.heading, 0))
+        out.extend(("p", "• " + sentence, 1) for sentence in group.sentences)
+    for extra in (card.more_figures_sentence, card.no_figures_sentence):
+        if extra:
+            out.append(("p", extra, 0))
+    return out
+
+
 def _pdf_paragraphs(handout: Handout) -> list[tuple[str, str, int]]:
     """(style, text, indent) paragraphs for the text pages of the PDF handout."""
     out: list[tuple[str, str, int]] = [
         ("h1", handout.title, 0),
         ("meta", f"Area: {handout.scope} · Period: {handout.period}", 0),
-        ("h2", "Events", 0),
     ]
+    if handout.card is not None:
+        out.extend(_card_paragraphs(handout.card))
+    out.append(("h2", "Events", 0))
     if not handout.events:
         out.append(("p", NO_EVENTS.capitalize() + ".", 0))
     for ev in handout.events:
