@@ -108,6 +108,8 @@ if TYPE_CHECKING:
 
 #: Pixels kept free round a focused region when the map is fitted to it.
 FOCUS_PADDING_PX = 12
+#: Zoom step of a map fitted to a region (Leaflet ``zoomSnap``; whole steps otherwise).
+FOCUS_ZOOM_SNAP = 0.25
 
 
 def _bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
@@ -207,12 +209,15 @@ def build_map(
         event is sent in the page (Leaflet.timeline layers).
     """
     use_tiles = view.tiles if tiles is None else tiles
+    focus = region_focus(admin, view.region, level=view.level)
     m = folium.Map(
         location=[40.2, 46.5],
         zoom_start=7,
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
+        # a focused region fills the map: zoom in quarter steps, not only whole ones
+        **({"zoom_snap": FOCUS_ZOOM_SNAP} if focus is not None else {}),
     )
     header = cast(Figure, m.get_root()).header
     header.add_child(_CSS, name="conflictmap_css")
@@ -229,7 +234,6 @@ def build_map(
     choropleth = regions_mode and summary is not None and admin is not None
     if regions_mode and summary is not None and admin is not None:
         build_choropleth(admin, summary, level=view.level, measure=view.measure).add_to(m)
-    focus = region_focus(admin, view.region, level=view.level)
     if focus is not None:
         RegionFocus(focus).add_to(m)
 

@@ -35,7 +35,6 @@ PRESENT_CSS = Element(
 .cm-popup h4 { font-size: 19px; }
 .cm-popup h5 { font-size: 15px; }
 .cm-claims { font-size: 14px; }
-#conflictmap-timeline output.time-text { font-size: 18px; }
 </style>
 """
 )
