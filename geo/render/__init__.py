@@ -210,14 +210,15 @@ def build_map(
     """
     use_tiles = view.tiles if tiles is None else tiles
     focus = region_focus(admin, view.region, level=view.level)
+    # a focused region fills the map: zoom in quarter steps, not only whole ones
+    snap: dict[str, Any] = {"zoom_snap": FOCUS_ZOOM_SNAP} if focus is not None else {}
     m = folium.Map(
         location=[40.2, 46.5],
         zoom_start=7,
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
-        # a focused region fills the map: zoom in quarter steps, not only whole ones
-        **({"zoom_snap": FOCUS_ZOOM_SNAP} if focus is not None else {}),
+        **snap,
     )
     header = cast(Figure, m.get_root()).header
     header.add_child(_CSS, name="conflictmap_css")
