@@ -279,7 +279,7 @@ def init_state(view: View, data: Dataset, problems: list[str]) -> None:
     ss["mode"] = view.mode
     ss["measure"] = view.measure
     ss["tiles"] = view.tiles
-    ss["present"] = view.present
+    ss.setdefault("present", view.present)  # a click on Present before this run stays
 
 
 def _actors(events: pd.DataFrame) -> set[str]:

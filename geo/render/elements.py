@@ -335,12 +335,13 @@ class Attribution(MacroElement):
         self.text_js = _js_string(html_text)
 
 
-#: What the time bar's buttons are called for keyboard and screen-reader users.
+#: What the time bar's buttons are called for keyboard and screen-reader users ("prev" and
+#: "next" go to the previous or next day on which an event starts or ends).
 TIME_BUTTON_LABELS = {
     "play": "Play the period day by day",
     "pause": "Pause",
-    "prev": "Previous day",
-    "next": "Next day",
+    "prev": "Previous event date",
+    "next": "Next event date",
 }
 
 
