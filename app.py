@@ -47,6 +47,8 @@ from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, 
 
 LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
+#: The map's height in presentation mode: with the top row it fills a 1280×720 screen.
+PRESENT_MAP_HEIGHT = 600
 #: The region box's "no region" choice.
 ALL = ""
 #: Session-state key holding the HTML of the map last built (read by tests).
@@ -301,6 +303,7 @@ def init_state(view: View, data: Dataset, problems: list[str]) -> None:
     ss["mode"] = view.mode
     ss["measure"] = view.measure
     ss["tiles"] = view.tiles
+    ss.setdefault("present", view.present)  # a click on Present before this run stays
 
 
 def _actors(events: pd.DataFrame) -> set[str]:
@@ -380,6 +383,7 @@ def current_view(data: Dataset) -> View:
         mode=ss["mode"],
         measure=ss["measure"],
         tiles=bool(ss["tiles"]),
+        present=bool(ss.get("present", False)),
     )
 
 
@@ -446,8 +450,12 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             width="stretch",
         )
         st.caption(
-            "The buttons move the period by its own length. To play the period day by "
-            "day, press ▶ on the time bar under the map."
+            "The buttons move the period by its own length. "
+            + (
+                "The choropleth shows the totals of the whole period."
+                if ss.get("mode") == "regions"
+                else "To play the period day by day, press ▶ on the time bar under the map."
+            )
         )
         titles = dict(zip(data.episodes["episode"], data.episodes["title"], strict=True))
         st.multiselect(
@@ -555,7 +563,7 @@ def show_map(
         # Only the choropleth reacts to clicks; panning, zooming and popups never rerun.
         returned_objects=["last_object_clicked"] if regions_mode else [],
         use_container_width=True,
-        height=MAP_HEIGHT,
+        height=PRESENT_MAP_HEIGHT if view.present else MAP_HEIGHT,
         on_change=on_click if regions_mode else None,
         render=False,
     )
@@ -599,7 +607,7 @@ def _export_key(view: View | None) -> tuple[tuple[str, str], ...]:
     """What a download depends on: the view's filters, level and measure (not tiles, mode)."""
     if view is None:
         return ()
-    return tuple(sorted(view.with_(tiles=True, mode="events").to_query().items()))
+    return tuple(sorted(view.with_(tiles=True, mode="events", present=False).to_query().items()))
 
 
 def analyst_export(data: Dataset, choice: str, view: View | None, measure: str) -> Prepared:
@@ -722,6 +730,48 @@ def export_section(data: Dataset, view: View) -> None:
         )
 
 
+#: Every page: a visible focus ring on whatever the keyboard reaches (fixed CSS, no data).
+FOCUS_CSS = """<style>
+:focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px !important; }
+</style>"""
+#: Presentation mode: no sidebar or header, larger type; the map and the region card fill
+#: the screen (the card scrolls inside itself, never the page). Fixed CSS, no data.
+PRESENT_CSS = f"""<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+header[data-testid="stHeader"] {{ display: none !important; }}
+[data-testid="stMainBlockContainer"] {{
+  padding: 0.5rem 1.25rem 0 !important; max-width: none !important; }}
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li {{
+  font-size: 1.25rem; }}
+.st-key-region-card {{ max-height: {PRESENT_MAP_HEIGHT}px; overflow-y: auto; }}
+.st-key-region-card p, .st-key-region-card li {{ font-size: 1.35rem; line-height: 1.4; }}
+</style>"""
+
+
+def toggle_present() -> None:
+    """Enter or leave presentation mode (button callback); the rest of the view stays."""
+    st.session_state["present"] = not st.session_state.get("present", False)
+
+
+def header_row(presenting: bool) -> None:
+    """The page title and the button that enters or leaves presentation mode."""
+    title, button = st.columns([5, 1], vertical_alignment="center")
+    if presenting:
+        title.markdown("**Armenia–Azerbaijan conflict map**")
+    else:
+        title.title("Armenia–Azerbaijan conflict map")
+    button.button(
+        "Leave presentation" if presenting else "Present",
+        key="present_button",
+        on_click=toggle_present,
+        help="Presentation: the map and the region card fill the screen, in large type, "
+        "for a projector."
+        if not presenting
+        else "Back to the full page; the view stays as it is.",
+        width="stretch",
+    )
+
+
 #: How much of a URL parameter a warning echoes (a link can carry 60 kB).
 URL_ECHO_CHARS = 300
 #: At most this many layer problems are listed on the page (all are in `conflictmap validate`).
@@ -762,7 +812,11 @@ def main() -> None:
     if st.query_params.get("page") == add_from_article.PAGE_PARAM:
         add_from_article.main(configure=False)
         return
-    st.title("Armenia–Azerbaijan conflict map")
+    st.html(FOCUS_CSS)
+    presenting = bool(st.session_state.get("present", st.query_params.get("present") == "1"))
+    if presenting:
+        st.html(PRESENT_CSS)
+    header_row(presenting)
     settings = _settings()
     key = repr(settings)
     try:
@@ -801,7 +855,15 @@ def main() -> None:
         st.markdown(f"[Add events from an article](?page={add_from_article.PAGE_PARAM})")
 
     events = apply_view(data.events, view)
-    summary = summary_for(key, tuple(sorted(view.to_query().items())))
+    card_query = tuple(sorted(view.with_(present=False).to_query().items()))
+    summary = summary_for(key, card_query)
+    if view.present:  # the map and the card, side by side, and nothing else
+        left, right = st.columns([3, 2])
+        with left:
+            show_map(data, view, events, summary, key)
+        with right:
+            show_region_card(card_for(key, card_query))
+        return
     cols = st.columns(4)
     cols[0].metric("Events in view", len(events))
     for col, name in zip(cols[1:], ("deaths_low", "deaths_best", "deaths_high"), strict=True):
@@ -820,7 +882,7 @@ def main() -> None:
         )
     )
 
-    show_region_card(card_for(key, tuple(sorted(view.to_query().items()))))
+    show_region_card(card_for(key, card_query))
 
     unit = "district" if view.level == "district" else "region"
     left, right = st.columns(2)

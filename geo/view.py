@@ -45,6 +45,9 @@ class View:
     mode: str = "events"
     measure: str = "events"
     tiles: bool = True
+    #: Presentation mode: the map and the region card fill the screen (a display choice
+    #: only; it never changes what is in view, the totals or the exports).
+    present: bool = False
 
     def with_(self, **changes: object) -> View:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -83,7 +86,7 @@ class View:
                     kwargs[f.name] = date.fromisoformat(raw)
                 elif f.name in ("episodes", "event_types", "actors", "countries"):
                     kwargs[f.name] = tuple(v for v in raw.split(",") if v)
-                elif f.name in ("precise_only", "tiles"):
+                elif f.name in ("precise_only", "tiles", "present"):
                     if raw not in ("0", "1"):
                         raise ValueError("expected 0 or 1")
                     kwargs[f.name] = raw == "1"

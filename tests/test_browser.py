@@ -707,3 +707,354 @@ def test_the_wide_ring_of_an_area_only_event_is_drawn(
         assert off_ring < on_ring  # a ring of that radius, not paint everywhere
     finally:
         page.close()
+
+
+# --- the teacher's view: region focus, presentation mode, keyboard only (issue 13) -----------
+
+#: Screenshots of the teacher's path; CONFLICTMAP_SCREENSHOTS puts them elsewhere.
+SCREENSHOTS = Path(os.environ.get("CONFLICTMAP_SCREENSHOTS") or ARTIFACTS / "screenshots")
+JULY_2020 = "start=2020-07-12&end=2020-07-16"
+#: What the map shows: its bounds, the focused region, the period drawn, the time bar.
+MAP_VIEW_JS = """() => {
+    const map = window.L && (window.map || Object.values(window).find((v) => v instanceof L.Map));
+    if (!map || !map.getContainer().getAttribute("data-draws")) { return null; }
+    const b = map.getBounds(), box = map.getContainer();
+    return {south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast(),
+            focus: box.getAttribute("data-focus"), period: box.getAttribute("data-period"),
+            timeBar: !!document.getElementById("conflictmap-timeline"),
+            choropleth: !!document.getElementById("conflictmap-choropleth-legend")};
+}"""
+#: The focused element: what it is, what it says, and its outline (the focus ring).
+FOCUSED_JS = """() => {
+    const a = document.activeElement;
+    if (!a) { return null; }
+    const st = a.closest('[data-testid^="st"]'), style = getComputedStyle(a);
+    return {tag: a.tagName, aria: a.getAttribute("aria-label"), cls: String(a.className),
+            text: (a.textContent || "").trim().slice(0, 120), title: a.getAttribute("title"),
+            valuetext: a.getAttribute("aria-valuetext"),
+            testid: st ? st.getAttribute("data-testid") : null,
+            outline: [style.outlineStyle, parseFloat(style.outlineWidth) || 0]};
+}"""
+
+
+def _shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tavush_bbox() -> tuple[float, float, float, float]:
+    """Tavush marz's (south, west, north, east) from the boundary files themselves."""
+    from geo.dataset import load_dataset
+
+    admin = load_dataset(Settings.from_env()).admin
+    assert admin is not None
+    rows = admin.regions[admin.regions["region"] == "Tavush"]
+    assert len(rows) == 1
+    west, south, east, north = (float(v) for v in rows.to_crs("EPSG:4326").total_bounds)
+    return south, west, north, east
+
+
+def _idle(page: Any) -> None:
+    """Wait until the app has finished running (Streamlit's status widget gone for 1 s).
+
+    A click while the map's component reports its first value can be merged into that
+    rerun and lost, as for any Streamlit widget; a person clicks on a page at rest.
+    """
+
+    def calm() -> bool | None:
+        status = page.locator('[data-testid="stStatusWidget"]')
+        if status.count():
+            return None
+        time.sleep(1)
+        return True if status.count() == 0 else None
+
+    _wait_for("the app to finish running", calm, RERUN_S)
+
+
+def _press(page: Any, name: str, done: Callable[[], bool]) -> None:
+    """Click the button ``name`` until ``done()`` holds (three tries, 15 s each).
+
+    Streamlit can merge a click into a rerun the map's component asks for as it loads,
+    and the click is then lost; a person clicks again, and so does this.
+    """
+    for _ in range(3):
+        _idle(page)
+        button = page.get_by_role("button", name=name, exact=True)
+        if button.count():
+            button.click()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if done():
+                return
+            time.sleep(0.25)
+    pytest.fail(f"the button {name!r} did not take effect")
+
+
+def _map_view(page: Any) -> dict[str, Any] | None:
+    return cast("dict[str, Any] | None", _map_frame(page).evaluate(MAP_VIEW_JS))
+
+
+def _focused_on(page: Any, region: str | None) -> dict[str, Any]:
+    return _wait_for(
+        f"the map focused on {region or 'both countries'}",
+        lambda: v if (v := _map_view(page)) and v["focus"] == region else None,
+        RERUN_S,
+    )
+
+
+def _assert_fills(view: dict[str, Any], bbox: tuple[float, float, float, float]) -> None:
+    """The region is wholly in view and fills most of it in at least one dimension."""
+    south, west, north, east = bbox
+    tol = 1e-3
+    assert view["south"] <= south + tol and view["north"] >= north - tol, (view, bbox)
+    assert view["west"] <= west + tol and view["east"] >= east - tol, (view, bbox)
+    tall = (north - south) / (view["north"] - view["south"])
+    wide = (east - west) / (view["east"] - view["west"])
+    assert max(tall, wide) >= 0.5, (tall, wide)
+    assert min(tall, wide) >= 1 / 3, (tall, wide)  # the view is within a small factor of it
+
+
+def test_choosing_tavush_zooms_the_map_to_it_in_both_modes(
+    app_url: str, browser: Any, tavush_bbox: tuple[float, float, float, float]
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{app_url}/?tiles=0&{JULY_2020}", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)) or None, MAP_DRAWN_S)
+        whole = _focused_on(page, None)
+        _idle(page)
+        region = page.locator('[data-testid="stSelectbox"]').filter(has_text="Region").first
+        region.click()
+        page.get_by_role("option", name="Tavush", exact=True).click()
+        view = _focused_on(page, "Tavush")
+        _assert_fills(view, tavush_bbox)
+        assert view["north"] - view["south"] < (whole["north"] - whole["south"]) / 2
+        assert "region=Tavush" in page.url
+        _shot(page, "teacher-1-tavush-events.png")
+
+        _idle(page)
+        page.get_by_text("Regions choropleth", exact=True).click()
+        view = _wait_for(
+            "the choropleth of Tavush",
+            lambda: v if (v := _map_view(page)) and v["choropleth"] and v["focus"] else None,
+            RERUN_S,
+        )
+        assert view["focus"] == "Tavush"
+        _assert_fills(view, tavush_bbox)
+        assert not view["timeBar"]  # no control that changes nothing
+        assert "mode=regions" in page.url and "region=Tavush" in page.url
+        _shot(page, "teacher-2-tavush-choropleth.png")
+
+        _idle(page)
+        region.click()
+        page.get_by_role("option", name="All", exact=True).click()
+        view = _focused_on(page, None)
+        assert view["north"] - view["south"] > 3 * (tavush_bbox[2] - tavush_bbox[0])
+        assert "region=" not in page.url
+    finally:
+        page.close()
+
+
+def test_presentation_mode_fills_a_1280x720_screen_and_leaving_restores_the_view(
+    app_url: str, browser: Any
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(f"{app_url}/?tiles=0&{JULY_2020}&region=Tavush", timeout=30_000)
+        _focused_on(page, "Tavush")
+        _press(page, "Present", lambda: "present=1" in page.url)
+
+        def laid_out() -> dict[str, Any] | None:
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            if "present=1" not in page.url or sidebar.is_visible():
+                return None
+            view = _map_view(page)
+            if view is None or view["focus"] != "Tavush":
+                return None
+            sizes = page.evaluate(
+                """() => {
+                const box = (el) => { const r = el.getBoundingClientRect();
+                    return [r.left, r.top, r.right, r.bottom]; };
+                const map = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+                const card = document.querySelector(".st-key-region-card");
+                const text = card && card.querySelector("p");
+                return {scroll: document.scrollingElement.scrollHeight, inner: innerHeight,
+                        width: innerWidth, map: map && box(map), card: card && box(card),
+                        font: text ? parseFloat(getComputedStyle(text).fontSize) : 0};
+            }"""
+            )
+            return sizes if sizes["map"] and sizes["card"] else None
+
+        _wait_for("the presentation layout", laid_out, RERUN_S)
+        _idle(page)  # the map's iframe may be replaced once more as the page settles
+        sizes = _wait_for("the presentation layout, settled", laid_out, RERUN_S)
+        assert sizes["scroll"] <= sizes["inner"], sizes  # nothing to scroll
+        for name in ("map", "card"):
+            left, top, right, bottom = sizes[name]
+            assert left >= 0 and top >= 0, (name, sizes)
+            assert right <= sizes["width"] and bottom <= sizes["inner"], (name, sizes)
+        map_left, map_top, map_right, map_bottom = sizes["map"]
+        assert (map_right - map_left) * (map_bottom - map_top) >= 0.4 * 1280 * 720, sizes
+        assert sizes["font"] >= 20, sizes  # larger type than the page's 16 px
+        _shot(page, "teacher-3-presentation-1280x720.png")
+
+        _press(page, "Leave presentation", lambda: "present" not in page.url)
+        _wait_for(
+            "the full page again",
+            lambda: (
+                True
+                if "present" not in page.url
+                and page.locator('[data-testid="stSidebar"]').is_visible()
+                else None
+            ),
+            RERUN_S,
+        )
+        assert "region=Tavush" in page.url and "start=2020-07-12" in page.url
+        _focused_on(page, "Tavush")
+    finally:
+        page.close()
+
+
+def _focused(page: Any) -> dict[str, Any]:
+    """The focused element, looking into the map's iframe when the focus is there."""
+    found = page.evaluate(FOCUSED_JS) or {}
+    if found.get("tag") == "IFRAME" and found.get("title") == "streamlit_folium.st_folium":
+        return {**(_map_frame(page).evaluate(FOCUSED_JS) or {}), "in": "map"}
+    return {**found, "in": "page"}
+
+
+def _tab_to(page: Any, what: str, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Press Tab until ``wanted`` holds for the focused element (at most 150 times)."""
+    for _ in range(150):
+        page.keyboard.press("Tab")
+        found = _focused(page)
+        if wanted(found):
+            return found
+    pytest.fail(f"Tab never reached {what}")
+
+
+def _ring(found: dict[str, Any]) -> None:
+    style, width = found["outline"]
+    assert style != "none" and width >= 2, f"no visible focus ring on {found}"
+
+
+def test_keyboard_alone_changes_the_period_picks_a_region_and_opens_an_event(
+    app_url: str, browser: Any, curated: pd.DataFrame
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{app_url}/?tiles=0&{JULY_2020}", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)) or None, MAP_DRAWN_S)
+        _idle(page)
+
+        # the period: the slider's first thumb, one day on
+        _tab_to(page, "the period's start", lambda f: f.get("aria") == "Period — start")
+        page.keyboard.press("ArrowRight")
+        pressed = time.monotonic()
+        seen: list[Any] = []
+
+        def moved() -> bool | None:
+            nonlocal pressed
+            said = _focused(page).get("valuetext")
+            view = _map_view(page)
+            seen[:] = [page.url, said, view and view["period"]]
+            if said == "2020-07-12" and time.monotonic() - pressed > 5:
+                # the key was lost in a rerun the map's component asked for: press again
+                page.keyboard.press("ArrowRight")
+                pressed = time.monotonic()
+            if (
+                "start=2020-07-13" in page.url
+                and view
+                and view["period"] == "2020-07-13/2020-07-13"
+            ):
+                return True
+            return None
+
+        try:
+            _wait_for("the period to start on 13 July", moved, RERUN_S)
+        finally:
+            print("period step: last seen", seen)  # shown when the wait fails
+        _idle(page)
+
+        # a region: the region box, arrows to Tavush, Enter
+        _tab_to(page, "the region box", lambda f: f.get("aria") == "Region")
+        page.keyboard.press("ArrowDown")
+        highlighted = """() => { const id = document.activeElement.getAttribute(
+            "aria-activedescendant"); const o = id && document.getElementById(id);
+            return o ? o.textContent : null; }"""
+        for _ in range(30):
+            if page.evaluate(highlighted) == "Tavush":
+                break
+            page.keyboard.press("ArrowDown")
+        assert page.evaluate(highlighted) == "Tavush"
+        page.keyboard.press("Enter")
+        view = _focused_on(page, "Tavush")
+        assert "region=Tavush" in page.url and "start=2020-07-13" in page.url
+        assert view["period"] == "2020-07-13/2020-07-13"
+        _idle(page)
+
+        # an event's details: the map's event list (Space opens it), Enter on an event
+        summary = _tab_to(
+            page,
+            "the map's event list",
+            lambda f: (
+                f["in"] == "map"
+                and f.get("tag") == "SUMMARY"
+                and f["text"].startswith("Events in view")
+            ),
+        )
+        _ring(summary)
+        page.keyboard.press("Space")
+        item = _tab_to(page, "an event in the list", lambda f: "cm-event-item" in f.get("cls", ""))
+        _ring(item)
+        page.keyboard.press("Enter")
+        frame = _map_frame(page)
+        popup = frame.locator(POPUP_TEXT)
+        popup.wait_for(state="visible", timeout=10_000)
+        text = str(popup.inner_text())
+        in_tavush = curated[
+            (curated["region"] == "Tavush")
+            & (curated["date_start"].dt.date <= date(2020, 7, 16))
+            & (curated["date_end"].dt.date >= date(2020, 7, 13))
+        ]
+        assert len(in_tavush) >= 1
+        opened = [e for e in in_tavush.index if e in text]
+        assert opened, text
+        # the list's entry says when, what and where (the tooltip's words)
+        label = str(frame.locator("button.cm-event-item").first.inner_text())
+        assert str(in_tavush.loc[opened[0], "location"]) in label, label
+        assert "claims" in text.lower() and "sources" in text.lower()
+        assert "cm-popup" in _focused(page).get("cls", "")  # the details have the focus
+        said = frame.locator("#conflictmap-announce").inner_text()
+        assert said.startswith("Opened: "), said
+        _shot(page, "teacher-4-keyboard-event-details.png")
+        page.keyboard.press("Escape")
+        popup.wait_for(state="detached", timeout=10_000)
+        assert "cm-event-item" in _focused(page).get("cls", "")  # back on the list
+
+        # the play control under the map: its "next" button, with Space, moves the day
+        # shown to the next day on which an event starts or ends
+        button = _tab_to(
+            page, "the time bar's next button", lambda f: f.get("aria") == "Next event date"
+        )
+        _ring(button)
+        page.keyboard.press("Space")
+        later = _wait_for(
+            "the map to show a later day",
+            lambda: (
+                p
+                if (v := _map_view(page)) and (p := v["period"]) != "2020-07-13/2020-07-13"
+                else None
+            ),
+            PLAY_S,
+        )
+        first, last = later.split("/")
+        assert first == last and "2020-07-13" < first <= "2020-07-16", later
+        assert errors == [], errors
+    finally:
+        page.close()

@@ -66,6 +66,7 @@ def test_every_field_survives_the_round_trip() -> None:
         mode="regions",
         measure="deaths_best",
         tiles=False,
+        present=True,
     )
     query = view.to_query()
     assert query == {
@@ -81,6 +82,7 @@ def test_every_field_survives_the_round_trip() -> None:
         "mode": "regions",
         "measure": "deaths_best",
         "tiles": "0",
+        "present": "1",
     }
     assert View.from_query(query) == (view, [])
 
@@ -108,6 +110,18 @@ def test_bad_parameters_are_ignored_and_each_reported() -> None:
     assert any(
         p.startswith("ignored URL parameter level='village': expected one of") for p in problems
     )
+
+
+def test_presentation_mode_is_in_the_url_only_when_on() -> None:
+    assert "present" not in View().to_query()
+    assert View(present=True).to_query() == {"present": "1"}
+    assert View.from_query({"present": "1", "region": "Tavush"}) == (
+        View(present=True, region="Tavush"),
+        [],
+    )
+    view, problems = View.from_query({"present": "yes"})
+    assert view == View()
+    assert problems == ["ignored URL parameter present='yes': expected 0 or 1"]
 
 
 def test_empty_list_parameters_mean_all() -> None:

@@ -61,6 +61,7 @@ from geo.render._common import (  # re-exported
     jinja_safe,
     when_text,
 )
+from geo.render.a11y import A11Y_CSS, PRESENT_CSS
 from geo.render.assets import localize_links
 from geo.render.elements import (  # re-exported
     _AREA_STYLE,
@@ -87,6 +88,7 @@ from geo.render.features import (  # re-exported
     event_features,
     event_properties,
 )
+from geo.render.focus import Focus, RegionFocus, region_focus
 from geo.render.legends import (  # re-exported
     _CSS,
     build_choropleth,
@@ -103,6 +105,11 @@ if TYPE_CHECKING:
 
 
 # --------------------------------------------------------------------------- the map
+
+#: Pixels kept free round a focused region when the map is fitted to it.
+FOCUS_PADDING_PX = 12
+#: Zoom step of a map fitted to a region (Leaflet ``zoomSnap``; whole steps otherwise).
+FOCUS_ZOOM_SNAP = 0.25
 
 
 def _bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
@@ -202,14 +209,22 @@ def build_map(
         event is sent in the page (Leaflet.timeline layers).
     """
     use_tiles = view.tiles if tiles is None else tiles
+    focus = region_focus(admin, view.region, level=view.level)
+    # a focused region fills the map: zoom in quarter steps, not only whole ones
+    snap: dict[str, Any] = {"zoom_snap": FOCUS_ZOOM_SNAP} if focus is not None else {}
     m = folium.Map(
         location=[40.2, 46.5],
         zoom_start=7,
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
+        **snap,
     )
-    cast(Figure, m.get_root()).header.add_child(_CSS, name="conflictmap_css")
+    header = cast(Figure, m.get_root()).header
+    header.add_child(_CSS, name="conflictmap_css")
+    header.add_child(A11Y_CSS, name="conflictmap_a11y_css")
+    if view.present:
+        header.add_child(PRESENT_CSS, name="conflictmap_present_css")
     if use_tiles:
         folium.TileLayer(
             "OpenStreetMap", name="OpenStreetMap", attr=OSM_TILES_ATTRIBUTION, control=False
@@ -217,8 +232,11 @@ def build_map(
     if admin is not None:
         _boundaries_layer(admin, show=True).add_to(m)
     regions_mode = view.mode == "regions"
+    choropleth = regions_mode and summary is not None and admin is not None
     if regions_mode and summary is not None and admin is not None:
         build_choropleth(admin, summary, level=view.level, measure=view.measure).add_to(m)
+    if focus is not None:
+        RegionFocus(focus).add_to(m)
 
     titles: dict[str, str] = {}
     if episodes is not None and len(episodes):
@@ -233,7 +251,8 @@ def build_map(
     if event_data is not None and order and span is not None:
         canvas = EventCanvas(event_data, events, period=span)
         canvas.add_to(m)  # before the episode switches that refer to it
-    draw_areas = admin is not None and "region_id" in events
+    # region-level events' outlines follow the time bar, which the choropleth has not
+    draw_areas = admin is not None and "region_id" in events and not choropleth
     timelines: list[Any] = []
     names_used: set[str] = set()
     for episode in order:
@@ -270,7 +289,8 @@ def build_map(
         group.add_to(m)
     if canvas is not None:
         timelines.append(canvas)
-    if timelines and span is not None:
+    # the choropleth shows the totals of the whole period: a time bar would change nothing
+    if timelines and span is not None and not choropleth:
         days = (span[1] - span[0]).days
         playback = min(max(days * PLAYBACK_DAY_MS, PLAYBACK_MIN_MS), PLAYBACK_MAX_MS)
         TimeControl(
@@ -287,9 +307,10 @@ def build_map(
     lines = [attribution] if isinstance(attribution, str) else list(attribution)
     lines = [line for line in lines if line] + [PLACES_CREDIT]
     Attribution(" | ".join(esc(line) for line in lines)).add_to(m)
-    # the choropleth keeps its frame (both countries) whatever is selected
-    choropleth = regions_mode and summary is not None and admin is not None
-    m.fit_bounds(_bounds(events.iloc[0:0] if choropleth else events, admin))
+    if focus is not None:  # a chosen region fills the map, in both modes
+        m.fit_bounds(focus.bounds, padding=(FOCUS_PADDING_PX, FOCUS_PADDING_PX))
+    else:  # the choropleth keeps its frame (both countries)
+        m.fit_bounds(_bounds(events.iloc[0:0] if choropleth else events, admin))
     localize_assets(m, asset_urls)
     return m
 
@@ -313,10 +334,12 @@ __all__ = [
     "EpisodeSwitch",
     "EventCanvas",
     "EventTimeline",
+    "Focus",
     "HtmlControl",
     "PlaceLookup",
     "PopupData",
     "PopupKit",
+    "RegionFocus",
     "_blank",
     "_country_name",
     "_place_names_text",
@@ -337,5 +360,6 @@ __all__ = [
     "map_html",
     "marker_radius",
     "period_of",
+    "region_focus",
     "when_text",
 ]

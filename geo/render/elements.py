@@ -335,6 +335,16 @@ class Attribution(MacroElement):
         self.text_js = _js_string(html_text)
 
 
+#: What the time bar's buttons are called for keyboard and screen-reader users ("prev" and
+#: "next" go to the previous or next day on which an event starts or ends).
+TIME_BUTTON_LABELS = {
+    "play": "Play the period day by day",
+    "pause": "Pause",
+    "prev": "Previous event date",
+    "next": "Next event date",
+}
+
+
 class TimeControl(TimelineSlider):
     """Leaflet.timeline's slider with a stable DOM id and days shown in UTC.
 
@@ -359,6 +369,23 @@ class TimeControl(TimelineSlider):
           );
           {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
           {{ this.get_name() }}.getContainer().id = {{ this.dom_id|tojson }};
+          (function (box) {  // names a keyboard and screen-reader user hears
+              var labels = {{ this.labels_js }};
+              Object.keys(labels).forEach(function (k) {
+                  var b = box.querySelector("button." + k);
+                  if (b) { b.setAttribute("aria-label", labels[k]); b.title = labels[k]; }
+              });
+              var s = box.querySelector("input.time-slider");
+              var out = box.querySelector("output.time-text");
+              if (!s) { return; }
+              s.setAttribute("aria-label", "Day shown on the map");
+              var say = function () {
+                  if (out) { s.setAttribute("aria-valuetext", out.textContent); }
+              };
+              s.addEventListener("input", say);
+              s.addEventListener("change", say);
+              say();
+          })({{ this.get_name() }}.getContainer());
           {% for timeline in this.timelines %}
               {{ this.get_name() }}.addTimelines({{ timeline.get_name() }});
           {% endfor %}
@@ -379,6 +406,7 @@ class TimeControl(TimelineSlider):
         cast(dict[str, Any], self.options)["format_output"] = _TIME_TEXT
         self.default_js = [TimelineSlider.default_js[0]]
         self.dom_id = TIMELINE_ID
+        self.labels_js = _script_json(TIME_BUTTON_LABELS)
 
 
 class EventTimeline(Timeline):

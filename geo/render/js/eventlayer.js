@@ -10,6 +10,11 @@
  * It has setTime(ms), start, end and times, so Leaflet.timeline's slider drives it:
  * the events of the day shown are drawn bright, the rest of the period faint.
  * setPeriod("YYYY-MM-DD", "YYYY-MM-DD") sets a new period: events outside it go.
+ * For keyboard and screen-reader users it adds a control (#conflictmap-event-list): a
+ * list of the events of the period in view, each a button that opens its popup (focus
+ * moves into the popup; Escape closes it and returns to the list), and a live region
+ * (#conflictmap-announce) saying what is shown and what was opened. Text only, by DOM
+ * text calls.
  */
 (function (L) {
     "use strict";
@@ -68,6 +73,7 @@
         options: {
             url: "", details: "", selection: "", period: null, times: null, colors: {}, popup: null,
             aggregateAbove: 4000, cell: 80, ghostAlpha: 110, halo: 5000, areaRing: 25000,
+            listMax: 50,
             popupOptions: {maxWidth: 520, maxHeight: 380}
         },
         initialize: function (options) {
@@ -132,10 +138,12 @@
             map.on("zoomanim", this._animZoom, this);
             map.on("click", this._click, this);
             map.on("mousemove", this._hover, this);
+            this._addList(map);
             this._redraw();
         },
         onRemove: function (map) {
             L.DomUtil.remove(this._canvas);
+            if (this._list) { this._list.control.remove(); this._list = null; }
             map.off("moveend resize", this._redraw, this);
             map.off("zoomanim", this._animZoom, this);
             map.off("click", this._click, this);
@@ -170,6 +178,7 @@
             var lo = Math.max(this._range[0], v0), hi = Math.min(this._range[1], v1);
             var scale = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin().add(tl);
             var ox = origin.x, oy = origin.y, bright = this._bright, nb = 0, total = 0;
+            var listMax = this.options.listMax, listed = [], inView = 0;
             px.fill(0);
             for (var i = 0; i < n; i++) {
                 if (!sel[i] || !on[ep[i]] || d1[i] < v0 || d0[i] > v1) { continue; }
@@ -177,6 +186,8 @@
                 if (lit) { total++; }
                 var x = (wx[i] * scale - ox) | 0, y = (wy[i] * scale - oy) | 0;
                 if (x < 1 || y < 1 || x >= W - 1 || y >= H - 1) { continue; }
+                if (listed.length < listMax) { listed.push(i); }
+                inView++;
                 if (lit) { bright[nb++] = i; continue; }
                 var col = faint[t[i]], o = (y - 1) * W + x - 1;
                 px[o] = col; px[o + 1] = col; px[o + 2] = col; o += W;
@@ -192,14 +203,19 @@
                 this._markers(bright, nb, scale, ox, oy);
             }
             this._index(bright, nb, scale, ox, oy, W, H);
-            var box = map.getContainer();
+            var box = map.getContainer(), period = iso(lo + d.day0) + "/" + iso(hi + d.day0);
+            if (box.getAttribute("data-period") !== period) {
+                this.announce("Shown: " + (lo === hi ? iso(lo + d.day0) : iso(lo + d.day0) +
+                    " to " + iso(hi + d.day0)) + ", " + total + (total === 1 ? " event." : " events."));
+            }
             box.setAttribute("data-events-drawn", String(nb));
             box.setAttribute("data-events-filtered", String(total));
-            box.setAttribute("data-period", iso(lo + d.day0) + "/" + iso(hi + d.day0));
+            box.setAttribute("data-period", period);
             box.setAttribute("data-aggregated", aggregated ? "1" : "0");
             box.setAttribute("data-cell-total", String(aggregated ? cellTotal : nb));
             this._draws = (this._draws || 0) + 1;
             box.setAttribute("data-draws", String(this._draws));
+            this._fillList(listed, inView);
             this.fire("drawn", {drawn: nb, filtered: total});
         },
         _splat: function (bright, nb, scale, ox, oy, W) {  // 3x3 opaque dot per event
@@ -334,15 +350,99 @@
                 return [c.kit, c.e[i - k * self._d.head.chunk]];
             });
         },
-        openPopup: function (i) {
+        openPopup: function (i, returnTo) {  // returnTo: focused again when it closes
             var self = this;
             return this.details(i).then(function (r) {
+                var content = r[0].popup(r[1]);
+                content.setAttribute("tabindex", "-1");
                 var popup = L.popup(self.options.popupOptions)
                     .setLatLng(self.latLngOf(i))
-                    .setContent(r[0].popup(r[1]));
+                    .setContent(content);
                 popup.openOn(self._map);
+                if (returnTo) {
+                    var el = popup.getElement();
+                    el.setAttribute("role", "dialog");
+                    el.setAttribute("aria-label", "Event details");
+                    L.DomEvent.on(el, "keydown", function (e) {
+                        if (e.key === "Escape") { self._map.closePopup(popup); }
+                    });
+                    popup.on("remove", function () {  // back to the list (rebuilt if it moved)
+                        var list = self._list, again = returnTo;
+                        if (!document.body.contains(again) && list) {
+                            again = list.ol.querySelector('button[data-row="' + i + '"]') ||
+                                list.summary;
+                        }
+                        again.focus();
+                    });
+                    content.focus();
+                    self.announce("Opened: " + r[0].tooltip(r[1]).textContent);
+                }
                 return popup;
             });
+        },
+        announce: function (text) {  // said by screen readers (a polite live region)
+            if (this._list) { this._list.live.textContent = text; }
+        },
+        _addList: function (map) {  // the keyboard's way to the events: a list of buttons
+            var control = L.control({position: "topleft"}), self = this, list = {};
+            control.onAdd = function () {
+                var div = L.DomUtil.create("div", "leaflet-control cm-control cm-event-list");
+                div.id = "conflictmap-event-list";
+                var details = L.DomUtil.create("details", "", div);
+                list.summary = L.DomUtil.create("summary", "", details);
+                list.summary.textContent = "Events in view";
+                list.note = L.DomUtil.create("small", "", details);
+                list.ol = L.DomUtil.create("ol", "", details);
+                list.live = L.DomUtil.create("div", "cm-sr", div);
+                list.live.id = "conflictmap-announce";
+                list.live.setAttribute("role", "status");
+                list.live.setAttribute("aria-live", "polite");
+                list.details = details;
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                L.DomEvent.on(details, "toggle", function () { self._fillList(); });
+                return div;
+            };
+            list.control = control;
+            this._list = list;
+            control.addTo(map);
+        },
+        _fillList: function (listed, inView) {  // (re)build the open list when it changed
+            var list = this._list, d = this._d, self = this;
+            if (!list || !d) { return; }
+            if (listed) { list.listed = listed; list.inView = inView; }
+            listed = list.listed || [];
+            inView = list.inView || 0;
+            list.summary.textContent = "Events in view: " + inView.toLocaleString("en-US");
+            if (!list.details.open) { return; }
+            var key = listed.join(",");
+            if (key === list.key) { return; }
+            list.key = key;
+            var focused = document.activeElement, keep = null;
+            if (focused && focused.parentNode && focused.parentNode.parentNode === list.ol) {
+                keep = focused.getAttribute("data-row");
+            }
+            while (list.ol.firstChild) { list.ol.removeChild(list.ol.firstChild); }
+            list.note.textContent = listed.length < inView
+                ? "The first " + listed.length + " of " + inView.toLocaleString("en-US") +
+                  ": zoom in or shorten the period for the rest."
+                : "";
+            listed.slice().sort(function (a, b) { return d.c.d0[a] - d.c.d0[b] || a - b; })
+                .forEach(function (i) {
+                    var li = L.DomUtil.create("li", "", list.ol);
+                    var button = L.DomUtil.create("button", "cm-event-item", li);
+                    button.type = "button";
+                    button.setAttribute("data-row", String(i));
+                    button.textContent = iso(d.c.d0[i] + d.day0) + " \u00b7 " + d.head.types[d.c.t[i]];
+                    self.details(i).then(function (r) {  // the tooltip's words: date, type, place
+                        button.textContent = r[0].tooltip(r[1]).textContent;
+                    }, function () { /* the short label stays; the error is on the map */ });
+                    L.DomEvent.on(button, "click", function (e) {
+                        L.DomEvent.stop(e);
+                        self.openPopup(i, button);
+                    });
+                    if (keep === String(i)) { button.focus(); }
+                });
         }
     });
     L.conflictEvents = function (options) { return new L.ConflictEvents(options); };
