@@ -37,7 +37,8 @@ def test_present_button_enters_and_leaving_keeps_the_view() -> None:
     at = run({**JULY, "region": "Tavush"})
     assert at.button(key="present_button").label == "Present"
     assert not _present_css_on(at)
-    assert len(at.dataframe) >= 3  # totals, the region's events and claims, events in view
+    # totals, the region's events, events in view; the region's claims
+    assert len(at.dataframe) >= 3 and len(at.table) >= 1
 
     at.button(key="present_button").click().run()
     assert not at.exception
@@ -46,8 +47,10 @@ def test_present_button_enters_and_leaving_keeps_the_view() -> None:
     assert _present_css_on(at)
     # only the map and the card: no metrics, no tables
     assert list(at.metric) == []
-    assert list(at.dataframe) == []
-    assert "Tavush" in _card(at)
+    assert list(at.dataframe) == [] and list(at.table) == []
+    card = _card(at)
+    assert card[-1] == "Tavush, 12–16 July 2020\\: what the record says"  # Markdown source
+    assert "Armenian authorities\\: 4 Armenian soldiers killed" in card[0]
     assert 'setAttribute("data-focus", "Tavush")' in at.session_state["map_html"]
 
     at.button(key="present_button").click().run()
@@ -59,7 +62,8 @@ def test_present_button_enters_and_leaving_keeps_the_view() -> None:
     assert at.query_params["region"] == "Tavush"
     assert at.query_params["start"] == "2020-07-12"
     assert at.selectbox(key="region").value == "Tavush"
-    assert len(at.dataframe) >= 3  # totals, the region's events and claims, events in view
+    # totals, the region's events, events in view; the region's claims
+    assert len(at.dataframe) >= 3 and len(at.table) >= 1
 
 
 def test_present_from_the_url() -> None:
