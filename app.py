@@ -714,8 +714,8 @@ def header_row(presenting: bool) -> None:
 def card_placeholder(view: View, events: pd.DataFrame) -> None:
     """Where the region card goes (the card's text is written by geo.card; layout only)."""
     with st.container(key="region-card"):
-        st.subheader(view.region or "Armenia and Azerbaijan")
-        st.markdown(f"{len(events)} events in view.")
+        st.subheader(md_escape(view.region) if view.region else "Armenia and Azerbaijan")
+        st.markdown(f"{len(events)} {'event' if len(events) == 1 else 'events'} in view.")
 
 
 #: How much of a URL parameter a warning echoes (a link can carry 60 kB).
