@@ -48,7 +48,7 @@ from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, 
 LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
 #: The map's height in presentation mode: with the top row it fills a 1280×720 screen.
-PRESENT_MAP_HEIGHT = 600
+PRESENT_MAP_HEIGHT = 630
 #: The region box's "no region" choice.
 ALL = ""
 #: Session-state key holding the HTML of the map last built (read by tests).

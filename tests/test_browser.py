@@ -1032,6 +1032,7 @@ def test_keyboard_alone_changes_the_period_picks_a_region_and_opens_an_event(
         assert "cm-popup" in _focused(page).get("cls", "")  # the details have the focus
         said = frame.locator("#conflictmap-announce").inner_text()
         assert said.startswith("Opened: "), said
+        page.wait_for_timeout(600)  # the popup's fade-in
         _shot(page, "teacher-4-keyboard-event-details.png")
         page.keyboard.press("Escape")
         popup.wait_for(state="detached", timeout=10_000)

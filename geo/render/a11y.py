@@ -35,6 +35,7 @@ PRESENT_CSS = Element(
 .cm-popup h4 { font-size: 19px; }
 .cm-popup h5 { font-size: 15px; }
 .cm-claims { font-size: 14px; }
+#conflictmap-timeline output.time-text { white-space: nowrap; font-size: 16px; }
 </style>
 """
 )

@@ -355,7 +355,12 @@
             return this.details(i).then(function (r) {
                 var content = r[0].popup(r[1]);
                 content.setAttribute("tabindex", "-1");
-                var popup = L.popup(self.options.popupOptions)
+                var options = self.options.popupOptions, list = self._list;
+                if (returnTo && list) {  // opened from the list: pan clear of it
+                    var width = list.control.getContainer().offsetWidth;
+                    options = L.extend({}, options, {autoPanPaddingTopLeft: L.point(width + 20, 10)});
+                }
+                var popup = L.popup(options)
                     .setLatLng(self.latLngOf(i))
                     .setContent(content);
                 popup.openOn(self._map);
