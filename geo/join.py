@@ -66,6 +66,8 @@ JOIN_COLUMNS = (
     "join_method", "join_distance_m", "admin_note",
 )  # fmt: skip
 JOIN_METHODS = ("within", "overlap", "nearest", "gazetteer", "area", "unmatched")
+#: ``join_method`` codes while joining (positions in :data:`JOIN_METHODS`).
+WITHIN, OVERLAP, NEAREST, GAZETTEER, AREA, UNMATCHED = range(len(JOIN_METHODS))
 DEFAULT_TOLERANCE_M = 5000.0
 #: How candidate (event, unit) pairs are found: ``contains`` tests each polygon's points
 #: with ``shapely.contains_xy`` after a bounding-box prefilter (fast, the default); ``sindex``
@@ -84,6 +86,13 @@ class _Units:
     name: np.ndarray
     uid: np.ndarray
     rank: np.ndarray  # tie-break order: by name, then id
+    _segments: tuple[np.ndarray, np.ndarray] | None = None
+
+    def segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The units' boundary segments in METRIC_CRS and the unit of each (built once)."""
+        if self._segments is None:
+            self._segments = _boundary_segments(self.metric)
+        return self._segments
 
     @classmethod
     def of(cls, kind: str, frame: gpd.GeoDataFrame, metric: gpd.GeoSeries, group: str) -> _Units:
@@ -106,7 +115,7 @@ class _Units:
 @dataclass
 class _Match:
     unit: np.ndarray  # position of the assigned unit, -1 for none
-    method: np.ndarray  # within / overlap / nearest / unmatched
+    method: np.ndarray  # int8 codes of JOIN_METHODS: within / overlap / nearest / unmatched
     distance: np.ndarray  # metres; 0 inside; NaN when the event's group has no units
     nearest: np.ndarray  # position of the nearest unit (inside: the assigned one), -1 for none
     notes: defaultdict[int, list[str]]  # sparse: only events with something to say
@@ -135,31 +144,53 @@ class _Metric:
         return self.geometry.iloc[np.asarray(idx)].to_crs(METRIC_CRS).to_numpy()
 
 
-def _interior_pairs(
-    x: np.ndarray, y: np.ndarray, codes: np.ndarray, unit_codes: np.ndarray, units: _Units
-) -> tuple[np.ndarray, np.ndarray]:
-    """(event, unit) pairs where the point lies inside the unit (not on its edge), own group.
+class _Points:
+    """Event coordinates (admin CRS) sorted by x once, shared by every polygon test."""
 
-    Points are sorted by x once; each polygon takes the points in its x-range
-    (binary search), keeps those in its y-range and group, and tests them with
-    ``shapely.contains_xy``.
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.y = x, y
+        self.order = np.argsort(x, kind="stable")
+        self.xs = x[self.order]
+
+    def subset(self, idx: np.ndarray) -> _Points:
+        return _Points(self.x[idx], self.y[idx])
+
+
+def _xy_pairs(
+    pts: _Points,
+    geoms: np.ndarray,
+    *,
+    inside_only: bool = True,
+    codes: np.ndarray | None = None,
+    unit_codes: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(event, unit) pairs where the point lies inside the unit (``inside_only``: not on its
+    edge; otherwise inside or on its edge); with ``codes``, of the event's own group only.
+
+    Each polygon takes the points in its x-range (binary search on the sorted x),
+    keeps those in its y-range (and group), and tests them with
+    ``shapely.contains_xy`` (or ``intersects_xy``) on the prepared polygon.
     """
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
-    geoms = units.geom.to_numpy()
+    x, y, order, xs = pts.x, pts.y, pts.order, pts.xs
     bounds = shapely.bounds(geoms)
+    test = shapely.contains_xy if inside_only else shapely.intersects_xy
     evs, uns = [], []
     for u in range(len(geoms)):
-        if unit_codes[u] < 0:
+        if unit_codes is not None and unit_codes[u] < 0:
             continue
         x0, y0, x1, y1 = bounds[u]
         lo, hi = np.searchsorted(xs, x0, "left"), np.searchsorted(xs, x1, "right")
+        if lo == hi:
+            continue
         cand = order[lo:hi]
-        cand = cand[(codes[cand] == unit_codes[u]) & (y[cand] >= y0) & (y[cand] <= y1)]
+        keep = (y[cand] >= y0) & (y[cand] <= y1)
+        if codes is not None and unit_codes is not None:
+            keep &= codes[cand] == unit_codes[u]
+        cand = cand[keep]
         if len(cand) == 0:
             continue
         shapely.prepare(geoms[u])
-        hit = cand[shapely.contains_xy(geoms[u], x[cand], y[cand])]
+        hit = cand[test(geoms[u], x[cand], y[cand])]
         evs.append(hit)
         uns.append(np.full(len(hit), u, dtype=np.intp))
     if not evs:
@@ -167,15 +198,35 @@ def _interior_pairs(
     return np.concatenate(evs).astype(np.intp), np.concatenate(uns)
 
 
+def _interior_pairs(
+    pts: _Points, codes: np.ndarray, unit_codes: np.ndarray, units: _Units
+) -> tuple[np.ndarray, np.ndarray]:
+    """(event, unit) pairs where the point lies inside the unit (not on its edge), own group."""
+    return _xy_pairs(pts, units.geom.to_numpy(), codes=codes, unit_codes=unit_codes)
+
+
+def _group_codes(groups: np.ndarray, units: _Units) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the events' groups and of the units' groups (-1: no match)."""
+    codes, uniques = pd.factorize(pd.Series(groups, dtype=object), use_na_sentinel=True)
+    lookup = {g: k for k, g in enumerate(uniques)}
+    unit_codes = np.array([lookup.get(g, -1) for g in units.group], dtype=np.int64)
+    return np.asarray(codes, dtype=np.int64), unit_codes
+
+
 def _candidate_pairs(
-    pts: np.ndarray, groups: np.ndarray, has_group: np.ndarray, units: _Units, engine: Engine
+    pts: np.ndarray,
+    groups: np.ndarray,
+    has_group: np.ndarray,
+    units: _Units,
+    engine: Engine,
+    xy: _Points | None = None,
 ) -> pd.DataFrame:
     """Every (event, unit) pair where the point intersects a unit of its own group.
 
     Both engines give the same rules' answers: with ``contains`` the pairs of a
     point inside some unit are its interior pairs only (an edge it also touches
     changes nothing: an interior unit always wins), and a point inside none
-    gets its edge pairs from the spatial index.
+    gets its edge pairs from ``shapely.intersects_xy`` on the few points left.
     """
     geoms = units.geom.to_numpy()
     if engine == "sindex":
@@ -184,20 +235,37 @@ def _candidate_pairs(
         ev, un = ev[keep], un[keep]
         interior = shapely.within(pts[ev], geoms[un])
     else:
-        codes, uniques = pd.factorize(pd.Series(groups, dtype=object), use_na_sentinel=True)
-        lookup = {g: k for k, g in enumerate(uniques)}
-        unit_codes = np.array([lookup.get(g, -1) for g in units.group], dtype=np.int64)
-        x, y = shapely.get_x(pts), shapely.get_y(pts)
-        ev_in, un_in = _interior_pairs(x, y, codes, unit_codes, units)
-        inside = np.bincount(ev_in, minlength=len(pts)) > 0
+        codes, unit_codes = _group_codes(groups, units)
+        if xy is None:
+            xy = _Points(shapely.get_x(pts), shapely.get_y(pts))
+        ev_in, un_in = _interior_pairs(xy, codes, unit_codes, units)
+        inside = np.zeros(len(pts), dtype=bool)
+        inside[ev_in] = True
         rest = np.flatnonzero(has_group & ~inside)
-        e_b, un_b = units.geom.sindex.query(pts[rest], predicate="intersects")
+        e_b, un_b = _xy_pairs(
+            xy.subset(rest), geoms, inside_only=False, codes=codes[rest], unit_codes=unit_codes
+        )
         ev_b = rest[e_b]
-        keep = groups[ev_b] == units.group[un_b]
-        ev = np.concatenate([ev_in, ev_b[keep]])
-        un = np.concatenate([un_in, un_b[keep]])
-        interior = np.concatenate([np.ones(len(ev_in), bool), np.zeros(int(keep.sum()), bool)])
+        ev = np.concatenate([ev_in, ev_b])
+        un = np.concatenate([un_in, un_b])
+        interior = np.concatenate([np.ones(len(ev_in), bool), np.zeros(len(ev_b), bool)])
     return pd.DataFrame({"ev": ev, "un": un, "interior": interior, "rank": units.rank[un]})
+
+
+def _boundary_segments(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit's boundary (all rings) as two-point segments in METRIC_CRS, and their unit.
+
+    The distance from a point outside a polygon to it is the least distance to
+    one of these segments (GEOS measures point-polygon distance segment by
+    segment), so a tree of segments finds the same nearest unit and distance
+    as a tree of polygons, without measuring every polygon vertex by vertex.
+    """
+    lines, unit_of_line = shapely.get_parts(shapely.boundary(metric), return_index=True)
+    coords, line = shapely.get_coordinates(lines, return_index=True)
+    same = (line[:-1] == line[1:]) & np.any(coords[:-1] != coords[1:], axis=1)
+    start = np.flatnonzero(same)
+    segs = shapely.linestrings(np.stack([coords[start], coords[start + 1]], axis=1))
+    return segs, np.asarray(unit_of_line[line[start]], dtype=np.intp)
 
 
 def _match(
@@ -208,23 +276,24 @@ def _match(
     units: _Units,
     tolerance_m: float,
     engine: Engine = "contains",
+    xy: _Points | None = None,
 ) -> _Match:
     """Rules (a)-(c) for one level; ``groups[i]`` is the key event ``i`` must share."""
     n = len(pts)
     unit = np.full(n, -1, dtype=np.intp)
-    method = np.full(n, "unmatched", dtype=object)
+    method = np.full(n, UNMATCHED, dtype=np.int8)
     distance = np.full(n, np.nan)
     notes: defaultdict[int, list[str]] = defaultdict(list)
     has_group = np.asarray(pd.notna(groups), dtype=bool)
 
     # (a)/(b): polygons containing the point (interior or edge), own group only
-    pairs = _candidate_pairs(pts, groups, has_group, units, engine)
+    pairs = _candidate_pairs(pts, groups, has_group, units, engine, xy)
     size = np.bincount(pairs["ev"].to_numpy(), minlength=n)
     single = size[pairs["ev"].to_numpy()] == 1
     one = pairs[single]  # the usual case: in exactly one unit, nothing to decide
     unit[one["ev"]] = one["un"]
     distance[one["ev"]] = 0.0
-    method[one["ev"]] = "within"
+    method[one["ev"]] = WITHIN
     pairs = pairs[~single]
     pairs["n_interior"] = pairs.groupby("ev")["interior"].transform("sum")
     pairs["depth"] = 0.0
@@ -240,7 +309,7 @@ def _match(
     first = pairs.drop_duplicates("ev")
     unit[first["ev"]] = first["un"]
     distance[first["ev"]] = 0.0
-    method[first["ev"]] = np.where(first["n_interior"] >= 2, "overlap", "within")
+    method[first["ev"]] = np.where(first["n_interior"] >= 2, OVERLAP, WITHIN)
 
     several = pairs[pairs.groupby("ev")["ev"].transform("size") > 1]
     for i, grp in several.groupby("ev", sort=False):
@@ -269,11 +338,33 @@ def _match(
             for i in evs:
                 notes[i].append(f"no {units.kind}s for {group_labels[i]} in the boundary data")
             continue
-        (i_in, i_tree), dist = shapely.STRtree(units.metric[cand]).query_nearest(
-            pts_m[evs], return_distance=True, all_matches=True
-        )
+        if engine == "sindex":
+            (i_in, i_tree), dist = shapely.STRtree(units.metric[cand]).query_nearest(
+                pts_m[evs], return_distance=True, all_matches=True
+            )
+            near_unit = cand[i_tree]
+        else:  # the same answer from a tree of the boundary segments of the group's units
+            segs, seg_unit = units.segments()
+            own = np.isin(seg_unit, cand)
+            pm = pts_m[evs]
+            (i_in, i_tree), dist = shapely.STRtree(segs[own]).query_nearest(
+                pm, return_distance=True, all_matches=True
+            )
+            near_unit = seg_unit[own][i_tree]
+            # GEOS gives distance 0 to a polygon the projected point lies in or on (a point
+            # just outside in the admin CRS can be inside once projected): those units win
+            z_i, z_u = _xy_pairs(
+                _Points(shapely.get_x(pm), shapely.get_y(pm)), units.metric[cand], inside_only=False
+            )
+            if len(z_i):
+                on = np.zeros(len(evs), dtype=bool)
+                on[z_i] = True
+                keep = ~on[i_in]
+                i_in = np.concatenate([i_in[keep], z_i])
+                near_unit = np.concatenate([near_unit[keep], cand[z_u]])
+                dist = np.concatenate([dist[keep], np.zeros(len(z_i))])
         near = pd.DataFrame(
-            {"i": i_in, "u": cand[i_tree], "d": dist, "rank": units.rank[cand[i_tree]]}
+            {"i": i_in, "u": near_unit, "d": dist, "rank": units.rank[near_unit]}
         ).sort_values(["i", "d", "rank"], kind="stable")
         near = near.drop_duplicates("i")
         nearest[evs[near["i"]]] = near["u"]
@@ -283,7 +374,7 @@ def _match(
             continue
         where = f"nearest is {units.name[nearest[i]]}, {_m(distance[i])} away"
         if distance[i] <= tolerance_m:
-            unit[i], method[i] = nearest[i], "nearest"
+            unit[i], method[i] = nearest[i], NEAREST
             notes[i].append(f"inside no {units.kind} of {group_labels[i]}; {where}")
         else:
             notes[i].append(
@@ -435,14 +526,20 @@ def join_events(
     districts = _Units.of("district", admin.districts, admin.districts_metric, "region_id")
     labels = _labels(events, label_column)
 
-    r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine)
+    xy = _Points(shapely.get_x(pts), shapely.get_y(pts)) if engine == "contains" else None
+    r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy)
     unit, method, distance, notes = r.unit, r.method, r.distance, r.notes
 
     # A point outside its own country's units but inside another country's: the country
     # code or the coordinates are wrong (a point in Yerevan coded AZE). Kept, and said.
-    outside = np.flatnonzero(np.isin(method, ["nearest", "unmatched"]) & pd.notna(countries))
+    outside = np.flatnonzero(np.isin(method, [NEAREST, UNMATCHED]) & pd.notna(countries))
     if len(outside):  # one bulk query: a few percent of the events at most
-        at, hit = regions.geom.sindex.query(pts[outside], predicate="within")
+        if xy is None:
+            at, hit = regions.geom.sindex.query(pts[outside], predicate="within")
+        else:
+            at, hit = _xy_pairs(xy.subset(outside), regions.geom.to_numpy())
+            order = np.lexsort((hit, at))
+            at, hit = at[order], hit[order]
         found: dict[int, list[int]] = {}
         for a, k in zip(at.tolist(), hit.tolist(), strict=True):
             i = int(outside[a])
@@ -470,7 +567,7 @@ def join_events(
         head = f"gazetteer places {labels[i]} in {exp}"
         if spatial < 0:
             now = f"in no {regions.kind} within {_m(tolerance_m)}"
-        elif method[i] in ("within", "overlap"):
+        elif method[i] in (WITHIN, OVERLAP):
             now = f"inside {regions.name[spatial]}"
         else:
             now = f"{_m(distance[i])} from {regions.name[spatial]}, the nearest {regions.kind}"
@@ -484,7 +581,7 @@ def join_events(
         if gap <= tolerance_m:
             where = "on that polygon's edge" if gap == 0 else f"{_m(gap)} outside that polygon"
             notes[i].append(f"{head}; the point is {where} (coarse boundary) and {now}")
-            unit[i], method[i], distance[i] = pos, "gazetteer", gap
+            unit[i], method[i], distance[i] = pos, GAZETTEER, gap
         else:
             notes[i].append(
                 f"{head}, but the point is {_m(gap)} outside that polygon (beyond the "
@@ -501,13 +598,26 @@ def join_events(
             f"region: not assigned, the sources locate this event only to an area that is not "
             f"one {regions.kind} (where_prec {precision[i]}){inside}"
         )
-        unit[i], method[i] = -1, "area"
+        unit[i], method[i] = -1, AREA
 
     # districts: among the districts of the chosen region
     has_region = unit >= 0
     region_ids = _pick(regions.uid, unit, None)
     region_names = _pick(regions.name, unit, "")
-    dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine)
+    # A region whose only district has the very same polygon (every Azerbaijani one): a point
+    # in or on that region is in or on its district, and nothing else is in the district's
+    # group, so rules (a)-(c) give that district at distance 0 without testing it again.
+    sole = _sole_districts(regions, districts) if engine == "contains" else None
+    skip = np.zeros(n, dtype=bool)
+    if sole is not None:
+        skip = has_region & np.isin(method, (WITHIN, OVERLAP))
+        skip[skip] = sole[unit[skip]] >= 0
+        region_ids[skip] = None
+    dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine, xy)
+    if sole is not None and skip.any():
+        dm.unit[skip] = dm.nearest[skip] = sole[unit[skip]]
+        dm.method[skip], dm.distance[skip] = WITHIN, 0.0
+        region_ids[skip] = regions.uid[unit[skip]]
     region_pos = {uid: k for k, uid in enumerate(regions.uid)}
     dm.unit[~has_region] = -1
     same = has_region & (dm.unit >= 0) & (_pick(districts.uid, dm.unit, None) == region_ids)
@@ -519,13 +629,17 @@ def join_events(
             f"(where_prec {precision[i]}){inside}"
         )
     dm.unit[coarse] = -1
-    far = np.isin(dm.method, ("nearest", "unmatched"))
+    far = np.isin(dm.method, (NEAREST, UNMATCHED))
     has_notes = np.zeros(n, dtype=bool)
     has_notes[list(dm.notes)] = True
     todo = np.flatnonzero(has_region & ~same & ~coarse & (has_notes | far))
     far_todo = todo[far[todo]]
     hits_of: dict[int, list[int]] = defaultdict(list)  # districts each far point lies in
-    q_ev, q_un = districts.geom.sindex.query(pts[far_todo], predicate="intersects")
+    if xy is None:
+        q_ev, q_un = districts.geom.sindex.query(pts[far_todo], predicate="intersects")
+    else:
+        geoms = districts.geom.to_numpy()
+        q_ev, q_un = _xy_pairs(xy.subset(far_todo), geoms, inside_only=False)
     for e, u in zip(far_todo[q_ev].tolist(), q_un.tolist(), strict=True):
         hits_of[e].append(u)
     for i in todo.tolist():
@@ -534,25 +648,62 @@ def join_events(
             extra += _elsewhere(hits_of[i], regions.uid[unit[i]], region_pos, regions, districts)
         notes[i].extend(f"district: {t}" for t in extra)
 
-    def names(level: _Units, pos: np.ndarray, attr: str) -> np.ndarray:
-        return _pick(getattr(level, attr), pos, np.nan)
-
-    admin_note = np.full(n, "", dtype=object)
-    for i, texts in notes.items():
-        if texts:
-            admin_note[i] = "; ".join(texts)
+    noted = np.array([i for i, texts in notes.items() if texts], dtype=np.intp)
+    note_at = np.full(n, -1, dtype=np.intp)
+    note_at[noted] = np.arange(len(noted))
+    note_texts = ["; ".join(notes[i]) for i in noted.tolist()]
     new = {
-        "region": names(regions, unit, "name"),
-        "region_id": names(regions, unit, "uid"),
-        "district": names(districts, dm.unit, "name"),
-        "district_id": names(districts, dm.unit, "uid"),
-        "join_method": method.astype(object),
+        "region": _text_at(regions.name, unit, np.nan),
+        "region_id": _text_at(regions.uid, unit, np.nan),
+        "district": _text_at(districts.name, dm.unit, np.nan),
+        "district_id": _text_at(districts.uid, dm.unit, np.nan),
+        "join_method": _text_at(np.array(JOIN_METHODS, dtype=object), method, np.nan),
         "join_distance_m": distance.astype("float64"),
-        "admin_note": admin_note,
+        "admin_note": _text_at(np.array(note_texts, dtype=object), note_at, ""),
     }
     for col, values in new.items():
         out[col] = pd.Series(values, index=out.index)
     _assert_same_rows(out, events)
+    return out
+
+
+#: pandas' default text dtype (pandas 3: Arrow-backed ``str``), as inferred from Python strings.
+_STR_DTYPE = pd.Series(["a"]).dtype
+
+
+def _text_at(values: np.ndarray, pos: np.ndarray, missing: object) -> object:
+    """``values[pos]`` as a text column, ``missing`` (NaN or '') where ``pos`` is -1.
+
+    Built as an Arrow dictionary (no Python string per row) when pandas' text dtype
+    is Arrow-backed; the same values and dtype as ``pd.Series`` of the objects.
+    """
+    ok = pos >= 0
+    if not (ok.any() or isinstance(missing, str)) or _STR_DTYPE == object:
+        return _pick(values, pos, missing)
+    import pyarrow as pa
+
+    names = pa.array(list(values) + ([missing] if isinstance(missing, str) else []), pa.string())
+    if isinstance(missing, str):
+        idx = pa.array(np.where(ok, pos, len(values)).astype(np.int32))
+    else:
+        idx = pa.array(pos.astype(np.int32), mask=~ok)
+    arr = pa.DictionaryArray.from_arrays(idx, names).cast(pa.large_string())
+    return arr.to_pandas(types_mapper={pa.large_string(): _STR_DTYPE}.get).array
+
+
+def _sole_districts(regions: _Units, districts: _Units) -> np.ndarray:
+    """Per region, its only district when that district's polygon is the region's own
+    (identical coordinates), else -1."""
+    out = np.full(len(regions.uid), -1, dtype=np.intp)
+    count = pd.Series(districts.group).value_counts()
+    pos = {uid: k for k, uid in enumerate(regions.uid)}
+    rgeoms, dgeoms = regions.geom.to_numpy(), districts.geom.to_numpy()
+    for d, uid in enumerate(districts.group):
+        r = pos.get(uid)
+        if r is not None and count[uid] == 1 and shapely.to_wkb(dgeoms[d]) == shapely.to_wkb(
+            rgeoms[r]
+        ):
+            out[r] = d
     return out
 
 
