@@ -678,7 +678,7 @@ def _text_at(values: np.ndarray, pos: np.ndarray, missing: object) -> object:
     is Arrow-backed; the same values and dtype as ``pd.Series`` of the objects.
     """
     ok = pos >= 0
-    if not (ok.any() or isinstance(missing, str)) or _STR_DTYPE == object:
+    if not (ok.any() or isinstance(missing, str)) or not isinstance(_STR_DTYPE, pd.StringDtype):
         return _pick(values, pos, missing)
     import pyarrow as pa
 
@@ -700,8 +700,10 @@ def _sole_districts(regions: _Units, districts: _Units) -> np.ndarray:
     rgeoms, dgeoms = regions.geom.to_numpy(), districts.geom.to_numpy()
     for d, uid in enumerate(districts.group):
         r = pos.get(uid)
-        if r is not None and count[uid] == 1 and shapely.to_wkb(dgeoms[d]) == shapely.to_wkb(
-            rgeoms[r]
+        if (
+            r is not None
+            and count[uid] == 1
+            and shapely.to_wkb(dgeoms[d]) == shapely.to_wkb(rgeoms[r])
         ):
             out[r] = d
     return out
