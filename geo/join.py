@@ -118,7 +118,7 @@ class _Match:
     method: np.ndarray  # int8 codes of JOIN_METHODS: within / overlap / nearest / unmatched
     distance: np.ndarray  # metres; 0 inside; NaN when the event's group has no units
     nearest: np.ndarray  # position of the nearest unit (inside: the assigned one), -1 for none
-    notes: defaultdict[int, list[str]]  # sparse: only events with something to say
+    notes: _Notes  # sparse: only events with something to say
 
 
 #: UCDP where_prec from which only the first-order unit (or less) is known: no district is given.
@@ -132,16 +132,91 @@ def _m(d: float) -> str:
     return f"{d:,.0f} m"
 
 
+def _m_many(d: np.ndarray) -> np.ndarray:
+    """:func:`_m` of each distance, as objects."""
+    return np.array([f"{x:,.0f} m" for x in np.asarray(d, dtype="float64").tolist()], dtype=object)
+
+
+class _Notes:
+    """The notes of each event, kept in the order they are added, column-wise: a rule that
+    speaks about many events adds their notes in one go (no Python loop per event)."""
+
+    def __init__(self) -> None:
+        self._ev: list[np.ndarray] = []
+        self._seq: list[np.ndarray] = []
+        self._text: list[np.ndarray] = []
+        self._one: list[tuple[int, int, str]] = []
+        self._k = 0
+
+    def add(self, i: int, text: str) -> None:
+        self._one.append((int(i), self._k, text))
+        self._k += 1
+
+    def add_many(
+        self, events: np.ndarray, texts: np.ndarray, seq: np.ndarray | None = None
+    ) -> None:
+        """One note per event of ``events``; ``seq`` orders several notes of one event."""
+        events = np.asarray(events, dtype=np.intp)
+        order = np.zeros(len(events), dtype=np.int64) if seq is None else np.asarray(seq)
+        if len(events):
+            self._ev.append(events)
+            self._seq.append(self._k + order)
+            self._text.append(np.asarray(texts, dtype=object))
+            self._k += int(order.max()) + 1 if len(order) else 1
+
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every note as (event, order, text), sorted by event then order."""
+        ev = [*self._ev, np.array([o[0] for o in self._one], dtype=np.intp)]
+        seq = [*self._seq, np.array([o[1] for o in self._one], dtype=np.int64)]
+        text = [*self._text, np.array([o[2] for o in self._one], dtype=object)]
+        e, q, t = np.concatenate(ev), np.concatenate(seq), np.concatenate(text)
+        order = np.lexsort((q, e))
+        return e[order], q[order], t[order]
+
+    def events(self) -> np.ndarray:
+        return np.unique(self.table()[0])
+
+    def extend_from(self, other: _Notes, events: np.ndarray, prefix: str) -> None:
+        """``other``'s notes of ``events``, each prefixed, after this one's notes so far."""
+        e, q, t = other.table()
+        keep = np.isin(e, events)
+        e, q, t = e[keep], q[keep], t[keep]
+        if len(e):
+            rank = np.unique(q, return_inverse=True)[1]
+            self.add_many(e, prefix + t, seq=rank)
+
+    def joined(self) -> tuple[np.ndarray, list[str]]:
+        """Events with notes and their notes joined with '; '."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        e, _, t = self.table()
+        if not len(e):
+            return np.zeros(0, dtype=np.intp), []
+        starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
+        offsets = np.r_[starts, len(e)].astype(np.int32)
+        lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(t, pa.string()))
+        return e[starts], pc.binary_join(lists, "; ").to_pylist()
+
+
 class _Metric:
-    """Event points in METRIC_CRS, transformed only for the events that need a distance."""
+    """Event points in METRIC_CRS, transformed only for the events that need a distance
+    (each at most once)."""
 
     def __init__(self, events: gpd.GeoDataFrame) -> None:
         self.geometry = events.geometry
+        self.done = np.zeros(len(events), dtype=bool)
+        self.points = np.empty(len(events), dtype=object)
 
     def __getitem__(self, idx: np.ndarray | int) -> np.ndarray:
         if isinstance(idx, int | np.integer):
-            return self.geometry.iloc[[int(idx)]].to_crs(METRIC_CRS).to_numpy()[0]
-        return self.geometry.iloc[np.asarray(idx)].to_crs(METRIC_CRS).to_numpy()
+            return self[np.array([int(idx)])][0]
+        idx = np.asarray(idx, dtype=np.intp)
+        need = np.unique(idx[~self.done[idx]])
+        if len(need):
+            self.points[need] = self.geometry.iloc[need].to_crs(METRIC_CRS).to_numpy()
+            self.done[need] = True
+        return self.points[idx]
 
 
 class _Points:
@@ -283,7 +358,7 @@ def _match(
     unit = np.full(n, -1, dtype=np.intp)
     method = np.full(n, UNMATCHED, dtype=np.int8)
     distance = np.full(n, np.nan)
-    notes: defaultdict[int, list[str]] = defaultdict(list)
+    notes = _Notes()
     has_group = np.asarray(pd.notna(groups), dtype=bool)
 
     # (a)/(b): polygons containing the point (interior or edge), own group only
@@ -317,15 +392,17 @@ def _match(
         if grp["n_interior"].iloc[0] >= 2:
             inner = grp[grp["interior"]]
             others = ", ".join(units.name[u] for u in inner["un"].iloc[1:])
-            notes[i].append(
+            notes.add(
+                i,
                 f"inside {len(inner)} overlapping {units.kind}s; chose {chosen}, where the point "
-                f"lies deepest ({_m(inner['depth'].iloc[0])} from its edge), over {others}"
+                f"lies deepest ({_m(inner['depth'].iloc[0])} from its edge), over {others}",
             )
         elif grp["n_interior"].iloc[0] == 0:
             names = " and ".join(units.name[u] for u in grp["un"])
-            notes[i].append(
+            notes.add(
+                i,
                 f"on the boundary between {units.kind}s {names}; assigned to {chosen} "
-                "(ties go to the first by name)"
+                "(ties go to the first by name)",
             )
 
     # (c): nearest unit of the event's group, for points inside none
@@ -336,7 +413,7 @@ def _match(
         cand = np.flatnonzero(units.group == g)
         if len(cand) == 0:
             for i in evs:
-                notes[i].append(f"no {units.kind}s for {group_labels[i]} in the boundary data")
+                notes.add(i, f"no {units.kind}s for {group_labels[i]} in the boundary data")
             continue
         if engine == "sindex":
             (i_in, i_tree), dist = shapely.STRtree(units.metric[cand]).query_nearest(
@@ -369,17 +446,18 @@ def _match(
         near = near.drop_duplicates("i")
         nearest[evs[near["i"]]] = near["u"]
         distance[evs[near["i"]]] = near["d"]
-    for i in todo.tolist():
-        if nearest[i] < 0:
-            continue
-        where = f"nearest is {units.name[nearest[i]]}, {_m(distance[i])} away"
-        if distance[i] <= tolerance_m:
-            unit[i], method[i] = nearest[i], NEAREST
-            notes[i].append(f"inside no {units.kind} of {group_labels[i]}; {where}")
-        else:
-            notes[i].append(
-                f"no {units.kind} of {group_labels[i]} within {_m(tolerance_m)}; {where}"
-            )
+    found = todo[nearest[todo] >= 0]
+    if len(found):
+        names = np.asarray(units.name, dtype=object)[nearest[found]]
+        where = "nearest is " + names + ", " + _m_many(distance[found]) + " away"
+        close = distance[found] <= tolerance_m
+        unit[found[close]], method[found[close]] = nearest[found[close]], NEAREST
+        head = np.where(
+            close,
+            f"inside no {units.kind} of " + group_labels[found] + "; ",
+            f"no {units.kind} of " + group_labels[found] + f" within {_m(tolerance_m)}; ",
+        )
+        notes.add_many(found, head + where)
     return _Match(unit=unit, method=method, distance=distance, nearest=nearest, notes=notes)
 
 
@@ -512,7 +590,7 @@ def join_events(
     """
     _check_events(events, admin, tolerance_m)
     n = len(events)
-    out = events.copy()
+    out = events.copy(deep=False)  # copy-on-write: the new columns never reach events
     if n == 0:
         for col in JOIN_COLUMNS:
             dtype = "float64" if col == "join_distance_m" else object
@@ -538,19 +616,27 @@ def join_events(
             at, hit = regions.geom.sindex.query(pts[outside], predicate="within")
         else:
             at, hit = _xy_pairs(xy.subset(outside), regions.geom.to_numpy())
-            order = np.lexsort((hit, at))
-            at, hit = at[order], hit[order]
+        foreign = np.asarray(regions.group, dtype=object)[hit] != countries[outside[at]]
+        ev, hit = outside[at[foreign]], hit[foreign]
+        several = np.bincount(ev, minlength=n)[ev] > 1  # in regions of both countries: rare
+        k, i1 = hit[~several], ev[~several]
+        group = np.asarray(regions.group, dtype=object)
+        name = np.asarray(regions.name, dtype=object)
+        notes.add_many(
+            i1,
+            "country mismatch: the point lies in " + group[k] + " (" + name[k]
+            + "), but 'country' is " + countries[i1] + "; check the country or the coordinates",
+        )  # fmt: skip
         found: dict[int, list[int]] = {}
-        for a, k in zip(at.tolist(), hit.tolist(), strict=True):
-            i = int(outside[a])
-            if regions.group[k] != countries[i]:
-                found.setdefault(i, []).append(int(k))
+        for i, k2 in zip(ev[several].tolist(), hit[several].tolist(), strict=True):
+            found.setdefault(i, []).append(int(k2))
         for i, hits in found.items():
             other = sorted({str(regions.group[k]) for k in hits})
             inside = ", ".join(sorted(str(regions.name[k]) for k in hits))
-            notes[i].append(
+            notes.add(
+                i,
                 f"country mismatch: the point lies in {' and '.join(other)} ({inside}), but "
-                f"'country' is {countries[i]}; check the country or the coordinates"
+                f"'country' is {countries[i]}; check the country or the coordinates",
             )
 
     # (d) the gazetteer's region
@@ -572,20 +658,22 @@ def join_events(
         else:
             now = f"{_m(distance[i])} from {regions.name[spatial]}, the nearest {regions.kind}"
         if pos is None:
-            notes[i].append(
+            notes.add(
+                i,
                 f"{head}, which is not a {regions.kind} of {countries[i]} in the boundary data; "
-                "kept the spatial result"
+                "kept the spatial result",
             )
             continue
         gap = float(shapely.distance(pts_m[i], regions.metric[pos]))
         if gap <= tolerance_m:
             where = "on that polygon's edge" if gap == 0 else f"{_m(gap)} outside that polygon"
-            notes[i].append(f"{head}; the point is {where} (coarse boundary) and {now}")
+            notes.add(i, f"{head}; the point is {where} (coarse boundary) and {now}")
             unit[i], method[i], distance[i] = pos, GAZETTEER, gap
         else:
-            notes[i].append(
+            notes.add(
+                i,
                 f"{head}, but the point is {_m(gap)} outside that polygon (beyond the "
-                f"{_m(tolerance_m)} tolerance) and {now}; kept the spatial result"
+                f"{_m(tolerance_m)} tolerance) and {now}; kept the spatial result",
             )
 
     # (e) an area that is no admin unit: the point is a placeholder, so no region is given
@@ -594,9 +682,10 @@ def join_events(
     )
     for i in np.flatnonzero(precision >= AREA_ONLY_WHERE_PREC).tolist():
         inside = f"; the point falls in {regions.name[unit[i]]}" if unit[i] >= 0 else ""
-        notes[i].append(
+        notes.add(
+            i,
             f"region: not assigned, the sources locate this event only to an area that is not "
-            f"one {regions.kind} (where_prec {precision[i]}){inside}"
+            f"one {regions.kind} (where_prec {precision[i]}){inside}",
         )
         unit[i], method[i] = -1, AREA
 
@@ -624,14 +713,15 @@ def join_events(
     coarse = has_region & ~same & (precision >= REGION_ONLY_WHERE_PREC)
     for i in np.flatnonzero(coarse).tolist():
         inside = f"; the point falls in {districts.name[dm.unit[i]]}" if dm.unit[i] >= 0 else ""
-        notes[i].append(
+        notes.add(
+            i,
             f"district: not assigned, the sources locate this event only to its region "
-            f"(where_prec {precision[i]}){inside}"
+            f"(where_prec {precision[i]}){inside}",
         )
     dm.unit[coarse] = -1
     far = np.isin(dm.method, (NEAREST, UNMATCHED))
     has_notes = np.zeros(n, dtype=bool)
-    has_notes[list(dm.notes)] = True
+    has_notes[dm.notes.events()] = True
     todo = np.flatnonzero(has_region & ~same & ~coarse & (has_notes | far))
     far_todo = todo[far[todo]]
     hits_of: dict[int, list[int]] = defaultdict(list)  # districts each far point lies in
@@ -642,16 +732,14 @@ def join_events(
         q_ev, q_un = _xy_pairs(xy.subset(far_todo), geoms, inside_only=False)
     for e, u in zip(far_todo[q_ev].tolist(), q_un.tolist(), strict=True):
         hits_of[e].append(u)
-    for i in todo.tolist():
-        extra = list(dm.notes.get(i, ()))
-        if far[i]:
-            extra += _elsewhere(hits_of[i], regions.uid[unit[i]], region_pos, regions, districts)
-        notes[i].extend(f"district: {t}" for t in extra)
+    notes.extend_from(dm.notes, todo, "district: ")
+    for i in far_todo.tolist():
+        for t in _elsewhere(hits_of[i], regions.uid[unit[i]], region_pos, regions, districts):
+            notes.add(i, f"district: {t}")
 
-    noted = np.array([i for i, texts in notes.items() if texts], dtype=np.intp)
+    noted, note_texts = notes.joined()
     note_at = np.full(n, -1, dtype=np.intp)
     note_at[noted] = np.arange(len(noted))
-    note_texts = ["; ".join(notes[i]) for i in noted.tolist()]
     new = {
         "region": _text_at(regions.name, unit, np.nan),
         "region_id": _text_at(regions.uid, unit, np.nan),
@@ -682,12 +770,13 @@ def _text_at(values: np.ndarray, pos: np.ndarray, missing: object) -> object:
         return _pick(values, pos, missing)
     import pyarrow as pa
 
-    names = pa.array(list(values) + ([missing] if isinstance(missing, str) else []), pa.string())
+    extra = [missing] if isinstance(missing, str) else []
+    names = pa.array(list(values) + extra, pa.large_string())
     if isinstance(missing, str):
         idx = pa.array(np.where(ok, pos, len(values)).astype(np.int32))
     else:
         idx = pa.array(pos.astype(np.int32), mask=~ok)
-    arr = pa.DictionaryArray.from_arrays(idx, names).cast(pa.large_string())
+    arr = names.take(idx)
     return arr.to_pandas(types_mapper={pa.large_string(): _STR_DTYPE}.get).array
 
 
