@@ -448,8 +448,8 @@ def _match(
         distance[evs[near["i"]]] = near["d"]
     found = todo[nearest[todo] >= 0]
     if len(found):
-        names = np.asarray(units.name, dtype=object)[nearest[found]]
-        where = "nearest is " + names + ", " + _m_many(distance[found]) + " away"
+        near_names = np.asarray(units.name, dtype=object)[nearest[found]]
+        where = "nearest is " + near_names + ", " + _m_many(distance[found]) + " away"
         close = distance[found] <= tolerance_m
         unit[found[close]], method[found[close]] = nearest[found[close]], NEAREST
         head = np.where(
@@ -699,13 +699,23 @@ def join_events(
     sole = _sole_districts(regions, districts) if engine == "contains" else None
     skip = np.zeros(n, dtype=bool)
     if sole is not None:
-        skip = has_region & np.isin(method, (WITHIN, OVERLAP))
+        inside_r = has_region & np.isin(method, (WITHIN, OVERLAP))
+        near_r = has_region & (method == NEAREST)  # outside that district too, as far away
+        skip = inside_r | near_r
         skip[skip] = sole[unit[skip]] >= 0
         region_ids[skip] = None
     dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine, xy)
     if sole is not None and skip.any():
         dm.unit[skip] = dm.nearest[skip] = sole[unit[skip]]
-        dm.method[skip], dm.distance[skip] = WITHIN, 0.0
+        dm.method[skip & inside_r], dm.distance[skip & inside_r] = WITHIN, 0.0
+        near_s = np.flatnonzero(skip & near_r)
+        dm.method[near_s], dm.distance[near_s] = NEAREST, distance[near_s]
+        dm.notes.add_many(
+            near_s,
+            "inside no district of " + region_names[near_s] + "; nearest is "
+            + np.asarray(districts.name, dtype=object)[dm.unit[near_s]] + ", "
+            + _m_many(distance[near_s]) + " away",
+        )  # fmt: skip
         region_ids[skip] = regions.uid[unit[skip]]
     region_pos = {uid: k for k, uid in enumerate(regions.uid)}
     dm.unit[~has_region] = -1
