@@ -337,6 +337,8 @@ def flat_for_ogr(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+#: Rows per GeoParquet row group: the unit a partitioned reader (the dask engine) reads.
+ROW_GROUP_ROWS = 100_000
 #: Key of our entry in a GeoParquet file's metadata (dataset, attribution, licence, counts).
 PARQUET_META_KEY = b"conflictmap"
 
@@ -370,7 +372,7 @@ def write_imported(
             if meta:
                 kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
             table = table.replace_schema_metadata(kept)
-            pq.write_table(table, tmp, compression="zstd")
+            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
         else:
             driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
             flat_for_ogr(events).to_file(
@@ -613,6 +615,35 @@ def read_imported(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         events = gpd.read_parquet(path, to_pandas_kwargs={"types_mapper": _arrow_types})
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
+    return _imported_frame(events)
+
+
+def read_imported_rows(
+    path: str | os.PathLike[str], start: int, stop: int, *, columns: Sequence[str] | None = None
+) -> gpd.GeoDataFrame:
+    """Rows ``start:stop`` of an imported GeoParquet file (as :func:`read_imported`), reading
+    only the row groups that hold them and only ``columns`` (default: all)."""
+    import json
+
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _arrow_to_geopandas
+
+    try:
+        file = pq.ParquetFile(path)
+        sizes = [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)]
+        bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        groups = [i for i in range(len(sizes)) if bounds[i] < stop and bounds[i + 1] > start]
+        table = file.read_row_groups(groups, columns=list(columns) if columns else None)
+        first = int(bounds[groups[0]]) if groups else 0
+        table = table.slice(max(start - first, 0), max(stop - start, 0))
+        geo = json.loads(file.schema_arrow.metadata[b"geo"])
+        events = _arrow_to_geopandas(table, geo, to_pandas_kwargs={"types_mapper": _arrow_types})
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
+    return _imported_frame(events)
+
+
+def _imported_frame(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for name in ("event_date", "date_start", "date_end"):
         if name in events.columns:
             events[name] = events[name].astype("datetime64[ns]")
