@@ -161,7 +161,7 @@ def parse_csv(data: bytes, *, origin: str) -> RawTable:
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(data),
-            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
+            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 20),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
@@ -517,6 +517,37 @@ def assemble(
     return gdf
 
 
+def _interleave(
+    type_: pa.DataType,
+    parts: Sequence[Any],
+    sizes: Sequence[int],
+    part_of: np.ndarray,
+    perm: np.ndarray,
+) -> pa.Array:
+    """One field of a nested column, in its final order.
+
+    ``parts[k]`` gives the field for the ``sizes[k]`` values of part ``k`` (a
+    constant, or one value each); ``part_of`` is the part of each final value and
+    ``perm`` the position of each final value among all parts' values laid end to end.
+    Constants are taken from a small array of them (no long array per constant is
+    built and copied), and only the per-value parts are gathered.
+    """
+    per_value = [isinstance(v, pa.Array | pa.ChunkedArray | pd.Series | np.ndarray) for v in parts]
+    if not any(per_value):
+        if all(v is None for v in parts):
+            return pa.nulls(len(part_of), type_)
+        small = pa.array(list(parts), type=type_)
+        return small.take(pa.array(part_of.astype(np.int32)))
+    arrays = []
+    for v, size in zip(parts, sizes, strict=True):
+        if isinstance(v, pa.ChunkedArray):
+            v = v.combine_chunks()
+        if isinstance(v, pd.Series | np.ndarray):
+            v = arrow(v, type_)
+        arrays.append(v.cast(type_) if isinstance(v, pa.Array) else constant(v, size, type_))
+    return pa.concat_arrays(arrays).take(pa.array(perm))
+
+
 def sources_column(
     index: pd.Index,
     *,
@@ -539,33 +570,25 @@ def sources_column(
     rec_pos = out_off[:-1]
     item_pos = np.arange(m) + np.repeat(rec_pos + 1 - item_start, counts)
     nth = pc.cast(pa.array(np.arange(m) - np.repeat(item_start, counts) + 1), pa.string())
-
-    def arr(value: Any, size: int, type_: pa.DataType) -> pa.Array:
-        if isinstance(value, pa.ChunkedArray):
-            return value.combine_chunks()
-        if isinstance(value, pa.Array):
-            return value
-        if isinstance(value, pd.Series | np.ndarray):
-            return arrow(value, type_)
-        return constant(value, size, type_)
-
-    def fields(values: dict[str, Any], size: int) -> list[pa.Array]:
-        return [arr(values.get(f.name), size, f.type).cast(f.type) for f in SOURCE_TYPE]
-
-    rec = pa.StructArray.from_arrays(
-        fields({**record, "cites": items}, n), fields=list(SOURCE_TYPE)
-    )
-    item_values = {
-        "id": pc.binary_join_element_wise(item_prefix, nth, ""),
-        "cites": pa.array([[]] * m, type=pa.list_(pa.string())),
-        **item_fields,
-    }
-    its = pa.StructArray.from_arrays(fields(item_values, m), fields=list(SOURCE_TYPE))
-    combined = pa.concat_arrays([rec, its])
     perm = np.empty(n + m, dtype=np.int64)
     perm[rec_pos] = np.arange(n)
     perm[item_pos] = n + np.arange(m)
-    return list_column(out_off, combined.take(pa.array(perm)), SOURCES_DTYPE, index)
+    part_of = (perm >= n).astype(np.int8)  # 0: the record, 1: a cited item
+
+    item_values = {
+        "id": pc.binary_join_element_wise(item_prefix, nth, ""),
+        "cites": pa.ListArray.from_arrays(
+            pa.array(np.zeros(m + 1, dtype=np.int32)), pa.array([], pa.string())
+        ),
+        **item_fields,
+    }
+    records = {**record, "cites": items}
+    children = [
+        _interleave(f.type, [records.get(f.name), item_values.get(f.name)], [n, m], part_of, perm)
+        for f in SOURCE_TYPE
+    ]
+    flat = pa.StructArray.from_arrays(children, fields=list(SOURCE_TYPE))
+    return list_column(out_off, flat, SOURCES_DTYPE, index)
 
 
 def claims_column(index: pd.Index, slots: Sequence[dict[str, Any]]) -> pd.Series:
@@ -575,27 +598,45 @@ def claims_column(index: pd.Index, slots: Sequence[dict[str, Any]]) -> pd.Series
     :data:`CLAIM_TYPE` fields (a constant, or one value per row).
     """
     n = len(index)
-    rows, order, parts = [], [], []
-    for k, slot in enumerate(slots):
-        value = np.asarray(slot["value"], dtype="float64")
-        present = np.flatnonzero(~np.isnan(value))
-        rows.append(present)
-        order.append(np.full(len(present), k))
-        values = {}
-        for f in CLAIM_TYPE:
-            v = slot.get(f.name)
-            if f.name == "value":
-                values[f.name] = pa.array(value[present].astype(np.int64))
-            elif isinstance(v, pd.Series | np.ndarray):
-                values[f.name] = arrow(v, f.type).take(pa.array(present))
+    present = [np.asarray(slot["value"], dtype="float64") for slot in slots]
+    has = [~np.isnan(v) for v in present]
+    per_row = np.zeros(n, dtype=np.int64)
+    rows, positions = [], []
+    for h in has:  # the claim of slot k comes after the row's claims of slots < k
+        rows.append(np.flatnonzero(h))
+        positions.append(per_row[h].copy())
+        per_row += h
+    offsets = np.concatenate([[0], np.cumsum(per_row)])
+    sizes = [len(r) for r in rows]
+    total = int(offsets[-1])
+    perm = np.empty(total, dtype=np.int64)
+    part_of = np.empty(total, dtype=np.int16)
+    start = 0
+    for k, (r, p) in enumerate(zip(rows, positions, strict=True)):
+        where = offsets[r] + p
+        perm[where] = start + np.arange(len(r))
+        part_of[where] = k
+        start += len(r)
+
+    def field_parts(name: str) -> list[Any]:
+        out = []
+        for slot, r, v in zip(slots, rows, present, strict=True):
+            given = slot.get(name)
+            if name == "value":
+                out.append(pa.array(v[r].astype(np.int64)))
+            elif isinstance(given, pd.Series | np.ndarray):
+                out.append(arrow(given, CLAIM_TYPE.field(name).type).take(pa.array(r)))
             else:
-                values[f.name] = constant(v, len(present), f.type)
-        parts.append(pa.StructArray.from_arrays(list(values.values()), fields=list(CLAIM_TYPE)))
-    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    slot_no = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
-    perm = np.lexsort((slot_no, row))
-    flat = pa.concat_arrays(parts).take(pa.array(perm)) if parts else pa.array([], type=CLAIM_TYPE)
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))])
+                out.append(given)
+        return out
+
+    if not slots:
+        flat = pa.array([], type=CLAIM_TYPE)
+    else:
+        children = [
+            _interleave(f.type, field_parts(f.name), sizes, part_of, perm) for f in CLAIM_TYPE
+        ]
+        flat = pa.StructArray.from_arrays(children, fields=list(CLAIM_TYPE))
     return list_column(offsets, flat, CLAIMS_DTYPE, index)
 
 
