@@ -217,6 +217,21 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
     return values if stripped.equals(values) else stripped  # share the file's buffer if clean
 
 
+#: pandas' default text dtype (pandas 3: Arrow-backed ``str``).
+STR_DTYPE = pd.Series(["a"]).dtype
+
+
+def choose_text(mask: np.ndarray, yes: str, no: str, index: pd.Index) -> pd.Series:
+    """``yes`` where ``mask``, else ``no``, as a text column (built in Arrow, not as a numpy
+    array of fixed-width strings)."""
+    if not isinstance(STR_DTYPE, pd.StringDtype):
+        return pd.Series(np.where(mask, yes, no), index=index, dtype=object)
+    arr = pa.array([no, yes], pa.large_string()).take(pa.array(np.asarray(mask, dtype=np.int8)))
+    return pd.Series(
+        arr.to_pandas(types_mapper={pa.large_string(): STR_DTYPE}.get).array, index=index
+    )
+
+
 def or_none(values: pd.Series) -> pd.Series:
     """Text with '' as missing."""
     return values.where(values != "", None)

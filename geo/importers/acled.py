@@ -34,6 +34,7 @@ from geo.importers._common import (
     check_coordinates,
     check_duplicates,
     check_figures,
+    choose_text,
     claims_column,
     days,
     iso3,
@@ -141,10 +142,11 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     )
     killed = fatalities.fillna(0).astype("int64").to_numpy()
     zero = np.zeros(n, dtype=np.int64)
-    missing_note = np.where(
+    missing_note = choose_text(
         fatalities.isna().to_numpy(),
         "killed: ACLED gives no fatalities figure (not reported; not counted as 0)",
         "",
+        df.index,
     )
     geo_note = pd.Series(None, index=df.index, dtype="str").mask(
         geo_prec.isna(), "ACLED geo_precision not given: shown as the coarsest (3)"
