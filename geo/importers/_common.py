@@ -267,8 +267,15 @@ def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) 
         timed = pc.match_substring_regex(arr, pattern)
         arr = pc.if_else(timed, pc.extract_regex(arr, pattern).field("d"), arr)
     out = pa.nulls(len(arr), pa.timestamp("s"))
-    for fmt in formats:
-        out = pc.coalesce(out, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
+    for k, fmt in enumerate(formats):
+        if k == 0:
+            out = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
+            continue
+        todo = pc.and_(pc.is_null(out), pc.is_valid(arr))  # only cells no format fitted yet
+        if not pc.any(todo).as_py():
+            break
+        got = pc.strptime(arr.filter(todo), format=fmt, unit="s", error_is_null=True)
+        out = pc.replace_with_mask(out, todo, got)
     got = out.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
     return pd.Series(got, index=values.index, dtype="datetime64[ns]")
 
