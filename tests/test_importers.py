@@ -443,3 +443,23 @@ def test_country_without_a_code_keeps_the_dataset_name() -> None:
     )
     e = parse_acled(raw, origin="mini.csv").events
     assert e["country"].tolist() == ["Russia (Soviet Union)", "ARM"]
+
+
+def test_or_none_empty_text_is_missing_on_sliced_and_whole_columns() -> None:
+    """The zero-copy path (a new validity bitmap) gives what ``where(values != '', None)``
+    gives, on a whole column and on a slice of one (the fallback path)."""
+    import numpy as np
+    import pandas as pd
+
+    from geo.importers._common import or_none
+
+    whole = pd.Series(["a", "", "b ", np.nan, ""], dtype="str", index=list("vwxyz"))
+    for values in (whole, whole.iloc[1:]):
+        got = or_none(values)
+        want = values.where(values != "", None)
+        assert got.index.equals(values.index)
+        assert got.dtype == want.dtype
+        assert got.astype(object).where(got.notna(), None).tolist() == (
+            want.astype(object).where(want.notna(), None).tolist()
+        )
+    assert or_none(whole).isna().tolist() == [False, True, False, True, True]

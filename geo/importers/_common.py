@@ -233,7 +233,17 @@ def choose_text(mask: np.ndarray, yes: str, no: str, index: pd.Index) -> pd.Seri
 
 
 def or_none(values: pd.Series) -> pd.Series:
-    """Text with '' as missing."""
+    """Text with '' as missing (Arrow-backed text: a new validity bitmap over the same
+    string buffers, no copy of the text)."""
+    if isinstance(values.dtype, pd.StringDtype) and isinstance(STR_DTYPE, pd.StringDtype):
+        arr = arrow(values, pa.large_string())
+        valid = pc.fill_null(pc.not_equal(arr, ""), False)
+        if arr.offset == 0 and valid.offset == 0:
+            kept = pa.Array.from_buffers(
+                arr.type, len(arr), [valid.buffers()[1], *arr.buffers()[1:]]
+            )
+            out = kept.to_pandas(types_mapper={pa.large_string(): STR_DTYPE}.get).array
+            return pd.Series(out, index=values.index, name=values.name)
     return values.where(values != "", None)
 
 
