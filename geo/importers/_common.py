@@ -164,7 +164,7 @@ def parse_csv(data: bytes, *, origin: str) -> RawTable:
             read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 20),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
+                column_types=dict.fromkeys(header, pa.large_string()),  # pandas str: no copy
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
