@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,11 +142,12 @@ class RawTable:
     lines: np.ndarray  # int64, one per row
 
 
-def parse_csv(data: bytes, *, origin: str) -> RawTable:
+def parse_csv(data: bytes, *, origin: str, hashtag_row: bool = True) -> RawTable:
     """Read CSV bytes as text columns; drop a ``#hashtag`` row (HXL) under the header.
 
     Every cell stays text exactly as written (empty cells are ``''``), so nothing
     is lost or reinterpreted; typed values are parsed later, column by column.
+    ``hashtag_row=False`` (a later block of a streamed file) keeps the first row.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -174,7 +175,8 @@ def parse_csv(data: bytes, *, origin: str) -> RawTable:
     frame = table.to_pandas()
     lines = _record_lines(data, len(frame))
     if (
-        len(frame)
+        hashtag_row
+        and len(frame)
         and all((v == "" or str(v).startswith("#")) for v in frame.iloc[0].tolist())
         and any(str(v).startswith("#") for v in frame.iloc[0].tolist())
     ):
@@ -504,17 +506,86 @@ def check_codes(
     return value
 
 
-def check_duplicates(ids: pd.Series, lines: np.ndarray, problems: Problems, field_: str) -> None:
-    """Every repeat of an id after its first row is a bad row naming the first line."""
-    dup = np.asarray(ids.duplicated(keep="first") & (ids != ""), dtype=bool)
+def check_duplicates(
+    ids: pd.Series,
+    lines: np.ndarray,
+    problems: Problems,
+    field_: str,
+    seen: pd.Series | None = None,
+) -> None:
+    """Every repeat of an id after its first row is a bad row naming the first line.
+
+    ``seen`` (id → line) holds the ids of earlier blocks of a streamed file.
+    """
+    if seen is not None and len(seen):
+        earlier = np.asarray(ids.isin(seen.index), dtype=bool)
+    else:
+        earlier = np.zeros(len(ids), dtype=bool)
+    dup = np.asarray((ids.duplicated(keep="first").to_numpy() | earlier) & (ids != ""), bool)
     if dup.any():
         first_line = pd.Series(lines, index=ids.index).groupby(ids.to_numpy()).transform("first")
-        problems.add(
-            dup,
-            field_,
-            "duplicate_id",
-            lambda i: f"id {ids.iloc[i]!r} repeats the row on line {first_line.iloc[i]}",
-        )
+
+        def message(i: int) -> str:
+            key = ids.iloc[i]
+            line = seen[key] if seen is not None and earlier[i] else first_line.iloc[i]
+            return f"id {key!r} repeats the row on line {line}"
+
+        problems.add(dup, field_, "duplicate_id", message)
+
+
+def first_lines(ids: pd.Series, lines: np.ndarray, seen: pd.Series) -> pd.Series:
+    """``seen`` (id → line of its first row) with this block's new ids added."""
+    keep = np.asarray(~ids.duplicated(keep="first") & (ids != "") & ~ids.isin(seen.index))
+    new = pd.Series(lines[keep], index=pd.Index(ids.to_numpy()[keep], dtype="str"))
+    return pd.concat([seen, new]) if len(seen) else new
+
+
+def csv_blocks(stream: Any, size: int) -> Iterator[bytes]:
+    """The bytes of a CSV stream in blocks of about ``size`` that end at a record's end
+    (a newline outside quotes), so each block holds whole records. At least one block."""
+    carry = b""
+    sent = False
+    while True:
+        chunk = stream.read(size)
+        buf = carry + chunk if carry else chunk
+        if not chunk:
+            if buf or not sent:
+                yield buf
+            return
+        cut = buf.rfind(b"\n")
+        while cut >= 0 and buf.count(b'"', 0, cut) % 2:  # inside a quoted value: go back
+            cut = buf.rfind(b"\n", 0, cut)
+        if cut < 0:
+            carry = buf  # one record longer than a block: read on
+            continue
+        yield buf[: cut + 1]
+        sent = True
+        carry = buf[cut + 1 :]
+
+
+def open_csv_stream(path: str | os.PathLike[str]) -> Any:
+    """A binary stream of the CSV text of a published file (``.csv``, ``.csv.gz``, ``.zip``)."""
+    import gzip
+
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".zip":
+            zf = zipfile.ZipFile(p)
+            names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+            if len(names) != 1:
+                zf.close()
+                raise ImportDataError(
+                    f"{p}: a .zip must hold exactly one .csv file, found "
+                    f"{len(names)} ({', '.join(names) or 'none'})"
+                )
+            return zf.open(names[0])
+        if p.suffix.lower() == ".gz":
+            return gzip.open(p, "rb")
+        return p.open("rb")
+    except FileNotFoundError:
+        raise ImportDataError(f"{p}: file not found") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ImportDataError(f"{p}: cannot read: {exc}") from exc
 
 
 def median_low(stack: np.ndarray) -> np.ndarray:
@@ -709,7 +780,7 @@ def read_imported_rows(
         table = file.read_row_groups(groups, columns=list(columns) if columns else None)
         first = int(bounds[groups[0]]) if groups else 0
         table = table.slice(max(start - first, 0), max(stop - start, 0))
-        geo = json.loads(file.schema_arrow.metadata[b"geo"])
+        geo = json.loads(file.metadata.metadata[b"geo"])  # the file's key-values
         events = _arrow_to_geopandas(table, geo, to_pandas_kwargs={"types_mapper": _arrow_types})
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
@@ -730,5 +801,5 @@ def parquet_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     import pyarrow.parquet as pq
 
-    raw = (pq.read_schema(path).metadata or {}).get(PARQUET_META_KEY)
+    raw = (pq.read_metadata(path).metadata or {}).get(PARQUET_META_KEY)  # the file's key-values
     return json.loads(raw) if raw else {}

@@ -65,7 +65,9 @@ WHERE_PREC = {1: 1, 2: 2, 3: 4}
 COARSEST = 3
 
 
-def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
+def parse_acled(
+    raw: RawTable, *, origin: str = "<memory>", seen: pd.Series | None = None
+) -> ImportResult:
     """Map an ACLED table (every cell text, as :func:`geo.importers._common.parse_csv` reads
     it) onto our record. Bad rows are left out and listed in the result's ``problems``.
     """
@@ -90,7 +92,7 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     time_prec = check_codes(df, "time_precision", (1, 2, 3), problems)
     geo_prec = check_codes(df, "geo_precision", (1, 2, 3), problems)
     fatalities = check_figures(df, ["fatalities"], problems)["fatalities"]
-    check_duplicates(ids, raw.lines, problems, "event_id_cnty")
+    check_duplicates(ids, raw.lines, problems, "event_id_cnty", seen)
 
     keep = ~problems.bad
     if keep.all():  # nothing to leave out: no copy

@@ -103,7 +103,9 @@ def _articles(values: pd.Series) -> pa.ListArray:
     return pa.ListArray.from_arrays(items.offsets, flat)
 
 
-def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
+def parse_ucdp(
+    raw: RawTable, *, origin: str = "<memory>", seen: pd.Series | None = None
+) -> ImportResult:
     """Map a UCDP GED table (every cell text) onto our record; bad rows are listed, not kept."""
     df = raw.frame
     require_columns(df, REQUIRED, origin=origin, kind="UCDP GED")
@@ -135,7 +137,7 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     where_prec = check_codes(df, "where_prec", (1, 2, 3, 4, 5, 6, 7), problems)
     date_prec = check_codes(df, "date_prec", (1, 2, 3, 4, 5), problems)
     figures = check_figures(df, FIGURES, problems)
-    check_duplicates(ids, raw.lines, problems, "id")
+    check_duplicates(ids, raw.lines, problems, "id", seen)
 
     keep = ~problems.bad
     if keep.all():  # nothing to leave out: no copy
