@@ -518,7 +518,7 @@ def check_duplicates(
     ``seen`` (id → line) holds the ids of earlier blocks of a streamed file.
     """
     if seen is not None and len(seen):
-        earlier = np.asarray(ids.isin(seen.index), dtype=bool)
+        earlier = _isin(ids, seen.index)
     else:
         earlier = np.zeros(len(ids), dtype=bool)
     dup = np.asarray((ids.duplicated(keep="first").to_numpy() | earlier) & (ids != ""), bool)
@@ -533,9 +533,17 @@ def check_duplicates(
         problems.add(dup, field_, "duplicate_id", message)
 
 
+def _isin(values: pd.Series, among: pd.Index) -> np.ndarray:
+    """``values.isin(among)`` for text, hashed in Arrow (pandas walks ``among`` in Python)."""
+    if not len(among):
+        return np.zeros(len(values), dtype=bool)
+    got = pc.is_in(arrow(values, pa.large_string()), value_set=arrow(among, pa.large_string()))
+    return np.asarray(pc.fill_null(got, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def first_lines(ids: pd.Series, lines: np.ndarray, seen: pd.Series) -> pd.Series:
     """``seen`` (id → line of its first row) with this block's new ids added."""
-    keep = np.asarray(~ids.duplicated(keep="first") & (ids != "") & ~ids.isin(seen.index))
+    keep = np.asarray(~ids.duplicated(keep="first") & (ids != "")) & ~_isin(ids, seen.index)
     new = pd.Series(lines[keep], index=pd.Index(ids.to_numpy()[keep], dtype="str"))
     return pd.concat([seen, new]) if len(seen) else new
 
