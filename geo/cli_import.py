@@ -24,6 +24,10 @@ _LINK_HELP = (
     "datasets (added to links.csv in the data folder)."
 )
 _SHOW = 20
+_LINK_COLUMNS = [
+    "event_id", "dataset", "country", "date_start", "date_end", "event_date", "event_type",
+    "where_prec", "geometry",
+]  # fmt: skip
 
 
 def _run(kind: str, file: Path, out: Path | None, strict: bool, link: bool = True) -> None:
@@ -31,21 +35,27 @@ def _run(kind: str, file: Path, out: Path | None, strict: bool, link: bool = Tru
 
     target = out or file.with_name(f"{file.name.split('.')[0]}.parquet")
     try:
-        result = import_file(kind, file, target, strict=strict)
+        result = import_file(kind, file, target, strict=strict, keep_events=False)
     except ConflictMapError as exc:
         raise _fail(exc) from exc
+    imported = result.rows_read - result.skipped  # every row is imported or reported
     for line in result.messages()[:_SHOW]:
         typer.echo(line, err=True)
     if len(result.problems) > _SHOW:
         typer.echo(f"... and {len(result.problems) - _SHOW} more problem(s)", err=True)
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items()) or "none"
     typer.echo(
-        f"imported {len(result.events)} of {result.rows_read} {DATASETS[kind].title} row(s) "
+        f"imported {imported} of {result.rows_read} {DATASETS[kind].title} row(s) "
         f"from {file} into {target}; skipped {result.skipped} bad row(s) "
         f"(problems by class: {counts})"
     )
     if link:
-        _link_new(result.events, target)
+        events = result.events
+        if target.suffix.lower() == ".parquet":  # streamed: read back only what linking needs
+            from geo.importers._common import read_imported_rows
+
+            events = read_imported_rows(target, 0, imported, columns=_LINK_COLUMNS)
+        _link_new(events, target)
 
 
 def _link_new(new: object, target: Path) -> None:

@@ -130,6 +130,40 @@ def nested_to_lists(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def nested_to_arrow(events: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame | None:
+    """``claims``/``sources``/``tags`` of a few events (Python lists, the curated form) as
+    Arrow lists of the same type as ``like``'s (the imported frame's), so a frame combining
+    curated and imported events stays columnar (no Python object per imported event).
+
+    ``None`` when a value would not come back the same (a field the Arrow type lacks);
+    absent fields come back as ``None``, which every reader of these lists accepts.
+    """
+    out = events.copy()
+    for name in ("claims", "sources", "tags"):
+        if name not in out.columns or name not in like.columns:
+            continue
+        dtype = like[name].dtype
+        if not isinstance(dtype, pd.ArrowDtype):
+            return None
+        values = out[name].tolist()
+        try:
+            arr = pa.array(values, type=dtype.pyarrow_dtype)
+        except (pa.ArrowException, TypeError, ValueError):
+            return None
+        if _without_none(arr.to_pylist()) != values:
+            return None
+        out[name] = pd.Series(pd.arrays.ArrowExtensionArray(arr), index=out.index)
+    return out
+
+
 def join_any_country(events: gpd.GeoDataFrame, admin: AdminUnits | None) -> gpd.GeoDataFrame:
     """Join events of Armenia and Azerbaijan; others are kept, with no region and a note.
 
@@ -204,8 +238,9 @@ def load_imported(
 def with_imported(data: Dataset, settings: Settings) -> Dataset:
     """The dataset with the data folder's imported events added (unchanged when there are none).
 
-    Curated events get ``dataset = 'curated'``; imported nested columns become
-    Python lists (see :func:`nested_to_lists`). Accepted links of the data
+    Curated events get ``dataset = 'curated'``; the nested columns of both stay Arrow lists
+    (see :func:`nested_to_arrow`; Python lists only if a curated value has a field the
+    Arrow type lacks). Accepted links of the data
     folder's links file are applied (:func:`geo.link.apply_links`).
     """
     if not imported_files(settings):
@@ -213,7 +248,11 @@ def with_imported(data: Dataset, settings: Settings) -> Dataset:
     imported, episodes = load_imported(settings, data.admin)
     curated = data.events.copy()
     curated.insert(0, "dataset", CURATED)
-    both = pd.concat([curated, nested_to_lists(imported)])
+    columnar = nested_to_arrow(curated, imported)
+    if columnar is not None:  # claims/sources/tags stay Arrow lists: nothing per event
+        both = pd.concat([columnar, imported])
+    else:
+        both = pd.concat([curated, nested_to_lists(imported)])
     if both.index.has_duplicates:
         dupes = both.index[both.index.duplicated()].unique()[:10]
         raise ImportDataError(f"event ids in several datasets: {', '.join(map(str, dupes))}")

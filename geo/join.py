@@ -66,6 +66,8 @@ JOIN_COLUMNS = (
     "join_method", "join_distance_m", "admin_note",
 )  # fmt: skip
 JOIN_METHODS = ("within", "overlap", "nearest", "gazetteer", "area", "unmatched")
+#: ``join_method`` codes while joining (positions in :data:`JOIN_METHODS`).
+WITHIN, OVERLAP, NEAREST, GAZETTEER, AREA, UNMATCHED = range(len(JOIN_METHODS))
 DEFAULT_TOLERANCE_M = 5000.0
 #: How candidate (event, unit) pairs are found: ``contains`` tests each polygon's points
 #: with ``shapely.contains_xy`` after a bounding-box prefilter (fast, the default); ``sindex``
@@ -84,6 +86,13 @@ class _Units:
     name: np.ndarray
     uid: np.ndarray
     rank: np.ndarray  # tie-break order: by name, then id
+    _segments: tuple[np.ndarray, np.ndarray] | None = None
+
+    def segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The units' boundary segments in METRIC_CRS and the unit of each (built once)."""
+        if self._segments is None:
+            self._segments = _boundary_segments(self.metric)
+        return self._segments
 
     @classmethod
     def of(cls, kind: str, frame: gpd.GeoDataFrame, metric: gpd.GeoSeries, group: str) -> _Units:
@@ -106,10 +115,10 @@ class _Units:
 @dataclass
 class _Match:
     unit: np.ndarray  # position of the assigned unit, -1 for none
-    method: np.ndarray  # within / overlap / nearest / unmatched
+    method: np.ndarray  # int8 codes of JOIN_METHODS: within / overlap / nearest / unmatched
     distance: np.ndarray  # metres; 0 inside; NaN when the event's group has no units
     nearest: np.ndarray  # position of the nearest unit (inside: the assigned one), -1 for none
-    notes: defaultdict[int, list[str]]  # sparse: only events with something to say
+    notes: _Notes  # sparse: only events with something to say
 
 
 #: UCDP where_prec from which only the first-order unit (or less) is known: no district is given.
@@ -123,43 +132,140 @@ def _m(d: float) -> str:
     return f"{d:,.0f} m"
 
 
+def _m_many(d: np.ndarray) -> np.ndarray:
+    """:func:`_m` of each distance, as objects."""
+    return np.array([f"{x:,.0f} m" for x in np.asarray(d, dtype="float64").tolist()], dtype=object)
+
+
+class _Notes:
+    """The notes of each event, kept in the order they are added, column-wise: a rule that
+    speaks about many events adds their notes in one go (no Python loop per event)."""
+
+    def __init__(self) -> None:
+        self._ev: list[np.ndarray] = []
+        self._seq: list[np.ndarray] = []
+        self._text: list[np.ndarray] = []
+        self._one: list[tuple[int, int, str]] = []
+        self._k = 0
+
+    def add(self, i: int, text: str) -> None:
+        self._one.append((int(i), self._k, text))
+        self._k += 1
+
+    def add_many(
+        self, events: np.ndarray, texts: np.ndarray, seq: np.ndarray | None = None
+    ) -> None:
+        """One note per event of ``events``; ``seq`` orders several notes of one event."""
+        events = np.asarray(events, dtype=np.intp)
+        order = np.zeros(len(events), dtype=np.int64) if seq is None else np.asarray(seq)
+        if len(events):
+            self._ev.append(events)
+            self._seq.append(self._k + order)
+            self._text.append(np.asarray(texts, dtype=object))
+            self._k += int(order.max()) + 1 if len(order) else 1
+
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every note as (event, order, text), sorted by event then order."""
+        ev = [*self._ev, np.array([o[0] for o in self._one], dtype=np.intp)]
+        seq = [*self._seq, np.array([o[1] for o in self._one], dtype=np.int64)]
+        text = [*self._text, np.array([o[2] for o in self._one], dtype=object)]
+        e, q, t = np.concatenate(ev), np.concatenate(seq), np.concatenate(text)
+        order = np.lexsort((q, e))
+        return e[order], q[order], t[order]
+
+    def events(self) -> np.ndarray:
+        return np.unique(self.table()[0])
+
+    def extend_from(self, other: _Notes, events: np.ndarray, prefix: str) -> None:
+        """``other``'s notes of ``events``, each prefixed, after this one's notes so far."""
+        e, q, t = other.table()
+        keep = np.isin(e, events)
+        e, q, t = e[keep], q[keep], t[keep]
+        if len(e):
+            rank = np.unique(q, return_inverse=True)[1]
+            self.add_many(e, prefix + t, seq=rank)
+
+    def joined(self) -> tuple[np.ndarray, list[str]]:
+        """Events with notes and their notes joined with '; '."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        e, _, t = self.table()
+        if not len(e):
+            return np.zeros(0, dtype=np.intp), []
+        starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
+        offsets = np.r_[starts, len(e)].astype(np.int32)
+        lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(t, pa.string()))
+        return e[starts], pc.binary_join(lists, "; ").to_pylist()
+
+
 class _Metric:
-    """Event points in METRIC_CRS, transformed only for the events that need a distance."""
+    """Event points in METRIC_CRS, transformed only for the events that need a distance
+    (each at most once)."""
 
     def __init__(self, events: gpd.GeoDataFrame) -> None:
         self.geometry = events.geometry
+        self.done = np.zeros(len(events), dtype=bool)
+        self.points = np.empty(len(events), dtype=object)
 
     def __getitem__(self, idx: np.ndarray | int) -> np.ndarray:
         if isinstance(idx, int | np.integer):
-            return self.geometry.iloc[[int(idx)]].to_crs(METRIC_CRS).to_numpy()[0]
-        return self.geometry.iloc[np.asarray(idx)].to_crs(METRIC_CRS).to_numpy()
+            return self[np.array([int(idx)])][0]
+        idx = np.asarray(idx, dtype=np.intp)
+        need = np.unique(idx[~self.done[idx]])
+        if len(need):
+            self.points[need] = self.geometry.iloc[need].to_crs(METRIC_CRS).to_numpy()
+            self.done[need] = True
+        return self.points[idx]
 
 
-def _interior_pairs(
-    x: np.ndarray, y: np.ndarray, codes: np.ndarray, unit_codes: np.ndarray, units: _Units
+class _Points:
+    """Event coordinates (admin CRS) sorted by x once, shared by every polygon test."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.y = x, y
+        self.order = np.argsort(x, kind="stable")
+        self.xs = x[self.order]
+
+    def subset(self, idx: np.ndarray) -> _Points:
+        return _Points(self.x[idx], self.y[idx])
+
+
+def _xy_pairs(
+    pts: _Points,
+    geoms: np.ndarray,
+    *,
+    inside_only: bool = True,
+    codes: np.ndarray | None = None,
+    unit_codes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(event, unit) pairs where the point lies inside the unit (not on its edge), own group.
+    """(event, unit) pairs where the point lies inside the unit (``inside_only``: not on its
+    edge; otherwise inside or on its edge); with ``codes``, of the event's own group only.
 
-    Points are sorted by x once; each polygon takes the points in its x-range
-    (binary search), keeps those in its y-range and group, and tests them with
-    ``shapely.contains_xy``.
+    Each polygon takes the points in its x-range (binary search on the sorted x),
+    keeps those in its y-range (and group), and tests them with
+    ``shapely.contains_xy`` (or ``intersects_xy``) on the prepared polygon.
     """
-    order = np.argsort(x, kind="stable")
-    xs = x[order]
-    geoms = units.geom.to_numpy()
+    x, y, order, xs = pts.x, pts.y, pts.order, pts.xs
     bounds = shapely.bounds(geoms)
+    test = shapely.contains_xy if inside_only else shapely.intersects_xy
     evs, uns = [], []
     for u in range(len(geoms)):
-        if unit_codes[u] < 0:
+        if unit_codes is not None and unit_codes[u] < 0:
             continue
         x0, y0, x1, y1 = bounds[u]
         lo, hi = np.searchsorted(xs, x0, "left"), np.searchsorted(xs, x1, "right")
+        if lo == hi:
+            continue
         cand = order[lo:hi]
-        cand = cand[(codes[cand] == unit_codes[u]) & (y[cand] >= y0) & (y[cand] <= y1)]
+        keep = (y[cand] >= y0) & (y[cand] <= y1)
+        if codes is not None and unit_codes is not None:
+            keep &= codes[cand] == unit_codes[u]
+        cand = cand[keep]
         if len(cand) == 0:
             continue
         shapely.prepare(geoms[u])
-        hit = cand[shapely.contains_xy(geoms[u], x[cand], y[cand])]
+        hit = cand[test(geoms[u], x[cand], y[cand])]
         evs.append(hit)
         uns.append(np.full(len(hit), u, dtype=np.intp))
     if not evs:
@@ -167,15 +273,35 @@ def _interior_pairs(
     return np.concatenate(evs).astype(np.intp), np.concatenate(uns)
 
 
+def _interior_pairs(
+    pts: _Points, codes: np.ndarray, unit_codes: np.ndarray, units: _Units
+) -> tuple[np.ndarray, np.ndarray]:
+    """(event, unit) pairs where the point lies inside the unit (not on its edge), own group."""
+    return _xy_pairs(pts, units.geom.to_numpy(), codes=codes, unit_codes=unit_codes)
+
+
+def _group_codes(groups: np.ndarray, units: _Units) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the events' groups and of the units' groups (-1: no match)."""
+    codes, uniques = pd.factorize(pd.Series(groups, dtype=object), use_na_sentinel=True)
+    lookup = {g: k for k, g in enumerate(uniques)}
+    unit_codes = np.array([lookup.get(g, -1) for g in units.group], dtype=np.int64)
+    return np.asarray(codes, dtype=np.int64), unit_codes
+
+
 def _candidate_pairs(
-    pts: np.ndarray, groups: np.ndarray, has_group: np.ndarray, units: _Units, engine: Engine
+    pts: np.ndarray,
+    groups: np.ndarray,
+    has_group: np.ndarray,
+    units: _Units,
+    engine: Engine,
+    xy: _Points | None = None,
 ) -> pd.DataFrame:
     """Every (event, unit) pair where the point intersects a unit of its own group.
 
     Both engines give the same rules' answers: with ``contains`` the pairs of a
     point inside some unit are its interior pairs only (an edge it also touches
     changes nothing: an interior unit always wins), and a point inside none
-    gets its edge pairs from the spatial index.
+    gets its edge pairs from ``shapely.intersects_xy`` on the few points left.
     """
     geoms = units.geom.to_numpy()
     if engine == "sindex":
@@ -184,20 +310,37 @@ def _candidate_pairs(
         ev, un = ev[keep], un[keep]
         interior = shapely.within(pts[ev], geoms[un])
     else:
-        codes, uniques = pd.factorize(pd.Series(groups, dtype=object), use_na_sentinel=True)
-        lookup = {g: k for k, g in enumerate(uniques)}
-        unit_codes = np.array([lookup.get(g, -1) for g in units.group], dtype=np.int64)
-        x, y = shapely.get_x(pts), shapely.get_y(pts)
-        ev_in, un_in = _interior_pairs(x, y, codes, unit_codes, units)
-        inside = np.bincount(ev_in, minlength=len(pts)) > 0
+        codes, unit_codes = _group_codes(groups, units)
+        if xy is None:
+            xy = _Points(shapely.get_x(pts), shapely.get_y(pts))
+        ev_in, un_in = _interior_pairs(xy, codes, unit_codes, units)
+        inside = np.zeros(len(pts), dtype=bool)
+        inside[ev_in] = True
         rest = np.flatnonzero(has_group & ~inside)
-        e_b, un_b = units.geom.sindex.query(pts[rest], predicate="intersects")
+        e_b, un_b = _xy_pairs(
+            xy.subset(rest), geoms, inside_only=False, codes=codes[rest], unit_codes=unit_codes
+        )
         ev_b = rest[e_b]
-        keep = groups[ev_b] == units.group[un_b]
-        ev = np.concatenate([ev_in, ev_b[keep]])
-        un = np.concatenate([un_in, un_b[keep]])
-        interior = np.concatenate([np.ones(len(ev_in), bool), np.zeros(int(keep.sum()), bool)])
+        ev = np.concatenate([ev_in, ev_b])
+        un = np.concatenate([un_in, un_b])
+        interior = np.concatenate([np.ones(len(ev_in), bool), np.zeros(len(ev_b), bool)])
     return pd.DataFrame({"ev": ev, "un": un, "interior": interior, "rank": units.rank[un]})
+
+
+def _boundary_segments(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit's boundary (all rings) as two-point segments in METRIC_CRS, and their unit.
+
+    The distance from a point outside a polygon to it is the least distance to
+    one of these segments (GEOS measures point-polygon distance segment by
+    segment), so a tree of segments finds the same nearest unit and distance
+    as a tree of polygons, without measuring every polygon vertex by vertex.
+    """
+    lines, unit_of_line = shapely.get_parts(shapely.boundary(metric), return_index=True)
+    coords, line = shapely.get_coordinates(lines, return_index=True)
+    same = (line[:-1] == line[1:]) & np.any(coords[:-1] != coords[1:], axis=1)
+    start = np.flatnonzero(same)
+    segs = shapely.linestrings(np.stack([coords[start], coords[start + 1]], axis=1))
+    return segs, np.asarray(unit_of_line[line[start]], dtype=np.intp)
 
 
 def _match(
@@ -208,23 +351,24 @@ def _match(
     units: _Units,
     tolerance_m: float,
     engine: Engine = "contains",
+    xy: _Points | None = None,
 ) -> _Match:
     """Rules (a)-(c) for one level; ``groups[i]`` is the key event ``i`` must share."""
     n = len(pts)
     unit = np.full(n, -1, dtype=np.intp)
-    method = np.full(n, "unmatched", dtype=object)
+    method = np.full(n, UNMATCHED, dtype=np.int8)
     distance = np.full(n, np.nan)
-    notes: defaultdict[int, list[str]] = defaultdict(list)
+    notes = _Notes()
     has_group = np.asarray(pd.notna(groups), dtype=bool)
 
     # (a)/(b): polygons containing the point (interior or edge), own group only
-    pairs = _candidate_pairs(pts, groups, has_group, units, engine)
+    pairs = _candidate_pairs(pts, groups, has_group, units, engine, xy)
     size = np.bincount(pairs["ev"].to_numpy(), minlength=n)
     single = size[pairs["ev"].to_numpy()] == 1
     one = pairs[single]  # the usual case: in exactly one unit, nothing to decide
     unit[one["ev"]] = one["un"]
     distance[one["ev"]] = 0.0
-    method[one["ev"]] = "within"
+    method[one["ev"]] = WITHIN
     pairs = pairs[~single]
     pairs["n_interior"] = pairs.groupby("ev")["interior"].transform("sum")
     pairs["depth"] = 0.0
@@ -240,7 +384,7 @@ def _match(
     first = pairs.drop_duplicates("ev")
     unit[first["ev"]] = first["un"]
     distance[first["ev"]] = 0.0
-    method[first["ev"]] = np.where(first["n_interior"] >= 2, "overlap", "within")
+    method[first["ev"]] = np.where(first["n_interior"] >= 2, OVERLAP, WITHIN)
 
     several = pairs[pairs.groupby("ev")["ev"].transform("size") > 1]
     for i, grp in several.groupby("ev", sort=False):
@@ -248,15 +392,17 @@ def _match(
         if grp["n_interior"].iloc[0] >= 2:
             inner = grp[grp["interior"]]
             others = ", ".join(units.name[u] for u in inner["un"].iloc[1:])
-            notes[i].append(
+            notes.add(
+                i,
                 f"inside {len(inner)} overlapping {units.kind}s; chose {chosen}, where the point "
-                f"lies deepest ({_m(inner['depth'].iloc[0])} from its edge), over {others}"
+                f"lies deepest ({_m(inner['depth'].iloc[0])} from its edge), over {others}",
             )
         elif grp["n_interior"].iloc[0] == 0:
             names = " and ".join(units.name[u] for u in grp["un"])
-            notes[i].append(
+            notes.add(
+                i,
                 f"on the boundary between {units.kind}s {names}; assigned to {chosen} "
-                "(ties go to the first by name)"
+                "(ties go to the first by name)",
             )
 
     # (c): nearest unit of the event's group, for points inside none
@@ -267,28 +413,51 @@ def _match(
         cand = np.flatnonzero(units.group == g)
         if len(cand) == 0:
             for i in evs:
-                notes[i].append(f"no {units.kind}s for {group_labels[i]} in the boundary data")
+                notes.add(i, f"no {units.kind}s for {group_labels[i]} in the boundary data")
             continue
-        (i_in, i_tree), dist = shapely.STRtree(units.metric[cand]).query_nearest(
-            pts_m[evs], return_distance=True, all_matches=True
-        )
+        if engine == "sindex":
+            (i_in, i_tree), dist = shapely.STRtree(units.metric[cand]).query_nearest(
+                pts_m[evs], return_distance=True, all_matches=True
+            )
+            near_unit = cand[i_tree]
+        else:  # the same answer from a tree of the boundary segments of the group's units
+            segs, seg_unit = units.segments()
+            own = np.isin(seg_unit, cand)
+            pm = pts_m[evs]
+            (i_in, i_tree), dist = shapely.STRtree(segs[own]).query_nearest(
+                pm, return_distance=True, all_matches=True
+            )
+            near_unit = seg_unit[own][i_tree]
+            # GEOS gives distance 0 to a polygon the projected point lies in or on (a point
+            # just outside in the admin CRS can be inside once projected): those units win
+            z_i, z_u = _xy_pairs(
+                _Points(shapely.get_x(pm), shapely.get_y(pm)), units.metric[cand], inside_only=False
+            )
+            if len(z_i):
+                on = np.zeros(len(evs), dtype=bool)
+                on[z_i] = True
+                keep = ~on[i_in]
+                i_in = np.concatenate([i_in[keep], z_i])
+                near_unit = np.concatenate([near_unit[keep], cand[z_u]])
+                dist = np.concatenate([dist[keep], np.zeros(len(z_i))])
         near = pd.DataFrame(
-            {"i": i_in, "u": cand[i_tree], "d": dist, "rank": units.rank[cand[i_tree]]}
+            {"i": i_in, "u": near_unit, "d": dist, "rank": units.rank[near_unit]}
         ).sort_values(["i", "d", "rank"], kind="stable")
         near = near.drop_duplicates("i")
         nearest[evs[near["i"]]] = near["u"]
         distance[evs[near["i"]]] = near["d"]
-    for i in todo.tolist():
-        if nearest[i] < 0:
-            continue
-        where = f"nearest is {units.name[nearest[i]]}, {_m(distance[i])} away"
-        if distance[i] <= tolerance_m:
-            unit[i], method[i] = nearest[i], "nearest"
-            notes[i].append(f"inside no {units.kind} of {group_labels[i]}; {where}")
-        else:
-            notes[i].append(
-                f"no {units.kind} of {group_labels[i]} within {_m(tolerance_m)}; {where}"
-            )
+    found = todo[nearest[todo] >= 0]
+    if len(found):
+        near_names = np.asarray(units.name, dtype=object)[nearest[found]]
+        where = "nearest is " + near_names + ", " + _m_many(distance[found]) + " away"
+        close = distance[found] <= tolerance_m
+        unit[found[close]], method[found[close]] = nearest[found[close]], NEAREST
+        head = np.where(
+            close,
+            f"inside no {units.kind} of " + group_labels[found] + "; ",
+            f"no {units.kind} of " + group_labels[found] + f" within {_m(tolerance_m)}; ",
+        )
+        notes.add_many(found, head + where)
     return _Match(unit=unit, method=method, distance=distance, nearest=nearest, notes=notes)
 
 
@@ -421,7 +590,7 @@ def join_events(
     """
     _check_events(events, admin, tolerance_m)
     n = len(events)
-    out = events.copy()
+    out = events.copy(deep=False)  # copy-on-write: the new columns never reach events
     if n == 0:
         for col in JOIN_COLUMNS:
             dtype = "float64" if col == "join_distance_m" else object
@@ -435,25 +604,39 @@ def join_events(
     districts = _Units.of("district", admin.districts, admin.districts_metric, "region_id")
     labels = _labels(events, label_column)
 
-    r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine)
+    xy = _Points(shapely.get_x(pts), shapely.get_y(pts)) if engine == "contains" else None
+    r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy)
     unit, method, distance, notes = r.unit, r.method, r.distance, r.notes
 
     # A point outside its own country's units but inside another country's: the country
     # code or the coordinates are wrong (a point in Yerevan coded AZE). Kept, and said.
-    outside = np.flatnonzero(np.isin(method, ["nearest", "unmatched"]) & pd.notna(countries))
+    outside = np.flatnonzero(np.isin(method, [NEAREST, UNMATCHED]) & pd.notna(countries))
     if len(outside):  # one bulk query: a few percent of the events at most
-        at, hit = regions.geom.sindex.query(pts[outside], predicate="within")
+        if xy is None:
+            at, hit = regions.geom.sindex.query(pts[outside], predicate="within")
+        else:
+            at, hit = _xy_pairs(xy.subset(outside), regions.geom.to_numpy())
+        foreign = np.asarray(regions.group, dtype=object)[hit] != countries[outside[at]]
+        ev, hit = outside[at[foreign]], hit[foreign]
+        several = np.bincount(ev, minlength=n)[ev] > 1  # in regions of both countries: rare
+        k, i1 = hit[~several], ev[~several]
+        group = np.asarray(regions.group, dtype=object)
+        name = np.asarray(regions.name, dtype=object)
+        notes.add_many(
+            i1,
+            "country mismatch: the point lies in " + group[k] + " (" + name[k]
+            + "), but 'country' is " + countries[i1] + "; check the country or the coordinates",
+        )  # fmt: skip
         found: dict[int, list[int]] = {}
-        for a, k in zip(at.tolist(), hit.tolist(), strict=True):
-            i = int(outside[a])
-            if regions.group[k] != countries[i]:
-                found.setdefault(i, []).append(int(k))
+        for i, k2 in zip(ev[several].tolist(), hit[several].tolist(), strict=True):
+            found.setdefault(i, []).append(int(k2))
         for i, hits in found.items():
             other = sorted({str(regions.group[k]) for k in hits})
             inside = ", ".join(sorted(str(regions.name[k]) for k in hits))
-            notes[i].append(
+            notes.add(
+                i,
                 f"country mismatch: the point lies in {' and '.join(other)} ({inside}), but "
-                f"'country' is {countries[i]}; check the country or the coordinates"
+                f"'country' is {countries[i]}; check the country or the coordinates",
             )
 
     # (d) the gazetteer's region
@@ -470,25 +653,27 @@ def join_events(
         head = f"gazetteer places {labels[i]} in {exp}"
         if spatial < 0:
             now = f"in no {regions.kind} within {_m(tolerance_m)}"
-        elif method[i] in ("within", "overlap"):
+        elif method[i] in (WITHIN, OVERLAP):
             now = f"inside {regions.name[spatial]}"
         else:
             now = f"{_m(distance[i])} from {regions.name[spatial]}, the nearest {regions.kind}"
         if pos is None:
-            notes[i].append(
+            notes.add(
+                i,
                 f"{head}, which is not a {regions.kind} of {countries[i]} in the boundary data; "
-                "kept the spatial result"
+                "kept the spatial result",
             )
             continue
         gap = float(shapely.distance(pts_m[i], regions.metric[pos]))
         if gap <= tolerance_m:
             where = "on that polygon's edge" if gap == 0 else f"{_m(gap)} outside that polygon"
-            notes[i].append(f"{head}; the point is {where} (coarse boundary) and {now}")
-            unit[i], method[i], distance[i] = pos, "gazetteer", gap
+            notes.add(i, f"{head}; the point is {where} (coarse boundary) and {now}")
+            unit[i], method[i], distance[i] = pos, GAZETTEER, gap
         else:
-            notes[i].append(
+            notes.add(
+                i,
                 f"{head}, but the point is {_m(gap)} outside that polygon (beyond the "
-                f"{_m(tolerance_m)} tolerance) and {now}; kept the spatial result"
+                f"{_m(tolerance_m)} tolerance) and {now}; kept the spatial result",
             )
 
     # (e) an area that is no admin unit: the point is a placeholder, so no region is given
@@ -497,62 +682,129 @@ def join_events(
     )
     for i in np.flatnonzero(precision >= AREA_ONLY_WHERE_PREC).tolist():
         inside = f"; the point falls in {regions.name[unit[i]]}" if unit[i] >= 0 else ""
-        notes[i].append(
+        notes.add(
+            i,
             f"region: not assigned, the sources locate this event only to an area that is not "
-            f"one {regions.kind} (where_prec {precision[i]}){inside}"
+            f"one {regions.kind} (where_prec {precision[i]}){inside}",
         )
-        unit[i], method[i] = -1, "area"
+        unit[i], method[i] = -1, AREA
 
     # districts: among the districts of the chosen region
     has_region = unit >= 0
     region_ids = _pick(regions.uid, unit, None)
     region_names = _pick(regions.name, unit, "")
-    dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine)
+    # A region whose only district has the very same polygon (every Azerbaijani one): a point
+    # in or on that region is in or on its district, and nothing else is in the district's
+    # group, so rules (a)-(c) give that district at distance 0 without testing it again.
+    sole = _sole_districts(regions, districts) if engine == "contains" else None
+    skip = np.zeros(n, dtype=bool)
+    if sole is not None:
+        inside_r = has_region & np.isin(method, (WITHIN, OVERLAP))
+        near_r = has_region & (method == NEAREST)  # outside that district too, as far away
+        skip = inside_r | near_r
+        skip[skip] = sole[unit[skip]] >= 0
+        region_ids[skip] = None
+    dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine, xy)
+    if sole is not None and skip.any():
+        dm.unit[skip] = dm.nearest[skip] = sole[unit[skip]]
+        dm.method[skip & inside_r], dm.distance[skip & inside_r] = WITHIN, 0.0
+        near_s = np.flatnonzero(skip & near_r)
+        dm.method[near_s], dm.distance[near_s] = NEAREST, distance[near_s]
+        dm.notes.add_many(
+            near_s,
+            "inside no district of " + region_names[near_s] + "; nearest is "
+            + np.asarray(districts.name, dtype=object)[dm.unit[near_s]] + ", "
+            + _m_many(distance[near_s]) + " away",
+        )  # fmt: skip
+        region_ids[skip] = regions.uid[unit[skip]]
     region_pos = {uid: k for k, uid in enumerate(regions.uid)}
     dm.unit[~has_region] = -1
     same = has_region & (dm.unit >= 0) & (_pick(districts.uid, dm.unit, None) == region_ids)
     coarse = has_region & ~same & (precision >= REGION_ONLY_WHERE_PREC)
     for i in np.flatnonzero(coarse).tolist():
         inside = f"; the point falls in {districts.name[dm.unit[i]]}" if dm.unit[i] >= 0 else ""
-        notes[i].append(
+        notes.add(
+            i,
             f"district: not assigned, the sources locate this event only to its region "
-            f"(where_prec {precision[i]}){inside}"
+            f"(where_prec {precision[i]}){inside}",
         )
     dm.unit[coarse] = -1
-    far = np.isin(dm.method, ("nearest", "unmatched"))
+    far = np.isin(dm.method, (NEAREST, UNMATCHED))
     has_notes = np.zeros(n, dtype=bool)
-    has_notes[list(dm.notes)] = True
+    has_notes[dm.notes.events()] = True
     todo = np.flatnonzero(has_region & ~same & ~coarse & (has_notes | far))
     far_todo = todo[far[todo]]
     hits_of: dict[int, list[int]] = defaultdict(list)  # districts each far point lies in
-    q_ev, q_un = districts.geom.sindex.query(pts[far_todo], predicate="intersects")
+    if xy is None:
+        q_ev, q_un = districts.geom.sindex.query(pts[far_todo], predicate="intersects")
+    else:
+        geoms = districts.geom.to_numpy()
+        q_ev, q_un = _xy_pairs(xy.subset(far_todo), geoms, inside_only=False)
     for e, u in zip(far_todo[q_ev].tolist(), q_un.tolist(), strict=True):
         hits_of[e].append(u)
-    for i in todo.tolist():
-        extra = list(dm.notes.get(i, ()))
-        if far[i]:
-            extra += _elsewhere(hits_of[i], regions.uid[unit[i]], region_pos, regions, districts)
-        notes[i].extend(f"district: {t}" for t in extra)
+    notes.extend_from(dm.notes, todo, "district: ")
+    for i in far_todo.tolist():
+        for t in _elsewhere(hits_of[i], regions.uid[unit[i]], region_pos, regions, districts):
+            notes.add(i, f"district: {t}")
 
-    def names(level: _Units, pos: np.ndarray, attr: str) -> np.ndarray:
-        return _pick(getattr(level, attr), pos, np.nan)
-
-    admin_note = np.full(n, "", dtype=object)
-    for i, texts in notes.items():
-        if texts:
-            admin_note[i] = "; ".join(texts)
+    noted, note_texts = notes.joined()
+    note_at = np.full(n, -1, dtype=np.intp)
+    note_at[noted] = np.arange(len(noted))
     new = {
-        "region": names(regions, unit, "name"),
-        "region_id": names(regions, unit, "uid"),
-        "district": names(districts, dm.unit, "name"),
-        "district_id": names(districts, dm.unit, "uid"),
-        "join_method": method.astype(object),
+        "region": _text_at(regions.name, unit, np.nan),
+        "region_id": _text_at(regions.uid, unit, np.nan),
+        "district": _text_at(districts.name, dm.unit, np.nan),
+        "district_id": _text_at(districts.uid, dm.unit, np.nan),
+        "join_method": _text_at(np.array(JOIN_METHODS, dtype=object), method, np.nan),
         "join_distance_m": distance.astype("float64"),
-        "admin_note": admin_note,
+        "admin_note": _text_at(np.array(note_texts, dtype=object), note_at, ""),
     }
     for col, values in new.items():
         out[col] = pd.Series(values, index=out.index)
     _assert_same_rows(out, events)
+    return out
+
+
+#: pandas' default text dtype (pandas 3: Arrow-backed ``str``), as inferred from Python strings.
+_STR_DTYPE = pd.Series(["a"]).dtype
+
+
+def _text_at(values: np.ndarray, pos: np.ndarray, missing: object) -> object:
+    """``values[pos]`` as a text column, ``missing`` (NaN or '') where ``pos`` is -1.
+
+    Built as an Arrow dictionary (no Python string per row) when pandas' text dtype
+    is Arrow-backed; the same values and dtype as ``pd.Series`` of the objects.
+    """
+    ok = pos >= 0
+    if not (ok.any() or isinstance(missing, str)) or not isinstance(_STR_DTYPE, pd.StringDtype):
+        return _pick(values, pos, missing)
+    import pyarrow as pa
+
+    extra = [missing] if isinstance(missing, str) else []
+    names = pa.array(list(values) + extra, pa.large_string())
+    if isinstance(missing, str):
+        idx = pa.array(np.where(ok, pos, len(values)).astype(np.int32))
+    else:
+        idx = pa.array(pos.astype(np.int32), mask=~ok)
+    arr = names.take(idx)
+    return arr.to_pandas(types_mapper={pa.large_string(): _STR_DTYPE}.get).array
+
+
+def _sole_districts(regions: _Units, districts: _Units) -> np.ndarray:
+    """Per region, its only district when that district's polygon is the region's own
+    (identical coordinates), else -1."""
+    out = np.full(len(regions.uid), -1, dtype=np.intp)
+    count = pd.Series(districts.group).value_counts()
+    pos = {uid: k for k, uid in enumerate(regions.uid)}
+    rgeoms, dgeoms = regions.geom.to_numpy(), districts.geom.to_numpy()
+    for d, uid in enumerate(districts.group):
+        r = pos.get(uid)
+        if (
+            r is not None
+            and count[uid] == 1
+            and shapely.to_wkb(dgeoms[d]) == shapely.to_wkb(rgeoms[r])
+        ):
+            out[r] = d
     return out
 
 

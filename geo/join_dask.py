@@ -37,20 +37,38 @@ def _write_part(part: gpd.GeoDataFrame, path: Path) -> str:
     return str(path)
 
 
-def _read_part(path: str, start: int | None, stop: int | None) -> gpd.GeoDataFrame:
-    from geo.importers._common import read_imported
+def _read_part(path: str, start: int, stop: int, columns: list[str]) -> gpd.GeoDataFrame:
+    from geo.importers._common import read_imported_rows
 
-    events = read_imported(path)
-    events = events[[c for c in events.columns if "." not in c]]  # the dataset's own columns
-    return events.iloc[slice(start, stop)]
+    return read_imported_rows(path, start, stop, columns=columns)
+
+
+def _edges(path: Path, npartitions: int | None) -> list[int]:
+    """Row edges of the partitions of one file: on row-group boundaries when there are at
+    least as many row groups as partitions (each partition then reads only its own)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(path)
+    rows = meta.num_rows
+    k = npartitions or max(1, meta.num_row_groups, -(-rows // 250_000))
+    ideal = [round(rows * i / k) for i in range(k + 1)]
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+    snapped = [int(bounds[np.argmin(np.abs(bounds - e))]) for e in ideal]
+    if len(sizes) >= k and bool(np.all(np.diff(snapped) > 0)):
+        return snapped
+    return ideal
 
 
 def read_partitioned(path: str | os.PathLike[str], *, npartitions: int | None = None) -> Any:
     """A dask-geopandas frame of a GeoParquet file or a folder of them, indexed by ``event_id``.
 
     Each file of a folder is a partition; a single file is split into
-    ``npartitions`` row ranges (default: one per 250,000 rows). The dataset's
-    own columns (``acled.*``, ``ucdp.*``) are left out.
+    ``npartitions`` row ranges (default: one per row group, at most 250,000 rows
+    each), on row-group boundaries where it can, and each partition reads only
+    the row groups that hold its rows. The dataset's own columns (``acled.*``,
+    ``ucdp.*``) are not read.
     """
     import dask
     import dask.dataframe as dd
@@ -60,21 +78,21 @@ def read_partitioned(path: str | os.PathLike[str], *, npartitions: int | None = 
     src = Path(path)
     if src.is_dir():
         files = sorted(src.glob("*.parquet"))
-        ranges = [(str(f), None, None) for f in files]
+        ranges = [(str(f), 0, pq.read_metadata(f).num_rows) for f in files]
     elif src.is_file():
         files = [src]
-        rows = pq.read_metadata(src).num_rows
-        k = npartitions or max(1, -(-rows // 250_000))
-        edges = [round(rows * i / k) for i in range(k + 1)]
-        ranges = [(str(src), edges[i], edges[i + 1]) for i in range(k)]
+        edges = _edges(src, npartitions)
+        ranges = [(str(src), edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
     else:
         raise DaskJoinError(f"{src}: no such GeoParquet file or folder")
     if not files:
         raise DaskJoinError(f"{src}: no .parquet files in this folder")
-    if "event_id" not in pq.read_schema(files[0]).names:
+    names = pq.read_schema(files[0]).names
+    if "event_id" not in names:
         raise DaskJoinError(f"{files[0]}: no 'event_id' column; is this an imported dataset?")
-    meta = _read_part(str(files[0]), 0, 0)
-    parts = [dask.delayed(_read_part)(*r) for r in ranges]
+    columns = [c for c in names if "." not in c]  # the dataset's own columns stay on disk
+    meta = _read_part(str(files[0]), 0, 0, columns)
+    parts = [dask.delayed(_read_part)(*r, columns) for r in ranges]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 

@@ -219,6 +219,28 @@ def _groups(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
     return [sorted(g) for g in groups.values()]
 
 
+def _set_cells(frame: pd.DataFrame, column: str, values: dict[str, list[dict[str, Any]]]) -> None:
+    """Put lists in some cells of a column, also of an Arrow list column (the imported,
+    columnar form: rebuilt once, whatever the number of cells)."""
+    dtype = frame[column].dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        for label, value in values.items():
+            frame.at[label, column] = value
+        return
+    if not values:
+        return
+    import pyarrow as pa
+
+    old = pa.array(frame[column].array)
+    if isinstance(old, pa.ChunkedArray):
+        old = old.combine_chunks()
+    new = pa.array(list(values.values()), type=dtype.pyarrow_dtype)
+    take = np.arange(len(frame))
+    take[frame.index.get_indexer(list(values))] = len(frame) + np.arange(len(values))
+    both = pa.concat_arrays([old, new]).take(pa.array(take))
+    frame[column] = pd.Series(pd.arrays.ArrowExtensionArray(both), index=frame.index)
+
+
 def apply_links(events: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """Apply accepted links: the primary of each group shows and counts every member's claims.
 
@@ -239,6 +261,8 @@ def apply_links(events: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
         )
     rank = {name: k for k, name in enumerate(PRIMARY_ORDER)}
     ds = _dataset(out)
+    new_claims: dict[str, list[dict[str, Any]]] = {}
+    new_sources: dict[str, list[dict[str, Any]]] = {}
     for group in _groups(zip(accepted["event_a"], accepted["event_b"], strict=True)):
         primary = min(group, key=lambda e: (rank.get(ds[e], 99), e))
         claims: list[dict[str, Any]] = [dict(c) for c in out.at[primary, "claims"]]
@@ -271,11 +295,12 @@ def apply_links(events: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
         parsed = [
             Claim.model_validate({k: v for k, v in c.items() if v is not None}) for c in claims
         ]
-        out.at[primary, "claims"] = claims
-        out.at[primary, "sources"] = sources
+        new_claims[primary], new_sources[primary] = claims, sources
         out.at[primary, "linked_to"] = ", ".join(e for e in group if e != primary)
         for col, value in derived_figures(parsed).items():
             if col in out.columns:
                 out.at[primary, col] = value
         out.at[primary, "figures_note"] = figures_note(parsed)
+    _set_cells(out, "claims", new_claims)  # each primary is in one group: set once, at the end
+    _set_cells(out, "sources", new_sources)
     return out

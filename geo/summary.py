@@ -51,6 +51,22 @@ def _names(values: pd.Series, fallback: str) -> pd.Series:
     return text.where(text != "", fallback)
 
 
+def _codes(values: pd.Series, fallback: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a text column and the names they stand for, as :func:`_names`
+    gives them (stripped; missing or blank is ``fallback``); each distinct value is
+    cleaned once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    raw = pd.Series([*np.asarray(uniques, dtype=object), None], dtype=object)
+    clean_codes, names = pd.factorize(_names(raw, fallback))
+    return clean_codes[codes], np.asarray(names, dtype=object)
+
+
+def _merge_same(codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct name (a placeholder name may equal a name in the data)."""
+    unique, inverse = np.unique(names.astype(str), return_inverse=True)
+    return inverse[codes], unique.astype(object)
+
+
 def region_summary(
     joined: pd.DataFrame,
     *,
@@ -96,25 +112,40 @@ def region_summary(
     rows = filter_period(joined, start, end)
     if "counted" in rows.columns:  # an event linked to another is counted once, with it
         rows = rows[rows["counted"].fillna(True).astype(bool).to_numpy()]
-    region = _names(rows["region"], OUTSIDE_REGION)
+    # column-wise on integer codes: each distinct name is cleaned once, then rows are counted
+    # with bincount (no Python object per event; the same table as a groupby of the names)
+    country, country_names = _codes(rows["country"], UNKNOWN_COUNTRY)
+    region, region_names = _codes(rows["region"], OUTSIDE_REGION)
+    region_names = np.append(region_names, AREA_REGION)
     if "join_method" in rows:
-        region = region.where((rows["join_method"] != "area").to_numpy(), AREA_REGION)
-    frame = pd.DataFrame(
-        {"country": _names(rows["country"], UNKNOWN_COUNTRY).array, "region": region.array}
-    )
+        region = np.where((rows["join_method"] == "area").to_numpy(), len(region_names) - 1, region)
     keys = ["country", "region"]
+    columns = [(country, country_names), (region, region_names)]
     if by == "district":
-        district = _names(rows["district"], OUTSIDE_DISTRICT).to_numpy()
-        frame["district"] = np.where(
-            frame["region"].isin([OUTSIDE_REGION, AREA_REGION]), frame["region"], district
+        district, district_names = _codes(rows["district"], OUTSIDE_DISTRICT)
+        outside = np.isin(region_names, [OUTSIDE_REGION, AREA_REGION])
+        district_names = np.append(district_names, region_names)
+        district = np.where(
+            outside[region], len(district_names) - len(region_names) + region, district
         )
         keys = ["country", "district", "region"]
-    for col in COUNT_COLUMNS:
-        frame[col] = pd.to_numeric(rows[col]).to_numpy().astype("int64")
-    frame["events"] = np.ones(len(frame), dtype="int64")
-
+        columns = [(country, country_names), (district, district_names), (region, region_names)]
+    key = np.zeros(len(rows), dtype=np.int64)
+    columns = [_merge_same(codes, names) for codes, names in columns]
+    for codes, names in columns:
+        key = key * len(names) + codes
+    groups, first, group = np.unique(key, return_index=True, return_inverse=True)
     counts = ["events", *COUNT_COLUMNS]
-    table = frame.groupby(keys, sort=False, dropna=False)[counts].sum().reset_index()
+    table = pd.DataFrame(
+        {
+            name: pd.array(names[codes[first]], dtype="str")
+            for name, (codes, names) in zip(keys, columns, strict=True)
+        }
+    )
+    table["events"] = np.bincount(group, minlength=len(groups)).astype("int64")
+    for col in COUNT_COLUMNS:
+        values = pd.to_numeric(rows[col]).to_numpy().astype("int64")
+        table[col] = np.bincount(group, weights=values, minlength=len(groups)).astype("int64")
     if admin is not None:
         units = admin.regions if by == "region" else admin.districts
         every = pd.DataFrame(units[keys]).astype(str).drop_duplicates()

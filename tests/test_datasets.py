@@ -130,3 +130,40 @@ def test_app_shows_imported_datasets(folder: Path, monkeypatch: pytest.MonkeyPat
         assert events == "25"  # 18 curated + 4 ACLED + 3 UCDP
     finally:
         st.cache_data.clear()
+
+
+def test_nested_columns_stay_columnar_with_curated_values_unchanged(
+    data: Dataset, settings: Settings
+) -> None:
+    """With imported datasets loaded, claims/sources/tags are Arrow lists for every event (no
+    Python list per imported event); a curated event's lists read back as in its layer."""
+    import pandas as pd
+
+    from geo.dataset import load_events_checked
+    from geo.datasets import _without_none
+
+    ev = data.events
+    for col in ("claims", "sources", "tags"):
+        assert isinstance(ev[col].dtype, pd.ArrowDtype), col
+    curated, _ = load_events_checked(settings)
+    unlinked = [i for i in curated.index if ev.loc[i, "linked_to"] == ""]
+    assert len(unlinked) >= 10
+    for i in unlinked:
+        for col in ("claims", "sources", "tags"):
+            assert _without_none(list(ev.loc[i, col])) == curated.loc[i, col], (i, col)
+    assert ev.loc["acled-ARM9001", "claims"][0]["claimant"] == "ACLED"
+
+
+def test_curated_lists_with_a_field_arrow_lacks_stay_python_lists() -> None:
+    import pandas as pd
+
+    from geo.datasets import nested_to_arrow
+    from geo.importers._common import CLAIMS_DTYPE
+
+    like = pd.DataFrame({"claims": pd.Series([[]], dtype=CLAIMS_DTYPE)})
+    ok = pd.DataFrame({"claims": [[{"claimant": "A", "value": 3}]]})
+    extra = pd.DataFrame({"claims": [[{"claimant": "A", "value": 3, "unknown": "x"}]]})
+    got = nested_to_arrow(ok, like)
+    assert got is not None and isinstance(got["claims"].dtype, pd.ArrowDtype)
+    assert got["claims"].iloc[0][0]["value"] == 3 and got["claims"].iloc[0][0]["via"] is None
+    assert nested_to_arrow(extra, like) is None

@@ -443,3 +443,130 @@ def test_country_without_a_code_keeps_the_dataset_name() -> None:
     )
     e = parse_acled(raw, origin="mini.csv").events
     assert e["country"].tolist() == ["Russia (Soviet Union)", "ARM"]
+
+
+def test_or_none_empty_text_is_missing_on_sliced_and_whole_columns() -> None:
+    """The zero-copy path (a new validity bitmap) gives what ``where(values != '', None)``
+    gives, on a whole column and on a slice of one (the fallback path)."""
+    import numpy as np
+    import pandas as pd
+
+    from geo.importers._common import or_none
+
+    whole = pd.Series(["a", "", "b ", np.nan, ""], dtype="str", index=list("vwxyz"))
+    for values in (whole, whole.iloc[1:]):
+        got = or_none(values)
+        want = values.where(values != "", None)
+        assert got.index.equals(values.index)
+        assert got.dtype == want.dtype
+        assert got.astype(object).where(got.notna(), None).tolist() == (
+            want.astype(object).where(want.notna(), None).tolist()
+        )
+    assert or_none(whole).isna().tolist() == [False, True, False, True, True]
+
+
+# --- streamed import to GeoParquet --------------------------------------------------------
+
+
+def _streamed(kind: str, src: Path, out: Path, block_bytes: int) -> object:
+    from geo.importers import _import_streamed
+
+    return _import_streamed(kind, src, out, strict=False, keep_events=True, block_bytes=block_bytes)
+
+
+def _quirky_acled(tmp_path: Path) -> Path:
+    """The ACLED export plus: a quoted note spanning three lines, a repeat of an id from the
+    start of the file near its end, and 40 more good rows, so small blocks cut it many times."""
+    import csv
+    import io
+
+    text = ACLED.read_text(encoding="utf-8")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    cols = records[0]
+    good = next(r for r in records if r[0] == "ARM9001")
+    extra = []
+    for k in range(40):
+        cells = list(good)
+        cells[0] = f"ARM95{k:02d}"
+        if k == 5:
+            cells[cols.index("notes")] = "first line\nsecond, with a comma\nthird"
+        extra.append(cells)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([*extra[:30], good, *extra[30:]])
+    text = text if text.endswith("\n") else text + "\n"
+    text += buf.getvalue()
+    path = tmp_path / "quirky.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("block_bytes", [300, 1000, 1 << 20])
+def test_streamed_import_equals_the_whole_file_at_once(tmp_path: Path, block_bytes: int) -> None:
+    """Blocks of every size give the file read at once: the same events, and the same bad
+    rows with the same lines (a quoted note over three lines shifts the lines after it; an
+    id repeated from an earlier block names that block's line)."""
+    src = _quirky_acled(tmp_path)
+    whole = read_dataset("acled", src)
+    out = tmp_path / "streamed.parquet"
+    got = _streamed("acled", src, out, block_bytes)
+    assert got.problems == whole.problems  # type: ignore[attr-defined]
+    assert got.rows_read == whole.rows_read  # type: ignore[attr-defined]
+    repeat = [p for p in whole.problems if p.kind == "duplicate_id" and p.id == "ARM9001"]
+    assert len(repeat) == 1 and "repeats the row on line" in repeat[0].message
+    back = read_imported(out)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")),
+        pd.DataFrame(whole.events.drop(columns="geometry")),
+        check_dtype=False,
+    )
+    assert back.geometry.equals(whole.events.geometry)
+    assert back.loc["acled-ARM9505", "notes"] == "first line\nsecond, with a comma\nthird"
+    assert parquet_meta(out)["events"] == len(whole.events)
+
+
+def test_streamed_import_of_hashtag_file_and_ucdp(tmp_path: Path) -> None:
+    for kind, src in (("acled", ACLED_HDX), ("ucdp", UCDP)):
+        whole = read_dataset(kind, src)
+        got = _streamed(kind, src, tmp_path / f"{kind}.parquet", 200)
+        assert got.problems == whole.problems  # type: ignore[attr-defined]
+        back = read_imported(tmp_path / f"{kind}.parquet")
+        assert back.index.tolist() == whole.events.index.tolist()
+        assert back["claims"].tolist() == whole.events["claims"].tolist()
+
+
+def test_streamed_import_failing_midway_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo import importers
+
+    src = _quirky_acled(tmp_path)
+    out = tmp_path / "acled.parquet"
+    out.write_bytes(b"previous")
+    calls = []
+    real = importers._PARSE["acled"]
+
+    def parse(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise ImportDataError("stopped on the third block")
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(importers._PARSE, "acled", parse)
+    with pytest.raises(ImportDataError, match="third block"):
+        _streamed("acled", src, out, 300)
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acled.parquet", "quirky.csv"]
+
+
+def test_csv_blocks_end_at_record_ends() -> None:
+    import io
+
+    from geo.importers._common import csv_blocks
+
+    text = b'h1,h2\n1,"a\nb"\n2,"c,""d""\ne"\n3,x\n'
+    for size in (1, 4, 9, 1000):
+        blocks = list(csv_blocks(io.BytesIO(text), size))
+        assert b"".join(blocks) == text
+        for b in blocks:
+            assert b.endswith(b"\n") and b.count(b'"') % 2 == 0
+    assert list(csv_blocks(io.BytesIO(b""), 10)) == [b""]

@@ -88,3 +88,34 @@ def test_cli_join_engine_dask(tmp_path: Path) -> None:
     assert joined.loc["acled-ARM9001", "region"] == "Tavush"
     bad = runner.invoke(app, ["join", "--engine", "spark", str(src)])
     assert bad.exit_code == 2 and "use single or dask" in bad.output
+
+
+def test_partitions_read_only_their_row_groups(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file written in row groups is split on their boundaries; every partition (and any
+    row range, across row groups) gives exactly the rows of the whole file."""
+    import pyarrow.parquet as pq
+
+    from geo.importers import _common
+    from geo.importers._common import read_imported_rows
+    from geo.join_dask import _edges, read_partitioned
+
+    monkeypatch.setattr(_common, "ROW_GROUP_ROWS", 400)
+    whole = read_imported(dataset)
+    path = tmp_path / "groups.parquet"
+    write_imported(whole, path, meta={"dataset": "ucdp"})
+    n = len(whole)
+    assert pq.ParquetFile(path).num_row_groups == -(-n // 400)
+    assert _edges(path, 2) == [0, 800, n]  # the row-group boundary nearest n/2
+    assert _edges(path, 50)[-1] == n  # more partitions than row groups: row ranges
+    own = [c for c in whole.columns if "." not in c]
+    for start, stop in [(0, 400), (390, 810), (n - 5, n), (0, n)]:
+        part = read_imported_rows(path, start, stop, columns=own)
+        assert part.index.tolist() == whole.index[start:stop].tolist()
+        assert part["date_start"].tolist() == whole["date_start"].iloc[start:stop].tolist()
+        assert part.geometry.equals(whole.geometry.iloc[start:stop])
+    got = read_partitioned(path, npartitions=3).compute()
+    assert got.index.tolist() == whole.index.tolist()
+    assert list(got.columns) == own
+    assert got["claims"].tolist() == whole["claims"].tolist()

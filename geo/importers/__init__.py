@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,14 +62,29 @@ def import_file(
     out: str | os.PathLike[str],
     *,
     strict: bool = False,
+    keep_events: bool = True,
 ) -> ImportResult:
     """Import ``path`` and write the events to ``out`` atomically (GeoParquet by default).
+
+    To GeoParquet the file is read, mapped and written block by block (memory holds one
+    block); ``keep_events=False`` then leaves the result's ``events`` empty instead of
+    reading the written file back (``rows_read``, ``problems`` and the counts are there).
 
     Bad rows are left out and listed in the result; with ``strict`` any bad row
     fails the import (every problem of the first class found is listed) and
     nothing is written.
     """
+    if kind not in DATASETS:
+        raise ImportDataError(f"unknown dataset {kind!r}: use one of {', '.join(DATASETS)}")
+    if Path(out).suffix.lower() == ".parquet":
+        return _import_streamed(kind, path, out, strict=strict, keep_events=keep_events)
     result = read_dataset(kind, path)
+    _check_strict(result, strict)
+    write_imported(result.events, out, meta=_meta(kind, path, result))
+    return result
+
+
+def _check_strict(result: ImportResult, strict: bool) -> None:
     if strict and result.problems:
         first = next(k for k in PROBLEM_KINDS if any(p.kind == k for p in result.problems))
         listed = [p.describe(result.origin) for p in result.problems if p.kind == first]
@@ -79,8 +95,13 @@ def import_file(
             "nothing written (--strict):\n" + "\n".join(listed),
             listed,
         )
+
+
+def _meta(
+    kind: str, path: str | os.PathLike[str], result: ImportResult, events: int | None = None
+) -> dict[str, Any]:
     spec = DATASETS[kind]
-    meta: dict[str, Any] = {
+    return {
         "dataset": kind,
         "title": spec.title,
         "attribution": spec.attribution,
@@ -88,8 +109,155 @@ def import_file(
         "source_file": Path(path).name,
         "imported": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows_read": result.rows_read,
-        "events": len(result.events),
+        "events": len(result.events) if events is None else events,
         "skipped": result.counts(),
     }
-    write_imported(result.events, out, meta=meta)
+
+
+#: Bytes of CSV text read and mapped at a time by an import to GeoParquet (whole records).
+BLOCK_BYTES = 64 << 20
+_ID_COLUMN = {"acled": "event_id_cnty", "ucdp": "id"}
+_PARSE = {"acled": acled.parse_acled, "ucdp": ucdp.parse_ucdp}
+
+
+def _import_streamed(
+    kind: str,
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    strict: bool,
+    keep_events: bool,
+    block_bytes: int | None = None,
+) -> ImportResult:
+    """Import to GeoParquet block by block: each block of whole records is read, mapped and
+    written as it comes, so memory holds one block, not the file. Lines, duplicate ids
+    (across blocks too) and every other rule are those of :func:`read_dataset`: the file
+    written is the same. It goes to a temporary file, renamed only when all is well.
+    """
+    import json
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _geopandas_to_arrow
+
+    from geo._io import atomic_path
+    from geo.importers import _common as common
+
+    origin = str(path)
+    size = block_bytes or BLOCK_BYTES
+    problems: list[BadRow] = []
+    rows_read = events = 0
+    seen = pd.Series([], dtype="int64", index=pd.Index([], dtype="str"))
+    header = b""
+    lines_before = 0
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    geo: dict[str, Any] = {}
+    bounds: list[float] = []
+    types: set[str] = set()
+    pending: list[pa.Table] = []
+    target = Path(out)
+    if target.suffix.lower() not in common.OUTPUT_SUFFIXES:
+        raise ImportDataError(
+            f"cannot write {target.name!r}: use a .parquet (GeoParquet), .geojson or .gpkg name"
+        )
+
+    def flush(final: bool) -> None:
+        nonlocal pending
+        table = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+        step = common.ROW_GROUP_ROWS
+        whole = table.num_rows if final else table.num_rows - table.num_rows % step
+        if writer is not None and whole:
+            writer.write_table(table.slice(0, whole), row_group_size=step)
+        pending = [table.slice(whole)]
+
+    with (
+        atomic_path(target) as tmp,
+        common.open_csv_stream(path) as stream,
+        _closing(lambda: writer),
+    ):
+        for k, block in enumerate(common.csv_blocks(stream, size)):
+            if k == 0:
+                body = block[3:] if block.startswith(b"\xef\xbb\xbf") else block
+                header = body[: body.find(b"\n") + 1] if b"\n" in body else body + b"\n"
+                raw = common.parse_csv(block, origin=origin)
+            else:
+                # the #hashtag row can only be the file's first row (in this block if the
+                # blocks before held only the header)
+                first = rows_read == 0 and not problems
+                raw = common.parse_csv(header + block, origin=origin, hashtag_row=first)
+                raw = common.RawTable(raw.frame, raw.lines + lines_before - 1)
+            lines_before += block.count(b"\n")
+            got = _PARSE[kind](raw, origin=origin, seen=seen)
+            seen = common.first_lines(common.text(raw.frame, _ID_COLUMN[kind]), raw.lines, seen)
+            problems.extend(got.problems)
+            rows_read += got.rows_read
+            if strict and problems:
+                continue  # nothing will be written: only the problems are still needed
+            table = _geopandas_to_arrow(got.events, index=False)
+            meta = table.schema.metadata or {}
+            if schema is None:
+                geo = json.loads(meta[b"geo"])
+                schema = table.schema.with_metadata(
+                    {key: v for key, v in meta.items() if key not in (b"pandas", b"geo")}
+                )
+                writer = pq.ParquetWriter(tmp, schema, compression="zstd")
+            column = geo["columns"][geo["primary_column"]]
+            block_geo = json.loads(meta[b"geo"])["columns"][geo["primary_column"]]
+            types.update(block_geo.get("geometry_types", []))
+            if len(got.events):
+                b = got.events.total_bounds.tolist()
+                bounds = (
+                    b
+                    if not bounds
+                    else [*map(min, bounds[:2], b[:2]), *map(max, bounds[2:], b[2:])]
+                )
+            try:
+                table = table.replace_schema_metadata(schema.metadata).cast(schema)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise ImportDataError(
+                    f"{origin}: rows after line {int(raw.lines[0]) - 1} give columns of "
+                    f"other types than the rows before ({exc})"
+                ) from exc
+            events += table.num_rows
+            pending.append(table)
+            flush(final=False)
+            del got, raw, table
+        result = ImportResult(kind, origin, _empty_events(), problems, rows_read)
+        _check_strict(result, strict)
+        assert writer is not None and schema is not None
+        flush(final=True)
+        column = geo["columns"][geo["primary_column"]]
+        column["geometry_types"] = sorted(types)
+        if bounds:
+            column["bbox"] = bounds
+        else:
+            column.pop("bbox", None)
+        meta_ = _meta(kind, path, result, events=events)
+        writer.add_key_value_metadata(
+            {
+                "geo": json.dumps(geo),
+                common.PARQUET_META_KEY.decode(): json.dumps(meta_, ensure_ascii=False),
+            }
+        )
+    if keep_events:
+        result.events = common.read_imported(target)
     return result
+
+
+@contextmanager
+def _closing(get: Callable[[], Any]) -> Iterator[None]:
+    """Close the Parquet writer ``get()`` gives (if any) however the block ends."""
+    try:
+        yield
+    finally:
+        writer = get()
+        if writer is not None:
+            writer.close()
+
+
+def _empty_events() -> Any:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")

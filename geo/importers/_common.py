@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,11 +142,12 @@ class RawTable:
     lines: np.ndarray  # int64, one per row
 
 
-def parse_csv(data: bytes, *, origin: str) -> RawTable:
+def parse_csv(data: bytes, *, origin: str, hashtag_row: bool = True) -> RawTable:
     """Read CSV bytes as text columns; drop a ``#hashtag`` row (HXL) under the header.
 
     Every cell stays text exactly as written (empty cells are ``''``), so nothing
     is lost or reinterpreted; typed values are parsed later, column by column.
+    ``hashtag_row=False`` (a later block of a streamed file) keeps the first row.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -161,10 +162,10 @@ def parse_csv(data: bytes, *, origin: str) -> RawTable:
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(data),
-            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 24),
+            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 20),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
+                column_types=dict.fromkeys(header, pa.large_string()),  # pandas str: no copy
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -174,7 +175,8 @@ def parse_csv(data: bytes, *, origin: str) -> RawTable:
     frame = table.to_pandas()
     lines = _record_lines(data, len(frame))
     if (
-        len(frame)
+        hashtag_row
+        and len(frame)
         and all((v == "" or str(v).startswith("#")) for v in frame.iloc[0].tolist())
         and any(str(v).startswith("#") for v in frame.iloc[0].tolist())
     ):
@@ -217,8 +219,33 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
     return values if stripped.equals(values) else stripped  # share the file's buffer if clean
 
 
+#: pandas' default text dtype (pandas 3: Arrow-backed ``str``).
+STR_DTYPE = pd.Series(["a"]).dtype
+
+
+def choose_text(mask: np.ndarray, yes: str, no: str, index: pd.Index) -> pd.Series:
+    """``yes`` where ``mask``, else ``no``, as a text column (built in Arrow, not as a numpy
+    array of fixed-width strings)."""
+    if not isinstance(STR_DTYPE, pd.StringDtype):
+        return pd.Series(np.where(mask, yes, no), index=index, dtype=object)
+    arr = pa.array([no, yes], pa.large_string()).take(pa.array(np.asarray(mask, dtype=np.int8)))
+    return pd.Series(
+        arr.to_pandas(types_mapper={pa.large_string(): STR_DTYPE}.get).array, index=index
+    )
+
+
 def or_none(values: pd.Series) -> pd.Series:
-    """Text with '' as missing."""
+    """Text with '' as missing (Arrow-backed text: a new validity bitmap over the same
+    string buffers, no copy of the text)."""
+    if isinstance(values.dtype, pd.StringDtype) and isinstance(STR_DTYPE, pd.StringDtype):
+        arr = arrow(values, pa.large_string())
+        valid = pc.fill_null(pc.not_equal(arr, ""), False)
+        if arr.offset == 0 and valid.offset == 0:
+            kept = pa.Array.from_buffers(
+                arr.type, len(arr), [valid.buffers()[1], *arr.buffers()[1:]]
+            )
+            out = kept.to_pandas(types_mapper={pa.large_string(): STR_DTYPE}.get).array
+            return pd.Series(out, index=values.index, name=values.name)
     return values.where(values != "", None)
 
 
@@ -252,8 +279,15 @@ def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) 
         timed = pc.match_substring_regex(arr, pattern)
         arr = pc.if_else(timed, pc.extract_regex(arr, pattern).field("d"), arr)
     out = pa.nulls(len(arr), pa.timestamp("s"))
-    for fmt in formats:
-        out = pc.coalesce(out, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
+    for k, fmt in enumerate(formats):
+        if k == 0:
+            out = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
+            continue
+        todo = pc.and_(pc.is_null(out), pc.is_valid(arr))  # only cells no format fitted yet
+        if not pc.any(todo).as_py():
+            break
+        got = pc.strptime(arr.filter(todo), format=fmt, unit="s", error_is_null=True)
+        out = pc.replace_with_mask(out, todo, got)
     got = out.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
     return pd.Series(got, index=values.index, dtype="datetime64[ns]")
 
@@ -337,6 +371,8 @@ def flat_for_ogr(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+#: Rows per GeoParquet row group: the unit a partitioned reader (the dask engine) reads.
+ROW_GROUP_ROWS = 100_000
 #: Key of our entry in a GeoParquet file's metadata (dataset, attribution, licence, counts).
 PARQUET_META_KEY = b"conflictmap"
 
@@ -370,7 +406,7 @@ def write_imported(
             if meta:
                 kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
             table = table.replace_schema_metadata(kept)
-            pq.write_table(table, tmp, compression="zstd")
+            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
         else:
             driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
             flat_for_ogr(events).to_file(
@@ -470,17 +506,94 @@ def check_codes(
     return value
 
 
-def check_duplicates(ids: pd.Series, lines: np.ndarray, problems: Problems, field_: str) -> None:
-    """Every repeat of an id after its first row is a bad row naming the first line."""
-    dup = np.asarray(ids.duplicated(keep="first") & (ids != ""), dtype=bool)
+def check_duplicates(
+    ids: pd.Series,
+    lines: np.ndarray,
+    problems: Problems,
+    field_: str,
+    seen: pd.Series | None = None,
+) -> None:
+    """Every repeat of an id after its first row is a bad row naming the first line.
+
+    ``seen`` (id → line) holds the ids of earlier blocks of a streamed file.
+    """
+    if seen is not None and len(seen):
+        earlier = _isin(ids, seen.index)
+    else:
+        earlier = np.zeros(len(ids), dtype=bool)
+    dup = np.asarray((ids.duplicated(keep="first").to_numpy() | earlier) & (ids != ""), bool)
     if dup.any():
         first_line = pd.Series(lines, index=ids.index).groupby(ids.to_numpy()).transform("first")
-        problems.add(
-            dup,
-            field_,
-            "duplicate_id",
-            lambda i: f"id {ids.iloc[i]!r} repeats the row on line {first_line.iloc[i]}",
-        )
+
+        def message(i: int) -> str:
+            key = ids.iloc[i]
+            line = seen[key] if seen is not None and earlier[i] else first_line.iloc[i]
+            return f"id {key!r} repeats the row on line {line}"
+
+        problems.add(dup, field_, "duplicate_id", message)
+
+
+def _isin(values: pd.Series, among: pd.Index) -> np.ndarray:
+    """``values.isin(among)`` for text, hashed in Arrow (pandas walks ``among`` in Python)."""
+    if not len(among):
+        return np.zeros(len(values), dtype=bool)
+    got = pc.is_in(arrow(values, pa.large_string()), value_set=arrow(among, pa.large_string()))
+    return np.asarray(pc.fill_null(got, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def first_lines(ids: pd.Series, lines: np.ndarray, seen: pd.Series) -> pd.Series:
+    """``seen`` (id → line of its first row) with this block's new ids added."""
+    keep = np.asarray(~ids.duplicated(keep="first") & (ids != "")) & ~_isin(ids, seen.index)
+    new = pd.Series(lines[keep], index=pd.Index(ids.to_numpy()[keep], dtype="str"))
+    return pd.concat([seen, new]) if len(seen) else new
+
+
+def csv_blocks(stream: Any, size: int) -> Iterator[bytes]:
+    """The bytes of a CSV stream in blocks of about ``size`` that end at a record's end
+    (a newline outside quotes), so each block holds whole records. At least one block."""
+    carry = b""
+    sent = False
+    while True:
+        chunk = stream.read(size)
+        buf = carry + chunk if carry else chunk
+        if not chunk:
+            if buf or not sent:
+                yield buf
+            return
+        cut = buf.rfind(b"\n")
+        while cut >= 0 and buf.count(b'"', 0, cut) % 2:  # inside a quoted value: go back
+            cut = buf.rfind(b"\n", 0, cut)
+        if cut < 0:
+            carry = buf  # one record longer than a block: read on
+            continue
+        yield buf[: cut + 1]
+        sent = True
+        carry = buf[cut + 1 :]
+
+
+def open_csv_stream(path: str | os.PathLike[str]) -> Any:
+    """A binary stream of the CSV text of a published file (``.csv``, ``.csv.gz``, ``.zip``)."""
+    import gzip
+
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".zip":
+            zf = zipfile.ZipFile(p)
+            names = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+            if len(names) != 1:
+                zf.close()
+                raise ImportDataError(
+                    f"{p}: a .zip must hold exactly one .csv file, found "
+                    f"{len(names)} ({', '.join(names) or 'none'})"
+                )
+            return zf.open(names[0])
+        if p.suffix.lower() == ".gz":
+            return gzip.open(p, "rb")
+        return p.open("rb")
+    except FileNotFoundError:
+        raise ImportDataError(f"{p}: file not found") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ImportDataError(f"{p}: cannot read: {exc}") from exc
 
 
 def median_low(stack: np.ndarray) -> np.ndarray:
@@ -515,6 +628,37 @@ def assemble(
     return gdf
 
 
+def _interleave(
+    type_: pa.DataType,
+    parts: Sequence[Any],
+    sizes: Sequence[int],
+    part_of: np.ndarray,
+    perm: np.ndarray,
+) -> pa.Array:
+    """One field of a nested column, in its final order.
+
+    ``parts[k]`` gives the field for the ``sizes[k]`` values of part ``k`` (a
+    constant, or one value each); ``part_of`` is the part of each final value and
+    ``perm`` the position of each final value among all parts' values laid end to end.
+    Constants are taken from a small array of them (no long array per constant is
+    built and copied), and only the per-value parts are gathered.
+    """
+    per_value = [isinstance(v, pa.Array | pa.ChunkedArray | pd.Series | np.ndarray) for v in parts]
+    if not any(per_value):
+        if all(v is None for v in parts):
+            return pa.nulls(len(part_of), type_)
+        small = pa.array(list(parts), type=type_)
+        return small.take(pa.array(part_of.astype(np.int32)))
+    arrays = []
+    for v, size in zip(parts, sizes, strict=True):
+        if isinstance(v, pa.ChunkedArray):
+            v = v.combine_chunks()
+        if isinstance(v, pd.Series | np.ndarray):
+            v = arrow(v, type_)
+        arrays.append(v.cast(type_) if isinstance(v, pa.Array) else constant(v, size, type_))
+    return pa.concat_arrays(arrays).take(pa.array(perm))
+
+
 def sources_column(
     index: pd.Index,
     *,
@@ -537,33 +681,25 @@ def sources_column(
     rec_pos = out_off[:-1]
     item_pos = np.arange(m) + np.repeat(rec_pos + 1 - item_start, counts)
     nth = pc.cast(pa.array(np.arange(m) - np.repeat(item_start, counts) + 1), pa.string())
-
-    def arr(value: Any, size: int, type_: pa.DataType) -> pa.Array:
-        if isinstance(value, pa.ChunkedArray):
-            return value.combine_chunks()
-        if isinstance(value, pa.Array):
-            return value
-        if isinstance(value, pd.Series | np.ndarray):
-            return arrow(value, type_)
-        return constant(value, size, type_)
-
-    def fields(values: dict[str, Any], size: int) -> list[pa.Array]:
-        return [arr(values.get(f.name), size, f.type).cast(f.type) for f in SOURCE_TYPE]
-
-    rec = pa.StructArray.from_arrays(
-        fields({**record, "cites": items}, n), fields=list(SOURCE_TYPE)
-    )
-    item_values = {
-        "id": pc.binary_join_element_wise(item_prefix, nth, ""),
-        "cites": pa.array([[]] * m, type=pa.list_(pa.string())),
-        **item_fields,
-    }
-    its = pa.StructArray.from_arrays(fields(item_values, m), fields=list(SOURCE_TYPE))
-    combined = pa.concat_arrays([rec, its])
     perm = np.empty(n + m, dtype=np.int64)
     perm[rec_pos] = np.arange(n)
     perm[item_pos] = n + np.arange(m)
-    return list_column(out_off, combined.take(pa.array(perm)), SOURCES_DTYPE, index)
+    part_of = (perm >= n).astype(np.int8)  # 0: the record, 1: a cited item
+
+    item_values = {
+        "id": pc.binary_join_element_wise(item_prefix, nth, ""),
+        "cites": pa.ListArray.from_arrays(
+            pa.array(np.zeros(m + 1, dtype=np.int32)), pa.array([], pa.string())
+        ),
+        **item_fields,
+    }
+    records = {**record, "cites": items}
+    children = [
+        _interleave(f.type, [records.get(f.name), item_values.get(f.name)], [n, m], part_of, perm)
+        for f in SOURCE_TYPE
+    ]
+    flat = pa.StructArray.from_arrays(children, fields=list(SOURCE_TYPE))
+    return list_column(out_off, flat, SOURCES_DTYPE, index)
 
 
 def claims_column(index: pd.Index, slots: Sequence[dict[str, Any]]) -> pd.Series:
@@ -573,27 +709,45 @@ def claims_column(index: pd.Index, slots: Sequence[dict[str, Any]]) -> pd.Series
     :data:`CLAIM_TYPE` fields (a constant, or one value per row).
     """
     n = len(index)
-    rows, order, parts = [], [], []
-    for k, slot in enumerate(slots):
-        value = np.asarray(slot["value"], dtype="float64")
-        present = np.flatnonzero(~np.isnan(value))
-        rows.append(present)
-        order.append(np.full(len(present), k))
-        values = {}
-        for f in CLAIM_TYPE:
-            v = slot.get(f.name)
-            if f.name == "value":
-                values[f.name] = pa.array(value[present].astype(np.int64))
-            elif isinstance(v, pd.Series | np.ndarray):
-                values[f.name] = arrow(v, f.type).take(pa.array(present))
+    present = [np.asarray(slot["value"], dtype="float64") for slot in slots]
+    has = [~np.isnan(v) for v in present]
+    per_row = np.zeros(n, dtype=np.int64)
+    rows, positions = [], []
+    for h in has:  # the claim of slot k comes after the row's claims of slots < k
+        rows.append(np.flatnonzero(h))
+        positions.append(per_row[h].copy())
+        per_row += h
+    offsets = np.concatenate([[0], np.cumsum(per_row)])
+    sizes = [len(r) for r in rows]
+    total = int(offsets[-1])
+    perm = np.empty(total, dtype=np.int64)
+    part_of = np.empty(total, dtype=np.int16)
+    start = 0
+    for k, (r, p) in enumerate(zip(rows, positions, strict=True)):
+        where = offsets[r] + p
+        perm[where] = start + np.arange(len(r))
+        part_of[where] = k
+        start += len(r)
+
+    def field_parts(name: str) -> list[Any]:
+        out = []
+        for slot, r, v in zip(slots, rows, present, strict=True):
+            given = slot.get(name)
+            if name == "value":
+                out.append(pa.array(v[r].astype(np.int64)))
+            elif isinstance(given, pd.Series | np.ndarray):
+                out.append(arrow(given, CLAIM_TYPE.field(name).type).take(pa.array(r)))
             else:
-                values[f.name] = constant(v, len(present), f.type)
-        parts.append(pa.StructArray.from_arrays(list(values.values()), fields=list(CLAIM_TYPE)))
-    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    slot_no = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
-    perm = np.lexsort((slot_no, row))
-    flat = pa.concat_arrays(parts).take(pa.array(perm)) if parts else pa.array([], type=CLAIM_TYPE)
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))])
+                out.append(given)
+        return out
+
+    if not slots:
+        flat = pa.array([], type=CLAIM_TYPE)
+    else:
+        children = [
+            _interleave(f.type, field_parts(f.name), sizes, part_of, perm) for f in CLAIM_TYPE
+        ]
+        flat = pa.StructArray.from_arrays(children, fields=list(CLAIM_TYPE))
     return list_column(offsets, flat, CLAIMS_DTYPE, index)
 
 
@@ -613,6 +767,35 @@ def read_imported(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         events = gpd.read_parquet(path, to_pandas_kwargs={"types_mapper": _arrow_types})
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
+    return _imported_frame(events)
+
+
+def read_imported_rows(
+    path: str | os.PathLike[str], start: int, stop: int, *, columns: Sequence[str] | None = None
+) -> gpd.GeoDataFrame:
+    """Rows ``start:stop`` of an imported GeoParquet file (as :func:`read_imported`), reading
+    only the row groups that hold them and only ``columns`` (default: all)."""
+    import json
+
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _arrow_to_geopandas
+
+    try:
+        file = pq.ParquetFile(path)
+        sizes = [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)]
+        bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        groups = [i for i in range(len(sizes)) if bounds[i] < stop and bounds[i + 1] > start]
+        table = file.read_row_groups(groups, columns=list(columns) if columns else None)
+        first = int(bounds[groups[0]]) if groups else 0
+        table = table.slice(max(start - first, 0), max(stop - start, 0))
+        geo = json.loads(file.metadata.metadata[b"geo"])  # the file's key-values
+        events = _arrow_to_geopandas(table, geo, to_pandas_kwargs={"types_mapper": _arrow_types})
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
+    return _imported_frame(events)
+
+
+def _imported_frame(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for name in ("event_date", "date_start", "date_end"):
         if name in events.columns:
             events[name] = events[name].astype("datetime64[ns]")
@@ -626,5 +809,5 @@ def parquet_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     import pyarrow.parquet as pq
 
-    raw = (pq.read_schema(path).metadata or {}).get(PARQUET_META_KEY)
+    raw = (pq.read_metadata(path).metadata or {}).get(PARQUET_META_KEY)  # the file's key-values
     return json.loads(raw) if raw else {}

@@ -34,6 +34,7 @@ from geo.importers._common import (
     check_coordinates,
     check_duplicates,
     check_figures,
+    choose_text,
     claims_column,
     days,
     iso3,
@@ -64,7 +65,9 @@ WHERE_PREC = {1: 1, 2: 2, 3: 4}
 COARSEST = 3
 
 
-def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
+def parse_acled(
+    raw: RawTable, *, origin: str = "<memory>", seen: pd.Series | None = None
+) -> ImportResult:
     """Map an ACLED table (every cell text, as :func:`geo.importers._common.parse_csv` reads
     it) onto our record. Bad rows are left out and listed in the result's ``problems``.
     """
@@ -89,7 +92,7 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     time_prec = check_codes(df, "time_precision", (1, 2, 3), problems)
     geo_prec = check_codes(df, "geo_precision", (1, 2, 3), problems)
     fatalities = check_figures(df, ["fatalities"], problems)["fatalities"]
-    check_duplicates(ids, raw.lines, problems, "event_id_cnty")
+    check_duplicates(ids, raw.lines, problems, "event_id_cnty", seen)
 
     keep = ~problems.bad
     if keep.all():  # nothing to leave out: no copy
@@ -141,10 +144,11 @@ def parse_acled(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     )
     killed = fatalities.fillna(0).astype("int64").to_numpy()
     zero = np.zeros(n, dtype=np.int64)
-    missing_note = np.where(
+    missing_note = choose_text(
         fatalities.isna().to_numpy(),
         "killed: ACLED gives no fatalities figure (not reported; not counted as 0)",
         "",
+        df.index,
     )
     geo_note = pd.Series(None, index=df.index, dtype="str").mask(
         geo_prec.isna(), "ACLED geo_precision not given: shown as the coarsest (3)"

@@ -35,11 +35,13 @@ from geo.importers._common import (
     ImportResult,
     Problems,
     RawTable,
+    arrow,
     assemble,
     check_codes,
     check_coordinates,
     check_duplicates,
     check_figures,
+    choose_text,
     claims_column,
     days,
     iso3,
@@ -89,18 +91,21 @@ def side_of(names: pd.Series) -> np.ndarray:
 
 def _articles(values: pd.Series) -> pa.ListArray:
     """Split ``source_article``: quoted items joined by ``;`` (``"a,b";"c"``), or plain ``;``."""
-    quoted = values.str.startswith('"')
-    marked = values.where(
-        ~quoted,
-        values.str.replace(r'"\s*;\s*"', "\x1f", regex=True).str.strip('"'),
+    arr = arrow(values.fillna(""), pa.string())  # in Arrow: no Python call per row
+    quoted = pc.starts_with(arr, '"')
+    marked = pc.if_else(
+        quoted,
+        pc.utf8_trim(pc.replace_substring_regex(arr, r'"\s*;\s*"', "\x1f"), characters='"'),
+        pc.replace_substring(arr, ";", "\x1f"),
     )
-    marked = marked.where(quoted, marked.str.replace(";", "\x1f", regex=False))
-    items = split_items(marked, "\x1f")
+    items = split_items(pd.Series(pd.arrays.ArrowExtensionArray(marked)), "\x1f")
     flat = pc.utf8_trim(pc.list_flatten(items), characters='" ')
     return pa.ListArray.from_arrays(items.offsets, flat)
 
 
-def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
+def parse_ucdp(
+    raw: RawTable, *, origin: str = "<memory>", seen: pd.Series | None = None
+) -> ImportResult:
     """Map a UCDP GED table (every cell text) onto our record; bad rows are listed, not kept."""
     df = raw.frame
     require_columns(df, REQUIRED, origin=origin, kind="UCDP GED")
@@ -132,7 +137,7 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
     where_prec = check_codes(df, "where_prec", (1, 2, 3, 4, 5, 6, 7), problems)
     date_prec = check_codes(df, "date_prec", (1, 2, 3, 4, 5), problems)
     figures = check_figures(df, FIGURES, problems)
-    check_duplicates(ids, raw.lines, problems, "id")
+    check_duplicates(ids, raw.lines, problems, "id", seen)
 
     keep = ~problems.bad
     if keep.all():  # nothing to leave out: no copy
@@ -275,10 +280,11 @@ def parse_ucdp(raw: RawTable, *, origin: str = "<memory>") -> ImportResult:
         "injured_low": zero,
         "injured_best": zero,
         "injured_high": zero,
-        "figures_note": np.where(
+        "figures_note": choose_text(
             np.isnan(fig["low"]) & np.isnan(fig["best"]) & np.isnan(fig["high"]),
             "killed: UCDP gives no estimate (not reported; not counted as 0)",
             "",
+            df.index,
         ),
         "quality_flags": flags,
         "source_admin1": or_none(text(df, "adm_1")),
