@@ -57,6 +57,22 @@
         });
     }
 
+    /* A popup chunk's columns (geo/render/details.py) as one properties object per event:
+     * null, "" and [] left out; id, notes and location note looked up in the chunk's texts. */
+    function rows(j) {
+        var out = [], keys = Object.keys(j.c), inline = {id: 1, n: 1, ln: 1};
+        for (var e = 0; e < j.k; e++) {
+            var p = {};
+            for (var q = 0; q < keys.length; q++) {
+                var v = j.c[keys[q]][e];
+                if (v === null || v === "" || (Array.isArray(v) && !v.length)) { continue; }
+                p[keys[q]] = inline[keys[q]] ? j.s[v] : v;
+            }
+            out.push(p);
+        }
+        return out;
+    }
+
     function abgr(hex, alpha) {
         var v = parseInt(hex.slice(1), 16);
         return ((alpha << 24) | ((v & 255) << 16) | (v & 0xff00) | (v >> 16)) >>> 0;
@@ -327,7 +343,7 @@
                     if (!r.ok) { throw new Error(self.options.details + k + ".json: HTTP " + r.status); }
                     return r.json();
                 }).then(function (j) {
-                    return {kit: self.options.popup({s: j.s, src: j.src}), e: j.e};
+                    return {kit: self.options.popup({s: j.s, src: j.src}), e: rows(j)};
                 });
             }
             return this._chunks[k].then(function (c) {
