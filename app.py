@@ -43,6 +43,7 @@ from geo.render.mapdata import EventDataFiles, pack_events, write_event_data
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, clicked_point
+from map_period import map_period_bar
 
 LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
@@ -770,6 +771,8 @@ def main() -> None:
         )
     )
 
+    if view.mode == "events":
+        map_period_bar(st.session_state["period"], *_span(data.events))
     unit = "district" if view.level == "district" else "region"
     left, right = st.columns(2)
     with left:

@@ -10,6 +10,8 @@
  * It has setTime(ms), start, end and times, so Leaflet.timeline's slider drives it:
  * the events of the day shown are drawn bright, the rest of the period faint.
  * setPeriod("YYYY-MM-DD", "YYYY-MM-DD") sets a new period: events outside it go.
+ * A period held for settleMs (not while the time bar plays) is told to the page around
+ * the map's frame (announce), for the "use the map's period" bar of the app.
  */
 (function (L) {
     "use strict";
@@ -73,6 +75,20 @@
         return out;
     }
 
+    /* The period the map shows, told to the Streamlit page around the map's frame (same
+     * origin): kept on that window as conflictmapMapPeriod and sent as a
+     * "conflictmap-period" event, which the page's map-period bar (map_period.py) reads. */
+    function announce(period) {
+        try {
+            var top = window.parent;
+            if (!top || top === window) { return; }
+            top.conflictmapMapPeriod = period;
+            top.dispatchEvent(new top.CustomEvent("conflictmap-period", {detail: period}));
+        } catch (e) {  // another origin: the page cannot be told, the map works as before
+            console.warn("conflictmap: cannot tell the page the map's period", e);
+        }
+    }
+
     function abgr(hex, alpha) {
         var v = parseInt(hex.slice(1), 16);
         return ((alpha << 24) | ((v & 255) << 16) | (v & 0xff00) | (v >> 16)) >>> 0;
@@ -84,6 +100,7 @@
         options: {
             url: "", details: "", selection: "", period: null, times: null, colors: {}, popup: null,
             aggregateAbove: 4000, cell: 80, ghostAlpha: 110, halo: 5000, areaRing: 25000,
+            settleMs: 700,
             popupOptions: {maxWidth: 520, maxHeight: 380}
         },
         initialize: function (options) {
@@ -214,9 +231,20 @@
             box.setAttribute("data-period", iso(lo + d.day0) + "/" + iso(hi + d.day0));
             box.setAttribute("data-aggregated", aggregated ? "1" : "0");
             box.setAttribute("data-cell-total", String(aggregated ? cellTotal : nb));
+            this._announce(iso(lo + d.day0) + "/" + iso(hi + d.day0));
             this._draws = (this._draws || 0) + 1;
             box.setAttribute("data-draws", String(this._draws));
             this.fire("drawn", {drawn: nb, filtered: total});
+        },
+        _announce: function (period) {  // the page (outside the map's frame) learns the period
+            if (period === this._announced) { return; }
+            clearTimeout(this._announceTimer);
+            var self = this;
+            // settled only: a period held this long (the time bar playing moves on sooner)
+            this._announceTimer = setTimeout(function () {
+                self._announced = period;
+                announce(period);
+            }, this.options.settleMs);
         },
         _splat: function (bright, nb, scale, ox, oy, W) {  // 3x3 opaque dot per event
             var d = this._d, wx = d.wx, wy = d.wy, t = d.c.t, px = this._px, solid = this._solid;
