@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from geo.config import ENV_LAYERS_DIR, Settings
+    from geo.config import ENV_LAYERS_DIR, ENV_MAX_MAP_EVENTS, Settings
     from geo.render.assets import vendor_path
     from geo.synthetic import write_synthetic_layers
 
@@ -496,7 +496,10 @@ def main(argv: list[str] | None = None) -> int:
                     if approach == "canvas" and n in app_sizes:
                         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
                         env.pop(ENV_LAYERS_DIR, None)
+                        # the app's own cap on drawn events (default 300,000) must not
+                        # hide the map measured here
                         if n:
+                            env[ENV_MAX_MAP_EVENTS] = str(n)
                             env[ENV_LAYERS_DIR] = str(
                                 write_synthetic_layers(ROOT / "layers", Path(tmp_name) / f"l{n}", n)
                             )
