@@ -24,6 +24,7 @@ from streamlit_folium import st_folium
 import add_from_article
 from geo import render
 from geo._errors import ValidationError
+from geo._memory import release_memory
 from geo.card import RegionCard, card_markdown, region_card
 from geo.config import ENV_BOUNDARIES_DIR, ENV_MAX_MAP_EVENTS, Settings
 from geo.credits import PLACES_CREDIT
@@ -44,6 +45,7 @@ from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.text import is_missing
 from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, clicked_point
+from map_period import map_period_bar
 
 LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
@@ -176,15 +178,21 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-@st.cache_data(show_spinner="Loading layers and boundaries…")
+@st.cache_resource(show_spinner="Loading layers and boundaries…")
 def load(settings_key: str) -> Dataset:
     """Validate the layers and join them to the boundaries (``settings_key`` keys the cache).
 
     Without boundaries the events are shown unjoined (``Dataset.boundary_problem``).
     Layer files with problems are left out (``Dataset.layer_problems`` lists them); only
     when no file is valid does it raise :class:`ValidationError` (not cached).
+
+    One shared copy for every session and run (``cache_resource``): ``cache_data`` would
+    pickle the whole set once and unpickle a copy on every call (2-3 s and 200+ MB each
+    at 10^5 events). The page only reads it: every filter (``apply_view``) makes a new frame.
     """
-    return load_dataset(_settings(), boundaries="optional", invalid="skip")
+    data = load_dataset(_settings(), boundaries="optional", invalid="skip")
+    release_memory()  # what validating the layers left behind
+    return data
 
 
 @st.cache_data(show_spinner=False)
@@ -238,9 +246,12 @@ def map_files(settings_key: str) -> EventDataFiles:
     data = load(settings_key)
     packed = pack_events(data.events, places=gazetteer(settings_key))
     static = _settings().static_dir
-    return write_event_data(
+    files = write_event_data(
         packed, static / MAP_DATA_FOLDER, base_url=f"/app/static/{MAP_DATA_FOLDER}"
     )
+    del packed
+    release_memory()  # the packed files are on disk now
+    return files
 
 
 # --------------------------------------------------------------------------- state
@@ -307,13 +318,13 @@ def init_state(view: View, data: Dataset, problems: list[str]) -> None:
 
 
 def _actors(events: pd.DataFrame) -> set[str]:
-    values = pd.concat([events["actor1"], events["actor2"]]).dropna()
+    values = pd.unique(pd.concat([events["actor1"], events["actor2"]]).dropna())
     return {str(v) for v in values if str(v).strip()}
 
 
 def _unit_names(events: pd.DataFrame, level: str, countries: tuple[str, ...]) -> list[str]:
     rows = events[events["country"].isin(countries)] if countries else events
-    return sorted({str(v) for v in rows[level].dropna() if str(v).strip()})
+    return sorted({str(v) for v in rows[level].dropna().unique() if str(v).strip()})
 
 
 def totals_table(summary: pd.DataFrame, view: View) -> pd.DataFrame:
@@ -520,6 +531,7 @@ def sidebar(data: Dataset, settings_key: str) -> None:
         st.toggle("OpenStreetMap tiles", key="tiles", help="Off: boundaries are the base map.")
         if st.button("Reload data", key="reload", help="Read the layers and boundaries again."):
             st.cache_data.clear()
+            load.clear()
             gazetteer.clear()
             map_files.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
@@ -882,6 +894,8 @@ def main() -> None:
         )
     )
 
+    if view.mode == "events":
+        map_period_bar(st.session_state["period"], *_span(data.events))
     show_region_card(card_for(key, card_query))
 
     unit = "district" if view.level == "district" else "region"

@@ -22,9 +22,11 @@ action: the floor of those times, which all wait for two animation frames),
 ``peak RSS`` (of the Python process that packed and built).
 
 App part (``--app``; canvas only, the real ``streamlit run app.py`` on synthetic
-layer files): ``app first`` (warm server: a new page → drawn), ``app view bytes``
+layer files): ``app first`` (warm server: a new page → drawn; on the way ``title``, the
+page's first element shown, and ``map iframe``, the map's component attached), ``app view bytes``
 (HTTP and websocket bytes of that page, the data file cached) and ``server RSS``
-(the Streamlit process after that page).
+(the Streamlit process after that page). Baseline in the same run: an empty
+Streamlit app (one title), warm server, new page → title shown (median of 3).
 
     CONFLICTMAP_BOUNDARIES_DIR=../shared/data/boundaries/geoboundaries \\
         python bench/bench_canvas.py --sizes 0,100000,1000000 [--app 0,100000]
@@ -337,7 +339,11 @@ def _app_run(browser: Any, env: dict[str, str], timeout: float) -> dict[str, Any
             page = context.new_page()  # warm server, data file in the browser's cache
             counter = _Bytes(context, page)
             t0 = time.monotonic()
-            page.goto(f"{url}/?tiles=0", timeout=timeout * 1000)
+            page.goto(f"{url}/?tiles=0", timeout=timeout * 1000, wait_until="commit")
+            page.wait_for_selector("h1", timeout=timeout * 1000)
+            out["app_title_s"] = time.monotonic() - t0  # the front end booted, first delta
+            page.wait_for_selector(MAP_IFRAME, state="attached", timeout=timeout * 1000)
+            out["app_iframe_s"] = time.monotonic() - t0  # the script reached st_folium
             _wait_drawn(page, deadline)
             out["app_first_s"] = time.monotonic() - t0
             time.sleep(1.0)
@@ -346,6 +352,37 @@ def _app_run(browser: Any, env: dict[str, str], timeout: float) -> dict[str, Any
             context.close()
         except WaitTimeoutError:
             out.setdefault("app_first_s", "timeout")
+    return out
+
+
+EMPTY_APP = 'import streamlit as st\n\nst.title("Empty page")\n'
+
+
+def _empty_app_run(browser: Any, timeout: float) -> dict[str, Any]:
+    """Streamlit's own floor: a one-title app, warm server, new page → title shown."""
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="conflictmap-empty-") as tmp:
+        (Path(tmp) / "app.py").write_text(EMPTY_APP, encoding="utf-8")
+        deadline = time.monotonic() + timeout
+        with _server(Path(tmp), {**os.environ}) as (url, proc):
+
+            def healthy() -> bool | None:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    return True if r.status == 200 else None
+
+            _until(healthy, deadline)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            times = []
+            for _ in range(4):  # the first warms the server and the browser's cache
+                page = context.new_page()
+                t0 = time.monotonic()
+                page.goto(url, timeout=timeout * 1000, wait_until="commit")
+                page.wait_for_selector("h1", timeout=timeout * 1000)
+                times.append(time.monotonic() - t0)
+                page.close()
+            out["app_title_s"] = out["app_first_s"] = statistics.median(times[1:])
+            out["server_rss_mb"] = _rss_mb(proc.pid)
+            context.close()
     return out
 
 
@@ -381,6 +418,8 @@ COLUMNS = [
     ("zoom", "zoom_ms", "ms"),
     ("two frames (floor)", "frames_ms", "ms"),
     ("build peak RSS", "peak_rss_mb", "RSS"),
+    ("app: title shown", "app_title_s", "s"),
+    ("app: map iframe", "app_iframe_s", "s"),
     ("app: page → drawn (warm)", "app_first_s", "s"),
     ("app view bytes", "app_view_bytes", "kB"),
     ("server RSS", "server_rss_mb", "RSS"),
@@ -405,11 +444,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest size for today's and the naive map")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-empty", action="store_true",
+                        help="leave out the empty Streamlit app baseline")  # fmt: skip
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
 
-    from geo.config import ENV_LAYERS_DIR, Settings
+    from geo.config import ENV_LAYERS_DIR, ENV_MAX_MAP_EVENTS, Settings
     from geo.render.assets import vendor_path
     from geo.synthetic import write_synthetic_layers
 
@@ -425,6 +466,10 @@ def main(argv: list[str] | None = None) -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         facts["renderer"] = _renderer(browser)
         print("\n".join(f"{k}: {v}" for k, v in facts.items()), flush=True)
+        if app_sizes and not args.no_empty:
+            print("… empty Streamlit app", flush=True)
+            rows.append({"label": "empty Streamlit app", "approach": "—",
+                         **_empty_app_run(browser, args.timeout)})  # fmt: skip
         with _static(site) as base:
             for n in sizes:
                 label = "curated (15)" if n == 0 else f"synthetic {n:,}"
@@ -451,7 +496,10 @@ def main(argv: list[str] | None = None) -> int:
                     if approach == "canvas" and n in app_sizes:
                         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
                         env.pop(ENV_LAYERS_DIR, None)
+                        # the app's own cap on drawn events (default 300,000) must not
+                        # hide the map measured here
                         if n:
+                            env[ENV_MAX_MAP_EVENTS] = str(n)
                             env[ENV_LAYERS_DIR] = str(
                                 write_synthetic_layers(ROOT / "layers", Path(tmp_name) / f"l{n}", n)
                             )

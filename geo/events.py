@@ -201,6 +201,11 @@ def check_year(value: date | None) -> date | None:
 MAX_TEXT_CHARS = 10_000
 
 
+#: Any character :func:`_bad_char` refuses (C0 controls but tab and newline, DEL, C1,
+#: surrogates): one regex search per text instead of a Python loop over its characters.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _bad_char(text: str) -> str | None:
     """The first character no field may hold, described, or ``None``.
 
@@ -213,7 +218,10 @@ def _bad_char(text: str) -> str | None:
             f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,} "
             "(summarise it in our own words and cite the source)"
         )
-    for pos, ch in enumerate(text):
+    found = _BAD_CHARS.search(text)  # the scan below only runs on text that has one
+    if found is None:
+        return None
+    for pos, ch in enumerate(text[found.start() :], start=found.start()):
         code = ord(ch)
         if (code < 0x20 and ch not in "\t\n") or 0x7F <= code <= 0x9F:
             return f"contains control character U+{code:04X} at position {pos}; remove it"

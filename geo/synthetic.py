@@ -77,12 +77,30 @@ def synthetic_layers(layers_dir: Path, n: int, *, seed: int = 0) -> list[dict[st
     return out
 
 
+#: Events per synthetic layer file: keeps each file under the layer size limit
+#: (:data:`geo.layers.MAX_LAYER_BYTES`, about 2.5 kB per synthetic event).
+EVENTS_PER_FILE = 6_000
+
+
 def write_synthetic_layers(layers_dir: Path, dest: Path, n: int, *, seed: int = 0) -> Path:
-    """Write :func:`synthetic_layers` to ``dest`` (a temporary folder) and return it."""
+    """Write :func:`synthetic_layers` to ``dest`` (a temporary folder) and return it.
+
+    An episode with more than :data:`EVENTS_PER_FILE` events is written as several
+    episodes ("part 2", ...) of one file each, as a layer file has a size limit.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     for layer in synthetic_layers(layers_dir, n, seed=seed):
-        path = dest / f"{layer['episode']['id']}.geojson"
-        path.write_text(json.dumps(layer, ensure_ascii=False), encoding="utf-8")
+        features = layer["features"]
+        parts = max(1, -(-len(features) // EVENTS_PER_FILE))
+        for part in range(parts):
+            episode = dict(layer["episode"])
+            if part:
+                episode.update(id=f"{episode['id']}-part{part + 1}",
+                               title=f"{episode['title']} (part {part + 1})")  # fmt: skip
+            chunk = features[part * EVENTS_PER_FILE : (part + 1) * EVENTS_PER_FILE]
+            path = dest / f"{episode['id']}.geojson"
+            out = {**layer, "episode": episode, "features": chunk}
+            path.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
     return dest
 
 

@@ -394,6 +394,79 @@ def test_map_draws_follows_the_slider_and_plays(
             page.close()
 
 
+#: The map-period bar (``map_period.py``): a component iframe under the map.
+PERIOD_BAR = 'iframe[title="map_period.conflictmap_map_period"]'
+#: Moves the map's time bar (the Leaflet.timeline control) to a day, as dragging it does.
+SET_TIME_JS = """(day) => {
+    const control = Object.values(window)
+        .find((v) => L.TimelineSliderControl && v instanceof L.TimelineSliderControl);
+    control.setTime(Date.parse(day));
+}"""
+
+
+def test_the_tables_follow_the_map_period_on_one_click(
+    app_url: str, browser: Any, curated: pd.DataFrame
+) -> None:
+    """The map's time bar changes no table until "Use the map's period"; then all follow."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    try:
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        bar = page.locator(PERIOD_BAR)
+        bar.wait_for(state="attached", timeout=30_000)
+        first = curated["date_start"].dt.date.min()
+        last = curated["date_end"].dt.date.max()
+
+        def metric() -> int:
+            box = page.locator('[data-testid="stMetric"]', has_text="Events in view")
+            return int(box.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+
+        assert metric() == len(curated)
+        # the time bar moves in the browser: the map redraws, the script does not rerun
+        day = date(2020, 7, 14)
+        frame = _map_frame(page)
+        frame.evaluate(SET_TIME_JS, day.isoformat())
+        _wait_for("the map on the day", lambda: _attr(frame, "data-period") == f"{day}/{day}"
+                  or None, 10)  # fmt: skip
+        body = bar.element_handle().content_frame().locator("body")
+        _wait_for(
+            "the bar to hear the map's period",
+            lambda: body.get_attribute("data-map-period") == f"{day}/{day}" or None,
+            10,
+        )
+        assert body.get_attribute("data-tables-period") == f"{first}/{last}"
+        text = body.inner_text()
+        assert f"Totals and tables: {first} to {last}" in text and f"shows {day}" in text
+        assert metric() == len(curated)  # the tables still have the sidebar's period
+        # one click: the sidebar, URL, totals and the map all take the map's period
+        body.get_by_role("button", name="Use the map's period").click()
+        # (Streamlit replaces the URL's query in place: read it from the page)
+        href = _wait_for(
+            "the URL to carry the day",
+            lambda: h if f"start={day}" in (h := str(page.evaluate("location.href"))) else None,
+            RERUN_S,
+        )
+        assert f"end={day}" in href
+        _wait_for(
+            "the totals of the day",
+            lambda: metric() == _active_on(curated, day) or None,
+            RERUN_S,
+        )
+
+        def new_bar() -> bool | None:
+            inner = page.locator(PERIOD_BAR).element_handle().content_frame().locator("body")
+            return inner.get_attribute("data-tables-period") == f"{day}/{day}" or None
+
+        _wait_for("the bar to say the tables use the day", new_bar, RERUN_S)
+        _wait_for(
+            "a map of the day",
+            lambda: _attr(_map_frame(page), "data-period") == f"{day}/{day}" or None,
+            MAP_DRAWN_S,
+        )
+    finally:
+        page.close()
+
+
 POPUP_TEXT = ".leaflet-popup-content .cm-popup"
 
 

@@ -8,6 +8,7 @@ import json
 import zlib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,10 @@ from geo import render
 from geo._errors import OutputError
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
+from geo.gazetteer import Gazetteer
 from geo.render import mapdata
+from geo.render.details import event_rows
+from geo.render.features import PopupData
 from geo.view import View, apply_view
 from tests.helpers import HOSTILE, hostile_events, js_text, selected_in
 
@@ -64,12 +68,55 @@ def test_popup_details_are_chunked_by_row(dataset: Dataset) -> None:
     packed = mapdata.pack_events(events)
     assert len(packed.chunks) == 2
     second = json.loads(packed.chunks[1])
-    assert len(second["e"]) == 7
+    assert second["k"] == 7
+    rows = event_rows(second)
+    assert len(rows) == 7
     row = mapdata.CHUNK + 3
-    assert second["e"][3]["id"] == events.index[row]
-    assert html.unescape(second["e"][3]["n"]) == events.iloc[row]["notes"]
+    assert rows[3]["id"] == events.index[row]
+    assert html.unescape(rows[3]["n"]) == events.iloc[row]["notes"]
     strings = second["s"]
-    assert html.unescape(strings[second["e"][3]["t"]]) == events.iloc[row]["event_type"]
+    assert html.unescape(strings[rows[3]["t"]]) == events.iloc[row]["event_type"]
+
+
+def _resolved(props: dict[str, Any], strings: list[str], sources: list[Any]) -> dict[str, Any]:
+    """An event's popup properties with every table index replaced by what it stands for."""
+
+    def text(i: int | None) -> str | None:
+        return None if i is None else strings[i]
+
+    out = dict(props)
+    for key in ("t", "u", "ep", "l", "pn", "co", "rg", "di", "jm", "an"):
+        if key in out:
+            out[key] = text(out[key])
+    out["a"] = [text(i) for i in out.get("a", [])]
+    out["cl"] = [[text(i) for i in claim] for claim in out.get("cl", [])]
+    out["so"] = [[text(i) for i in sources[k]] for k in out.get("so", [])]
+    return out
+
+
+def test_columnar_details_equal_the_per_event_properties(
+    dataset: Dataset, settings: Settings
+) -> None:
+    """Every popup shows what :func:`render.event_properties` gives: each claim, each source."""
+    places = Gazetteer.default(settings)
+    events = clones(dataset.events, mapdata.CHUNK + 40)
+    # blanks and odd values the row-by-row code handles: no notes, a blank actor
+    events.iloc[5, events.columns.get_loc("notes")] = None
+    events.iloc[6, events.columns.get_loc("actor2")] = "  "
+    packed = mapdata.pack_events(events, places=places)
+    got = []
+    for chunk in packed.chunks:
+        body = json.loads(chunk)
+        got += [_resolved(p, body["s"], body["src"]) for p in event_rows(body)]
+    want = []
+    for event_id, row in zip(events.index, events.to_dict("records"), strict=True):
+        table = PopupData()
+        props = render.event_properties(event_id, row, table, places=places)
+        want.append(_resolved(props, table.strings, table.sources))
+    assert len(got) == len(events)
+    assert got == want
+    assert any(p["cl"] for p in got) and any(p["so"] for p in got)
+    assert any(p.get("pn") for p in got)  # the gazetteer's names are there
 
 
 def test_files_are_named_by_content_and_written_once(dataset: Dataset, tmp_path: Path) -> None:

@@ -241,8 +241,9 @@ def build_map(
     titles: dict[str, str] = {}
     if episodes is not None and len(episodes):
         titles = dict(zip(episodes["episode"], episodes["title"], strict=True))
-    order = [e for e in titles if e in set(events["episode"])]
-    order += sorted(set(events["episode"]) - set(order))
+    present = set(events["episode"].unique())
+    order = [e for e in titles if e in present]
+    order += sorted(present - set(order))
     kit = PopupKit()
     if order:
         kit.add_to(m)  # before the layers: they call it as they are built

@@ -43,6 +43,15 @@ def _ms(day: Any) -> int:
     return int(pd.Timestamp(_day(day)).value // 1_000_000)
 
 
+def _days_ms(values: pd.Series) -> list[int]:
+    """:func:`_ms` of each value of a column of days (a timezone keeps its own local day)."""
+    stamps = pd.to_datetime(values)
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    days = stamps.to_numpy("datetime64[D]").astype("int64")
+    return (days * DAY_MS).tolist()
+
+
 class PopupData:
     """What the events of one map share, each sent to the browser once.
 
@@ -261,11 +270,12 @@ def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[
         return []
     known = set(regions["region_id"].astype(str))
     spans: dict[str, list[tuple[int, int]]] = {}
+    starts, ends = (_days_ms(coarse[c]) for c in ("date_start", "date_end"))
     for region_id, start, end in zip(
-        coarse["region_id"].astype(str), coarse["date_start"], coarse["date_end"], strict=True
+        coarse["region_id"].astype(str), starts, ends, strict=True
     ):
         if region_id in known:
-            spans.setdefault(region_id, []).append((_ms(start), _ms(end) + DAY_MS - 1))
+            spans.setdefault(region_id, []).append((start, end + DAY_MS - 1))
     if not spans:
         return []
     drawn = regions[regions["region_id"].astype(str).isin(spans)].drop_duplicates("region_id")

@@ -15,10 +15,11 @@ after ``day0``), ``t`` (uint8, index into ``types``), ``ep`` (uint16, index into
 ``episodes``), ``g`` (uint8, geo precision, plus 4 when the event is located only to
 an area that is no admin unit) and ``r`` (uint8, marker radius in tenths of a pixel).
 
-Popup details of event ``i`` are in ``events-<hash>/<i // chunk>.json``:
-``{"s": strings, "src": sources, "e": [properties, ...]}`` as
-:func:`geo.render.event_properties` builds them, every text HTML-escaped; the browser
-shows them with DOM text calls only.
+Popup details of event ``i`` are in ``events-<hash>/<i // chunk>.json``: per chunk its
+own lookup table of texts and sources and one column per property, built column by
+column (:mod:`geo.render.details`); the browser turns them back into the properties
+:func:`geo.render.event_properties` describes, every text HTML-escaped, and shows them
+with DOM text calls only.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import pandas as pd
 from geo._errors import OutputError
 from geo._io import atomic_write_bytes
 from geo.render._common import PlaceLookup
-from geo.render.features import PopupData, event_properties
+from geo.render.details import detail_chunks
 from geo.style import EVENT_TYPE_COLORS, marker_radius
 
 MAGIC = b"CMAPDAT1"
@@ -146,19 +147,7 @@ def pack_events(events: pd.DataFrame, *, places: PlaceLookup | None = None) -> E
     }
     body = _layout(header, columns)
 
-    chunks = []
-    for start in range(0, n, CHUNK):
-        part = events.iloc[start : start + CHUNK]  # one chunk's records at a time: less memory
-        table = PopupData()
-        props = [
-            event_properties(event_id, row, table, places=places)
-            for event_id, row in zip(part.index, part.to_dict("records"), strict=True)
-        ]
-        chunks.append(
-            json.dumps(
-                {"s": table.strings, "src": table.sources, "e": props}, separators=(",", ":")
-            ).encode()
-        )
+    chunks = list(detail_chunks(events, d0=d0, d1=d1, chunk=CHUNK, places=places))
     digest = hashlib.sha256(body)
     for chunk in chunks:
         digest.update(hashlib.sha256(chunk).digest())

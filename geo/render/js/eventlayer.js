@@ -15,6 +15,8 @@
  * moves into the popup; Escape closes it and returns to the list), and a live region
  * (#conflictmap-announce) saying what is shown and what was opened. Text only, by DOM
  * text calls.
+ * A period held for settleMs (not while the time bar plays) is told to the page around
+ * the map's frame (tellPage), for the "use the map's period" bar of the app.
  */
 (function (L) {
     "use strict";
@@ -62,6 +64,36 @@
         });
     }
 
+    /* A popup chunk's columns (geo/render/details.py) as one properties object per event:
+     * null, "" and [] left out; id, notes and location note looked up in the chunk's texts. */
+    function rows(j) {
+        var out = [], keys = Object.keys(j.c), inline = {id: 1, n: 1, ln: 1};
+        for (var e = 0; e < j.k; e++) {
+            var p = {};
+            for (var q = 0; q < keys.length; q++) {
+                var v = j.c[keys[q]][e];
+                if (v === null || v === "" || (Array.isArray(v) && !v.length)) { continue; }
+                p[keys[q]] = inline[keys[q]] ? j.s[v] : v;
+            }
+            out.push(p);
+        }
+        return out;
+    }
+
+    /* The period the map shows, told to the Streamlit page around the map's frame (same
+     * origin): kept on that window as conflictmapMapPeriod and sent as a
+     * "conflictmap-period" event, which the page's map-period bar (map_period.py) reads. */
+    function tellPage(period) {
+        try {
+            var top = window.parent;
+            if (!top || top === window) { return; }
+            top.conflictmapMapPeriod = period;
+            top.dispatchEvent(new top.CustomEvent("conflictmap-period", {detail: period}));
+        } catch (e) {  // another origin: the page cannot be told, the map works as before
+            console.warn("conflictmap: cannot tell the page the map's period", e);
+        }
+    }
+
     function abgr(hex, alpha) {
         var v = parseInt(hex.slice(1), 16);
         return ((alpha << 24) | ((v & 255) << 16) | (v & 0xff00) | (v >> 16)) >>> 0;
@@ -73,7 +105,7 @@
         options: {
             url: "", details: "", selection: "", period: null, times: null, colors: {}, popup: null,
             aggregateAbove: 4000, cell: 80, ghostAlpha: 110, halo: 5000, areaRing: 25000,
-            listMax: 50,
+            listMax: 50, settleMs: 700,
             popupOptions: {maxWidth: 520, maxHeight: 380}
         },
         initialize: function (options) {
@@ -213,10 +245,21 @@
             box.setAttribute("data-period", period);
             box.setAttribute("data-aggregated", aggregated ? "1" : "0");
             box.setAttribute("data-cell-total", String(aggregated ? cellTotal : nb));
+            this._tellPage(period);
             this._draws = (this._draws || 0) + 1;
             box.setAttribute("data-draws", String(this._draws));
             this._fillList(listed, inView);
             this.fire("drawn", {drawn: nb, filtered: total});
+        },
+        _tellPage: function (period) {  // the page (outside the map's frame) learns the period
+            if (period === this._told) { return; }
+            clearTimeout(this._tellTimer);
+            var self = this;
+            // settled only: a period held this long (the time bar playing moves on sooner)
+            this._tellTimer = setTimeout(function () {
+                self._told = period;
+                tellPage(period);
+            }, this.options.settleMs);
         },
         _splat: function (bright, nb, scale, ox, oy, W) {  // 3x3 opaque dot per event
             var d = this._d, wx = d.wx, wy = d.wy, t = d.c.t, px = this._px, solid = this._solid;
@@ -343,7 +386,7 @@
                     if (!r.ok) { throw new Error(self.options.details + k + ".json: HTTP " + r.status); }
                     return r.json();
                 }).then(function (j) {
-                    return {kit: self.options.popup({s: j.s, src: j.src}), e: j.e};
+                    return {kit: self.options.popup({s: j.s, src: j.src}), e: rows(j)};
                 });
             }
             return this._chunks[k].then(function (c) {

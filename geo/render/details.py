@@ -1,0 +1,302 @@
+"""Popup details of a packed event set, built column by column (one JSON file per chunk).
+
+:func:`geo.render.features.event_properties` builds one event's popup facts from one
+row; at 10^5–10^6 events doing that row by row is most of the packing time. Here the
+same facts are built per column: every text is escaped once per distinct value and
+interned in one table, dates, figures and precisions are numpy arrays, and only the
+claims and sources (lists per event) are walked in Python. Each chunk of events is then
+written as columns with its own lookup table of the texts it uses::
+
+    {"k": events, "s": [text, ...], "src": [[outlet, when, reported, cites, seed, url], ...],
+     "c": {key: [value per event, ...], ...}}
+
+Keys and values are those of :func:`~geo.render.features.event_properties` (texts as
+indexes into ``s``; ``null`` where the event has none); ``id``, ``n`` (notes) and ``ln``
+(how the point was chosen) are indexes into ``s`` too, so text repeated in a chunk is
+sent once. ``geo/render/js/eventlayer.js`` turns the columns back into one properties
+object per event, leaving out ``null`` and empty values as ``event_properties`` does, so
+the popup kit (:data:`geo.render.POPUP_JS`) gets exactly what it got before. Every text
+is HTML-escaped (:func:`geo.text.html_text`) and shown by the browser as text only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.events import Claim
+from geo.render._common import PlaceLookup, _blank, _country_name, _place_names_text
+from geo.style import marker_radius
+from geo.text import html_text as esc
+
+#: Keys whose values are single texts (indexes into the chunk's table).
+TEXT_KEYS = ("id", "t", "u", "ep", "n", "l", "pn", "co", "rg", "di", "jm", "an", "ln")
+_CLAIM_DEFAULTS = {
+    name: field.default for name, field in Claim.model_fields.items() if not field.is_required()
+}
+_ACTORS = ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
+_FIGURES = tuple(f"{k}_{lv}" for k in ("deaths", "injured") for lv in ("low", "best", "high"))
+DAY_MS = 86_400_000
+
+
+class _Texts:
+    """Escaped texts, each stored once; ``-1`` stands for a blank value."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self._ids: dict[str, int] = {}
+        self._raw: dict[tuple[type, Any], int] = {}
+
+    def of_text(self, text: str) -> int:
+        """Id of an already escaped text ('' is blank)."""
+        if not text:
+            return -1
+        found = self._ids.get(text)
+        if found is None:
+            found = self._ids[text] = len(self.strings)
+            self.strings.append(text)
+        return found
+
+    def of(self, value: Any) -> int:
+        """Id of a raw value as :meth:`geo.render.features.PopupData.ref` stores it."""
+        key = (type(value), value)  # 1, 1.0 and True are equal keys but different texts
+        try:
+            return self._raw[key]
+        except (KeyError, TypeError):
+            pass
+        found = -1 if _blank(value) else self.of_text(esc(value))
+        with contextlib.suppress(TypeError):  # unhashable: not remembered
+            self._raw[key] = found
+        return found
+
+    def column(self, values: pd.Series, text: Callable[[Any], Any] | None = None) -> np.ndarray:
+        """Ids of a column, ``text`` applied once per distinct value (``-1`` where blank)."""
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
+        ids = np.array([self.of(text(u) if text else u) for u in uniques.tolist()], dtype=np.int64)
+        return ids[codes] if len(ids) else np.full(len(values), -1, dtype=np.int64)
+
+
+def _col(events: pd.DataFrame, name: str) -> pd.Series:
+    if name in events:
+        return events[name]
+    return pd.Series(None, index=events.index, dtype=object)
+
+
+def _int_or_none(values: pd.Series, *, positive_round: bool = False) -> list[Any]:
+    """Ints where there is a value (rounded, and only above 0, with ``positive_round``)."""
+    nums = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    if positive_round:
+        numeric = np.array([isinstance(v, int | float) for v in values.tolist()], dtype=bool)
+        keep = numeric & np.isfinite(nums) & (nums > 0)
+        nums = np.round(np.where(keep, nums, 0))
+    else:
+        keep = np.isfinite(nums)
+    out = np.where(keep, nums, 0).astype(np.int64).tolist()
+    return [v if k else None for v, k in zip(out, keep.tolist(), strict=True)]
+
+
+def _claims(texts: _Texts, claims: Sequence[Any], sources: Sequence[Any]) -> list[list[int]]:
+    """Claims as :func:`geo.render.features._claims_data` shows them (global text ids)."""
+    by_id = {s.get("id"): s for s in sources}
+    out = []
+    for raw in claims:
+        # the events' claims were validated when the layers were read (geo.events): here
+        # they are only read, so their fields (with the model's defaults) are read without
+        # building the model again (validating them again was three quarters of the time)
+        claim: Any = raw
+        if not isinstance(raw, Claim):
+            claim = SimpleNamespace(**{**_CLAIM_DEFAULTS, **raw})
+        source = by_id.get(claim.source, {})
+        source_text = str(source.get("outlet") or claim.source)
+        if source.get("seed"):
+            source_text += f" (seed {source['seed']})"
+        if claim.via:
+            source_text += f" via {claim.via}"
+        whose = claim.subject
+        if claim.side != "any" or claim.group != "any":
+            whose += f" ({claim.side}, {claim.group})"
+        refs = [
+            texts.of(Claim.display_value(claim)),
+            texts.of(claim.measure),
+            texts.of(whose),
+            texts.of(f"{claim.claimant} ({claim.claimant_type})"),
+            texts.of(source_text),
+            texts.of(claim.disputed_by),
+            texts.of(claim.included_in),
+            texts.of(claim.note),
+        ]
+        while refs and refs[-1] < 0:
+            refs.pop()
+        out.append(refs)
+    return out
+
+
+def _source(texts: _Texts, source: Any) -> tuple[int, ...]:
+    """A source as :meth:`geo.render.features.PopupData.source_ref` records it (text ids)."""
+    cites = source.get("cites")
+    published = source.get("published")
+    return (
+        texts.of(source.get("outlet")),
+        texts.of(published if not _blank(published) else source.get("published_note")),
+        texts.of(source.get("reported")),
+        texts.of(", ".join(map(str, cites)) if cites else None),
+        texts.of(source.get("seed")),
+        texts.of(source.get("url")),
+    )
+
+
+def _iso(days: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(days.astype("datetime64[D]"), unit="D")
+
+
+def detail_chunks(
+    events: pd.DataFrame,
+    *,
+    d0: np.ndarray,
+    d1: np.ndarray,
+    chunk: int,
+    places: PlaceLookup | None = None,
+) -> Iterator[bytes]:
+    """The popup-detail files of ``events`` (see the module docstring), ``chunk`` events each.
+
+    ``d0``/``d1`` are each event's first and last day (days since 1970-01-01), as packed.
+    """
+    n = len(events)
+    texts = _Texts()
+    text_cols: dict[str, np.ndarray] = {
+        "id": texts.column(pd.Series(events.index, dtype=object)),
+        "t": texts.column(events["event_type"]),
+        "u": texts.column(_col(events, "sub_event_type")),
+        "ep": texts.column(_col(events, "episode_title")),
+        "n": texts.column(_col(events, "notes")),
+        "l": texts.column(_col(events, "location")),
+        "pn": texts.column(
+            _col(events, "place_id"), lambda p: _place_names_text({"place_id": p}, places)
+        ),
+        "co": texts.column(_col(events, "country"), _country_name),
+        "rg": texts.column(_col(events, "region")),
+        "di": texts.column(_col(events, "district")),
+        "jm": texts.column(_col(events, "join_method")),
+        "an": texts.column(_col(events, "admin_note")),
+        "ln": texts.column(_col(events, "location_note")),
+    }
+    actors = np.stack([texts.column(_col(events, c)) for c in _ACTORS], axis=1)
+    deaths = events["deaths_best"].astype(int).to_numpy()
+    radius_of = {int(d): round(marker_radius(int(d)), 2) for d in np.unique(deaths)}
+    first, last = _iso(d0), _iso(d1)
+    plain: dict[str, list[Any]] = {
+        "start": (d0.astype(np.int64) * DAY_MS).tolist(),
+        "end": (d1.astype(np.int64) * DAY_MS + DAY_MS - 1).tolist(),
+        "g": events["geo_precision"].astype(int).tolist(),
+        "ao": (_col(events, "join_method") == "area").astype(int).tolist(),
+        "r": [radius_of[d] for d in deaths.tolist()],
+        "jd": _int_or_none(_col(events, "join_distance_m"), positive_round=True),
+        "wp": _int_or_none(_col(events, "where_prec")),
+        "d": [
+            [a] if a == b else [a, b] for a, b in zip(first.tolist(), last.tolist(), strict=True)
+        ],
+        "tp": events["time_precision"].astype(int).tolist(),
+        "x": np.stack([events[c].astype(int).to_numpy() for c in _FIGURES], axis=1).tolist(),
+    }
+    source_table: list[tuple[int, ...]] = []
+    source_ids: dict[tuple[int, ...], int] = {}
+    claim_lists = _col(events, "claims").tolist()
+    source_lists = _col(events, "sources").tolist()
+
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        # the chunk's claims and sources, with global text ids
+        cl = []
+        so = []
+        for claims, sources in zip(claim_lists[start:stop], source_lists[start:stop], strict=True):
+            sources = list(sources) if isinstance(sources, list | tuple | np.ndarray) else []
+            claims = list(claims) if isinstance(claims, list | tuple | np.ndarray) else []
+            cl.append(_claims(texts, claims, sources))
+            refs = []
+            for source in sources:
+                record = _source(texts, source)
+                k = source_ids.get(record)
+                if k is None:
+                    k = source_ids[record] = len(source_table)
+                    source_table.append(record)
+                refs.append(k)
+            so.append(refs)
+        yield _chunk_json(texts, source_table, text_cols, actors, plain, cl, so, start, stop)
+
+
+def _chunk_json(
+    texts: _Texts,
+    source_table: list[tuple[int, ...]],
+    text_cols: dict[str, np.ndarray],
+    actors: np.ndarray,
+    plain: dict[str, list[Any]],
+    cl: list[list[list[int]]],
+    so: list[list[int]],
+    start: int,
+    stop: int,
+) -> bytes:
+    """One chunk: its own table of the texts and sources it uses, then the columns."""
+    src_used = sorted({k for refs in so for k in refs})
+    src_local = {k: i for i, k in enumerate(src_used)}
+    flat = [g for refs in cl for claim in refs for g in claim]
+    flat += [g for k in src_used for g in source_table[k]]
+    used = np.unique(
+        np.concatenate(
+            [
+                *(col[start:stop] for col in text_cols.values()),
+                actors[start:stop].ravel(),
+                np.asarray(flat, dtype=np.int64),
+            ]
+        )
+    )
+    used = used[used >= 0]
+    local = {g: i for i, g in enumerate(used.tolist())}
+
+    def remap(ids: np.ndarray) -> list[int | None]:
+        pos = np.searchsorted(used, ids)
+        return [None if g < 0 else p for g, p in zip(ids.tolist(), pos.tolist(), strict=True)]
+
+    def ref(g: int) -> int | None:
+        return None if g < 0 else local[g]
+
+    columns: dict[str, Any] = {key: remap(col[start:stop]) for key, col in text_cols.items()}
+    columns.update({key: values[start:stop] for key, values in plain.items()})
+    actor_pos = np.searchsorted(used, actors[start:stop])
+    columns["a"] = [
+        [p for g, p in zip(gs, ps, strict=True) if g >= 0]
+        for gs, ps in zip(actors[start:stop].tolist(), actor_pos.tolist(), strict=True)
+    ]
+    columns["cl"] = [[[ref(g) for g in claim] for claim in refs] for refs in cl]
+    columns["so"] = [[src_local[k] for k in refs] for refs in so]
+    body = {
+        "k": stop - start,
+        "s": [texts.strings[g] for g in used.tolist()],
+        "src": [[ref(g) for g in source_table[k]] for k in src_used],
+        "c": columns,
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def event_rows(chunk: dict[str, Any]) -> list[dict[str, Any]]:
+    """The properties of each event of a decoded chunk, as the browser rebuilds them.
+
+    For tests and tools; ``eventlayer.js`` does the same (``null``, ``""`` and ``[]``
+    values left out, ``id``/``n``/``ln`` looked up in ``s``).
+    """
+    out = []
+    inline = {"id", "n", "ln"}
+    for j in range(chunk["k"]):
+        props: dict[str, Any] = {}
+        for key, values in chunk["c"].items():
+            v = values[j]
+            if v is None or v == "" or v == []:
+                continue
+            props[key] = chunk["s"][v] if key in inline else v
+        out.append(props)
+    return out
