@@ -742,9 +742,12 @@ def export_section(data: Dataset, view: View) -> None:
         )
 
 
-#: Every page: a visible focus ring on whatever the keyboard reaches (fixed CSS, no data).
+#: Every page: a visible focus ring on whatever the keyboard reaches, the slider's thumb
+#: too (its focus is on a hidden input inside it). Fixed CSS, no data.
 FOCUS_CSS = """<style>
 :focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px !important; }
+[data-testid="stSlider"] div:has(> div > input[type="range"]:focus-visible) {
+  outline: 3px solid #0b57d0; outline-offset: 2px; }
 </style>"""
 #: Presentation mode: no sidebar or header, larger type; the map and the region card fill
 #: the screen (the card scrolls inside itself, never the page). Fixed CSS, no data.

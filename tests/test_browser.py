@@ -1027,6 +1027,12 @@ def test_keyboard_alone_changes_the_period_picks_a_region_and_opens_an_event(
 
         # the period: the slider's first thumb, one day on
         _tab_to(page, "the period's start", lambda f: f.get("aria") == "Period — start")
+        # the focus is on a hidden range input: the ring is drawn on its visible thumb
+        thumb = page.evaluate(
+            """() => { const s = getComputedStyle(document.activeElement.parentElement
+                .parentElement); return [s.outlineStyle, parseFloat(s.outlineWidth) || 0]; }"""
+        )
+        _ring({"outline": thumb})
         page.keyboard.press("ArrowRight")
         pressed = time.monotonic()
         seen: list[Any] = []
