@@ -256,18 +256,30 @@ def build_map(
     draw_areas = admin is not None and "region_id" in events and not choropleth
     timelines: list[Any] = []
     names_used: set[str] = set()
-    for episode in order:
-        rows = events[events["episode"] == episode]
-        title = titles.get(episode) or (
-            rows["episode_title"].iloc[0] if "episode_title" in rows else episode
-        )
+    # each episode's rows found in one pass (not one scan of every event per episode); the
+    # canvas needs only the region-level ones, for their areas
+    rows_of = events.groupby("episode", sort=False, dropna=False).indices
+    area_cols = ["episode", "geo_precision", "region_id", "date_start", "date_end"]
+    coarse = events.loc[events["geo_precision"] == 3, area_cols] if draw_areas else events.iloc[0:0]
+    coarse_of = coarse.groupby("episode", sort=False, dropna=False).indices
+    first_titles = (
+        events["episode_title"].iloc[[rows_of[e][0] for e in order]].tolist()
+        if "episode_title" in events
+        else list(order)
+    )
+    for episode, first_title in zip(order, first_titles, strict=True):
+        title = titles.get(episode) or first_title
         name = esc(title) or esc(episode)
         if name in names_used:
             name = f"{name} ({esc(episode)})"
         names_used.add(name)
         group = folium.FeatureGroup(name=name, show=not regions_mode)
         # the episode's region-level events as outlines, under its markers, hidden with them
-        areas = area_features(rows, admin.regions) if draw_areas else []
+        areas = (
+            area_features(coarse.iloc[coarse_of[episode]], admin.regions)
+            if draw_areas and episode in coarse_of
+            else []
+        )
         if areas:
             area_tl = AreaTimeline(areas, kit=kit, style=_AREA_STYLE, interactive=False)
             area_tl.add_to(group)
@@ -279,7 +291,7 @@ def build_map(
         points = EventTimeline(
             {
                 "type": "FeatureCollection",
-                "features": event_features(rows, kit.data, places=places),
+                "features": event_features(events.iloc[rows_of[episode]], kit.data, places=places),
             },
             ghost=_with_kit(_GHOST_POINT_JS, kit),
             point_to_layer=_with_kit(_POINT_TO_LAYER_JS, kit),
