@@ -271,9 +271,7 @@ def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[
     known = set(regions["region_id"].astype(str))
     spans: dict[str, list[tuple[int, int]]] = {}
     starts, ends = (_days_ms(coarse[c]) for c in ("date_start", "date_end"))
-    for region_id, start, end in zip(
-        coarse["region_id"].astype(str), starts, ends, strict=True
-    ):
+    for region_id, start, end in zip(coarse["region_id"].astype(str), starts, ends, strict=True):
         if region_id in known:
             spans.setdefault(region_id, []).append((start, end + DAY_MS - 1))
     if not spans:
