@@ -81,9 +81,7 @@ def _link_new(new: object, target: Path) -> None:
         columns += ["where_prec", "geometry"]
         frames = [f[columns] for f in (curated, *others)]
         everything = gpd.GeoDataFrame(pd.concat([*frames, new[columns]]), crs=4326)
-        fresh = set(new.index)
-        proposals = propose_links(everything)
-        proposals = proposals[proposals["event_a"].isin(fresh) | proposals["event_b"].isin(fresh)]
+        proposals = propose_links(everything, new=new.index)
         path = links_path(settings.datasets_dir)
         if len(proposals):
             settings.datasets_dir.mkdir(parents=True, exist_ok=True)

@@ -64,7 +64,58 @@ def _dataset(events: pd.DataFrame) -> pd.Series:
     return pd.Series("curated", index=events.index)
 
 
-def propose_links(events: pd.DataFrame, *, min_score: float = 0.0) -> pd.DataFrame:
+#: Events of one side are matched a block at a time (sorted by start day), so that only
+#: the other side's events whose days can overlap the block's are searched in space.
+BLOCK_EVENTS = 2_000
+
+
+def _pairs_across(
+    pts: np.ndarray,
+    radius: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(a, b)``, ``a`` from ``left`` and ``b`` from ``right``, whose day spans
+    overlap and whose points lie within the sum of both precision radii.
+
+    Never every pair: ``left`` is taken a block of :data:`BLOCK_EVENTS` at a time in
+    start order; for each block only the ``right`` events whose span can overlap the
+    block's are searched, in a tree of their points, once per pair of radius classes
+    (at most seven a side) with that pair's exact distance bound.
+    """
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+    if not len(left) or not len(right):
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    left = left[np.argsort(start[left], kind="stable")]
+    right_start = start[right]
+    right_end = end[right]
+    for k in range(0, len(left), BLOCK_EVENTS):
+        block = left[k : k + BLOCK_EVENTS]
+        lo, hi = start[block].min(), end[block].max()
+        near = right[(right_start <= hi) & (right_end >= lo)]
+        if not len(near):
+            continue
+        for rb in np.unique(radius[near]):
+            others = near[radius[near] == rb]
+            tree = shapely.STRtree(pts[others])
+            for ra in np.unique(radius[block]):
+                mine = block[radius[block] == ra]
+                i, j = tree.query(pts[mine], predicate="dwithin", distance=float(ra + rb))
+                a, b = mine[i], others[j]
+                overlap = (start[a] <= end[b]) & (start[b] <= end[a])
+                found_a.append(a[overlap])
+                found_b.append(b[overlap])
+    if not found_a:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
+def propose_links(
+    events: pd.DataFrame, *, min_score: float = 0.0, new: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Link proposals between events of different datasets, best first.
 
     Parameters
@@ -75,6 +126,9 @@ def propose_links(events: pd.DataFrame, *, min_score: float = 0.0) -> pd.DataFra
         ``dataset`` (missing: curated), indexed by event id.
     min_score
         Leave out proposals scoring below this.
+    new
+        Only propose links of these events (ids) with the others (as after an
+        import); default: every pair of datasets.
 
     Returns
     -------
@@ -86,21 +140,30 @@ def propose_links(events: pd.DataFrame, *, min_score: float = 0.0) -> pd.DataFra
         return pd.DataFrame(columns=list(LINK_COLUMNS))
     pts = events.geometry.to_crs(METRIC_CRS).to_numpy()
     radius = events["where_prec"].map(PRECISION_RADIUS_KM).fillna(400.0).to_numpy() * 1000
-    tree = shapely.STRtree(pts)
-    a, b = tree.query(pts, predicate="dwithin", distance=2 * float(radius.max()))
-    keep = a < b
-    a, b = a[keep], b[keep]
     ds = _dataset(events).to_numpy(dtype=object)
-    country = events["country"].astype(object).to_numpy()
     start = pd.to_datetime(events["date_start"]).to_numpy()
     end = pd.to_datetime(events["date_end"]).to_numpy()
+    end = np.where(pd.isna(end), start, end)
+    positions = np.arange(len(events))
+    sides: list[tuple[np.ndarray, np.ndarray]] = []
+    if new is not None:
+        fresh = events.index.isin(new if isinstance(new, pd.Index) else pd.Index(list(new)))
+        for name in pd.unique(ds[fresh]):
+            sides.append((positions[fresh & (ds == name)], positions[~fresh & (ds != name)]))
+    else:
+        names = list(pd.unique(ds))
+        for n, name in enumerate(names):
+            for other in names[n + 1 :]:
+                sides.append((positions[ds == name], positions[ds == other]))
+    pairs = [_pairs_across(pts, radius, start, end, left, right) for left, right in sides]
+    a = np.concatenate([p[0] for p in pairs]) if pairs else np.empty(0, dtype=np.intp)
+    b = np.concatenate([p[1] for p in pairs]) if pairs else np.empty(0, dtype=np.intp)
+    country = events["country"].astype(object).to_numpy()
     family = events["event_type"].map(TYPE_FAMILIES).astype(object).to_numpy()
     dist = shapely.distance(pts[a], pts[b])
     ok = (
         (ds[a] != ds[b])
         & (country[a] == country[b])
-        & (start[a] <= end[b])
-        & (start[b] <= end[a])
         & pd.notna(family[a])
         & (family[a] == family[b])
         & (dist <= radius[a] + radius[b])
@@ -113,11 +176,9 @@ def propose_links(events: pd.DataFrame, *, min_score: float = 0.0) -> pd.DataFra
         + 0.3 * (day[a] == day[b])
         + 0.2 * (types[a] == types[b])
     )
-    rank = {name: k for k, name in enumerate(PRIMARY_ORDER)}
-    swap = np.array(
-        [rank.get(x, 99) > rank.get(y, 99) for x, y in zip(ds[a], ds[b], strict=True)],
-        dtype=bool,
-    )
+    rank = pd.Series(ds).map({name: k for k, name in enumerate(PRIMARY_ORDER)})
+    rank = rank.fillna(len(PRIMARY_ORDER)).to_numpy()
+    swap = rank[a] > rank[b]
     first = np.where(swap, b, a)
     second = np.where(swap, a, b)
     ids = events.index.to_numpy(dtype=object)

@@ -5,17 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import geo.link
+from geo.boundaries import METRIC_CRS
 from geo.cli import app
 from geo.config import ENV_DATA_DIR, Settings
 from geo.dataset import load_dataset, load_events_checked
 from geo.events import Claim, derived_figures
 from geo.export import claims_table
 from geo.importers import import_file, read_dataset
-from geo.link import LinkError, decide, propose_links, read_links, write_links
+from geo.link import PRECISION_RADIUS_KM, LinkError, decide, propose_links, read_links, write_links
 from geo.render import mapdata
 from geo.summary import region_summary
 
@@ -59,6 +62,59 @@ def test_a_link_and_a_non_link_80_km_apart() -> None:
     coarse = events.assign(where_prec=4)
     pairs = propose_links(coarse)[["event_a", "event_b"]].values.tolist()
     assert ["ours", "far"] in pairs
+
+
+def _every_pair(events: gpd.GeoDataFrame) -> set[tuple[str, str]]:
+    """The proposal rule applied to every pair, one by one (the answer the search must give)."""
+    metric = events.geometry.to_crs(METRIC_CRS)
+    radius = events["where_prec"].map(PRECISION_RADIUS_KM).fillna(400.0) * 1000
+    ids = list(events.index)
+    found = set()
+    for n, x in enumerate(ids):
+        for y in ids[n + 1 :]:
+            ex, ey = events.loc[x], events.loc[y]
+            if (
+                ex["dataset"] != ey["dataset"]
+                and ex["date_start"] <= ey["date_end"]
+                and ey["date_start"] <= ex["date_end"]
+                and metric[x].distance(metric[y]) <= radius[x] + radius[y]
+            ):
+                found.add((x, y) if (x, y) < (y, x) else (y, x))
+    return found
+
+
+def test_the_block_search_finds_exactly_the_pairs_of_the_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(7)
+    n = 400
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 120, n), unit="D")
+    events = gpd.GeoDataFrame(
+        {
+            "dataset": rng.choice(["curated", "acled", "ucdp"], n),
+            "country": "ARM",
+            "event_date": days,
+            "date_start": days,
+            "date_end": days + pd.to_timedelta(rng.integers(0, 20, n), unit="D"),
+            "event_type": "Battles",
+            "where_prec": rng.choice([1, 2, 3, 4, 6, None], n),
+        },
+        geometry=gpd.points_from_xy(rng.uniform(44, 47, n), rng.uniform(39, 41, n)),
+        crs=4326,
+        index=pd.Index([f"e{k:03d}" for k in range(n)], name="event_id"),
+    )
+    monkeypatch.setattr(geo.link, "BLOCK_EVENTS", 37)  # many blocks, cut anywhere
+    got = propose_links(events)
+    pairs = {tuple(sorted(p)) for p in got[["event_a", "event_b"]].values.tolist()}
+    assert len(pairs) == len(got)  # each pair once
+    expected = _every_pair(events)
+    assert len(expected) > 100
+    assert pairs == expected
+    # after an import: only the new events' pairs, the same as in the whole search
+    fresh = [i for i in events.index if events.at[i, "dataset"] == "ucdp"]
+    only = propose_links(events, new=fresh)
+    involving = got[got["event_a"].isin(fresh) | got["event_b"].isin(fresh)]
+    assert only.equals(involving.reset_index(drop=True))
 
 
 def test_no_link_within_one_dataset_across_countries_days_or_types() -> None:
