@@ -323,19 +323,41 @@ def _columnar_claims(
         has = pc.fill_null(pc.greater(pc.list_value_length(cites), 0), False)
         source_fields["cites"] = pc.if_else(has, joined, pa.scalar(None, pa.string()))
 
-    # sources: one record per distinct source, then the global table as the loop fills it
-    rows, inverse = _distinct_rows(source_fields)
-    refs_of_row = []
-    for row in rows:
-        if "cites" in row and row["cites"] is not None:
-            row["cites"] = [row["cites"]]  # already joined: ", ".join of one text
-        record = _source(texts, row)
-        k = source_ids.get(record)
-        if k is None:
-            k = source_ids[record] = len(source_table)
-            source_table.append(record)
-        refs_of_row.append(k)
-    source_refs = np.asarray(refs_of_row, dtype=np.int64)[inverse].tolist()
+    # sources: each field's text ids per distinct value (as _source), then one record per
+    # distinct row of ids, numbered in the global table as the loop numbers them
+    m = len(flat_sources)
+
+    def ids(name: str) -> np.ndarray:
+        if name not in source_fields:
+            return np.full(m, texts.of(None), dtype=np.int64)
+        encoded = pc.dictionary_encode(source_fields[name], null_encoding="encode")
+        of = [texts.of(v) for v in encoded.dictionary.to_pylist()]
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return np.asarray(of, dtype=np.int64)[codes] if of else np.full(m, -1, dtype=np.int64)
+
+    published = ids("published")
+    if "published" in source_fields:
+        encoded = pc.dictionary_encode(source_fields["published"], null_encoding="encode")
+        blank = np.array([_blank(v) for v in encoded.dictionary.to_pylist()], dtype=bool)
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        published_blank = blank[codes] if len(blank) else np.ones(m, dtype=bool)
+    else:
+        published_blank = np.ones(m, dtype=bool)
+    published = np.where(published_blank, ids("published_note"), published)
+    records = np.stack(
+        [ids("outlet"), published, ids("reported"), ids("cites"), ids("seed"), ids("url")], axis=1
+    )
+    source_refs: list[int] = []
+    if m:
+        distinct, inverse = np.unique(records, axis=0, return_inverse=True)
+        refs_of_row = []
+        for record in map(tuple, distinct.tolist()):
+            k = source_ids.get(record)
+            if k is None:
+                k = source_ids[record] = len(source_table)
+                source_table.append(record)
+            refs_of_row.append(k)
+        source_refs = np.asarray(refs_of_row, dtype=np.int64)[inverse.reshape(-1)].tolist()
 
     # claims: the source each names (the last of its event's sources with that id, as the
     # loop's dict), its outlet and seed joined in as the loop reads them
