@@ -3,8 +3,10 @@
 :func:`geo.render.features.event_properties` builds one event's popup facts from one
 row; at 10^5–10^6 events doing that row by row is most of the packing time. Here the
 same facts are built per column: every text is escaped once per distinct value and
-interned in one table, dates, figures and precisions are numpy arrays, and only the
-claims and sources (lists per event) are walked in Python. Each chunk of events is then
+interned in one table, dates, figures and precisions are numpy arrays. Claims and sources
+kept as Arrow lists (imported datasets) are described once per distinct claim and per
+distinct source record (:func:`_columnar_claims`); Python lists (curated layers) are
+walked event by event. Each chunk of events is then
 written as columns with its own lookup table of the texts it uses::
 
     {"k": events, "s": [text, ...], "src": [[outlet, when, reported, cites, seed, url], ...],
