@@ -3,8 +3,10 @@
 :func:`geo.render.features.event_properties` builds one event's popup facts from one
 row; at 10^5–10^6 events doing that row by row is most of the packing time. Here the
 same facts are built per column: every text is escaped once per distinct value and
-interned in one table, dates, figures and precisions are numpy arrays, and only the
-claims and sources (lists per event) are walked in Python. Each chunk of events is then
+interned in one table, dates, figures and precisions are numpy arrays. Claims and sources
+kept as Arrow lists (imported datasets) are described once per distinct claim and per
+distinct source record (:func:`_columnar_claims`); Python lists (curated layers) are
+walked event by event. Each chunk of events is then
 written as columns with its own lookup table of the texts it uses::
 
     {"k": events, "s": [text, ...], "src": [[outlet, when, reported, cites, seed, url], ...],
@@ -29,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.events import Claim
 from geo.render._common import PlaceLookup, _blank, _country_name, _place_names_text
@@ -206,6 +210,16 @@ def detail_chunks(
     }
     source_table: list[tuple[int, ...]] = []
     source_ids: dict[tuple[int, ...], int] = {}
+    columnar = _columnar_claims(texts, events, source_table, source_ids)
+    if columnar is not None:  # Arrow lists (imported datasets): per distinct claim/source
+        cl_all, so_all = columnar
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            yield _chunk_json(
+                texts, source_table, text_cols, actors, plain,
+                cl_all[start:stop], so_all[start:stop], start, stop,
+            )  # fmt: skip
+        return
     claim_lists = _col(events, "claims").tolist()
     source_lists = _col(events, "sources").tolist()
 
@@ -228,6 +242,163 @@ def detail_chunks(
                 refs.append(k)
             so.append(refs)
         yield _chunk_json(texts, source_table, text_cols, actors, plain, cl, so, start, stop)
+
+
+def _arrow_list(values: pd.Series) -> pa.ListArray | None:
+    """The column as one Arrow list array of structs, or ``None`` if it is not one."""
+    if not isinstance(values.dtype, pd.ArrowDtype):
+        return None
+    arr = pa.array(values.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_list(arr.type) or not pa.types.is_struct(arr.type.value_type):
+        return None
+    return arr
+
+
+def _distinct_rows(
+    fields: dict[str, pa.Array], extra: dict[str, tuple[np.ndarray, list[Any]]] | None = None
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The distinct rows of some columns (as dicts of Python values) and each row's number.
+
+    ``extra`` adds columns given as codes (``-1``: the key is left out) and their values.
+    """
+    names: list[str] = []
+    codes: list[np.ndarray] = []
+    values: list[list[Any]] = []
+    for name, column in fields.items():
+        encoded = pc.dictionary_encode(column, null_encoding="encode")
+        names.append(name)
+        codes.append(np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64))
+        values.append(encoded.dictionary.to_pylist())
+    for name, (code, vals) in (extra or {}).items():
+        names.append(name)
+        codes.append(code)
+        values.append(vals)
+    if not codes or len(codes[0]) == 0:
+        return [], np.zeros(0, dtype=np.int64)
+    uniques, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+    rows = []
+    for row in uniques.tolist():
+        rows.append({nm: vals[c] for nm, vals, c in zip(names, values, row, strict=True) if c >= 0})
+    return rows, inverse.reshape(-1)
+
+
+def _per_event(items: list[Any], lengths: np.ndarray) -> list[list[Any]]:
+    ends = np.cumsum(lengths).tolist()
+    starts = [0, *ends[:-1]]
+    return [items[a:b] for a, b in zip(starts, ends, strict=True)]
+
+
+def _columnar_claims(
+    texts: _Texts,
+    events: pd.DataFrame,
+    source_table: list[tuple[int, ...]],
+    source_ids: dict[tuple[int, ...], int],
+) -> tuple[list[list[list[int]]], list[list[int]]] | None:
+    """Each event's claim and source refs, as the row loop makes them, from Arrow lists.
+
+    :func:`_claims` and :func:`_source` run once per distinct claim (with the outlet and
+    seed of the source it names) and per distinct source, not once per event. ``None``
+    when the columns are not Arrow lists of structs (then the row loop runs).
+    """
+    claims = _arrow_list(_col(events, "claims"))
+    sources = _arrow_list(_col(events, "sources"))
+    if claims is None or sources is None:
+        return None
+    if "id" not in sources.type.value_type.names or "source" not in claims.type.value_type.names:
+        return None
+    # what the loop reads: a null list is no claims/sources; its items in order
+    n_claims = pc.fill_null(pc.list_value_length(claims), 0).to_numpy(zero_copy_only=False)
+    n_sources = pc.fill_null(pc.list_value_length(sources), 0).to_numpy(zero_copy_only=False)
+    flat_claims = pc.list_flatten(claims)
+    flat_sources = pc.list_flatten(sources)
+    source_fields = {
+        name: flat_sources.field(name) for name in flat_sources.type.names if name != "cites"
+    }
+    if "cites" in flat_sources.type.names:  # a list: its text as _source writes it
+        cites = flat_sources.field("cites")
+        cites = pc.cast(cites, pa.list_(pa.string()))  # str() of each item, as _source
+        items = pc.fill_null(cites.values, "None")  # a null item: str(None)
+        cites = pa.ListArray.from_arrays(cites.offsets, items, mask=cites.is_null())
+        joined = pc.binary_join(cites, ", ")
+        has = pc.fill_null(pc.greater(pc.list_value_length(cites), 0), False)
+        source_fields["cites"] = pc.if_else(has, joined, pa.scalar(None, pa.string()))
+
+    # sources: each field's text ids per distinct value (as _source), then one record per
+    # distinct row of ids, numbered in the global table as the loop numbers them
+    m = len(flat_sources)
+
+    def ids(name: str) -> np.ndarray:
+        if name not in source_fields:
+            return np.full(m, texts.of(None), dtype=np.int64)
+        encoded = pc.dictionary_encode(source_fields[name], null_encoding="encode")
+        of = [texts.of(v) for v in encoded.dictionary.to_pylist()]
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return np.asarray(of, dtype=np.int64)[codes] if of else np.full(m, -1, dtype=np.int64)
+
+    published = ids("published")
+    if "published" in source_fields:
+        encoded = pc.dictionary_encode(source_fields["published"], null_encoding="encode")
+        blank = np.array([_blank(v) for v in encoded.dictionary.to_pylist()], dtype=bool)
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        published_blank = blank[codes] if len(blank) else np.ones(m, dtype=bool)
+    else:
+        published_blank = np.ones(m, dtype=bool)
+    published = np.where(published_blank, ids("published_note"), published)
+    records = np.stack(
+        [ids("outlet"), published, ids("reported"), ids("cites"), ids("seed"), ids("url")], axis=1
+    )
+    source_refs: list[int] = []
+    if m:
+        distinct, inverse = np.unique(records, axis=0, return_inverse=True)
+        refs_of_row = []
+        for record in map(tuple, distinct.tolist()):
+            k = source_ids.get(record)
+            if k is None:
+                k = source_ids[record] = len(source_table)
+                source_table.append(record)
+            refs_of_row.append(k)
+        source_refs = np.asarray(refs_of_row, dtype=np.int64)[inverse.reshape(-1)].tolist()
+
+    # claims: the source each names (the last of its event's sources with that id, as the
+    # loop's dict), its outlet and seed joined in as the loop reads them
+    claim_event = np.repeat(np.arange(len(n_claims)), n_claims)
+    source_event = np.repeat(np.arange(len(n_sources)), n_sources)
+    named = pd.DataFrame(
+        {
+            "e": source_event,
+            "id": flat_sources.field("id").to_pandas(),
+            "pos": np.arange(len(source_event)),
+        }
+    ).drop_duplicates(["e", "id"], keep="last")
+    wanted = pd.DataFrame({"e": claim_event, "id": flat_claims.field("source").to_pandas()})
+    matched = wanted.merge(named, on=["e", "id"], how="left")["pos"]
+    pos = matched.fillna(-1).to_numpy(dtype=np.int64)
+    extra: dict[str, tuple[np.ndarray, list[Any]]] = {}
+    for name in ("outlet", "seed"):
+        if name not in flat_sources.type.names:
+            continue
+        encoded = pc.dictionary_encode(flat_sources.field(name), null_encoding="encode")
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        per_claim = np.where(pos >= 0, codes[np.maximum(pos, 0)] if len(codes) else -1, -1)
+        extra[f"_source_{name}"] = (per_claim, encoded.dictionary.to_pylist())
+    found = (pos >= 0).astype(np.int64)
+    extra["_source_found"] = (found, [False, True])
+    claim_fields = {name: flat_claims.field(name) for name in flat_claims.type.names}
+    rows, inverse = _distinct_rows(claim_fields, extra)
+    refs = []
+    for row in rows:
+        source = {}
+        if row.pop("_source_found"):
+            source = {"id": row["source"]}
+            for name in ("outlet", "seed"):
+                if f"_source_{name}" in row:
+                    source[name] = row.pop(f"_source_{name}")
+        row = {k: v for k, v in row.items() if not k.startswith("_source_")}
+        refs.append(_claims(texts, [row], [source])[0])
+    claim_refs = [refs[i] for i in inverse.tolist()]
+    return _per_event(claim_refs, n_claims), _per_event(source_refs, n_sources)
 
 
 def _chunk_json(

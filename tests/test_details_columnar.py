@@ -1,0 +1,92 @@
+"""Popup details of imported events (Arrow lists) are what the row-by-row path makes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from geo.config import Settings
+from geo.dataset import load_dataset
+from geo.datasets import nested_to_lists
+from geo.importers import import_file
+from geo.render import details
+from geo.render.mapdata import _days
+
+DATA = Path(__file__).parent / "data" / "importers"
+
+
+@pytest.fixture(scope="module")
+def events(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("data")
+    import_file("acled", DATA / "acled_export.csv", out / "acled.parquet")
+    import_file("ucdp", DATA / "ucdp_ged.csv", out / "ucdp.parquet")
+    return load_dataset(settings.with_(datasets_dir=out)).events
+
+
+def _decoded(events: pd.DataFrame, chunk: int) -> list[dict[str, Any]]:
+    """Every event's popup facts with every text and source looked up."""
+    d0, d1 = _days(events["date_start"]), _days(events["date_end"])
+    rows = []
+    for raw in details.detail_chunks(events, d0=d0, d1=d1, chunk=chunk):
+        body = json.loads(raw)
+        s = body["s"]
+
+        def text(i: int | None, s: list[str] = s) -> str | None:
+            return None if i is None else s[i]
+
+        sources = [[text(i) for i in src] for src in body["src"]]
+        for j in range(body["k"]):
+            c = body["c"]
+            row = {key: text(c[key][j]) for key in details.TEXT_KEYS}
+            row["a"] = [text(i) for i in c["a"][j]]
+            row["cl"] = [[text(i) for i in claim] for claim in c["cl"][j]]
+            row["so"] = [sources[k] for k in c["so"][j]]
+            row.update({k: c[k][j] for k in ("start", "end", "x", "jd", "wp", "d")})
+            rows.append(row)
+    return rows
+
+
+def test_imported_events_keep_arrow_lists(events: pd.DataFrame) -> None:
+    assert isinstance(events["claims"].dtype, pd.ArrowDtype)
+    assert isinstance(events["sources"].dtype, pd.ArrowDtype)
+    assert details._columnar_claims(details._Texts(), events, [], {}) is not None
+    assert details._columnar_claims(details._Texts(), nested_to_lists(events), [], {}) is None
+
+
+@pytest.mark.parametrize("chunk", [3, 256])
+def test_columnar_claims_and_sources_match_the_row_loop(events: pd.DataFrame, chunk: int) -> None:
+    columnar = _decoded(events, chunk)
+    rows = _decoded(nested_to_lists(events), chunk)
+    assert len(columnar) == len(events) == 25
+    assert columnar == rows
+    ucdp = next(r for r, i in zip(columnar, events.index, strict=True) if i.startswith("ucdp"))
+    assert ucdp["cl"] and ucdp["so"]  # claims and sources really compared
+
+
+def test_a_claim_naming_a_missing_or_repeated_source_matches_the_row_loop(
+    events: pd.DataFrame,
+) -> None:
+    """Claims read their source by id; the last source with an id wins, as the loop's dict."""
+    some = events[events.index.str.startswith("acled")].iloc[:2].copy()
+    lists = nested_to_lists(some)
+    first, second = lists.index
+    src = dict(lists.at[first, "sources"][0])
+    lists.at[first, "sources"] = [src, {**src, "outlet": "Later outlet", "cites": ["a", None]}]
+    claim = dict(lists.at[second, "claims"][0])
+    lists.at[second, "claims"] = [claim, {**claim, "source": "nowhere", "via": "radio"}]
+    arrow = lists.copy()
+    for name in ("claims", "sources"):
+        arrow[name] = pd.array(
+            pa.array(lists[name].tolist(), type=some[name].dtype.pyarrow_dtype),
+            dtype=some[name].dtype,
+        )
+    got = _decoded(arrow, 256)
+    assert got == _decoded(lists, 256)
+    assert any("Later outlet" in str(c) for c in got[0]["cl"])
+    assert ["a, None" in str(s) for s in got[0]["so"]] == [False, True]
+    assert any("nowhere via radio" in str(c) for c in got[1]["cl"])
