@@ -936,7 +936,9 @@ BOUNDARIES_JS = """() => {
     const map = window.L && (window.map || Object.values(window).find((v) => v instanceof L.Map));
     if (!map) { return null; }
     let drawn = 0;
-    map.eachLayer((l) => { if (l instanceof L.Polygon && l.options.pane === "cmBoundaries") { drawn++; } });
+    map.eachLayer((l) => {
+        if (l instanceof L.Polygon && l.options.pane === "cmBoundaries") { drawn++; }
+    });
     return {state: map.getContainer().getAttribute("data-boundaries"), drawn};
 }"""
 

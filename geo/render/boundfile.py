@@ -50,9 +50,7 @@ def pack_boundaries(admin: Any) -> BoundaryData:
     return BoundaryData(body, hashlib.sha256(body).hexdigest()[:20])
 
 
-def write_boundaries(
-    data: BoundaryData, folder: str | os.PathLike[str], *, base_url: str
-) -> str:
+def write_boundaries(data: BoundaryData, folder: str | os.PathLike[str], *, base_url: str) -> str:
     """Write ``data`` under ``folder`` (once: a file named by content is never rewritten).
 
     Returns its URL under ``base_url`` (where the browser finds ``folder``).
