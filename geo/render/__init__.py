@@ -22,6 +22,10 @@ ever parsed from the data). Hooks a browser test can rely on:
     ``input.time-slider`` and the shown day ``output.time-text`` (``YYYY-MM-DD``, UTC).
 ``#conflictmap-legend``, ``#conflictmap-choropleth-legend``
     The event legend and the choropleth legend.
+``data-boundaries`` on the map container
+    ``"drawn"`` once the admin outlines fetched from their file
+    (:mod:`~geo.render.boundfile`, with ``boundaries_url``) are drawn, ``"failed"`` if
+    the file could not be read.
 """
 
 from __future__ import annotations
