@@ -39,6 +39,7 @@ from geo.layers import shorten
 from geo.markdown import md_escape
 from geo.period import data_span
 from geo.render.assets import asset_urls
+from geo.render.boundfile import pack_boundaries, write_boundaries
 from geo.render.mapdata import FOLDER as MAP_DATA_FOLDER
 from geo.render.mapdata import EventDataFiles, pack_events, write_event_data
 from geo.style import EVENT_TYPE_LABELS
@@ -252,6 +253,19 @@ def map_files(settings_key: str) -> EventDataFiles:
     del packed
     release_memory()  # the packed files are on disk now
     return files
+
+
+@st.cache_resource(show_spinner=False)
+def boundaries_file(settings_key: str) -> str | None:
+    """The admin outlines as one static file the map fetches (named by content, so cached)."""
+    admin = load(settings_key).admin
+    if admin is None:
+        return None
+    return write_boundaries(
+        pack_boundaries(admin),
+        _settings().static_dir / MAP_DATA_FOLDER,
+        base_url=f"/app/static/{MAP_DATA_FOLDER}",
+    )
 
 
 # --------------------------------------------------------------------------- state
@@ -534,6 +548,7 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             load.clear()
             gazetteer.clear()
             map_files.clear()
+            boundaries_file.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
 
@@ -560,6 +575,7 @@ def show_map(
         attribution=data.attribution,
         asset_urls=urls,
         event_data=map_files(key),
+        boundaries_url=boundaries_file(key),
     )
     # The one render of the page per run: kept for tests, and st_folium is told not to
     # render it again (render=False; it still collects the scripts it sends).

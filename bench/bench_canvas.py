@@ -137,6 +137,7 @@ def _job_build(approach: str, n: int, site: str) -> dict[str, Any]:
     from geo.gazetteer import Gazetteer
     from geo.render import mapdata
     from geo.render.assets import asset_urls
+    from geo.render.boundfile import pack_boundaries, write_boundaries
     from geo.synthetic import synthetic_frame
     from geo.view import View
 
@@ -156,13 +157,17 @@ def _job_build(approach: str, n: int, site: str) -> dict[str, Any]:
     if approach == "naive":
         m = naive_map(events, asset_urls=urls)
     else:
-        files = None
+        files = boundaries_url = None
         if approach == "canvas":
             packed = mapdata.pack_events(events, places=places)
             out["pack_s"] = time.perf_counter() - start
             out["data_bytes"] = len(packed.binary)
             out["details_bytes"] = sum(len(c) for c in packed.chunks)
             files = mapdata.write_event_data(packed, Path(site) / "mapdata", base_url="/mapdata")
+            if data.admin is not None:  # the outlines as a cached file, as the app does
+                boundaries_url = write_boundaries(
+                    pack_boundaries(data.admin), Path(site) / "mapdata", base_url="/mapdata"
+                )
         m = render.build_map(
             events,
             view=View(tiles=False),
@@ -171,6 +176,7 @@ def _job_build(approach: str, n: int, site: str) -> dict[str, Any]:
             places=places,
             asset_urls=urls,
             event_data=files,
+            boundaries_url=boundaries_url,
         )
     html = render.map_html(m)
     out["build_s"] = time.perf_counter() - start

@@ -931,6 +931,69 @@ def test_choosing_tavush_zooms_the_map_to_it_in_both_modes(
         page.close()
 
 
+#: The admin outlines of the map: where they came from and how many are drawn.
+BOUNDARIES_JS = """() => {
+    const map = window.L && (window.map || Object.values(window).find((v) => v instanceof L.Map));
+    if (!map) { return null; }
+    let drawn = 0;
+    map.eachLayer((l) => {
+        if (l instanceof L.Polygon && l.options.pane === "cmBoundaries") { drawn++; }
+    });
+    return {state: map.getContainer().getAttribute("data-boundaries"), drawn};
+}"""
+
+
+def test_boundaries_come_from_a_cached_file_and_a_choropleth_click_selects_the_unit(
+    app_url: str, browser: Any, tavush_bbox: tuple[float, float, float, float]
+) -> None:
+    from geo.dataset import load_dataset
+
+    admin = load_dataset(Settings.from_env()).admin
+    assert admin is not None
+    n_outlines = len(admin.regions) + len(admin.countries)
+    tavush = admin.regions[admin.regions["region"] == "Tavush"].to_crs("EPSG:4326")
+    inside = tavush.geometry.iloc[0].representative_point()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    try:
+        page.goto(f"{app_url}/?tiles=0&mode=regions", timeout=30_000)
+        view = _wait_for(
+            "the choropleth", lambda: v if (v := _map_view(page)) and v["choropleth"] else None,
+            MAP_DRAWN_S,
+        )  # fmt: skip
+        assert view["focus"] is None
+        outlines = _wait_for(
+            "the admin outlines",
+            lambda: b if (b := _map_frame(page).evaluate(BOUNDARIES_JS)) and b["state"] else None,
+            MAP_DRAWN_S,
+        )
+        # every region and country outline drawn, from the static file
+        assert outlines == {"state": "drawn", "drawn": n_outlines}
+        files = [u for u in fetched if "/app/static/mapdata/boundaries-" in u]
+        assert len(files) == 1 and files[0].endswith(".json"), files
+        # nothing of jQuery, Bootstrap or awesome-markers is loaded
+        assert not [u for u in fetched if any(k in u for k in ("jquery", "bootstrap", "awesome"))]
+        assert _map_frame(page).evaluate("() => typeof window.jQuery") == "undefined"
+
+        # a click on Tavush in the choropleth reaches Streamlit and selects it
+        _idle(page)
+        at = _map_frame(page).evaluate(
+            "([lat, lng]) => { const map = window.map || Object.values(window).find("
+            "(v) => v instanceof L.Map); const p = map.latLngToContainerPoint([lat, lng]);"
+            " const r = map.getContainer().getBoundingClientRect();"
+            " return [r.left + p.x, r.top + p.y]; }",
+            [inside.y, inside.x],
+        )
+        box = page.locator(MAP_IFRAME).last.bounding_box()
+        page.mouse.click(box["x"] + at[0], box["y"] + at[1])
+        view = _focused_on(page, "Tavush")
+        _assert_fills(view, tavush_bbox)
+        assert "region=Tavush" in page.url
+    finally:
+        page.close()
+
+
 def test_presentation_mode_fills_a_1280x720_screen_and_leaving_restores_the_view(
     app_url: str, browser: Any
 ) -> None:

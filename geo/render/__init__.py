@@ -22,6 +22,10 @@ ever parsed from the data). Hooks a browser test can rely on:
     ``input.time-slider`` and the shown day ``output.time-text`` (``YYYY-MM-DD``, UTC).
 ``#conflictmap-legend``, ``#conflictmap-choropleth-legend``
     The event legend and the choropleth legend.
+``data-boundaries`` on the map container
+    ``"drawn"`` once the admin outlines fetched from their file
+    (:mod:`~geo.render.boundfile`, with ``boundaries_url``) are drawn, ``"failed"`` if
+    the file could not be read.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ from geo.render._common import (  # re-exported
 )
 from geo.render.a11y import A11Y_CSS, PRESENT_CSS
 from geo.render.assets import localize_links
+from geo.render.boundfile import FetchedOutlines
 from geo.render.elements import (  # re-exported
     _AREA_STYLE,
     _BIND_TEXTS_JS,
@@ -123,16 +128,41 @@ def _bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
     return [list(DEFAULT_BOUNDS[0]), list(DEFAULT_BOUNDS[1])]
 
 
-def _boundaries_layer(admin: Any, *, show: bool) -> folium.FeatureGroup:
+#: How the admin outlines are drawn, per layer of :mod:`geo.render.boundfile`.
+BOUNDARY_STYLES: dict[str, dict[str, Any]] = {
+    "regions": {"color": BOUNDARY_COLOR, "weight": 0.7, "fill": False},
+    "countries": {"color": "#222222", "weight": 2, "fill": False},
+}
+
+
+def _boundaries_layer(admin: Any, *, show: bool, url: str | None = None) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Admin boundaries", show=show)
+    if url is not None:  # fetched from a cached static file, not sent in the page
+        FetchedOutlines(url, styles=BOUNDARY_STYLES).add_to(group)
+        return group
     layers: list[tuple[gpd.GeoDataFrame, dict[str, Any]]] = [
-        (admin.regions, {"color": BOUNDARY_COLOR, "weight": 0.7, "fill": False}),
+        (admin.regions, BOUNDARY_STYLES["regions"]),
     ]
     if getattr(admin, "countries", None) is not None:
-        layers.append((admin.countries, {"color": "#222222", "weight": 2, "fill": False}))
+        layers.append((admin.countries, BOUNDARY_STYLES["countries"]))
     for frame, style in layers:
         Outlines(display_geometries(frame), style=style).add_to(group)
     return group
+
+
+#: Of what folium's map loads (``folium.Map.default_js``/``default_css``), what this map
+#: uses: Leaflet only. jQuery, Bootstrap (JS, CSS, glyphicons) and awesome-markers (with
+#: Font Awesome) serve folium's ``Icon`` markers and popups styled by Bootstrap, which
+#: this map does not draw; its controls, legends and popups have their own CSS.
+MAP_JS_USED = ("leaflet",)
+MAP_CSS_USED = ("leaflet_css",)
+
+
+def use_only_needed_libraries(m: folium.Map) -> None:
+    """Keep only :data:`MAP_JS_USED`/:data:`MAP_CSS_USED` on this map (its own lists:
+    the class's, shared by every map, stay as they are)."""
+    m.default_js = [(k, url) for k, url in m.default_js if k in MAP_JS_USED]
+    m.default_css = [(k, url) for k, url in m.default_css if k in MAP_CSS_USED]
 
 
 def period_of(events: pd.DataFrame, view: View) -> tuple[date, date] | None:
@@ -174,6 +204,7 @@ def build_map(
     attribution: str | Sequence[str] = (),
     asset_urls: Mapping[str, str] | None = None,
     event_data: EventDataFiles | None = None,
+    boundaries_url: str | None = None,
 ) -> folium.Map:
     """The interactive map of the events in ``view``.
 
@@ -207,6 +238,11 @@ def build_map(
         the events are then drawn from those files on one canvas (:class:`EventCanvas`)
         and the page carries none of them, only which are in view. Without it each
         event is sent in the page (Leaflet.timeline layers).
+    boundaries_url
+        Where the admin outlines are served as one file
+        (:func:`geo.render.boundfile.write_boundaries` of ``admin``): the page fetches
+        them (cached by the browser) instead of carrying them. The choropleth and the
+        region focus are still sent in the page.
     """
     use_tiles = view.tiles if tiles is None else tiles
     focus = region_focus(admin, view.region, level=view.level)
@@ -220,6 +256,7 @@ def build_map(
         control_scale=True,
         **snap,
     )
+    use_only_needed_libraries(m)
     header = cast(Figure, m.get_root()).header
     header.add_child(_CSS, name="conflictmap_css")
     header.add_child(A11Y_CSS, name="conflictmap_a11y_css")
@@ -230,7 +267,7 @@ def build_map(
             "OpenStreetMap", name="OpenStreetMap", attr=OSM_TILES_ATTRIBUTION, control=False
         ).add_to(m)
     if admin is not None:
-        _boundaries_layer(admin, show=True).add_to(m)
+        _boundaries_layer(admin, show=True, url=boundaries_url).add_to(m)
     regions_mode = view.mode == "regions"
     choropleth = regions_mode and summary is not None and admin is not None
     if regions_mode and summary is not None and admin is not None:
@@ -341,12 +378,15 @@ __all__ = [
     "DISPLAY_CRS",
     "HALO_RADIUS_M",
     "LEGEND_ID",
+    "MAP_CSS_USED",
+    "MAP_JS_USED",
     "POPUP_JS",
     "TIMELINE_ID",
     "AreaTimeline",
     "EpisodeSwitch",
     "EventCanvas",
     "EventTimeline",
+    "FetchedOutlines",
     "Focus",
     "HtmlControl",
     "PlaceLookup",
@@ -374,5 +414,6 @@ __all__ = [
     "marker_radius",
     "period_of",
     "region_focus",
+    "use_only_needed_libraries",
     "when_text",
 ]

@@ -165,6 +165,9 @@
         onAdd: function (map) {
             this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-animated cm-events");
             this._ctx = this._canvas.getContext("2d");
+            // clicks and hovers are read from the map (_click, _hover): the canvas lets them
+            // through to the layers under it (the choropleth's click selects its unit)
+            this._canvas.style.pointerEvents = "none";
             map.getPane("overlayPane").appendChild(this._canvas);
             map.on("moveend resize", this._redraw, this);
             map.on("zoomanim", this._animZoom, this);
