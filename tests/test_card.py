@@ -60,6 +60,57 @@ def episode_view(data: Dataset, episode: str) -> View:
     )
 
 
+#: The lines the Baku City card and the Karabakh March episode card share: the events of
+#: 14-15 July 2020 in Baku with their figures, and the one event with none.
+BAKU_14_15_JULY = (
+    "National Assembly (Milli Majlis), Baku (approximate), 14–15 July 2020:",
+    (
+        "  Azerbaijani Ministry of Internal Affairs: 7 police officers injured (source: "
+        f"{BBC}). Note: Statement of Wednesday 15 July."
+    ),
+    (
+        "  Azerbaijani Ministry of Internal Affairs: 7 police officers injured (source: "
+        f"{ENC}). Note: The ministry said protesters attacked officers with stones and "
+        "other objects."
+    ),
+    (
+        "  Other Azerbaijani sources (unnamed): up to 120 people detained after the "
+        f"protests (source: {ENC})."
+    ),
+    (
+        "  Azerbaijani Ministry of Internal Affairs: 7 people arrested after the break-in "
+        f"(source: {BBC})."
+    ),
+    (
+        "  Azerbaijani authorities: 36 people arrested over the parliament storming "
+        f"(source: {ENC})."
+    ),
+    (
+        "  Azerbaijani authorities: 37 people prosecuted over the parliament storming "
+        f"(source: {ENC})."
+    ),
+    (
+        "  Azerbaijani Ministry of Internal Affairs: 2 vehicles destroyed: State Traffic "
+        f"Police service cars overturned and put out of use (source: {ENC})."
+    ),
+    (
+        "  Azerbaijani Ministry of Internal Affairs: 14 further police service cars "
+        f"seriously damaged (source: {ENC}). Note: Road infrastructure in the area was "
+        "also reported damaged."
+    ),
+    (
+        "  Azerbaijani Parliament (Milli Majlis): damage put at 22,150 manats: items "
+        f"damaged inside parliament (source: {ENC}). Note: From a report by the "
+        "parliament; amount in manat (AZN)."
+    ),
+    "Narimanov Monument to Ministry of Taxes, Baku (approximate), 15 July 2020:",
+    (
+        "  Turan news agency (via seed 002 (encyclopedia-style article)): marchers on the "
+        f"morning of 15 July — “several hundred”, no number given (source: {ENC})."
+    ),
+    "No figures are given for this event: Second Alley of Honor, Baku, 15 July 2020.",
+)
+
 CARDS: dict[str, tuple[str, ...]] = {
     "region Baku City": (
         "Baku City — all dates",
@@ -90,52 +141,7 @@ CARDS: dict[str, tuple[str, ...]] = {
             f"  {ENC}: people outside Col. Mirzayev's home — “hundreds”, no number given "
             f"(source: {ENC})."
         ),
-        "National Assembly (Milli Majlis), Baku (approximate), 14–15 July 2020:",
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 7 police officers injured (source: "
-            f"{BBC}). Note: Statement of Wednesday 15 July."
-        ),
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 7 police officers injured (source: "
-            f"{ENC}). Note: The ministry said protesters attacked officers with stones and "
-            "other objects."
-        ),
-        (
-            "  Other Azerbaijani sources (unnamed): up to 120 people detained after the "
-            f"protests (source: {ENC})."
-        ),
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 7 people arrested after the break-in "
-            f"(source: {BBC})."
-        ),
-        (
-            "  Azerbaijani authorities: 36 people arrested over the parliament storming "
-            f"(source: {ENC})."
-        ),
-        (
-            "  Azerbaijani authorities: 37 people prosecuted over the parliament storming "
-            f"(source: {ENC})."
-        ),
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 2 vehicles destroyed: State Traffic "
-            f"Police service cars overturned and put out of use (source: {ENC})."
-        ),
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 14 further police service cars "
-            f"seriously damaged (source: {ENC}). Note: Road infrastructure in the area was "
-            "also reported damaged."
-        ),
-        (
-            "  Azerbaijani Parliament (Milli Majlis): damage put at 22,150 manats: items "
-            f"damaged inside parliament (source: {ENC}). Note: From a report by the "
-            "parliament; amount in manat (AZN)."
-        ),
-        "Narimanov Monument to Ministry of Taxes, Baku (approximate), 15 July 2020:",
-        (
-            "  Turan news agency (via seed 002 (encyclopedia-style article)): marchers on the "
-            f"morning of 15 July — “several hundred”, no number given (source: {ENC})."
-        ),
-        "No figures are given for this event: Second Alley of Honor, Baku, 15 July 2020.",
+        *BAKU_14_15_JULY,
         "Events, in date order:",
         (
             "  1. 12–13 July 2020 — Gobu Park, Garadagh district, Baku (approximate) — "
@@ -332,52 +338,7 @@ CARDS: dict[str, tuple[str, ...]] = {
             f"  {ENC}: demonstrators in Sumgayit and Ahmadli together — “hundreds”, no number "
             f"given (source: {ENC})."
         ),
-        "National Assembly (Milli Majlis), Baku (approximate), 14–15 July 2020:",
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 7 police officers injured (source: "
-            f"{BBC}). Note: Statement of Wednesday 15 July."
-        ),
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 7 police officers injured (source: "
-            f"{ENC}). Note: The ministry said protesters attacked officers with stones and "
-            "other objects."
-        ),
-        (
-            "  Other Azerbaijani sources (unnamed): up to 120 people detained after the "
-            f"protests (source: {ENC})."
-        ),
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 7 people arrested after the break-in "
-            f"(source: {BBC})."
-        ),
-        (
-            "  Azerbaijani authorities: 36 people arrested over the parliament storming "
-            f"(source: {ENC})."
-        ),
-        (
-            "  Azerbaijani authorities: 37 people prosecuted over the parliament storming "
-            f"(source: {ENC})."
-        ),
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 2 vehicles destroyed: State Traffic "
-            f"Police service cars overturned and put out of use (source: {ENC})."
-        ),
-        (
-            "  Azerbaijani Ministry of Internal Affairs: 14 further police service cars "
-            f"seriously damaged (source: {ENC}). Note: Road infrastructure in the area was "
-            "also reported damaged."
-        ),
-        (
-            "  Azerbaijani Parliament (Milli Majlis): damage put at 22,150 manats: items "
-            f"damaged inside parliament (source: {ENC}). Note: From a report by the "
-            "parliament; amount in manat (AZN)."
-        ),
-        "Narimanov Monument to Ministry of Taxes, Baku (approximate), 15 July 2020:",
-        (
-            "  Turan news agency (via seed 002 (encyclopedia-style article)): marchers on the "
-            f"morning of 15 July — “several hundred”, no number given (source: {ENC})."
-        ),
-        "No figures are given for this event: Second Alley of Honor, Baku, 15 July 2020.",
+        *BAKU_14_15_JULY,
         "Events, in date order:",
         (
             "  1. 12–13 July 2020 — Gobu Park, Garadagh district, Baku (approximate) — "
