@@ -61,6 +61,24 @@ class PlaceLookup(Protocol):
 COUNTRY_NOT_GIVEN = "not given by the sources"
 
 
+def claim_source_text(claim: Any, source: Mapping[str, Any]) -> str:
+    """How a popup names a claim's source: the outlet (or the source id), its seed, and
+    who relayed it ("via")."""
+    text = str(source.get("outlet") or claim.source)
+    if source.get("seed"):
+        text += f" (seed {source['seed']})"
+    if claim.via:
+        text += f" via {claim.via}"
+    return text
+
+
+def claim_whose(claim: Any) -> str:
+    """Whose people a claim counts: its subject, with side and group when they are set."""
+    if claim.side != "any" or claim.group != "any":
+        return f"{claim.subject} ({claim.side}, {claim.group})"
+    return claim.subject
+
+
 def _country_name(code: Any) -> str:
     """The country's name for a popup ('Armenia'), or that the sources give none."""
     if _blank(code):

@@ -35,7 +35,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.events import Claim
-from geo.render._common import PlaceLookup, _blank, _country_name, _place_names_text
+from geo.render._common import (
+    PlaceLookup,
+    _blank,
+    _country_name,
+    _place_names_text,
+    claim_source_text,
+    claim_whose,
+)
 from geo.style import marker_radius
 from geo.text import html_text as esc
 
@@ -117,14 +124,8 @@ def _claims(texts: _Texts, claims: Sequence[Any], sources: Sequence[Any]) -> lis
         if not isinstance(raw, Claim):
             claim = SimpleNamespace(**{**_CLAIM_DEFAULTS, **raw})
         source = by_id.get(claim.source, {})
-        source_text = str(source.get("outlet") or claim.source)
-        if source.get("seed"):
-            source_text += f" (seed {source['seed']})"
-        if claim.via:
-            source_text += f" via {claim.via}"
-        whose = claim.subject
-        if claim.side != "any" or claim.group != "any":
-            whose += f" ({claim.side}, {claim.group})"
+        source_text = claim_source_text(claim, source)
+        whose = claim_whose(claim)
         refs = [
             texts.of(Claim.display_value(claim)),
             texts.of(claim.measure),

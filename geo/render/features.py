@@ -21,6 +21,8 @@ from geo.render._common import (
     _country_name,
     _day,
     _place_names_text,
+    claim_source_text,
+    claim_whose,
     display_geometries,
     jinja_safe,
 )
@@ -130,14 +132,8 @@ def _claims_data(
     for raw in claims:
         claim = Claim.model_validate(raw)
         source = by_id.get(claim.source, {})
-        source_text = str(source.get("outlet") or claim.source)
-        if source.get("seed"):
-            source_text += f" (seed {source['seed']})"
-        if claim.via:
-            source_text += f" via {claim.via}"
-        whose = claim.subject
-        if claim.side != "any" or claim.group != "any":
-            whose += f" ({claim.side}, {claim.group})"
+        source_text = claim_source_text(claim, source)
+        whose = claim_whose(claim)
         out.append(
             _trim(
                 [
