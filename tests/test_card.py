@@ -232,7 +232,7 @@ CARDS: dict[str, tuple[str, ...]] = {
             "government."
         ),
         f"  {ENC}: at least 17 military personnel killed, both sides together (source: {ENC}).",
-        f"  {ENC}: at least 1 civilians killed, both sides together (source: {ENC}).",
+        f"  {ENC}: at least 1 civilian killed, both sides together (source: {ENC}).",
         (
             f"  {ENC}: people injured in the skirmishes, both sides together — “many”, no "
             f"number given (source: {ENC})."
@@ -263,7 +263,7 @@ CARDS: dict[str, tuple[str, ...]] = {
             "government."
         ),
         f"  {ENC}: at least 17 military personnel killed, both sides together (source: {ENC}).",
-        f"  {ENC}: at least 1 civilians killed, both sides together (source: {ENC}).",
+        f"  {ENC}: at least 1 civilian killed, both sides together (source: {ENC}).",
         (
             f"  {ENC}: people injured in the skirmishes, both sides together — “many”, no "
             f"number given (source: {ENC})."
@@ -486,7 +486,7 @@ CARDS: dict[str, tuple[str, ...]] = {
             "government."
         ),
         f"  {ENC}: at least 17 military personnel killed, both sides together (source: {ENC}).",
-        f"  {ENC}: at least 1 civilians killed, both sides together (source: {ENC}).",
+        f"  {ENC}: at least 1 civilian killed, both sides together (source: {ENC}).",
         (
             f"  {ENC}: people injured in the skirmishes, both sides together — “many”, no "
             f"number given (source: {ENC})."
