@@ -25,7 +25,7 @@ import add_from_article
 from geo import render
 from geo._errors import ValidationError
 from geo._memory import release_memory
-from geo.card import RegionCard, card_markdown, region_card
+from geo.card import RegionCard, card_markdown, event_labels, region_card
 from geo.config import ENV_BOUNDARIES_DIR, ENV_MAX_MAP_EVENTS, Settings
 from geo.credits import PLACES_CREDIT
 from geo.dataset import Dataset, load_dataset
@@ -372,12 +372,22 @@ def events_table(events: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=EVENT_COLUMNS)
 
 
-def show_claims(claims: pd.DataFrame, columns: list[str], alt: str) -> None:
+def show_claims(
+    claims: pd.DataFrame, columns: list[str], alt: str, data: Dataset | None = None
+) -> None:
     """Claims as a static table that wraps its text (never cut); every cell escaped.
 
     ``st.table`` renders Markdown in cells, so each value goes through ``md_escape``.
+    With ``data``, the events a claim is about or counted in are named by place and date
+    ('Tovuz District (area only), 12 July 2020') rather than by id; the exports keep ids.
     """
     shown = claims.iloc[:MAX_CLAIM_ROWS][columns].copy()
+    if data is not None:
+        for column in ("event_id", "included_in"):
+            if column in shown:
+                ids = shown[column].astype("string")
+                names = event_labels(data, ids.dropna().unique())
+                shown[column] = ids.map(lambda i, names=names: names.get(i, i), na_action="ignore")
     if "measure" in shown:  # 'facilities_destroyed' -> 'facilities destroyed'
         shown["measure"] = shown["measure"].astype("string").str.replace("_", " ")
     shown = shown.rename(columns=CLAIM_COLUMNS)
@@ -937,7 +947,7 @@ def main() -> None:
     if view.region:  # full width: the claims' text wraps instead of being cut
         st.markdown(f"**Claims about the events in {md_escape(view.region)}**")
         claims = claims_for(key, tuple(events.index))
-        show_claims(claims, list(CLAIM_COLUMNS), f"Claims about the events in {view.region}")
+        show_claims(claims, list(CLAIM_COLUMNS), f"Claims about the events in {view.region}", data)
 
     st.subheader("Events in view")
     if len(events) > MAX_TABLE_ROWS:
@@ -962,7 +972,7 @@ def main() -> None:
             st.markdown(md_escape(str(episode["summary"])))
             if episode["claims"]:
                 rows = episode_claims(key, str(episode["episode"]))
-                show_claims(rows, list(CLAIM_COLUMNS)[1:], f"Episode-wide claims: {title}")
+                show_claims(rows, list(CLAIM_COLUMNS)[1:], f"Episode-wide claims: {title}", data)
             else:
                 st.caption("No episode-wide claims.")
 

@@ -429,9 +429,12 @@ def _card_events(frame: pd.DataFrame) -> tuple[CardEvent, ...]:
     )
 
 
-def _counted_in_names(data: Dataset, claims: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """How to name the events that ``included_in`` points at: 'Tovuz District, 12–16 July'."""
-    ids = {_text(c.get("included_in")) for c in claims} - {""}
+def event_labels(data: Dataset, event_ids: Iterable[Any]) -> dict[str, str]:
+    """Readable names of events: 'Tovuz District (area only), 12 July 2020'.
+
+    Ids not in the record are left out (a caller shows those as they are).
+    """
+    ids = {_text(i) for i in event_ids} - {""}
     known = [i for i in ids if i in data.events.index]
     out = {}
     for event_id in known:
@@ -439,8 +442,14 @@ def _counted_in_names(data: Dataset, claims: Iterable[Mapping[str, Any]]) -> dic
         if isinstance(row, pd.DataFrame):  # duplicate ids: name the first
             row = row.iloc[0]
         ev = _card_event(event_id, row)
-        out[event_id] = f"the event at {ev.place}, {ev.date}"
+        out[event_id] = f"{ev.place}, {ev.date}"
     return out
+
+
+def _counted_in_names(data: Dataset, claims: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """How to name the events that ``included_in`` points at: 'Tovuz District, 12–16 July'."""
+    names = event_labels(data, (c.get("included_in") for c in claims))
+    return {i: f"the event at {name}" for i, name in names.items()}
 
 
 def _episode_groups(data: Dataset, episode_ids: Iterable[str]) -> list[FigureGroup]:
