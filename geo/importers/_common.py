@@ -758,6 +758,35 @@ def _arrow_types(type_: pa.DataType) -> Any:
     return None
 
 
+def parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> Any:
+    """The Parquet writer of an import (zstd)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetWriter(path, schema, compression="zstd")
+
+
+def table_bounds(table: pa.Table) -> list[float]:
+    """``[minx, miny, maxx, maxy]`` of an imported table's points (its longitude/latitude)."""
+    x = pc.min_max(table["longitude"])
+    y = pc.min_max(table["latitude"])
+    return [x["min"].as_py(), y["min"].as_py(), x["max"].as_py(), y["max"].as_py()]
+
+
+def events_from_arrow(table: pa.Table, geo: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Imported events from their Arrow table (GeoParquet encoding), as :func:`read_imported`
+    gives them: text stays in its Arrow buffers, the points are made from the coordinates."""
+    name = geo["primary_column"]
+    mapper = {pa.large_string(): STR_DTYPE} if isinstance(STR_DTYPE, pd.StringDtype) else {}
+
+    def types(type_: pa.DataType) -> Any:
+        return mapper.get(type_) or _arrow_types(type_)
+
+    frame = table.drop_columns([name]).to_pandas(types_mapper=types)
+    x, y = frame["longitude"].to_numpy(), frame["latitude"].to_numpy()
+    events = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+    return _imported_frame(events)
+
+
 def read_imported(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     """Read a GeoParquet file written by :func:`write_imported`, indexed by ``event_id``.
 
