@@ -302,6 +302,6 @@ def _closing(get: Callable[[], Any]) -> Iterator[None]:
 
 
 def _empty_events() -> Any:
-    import geopandas as gpd
+    from geo.importers._common import empty_events
 
-    return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    return empty_events()

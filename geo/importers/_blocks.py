@@ -56,8 +56,6 @@ def map_block(
     """
     import json
 
-    from geopandas.io.arrow import _geopandas_to_arrow
-
     from geo.importers import _PARSE
 
     if first:
@@ -65,10 +63,11 @@ def map_block(
     else:
         raw = common.parse_csv(header + block, origin=origin, hashtag_row=hashtag_row)
         raw = common.RawTable(raw.frame, raw.lines + lines_before - 1)
-    got = _PARSE[kind](raw, origin=origin, seen=seen)
+    got = _PARSE[kind](raw, origin=origin, seen=seen, as_table=True)
     ids = common.text(raw.frame, ID_COLUMN[kind])
     lines = np.asarray(raw.lines, dtype=np.int64)
-    table = _geopandas_to_arrow(got.events, index=False)
+    table = got.table
+    assert table is not None
     geo = json.loads((table.schema.metadata or {})[b"geo"])
     kept = np.ones(len(ids), dtype=bool)
     bad_lines = np.fromiter((p.line for p in got.problems), dtype=np.int64)

@@ -91,6 +91,8 @@ class ImportResult:
     events: gpd.GeoDataFrame
     problems: list[BadRow] = field(default_factory=list)
     rows_read: int = 0
+    #: the events as an Arrow table in the GeoParquet encoding, when asked for instead
+    table: pa.Table | None = None
 
     def counts(self) -> dict[str, int]:
         """Skipped rows per class of problem (a row with two problems counts in both)."""
@@ -626,6 +628,107 @@ def assemble(
     )
     gdf.index = pd.Index(frame["event_id"].to_numpy(), name="event_id")
     return gdf
+
+
+def empty_events() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+
+
+def point_wkb(x: np.ndarray, y: np.ndarray) -> pa.BinaryArray:
+    """2D points as ISO WKB (little-endian), written straight from the coordinates: the
+    bytes ``shapely.to_wkb`` gives for ``shapely.points(x, y)``, without the points."""
+    n = len(x)
+    out = np.empty((n, 21), dtype=np.uint8)
+    out[:, 0] = 1  # little-endian
+    out[:, 1:5] = np.frombuffer(np.uint32(1).astype("<u4").tobytes(), dtype=np.uint8)  # Point
+    out[:, 5:13] = np.ascontiguousarray(x, dtype="<f8").view(np.uint8).reshape(n, 8)
+    out[:, 13:21] = np.ascontiguousarray(y, dtype="<f8").view(np.uint8).reshape(n, 8)
+    offsets = np.arange(0, 21 * n + 1, 21, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(out.reshape(-1))]
+    )
+
+
+def _geo_template() -> dict[str, Any]:
+    """The ``geo`` metadata geopandas writes for points in EPSG:4326 (types and bbox unset)."""
+    import json
+
+    from geopandas.io.arrow import _geopandas_to_arrow
+
+    one = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.0], [0.0]), crs="EPSG:4326")
+    geo = json.loads((_geopandas_to_arrow(one, index=False).schema.metadata or {})[b"geo"])
+    column = geo["columns"][geo["primary_column"]]
+    column.pop("bbox", None)
+    column["geometry_types"] = []
+    return dict(geo)
+
+
+_GEO: dict[str, Any] = {}
+
+
+def geo_metadata(n: int) -> dict[str, Any]:
+    """GeoParquet ``geo`` metadata of a table of ``n`` points (bbox left to the writer)."""
+    import copy
+
+    if not _GEO:
+        _GEO.update(_geo_template())
+    geo = copy.deepcopy(_GEO)
+    geo["columns"][geo["primary_column"]]["geometry_types"] = ["Point"] if n else []
+    return geo
+
+
+def _arrow_column(value: Any, n: int) -> pa.Array | pa.ChunkedArray:
+    """One of our columns as Arrow, typed as ``pyarrow.Table.from_pandas`` types the frame
+    :func:`assemble` builds (text is ``large_string``; the text's buffers are not copied)."""
+    if value is None:
+        return pa.nulls(n, pa.large_string())
+    if isinstance(value, str):
+        return constant(value, n, pa.large_string())
+    if isinstance(value, pd.Series):
+        if value.dtype == object:
+            value = value.astype("str")
+        if isinstance(value.dtype, pd.ArrowDtype | pd.StringDtype):
+            got = pa.array(value.array, from_pandas=True)
+            if pa.types.is_string(got.type):
+                got = got.cast(pa.large_string())
+            return got
+        return pa.array(value.to_numpy(), from_pandas=True)
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        return _arrow_column(pd.Series(arr), n)
+    return pa.array(arr, from_pandas=True)
+
+
+def assemble_table(
+    *,
+    dataset: str,
+    raw: pd.DataFrame,
+    columns: dict[str, Any],
+    lon: pd.Series,
+    lat: pd.Series,
+) -> pa.Table:
+    """What :func:`assemble` builds, as the Arrow table geopandas would write for it
+    (GeoParquet: geometry as WKB last, no index), built from the columns directly."""
+    import json
+
+    n = len(raw)
+    names, arrays = [], []
+    for name, value in columns.items():
+        if name in ("latitude", "longitude"):
+            continue
+        names.append(name)
+        arrays.append(_arrow_column(value, n))
+    x, y = lon.to_numpy(dtype="float64"), lat.to_numpy(dtype="float64")
+    names += ["latitude", "longitude"]
+    arrays += [pa.array(y), pa.array(x)]
+    for col in raw.columns:
+        names.append(f"{dataset}.{col}")
+        arrays.append(_arrow_column(raw[col], n))
+    geo = geo_metadata(n)
+    names.append(geo["primary_column"])
+    arrays.append(point_wkb(x, y))
+    table = pa.table(arrays, names=names)
+    return table.replace_schema_metadata({b"geo": json.dumps(geo).encode()})
 
 
 def _interleave(

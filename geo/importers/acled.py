@@ -30,6 +30,7 @@ from geo.importers._common import (
     Problems,
     RawTable,
     assemble,
+    assemble_table,
     check_codes,
     check_coordinates,
     check_duplicates,
@@ -37,6 +38,7 @@ from geo.importers._common import (
     choose_text,
     claims_column,
     days,
+    empty_events,
     iso3,
     or_none,
     parse_csv,
@@ -66,7 +68,11 @@ COARSEST = 3
 
 
 def parse_acled(
-    raw: RawTable, *, origin: str = "<memory>", seen: pd.Series | None = None
+    raw: RawTable,
+    *,
+    origin: str = "<memory>",
+    seen: pd.Series | None = None,
+    as_table: bool = False,
 ) -> ImportResult:
     """Map an ACLED table (every cell text, as :func:`geo.importers._common.parse_csv` reads
     it) onto our record. Bad rows are left out and listed in the result's ``problems``.
@@ -193,6 +199,11 @@ def parse_acled(
         "source_admin2": or_none(text(df, "admin2")),
         "source_admin3": or_none(text(df, "admin3")),
     }
+    if as_table:  # the block path: an Arrow table in the GeoParquet encoding, no frame
+        table = assemble_table(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
+        return ImportResult(
+            DATASET, origin, empty_events(), problems.sorted(), len(raw.frame), table=table
+        )
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
     return ImportResult(DATASET, origin, events, problems.sorted(), rows_read=len(raw.frame))
 

@@ -37,6 +37,7 @@ from geo.importers._common import (
     RawTable,
     arrow,
     assemble,
+    assemble_table,
     check_codes,
     check_coordinates,
     check_duplicates,
@@ -44,6 +45,7 @@ from geo.importers._common import (
     choose_text,
     claims_column,
     days,
+    empty_events,
     iso3,
     median_low,
     or_none,
@@ -104,7 +106,11 @@ def _articles(values: pd.Series) -> pa.ListArray:
 
 
 def parse_ucdp(
-    raw: RawTable, *, origin: str = "<memory>", seen: pd.Series | None = None
+    raw: RawTable,
+    *,
+    origin: str = "<memory>",
+    seen: pd.Series | None = None,
+    as_table: bool = False,
 ) -> ImportResult:
     """Map a UCDP GED table (every cell text) onto our record; bad rows are listed, not kept."""
     df = raw.frame
@@ -291,6 +297,11 @@ def parse_ucdp(
         "source_admin2": or_none(text(df, "adm_2")),
         "source_admin3": None,
     }
+    if as_table:  # the block path: an Arrow table in the GeoParquet encoding, no frame
+        table = assemble_table(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
+        return ImportResult(
+            DATASET, origin, empty_events(), problems.sorted(), len(raw.frame), table=table
+        )
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
     return ImportResult(DATASET, origin, events, problems.sorted(), rows_read=len(raw.frame))
 
