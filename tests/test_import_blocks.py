@@ -205,3 +205,49 @@ def test_share_text_holds_equal_text_once() -> None:
     assert ours.null_count > 0 and theirs.null_count == 0
     assert ours.chunk(0).buffers()[2].address == theirs.chunk(0).buffers()[2].address
     assert pa.compute.equal(ours.fill_null(""), theirs).to_pylist() == [True] * len(ours)
+
+
+TRICKY = [
+    "plain", " lead", "trail ", "\ttab", "nl\n", "", "\u00a0nbsp", "ideo\u3000", "é", "Ĳ",
+    "mid dle", "x\x1f", "\x0bvt", "ok; fine", " ; ; a ;b\t;\u2003c\u2003",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cut", [0, 3])
+def test_text_strips_exactly_as_pandas(cut: int) -> None:
+    from geo.importers._common import text
+
+    frame = pd.DataFrame({"c": pd.Series(TRICKY, dtype="str")}).iloc[cut:]
+    got = text(frame, "c")
+    assert got.tolist() == frame["c"].str.strip().tolist()
+    clean = pd.DataFrame({"c": pd.Series(["a", "b c", "d"], dtype="str")})
+    assert text(clean, "c").tolist() == ["a", "b c", "d"]
+    sliced = pd.DataFrame({"c": pd.Series(["a", "b", "c "], dtype="str")}).iloc[1:]
+    assert text(sliced, "c").tolist() == ["b", "c"]
+
+
+def test_split_items_on_a_separator_strips_every_item() -> None:
+    from geo.importers._common import split_items
+
+    got = split_items(pd.Series(TRICKY, dtype="str"), ";").to_pylist()
+    want = [[p.strip() for p in v.split(";") if p.strip()] for v in TRICKY]
+    assert got == want
+    assert got[-1] == ["a", "b", "c"]
+
+
+def test_sides_and_country_codes_per_distinct_name() -> None:
+    from geo.importers._common import iso3
+    from geo.importers.ucdp import side_of
+
+    names = pd.Series(
+        ["Government of Armenia", "Government of Azerbaijan", "Republic of Artsakh",
+         "NAGORNO-KARABAKH", "Armenia, Azerbaijan", "IS", "Government of Armenia"],
+        dtype="str",
+    )  # fmt: skip
+    assert side_of(names).tolist() == [
+        "armenian", "azerbaijani", "armenian", "armenian", "other", "other", "armenian",
+    ]  # fmt: skip
+    countries = pd.Series(["Armenia", "AZERBAIJAN", "Atlantis", "", "Armenia"], dtype="str")
+    numbers = pd.Series(["", "", "051", "031", "51"], dtype="str")
+    assert iso3(countries).tolist() == ["ARM", "AZE", None, None, "ARM"]
+    assert iso3(countries, numbers).tolist() == ["ARM", "AZE", "ARM", "AZE", "ARM"]

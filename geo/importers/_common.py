@@ -217,8 +217,40 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype="str")
     values = frame[column].astype("str")
+    if not _may_need_strip(values):
+        return values  # share the file's buffer
     stripped = values.str.strip()
     return values if stripped.equals(values) else stripped  # share the file's buffer if clean
+
+
+def _may_need_strip(values: pd.Series) -> bool:
+    """Whether some cell may start or end with whitespace: its first or last byte is ASCII
+    space or control, or not ASCII (it may be Unicode whitespace). Read from the text's
+    buffers, without building stripped text; ``True`` when it cannot be told so."""
+    try:
+        arr = pa.array(values.array, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return True
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        if not pa.types.is_large_string(chunk.type) and not pa.types.is_string(chunk.type):
+            return True
+        bufs = chunk.buffers()
+        if len(chunk) == 0 or bufs[2] is None:
+            continue
+        kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(bufs[1], dtype=kind)[chunk.offset : chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(bufs[2], dtype=np.uint8)
+        nonempty = offsets[1:] > offsets[:-1]
+        if not nonempty.any():
+            continue
+        first = data[offsets[:-1][nonempty]]
+        last = data[offsets[1:][nonempty] - 1]
+        if (first <= 0x20).any() or (first >= 0x80).any():
+            return True
+        if (last <= 0x20).any() or (last >= 0x80).any():
+            return True
+    return False
 
 
 #: pandas' default text dtype (pandas 3: Arrow-backed ``str``).
@@ -305,11 +337,20 @@ def iso3(names: pd.Series, numbers_: pd.Series | None = None) -> pd.Series:
     The importers keep the dataset's own name where no code is known (e.g. UCDP's
     "Russia (Soviet Union)"), so no event is left without a country.
     """
-    by_name = names.str.casefold().map(_ISO3_BY_NAME)
+    by_name = per_distinct(names, lambda v: _ISO3_BY_NAME.get(v.casefold()))
     if numbers_ is not None:
-        by_number = numbers_.str.lstrip("0").map(_ISO3_BY_NUMBER)
-        by_name = by_name.where(by_name.notna(), by_number)
-    return by_name.astype(object).where(by_name.notna(), None)
+        by_number = per_distinct(numbers_, lambda v: _ISO3_BY_NUMBER.get(v.lstrip("0")))
+        by_name = np.where(pd.isna(by_name), by_number, by_name)
+    return pd.Series(by_name, index=names.index, dtype=object)
+
+
+def per_distinct(values: pd.Series, func: Any) -> np.ndarray:
+    """``func`` of each cell (text, never missing) as an object array, called once per
+    distinct value (a column of few names over many rows)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [func(v) if isinstance(v, str) else None for v in uniques.tolist()]
+    return mapped[codes]
 
 
 # --- nested columns -----------------------------------------------------------------------
@@ -338,10 +379,10 @@ def arrow(values: pd.Series | np.ndarray, type_: pa.DataType) -> pa.Array:
     return got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
 
 
-def split_items(values: pd.Series, pattern: str) -> pa.ListArray:
-    """Split text cells on a regex into stripped, non-empty items (one list per row)."""
+def split_items(values: pd.Series, separator: str) -> pa.ListArray:
+    """Split text cells on ``separator`` into stripped, non-empty items (one list per row)."""
     arr = arrow(values.fillna(""), pa.string())
-    parts = pc.split_pattern_regex(arr, pattern=pattern)
+    parts = pc.split_pattern(arr, pattern=separator)
     flat = pc.utf8_trim_whitespace(pc.list_flatten(parts))
     keep = pc.not_equal(flat, "")
     lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
@@ -408,7 +449,9 @@ def write_imported(
             if meta:
                 kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
             table = table.replace_schema_metadata(kept)
-            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+            pq.write_table(
+                table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_options(table.schema)
+            )
         else:
             driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
             flat_for_ogr(events).to_file(
@@ -861,11 +904,24 @@ def _arrow_types(type_: pa.DataType) -> Any:
     return None
 
 
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """How imports are written: zstd; min/max statistics for numbers and dates only (the
+    text's min/max, which no reader of ours uses, cost a sixth of the writing)."""
+    stats = [
+        f.name
+        for f in schema
+        if pa.types.is_integer(f.type)
+        or pa.types.is_floating(f.type)
+        or pa.types.is_temporal(f.type)
+    ]
+    return {"compression": "zstd", "write_statistics": stats}
+
+
 def parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> Any:
-    """The Parquet writer of an import (zstd)."""
+    """The Parquet writer of an import (see :func:`parquet_options`)."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetWriter(path, schema, compression="zstd")
+    return pq.ParquetWriter(path, schema, **parquet_options(schema))
 
 
 def table_bounds(table: pa.Table) -> list[float]:

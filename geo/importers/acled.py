@@ -113,7 +113,7 @@ def parse_acled(
     record_note = ("ACLED gives no publication date; record timestamp " + timestamp).where(
         timestamp != "", "ACLED gives no publication date"
     )
-    outlets = split_items(text(df, "source"), r"\s*;\s*")
+    outlets = split_items(text(df, "source"), ";")
     n_items = len(pc.list_flatten(outlets))
     sources = sources_column(
         df.index,
@@ -181,7 +181,7 @@ def parse_acled(
         "location_note": geo_note,
         "notes": text(df, "notes"),
         "tags": pd.Series(
-            pd.arrays.ArrowExtensionArray(split_items(text(df, "tags"), r"\s*;\s*")),
+            pd.arrays.ArrowExtensionArray(split_items(text(df, "tags"), ";")),
             index=df.index,
         ).astype(TAGS_DTYPE),
         "sources": sources,

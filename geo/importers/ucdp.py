@@ -24,6 +24,7 @@ Mapping (see README, "Importing ACLED and UCDP"):
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,7 @@ from geo.importers._common import (
     median_low,
     or_none,
     parse_csv,
+    per_distinct,
     read_bytes,
     require_columns,
     sources_column,
@@ -84,11 +86,15 @@ FIGURES = ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best",
 
 
 def side_of(names: pd.Series) -> np.ndarray:
-    """Our ``side`` vocabulary for UCDP side names."""
-    low = names.str.casefold()
-    arm = low.str.contains("armenia|artsakh|nagorno", regex=True)
-    aze = low.str.contains("azerbaijan", regex=False)
-    return np.select([arm & ~aze, aze & ~arm], ["armenian", "azerbaijani"], "other")
+    """Our ``side`` vocabulary for UCDP side names (worked out once per distinct name)."""
+    return per_distinct(names, _side).astype(str)
+
+
+def _side(name: str) -> str:
+    low = name.casefold()
+    arm = re.search("armenia|artsakh|nagorno", low) is not None
+    aze = "azerbaijan" in low
+    return "armenian" if arm and not aze else "azerbaijani" if aze and not arm else "other"
 
 
 def _articles(values: pd.Series) -> pa.ListArray:
