@@ -45,7 +45,7 @@ def map_block(
     first: bool,
     lines_before: int,
     hashtag_row: bool,
-    seen: pd.Series | None = None,
+    seen: common.SeenIds | None = None,
 ) -> MappedBlock:
     """Read and map one block of whole records (a top-level function: it runs in a pool).
 
@@ -76,12 +76,12 @@ def map_block(
     return MappedBlock(table, geo, got.problems, got.rows_read, ids, lines, kept)
 
 
-def repeats_of_earlier_blocks(kind: str, block: MappedBlock, seen: pd.Series) -> MappedBlock:
+def repeats_of_earlier_blocks(kind: str, block: MappedBlock, seen: common.SeenIds) -> MappedBlock:
     """The block with the rows whose id an earlier block holds (``seen``: id → line of its
     first row) reported as repeats and left out, as :func:`map_block` given ``seen`` does."""
     if not len(seen):
         return block
-    earlier = common._isin(block.ids, seen.index) & np.asarray(block.ids != "", dtype=bool)
+    earlier = seen.contains(block.ids) & np.asarray(block.ids != "", dtype=bool)
     if not earlier.any():
         return block
     field_ = ID_COLUMN[kind]
@@ -142,7 +142,7 @@ def mapped_blocks(
     bad rows with the same messages.
     """
     origin = str(path)
-    seen = pd.Series([], dtype="int64", index=pd.Index([], dtype="str"))
+    seen = common.SeenIds()
     header = b""
 
     def jobs() -> Iterator[tuple[int, bytes, int]]:
@@ -160,8 +160,8 @@ def mapped_blocks(
     any_problem = False
 
     def after(got: MappedBlock) -> MappedBlock:
-        nonlocal seen, rows_read, any_problem
-        seen = common.first_lines(got.ids, got.lines, seen)
+        nonlocal rows_read, any_problem
+        seen.add(got.ids, got.lines)
         rows_read += got.rows_read
         any_problem = any_problem or bool(got.problems)
         return got

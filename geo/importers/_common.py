@@ -238,8 +238,9 @@ def _may_need_strip(values: pd.Series) -> bool:
         bufs = chunk.buffers()
         if len(chunk) == 0 or bufs[2] is None:
             continue
-        kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(bufs[1], dtype=kind)[chunk.offset : chunk.offset + len(chunk) + 1]
+        width = "int64" if pa.types.is_large_string(chunk.type) else "int32"
+        stop = chunk.offset + len(chunk) + 1
+        offsets = np.frombuffer(bufs[1], dtype=width)[chunk.offset : stop].astype(np.int64)
         data = np.frombuffer(bufs[2], dtype=np.uint8)
         nonempty = offsets[1:] > offsets[:-1]
         if not nonempty.any():
@@ -551,19 +552,47 @@ def check_codes(
     return value
 
 
+class SeenIds:
+    """The ids of the blocks read so far, each with the line of its first row, in one hash
+    table kept across blocks (looking a block up costs its own rows, not the file's)."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __getitem__(self, key: str) -> int:
+        return self._lines[key]
+
+    def contains(self, ids: pd.Series) -> np.ndarray:
+        """Per row: its id is one of an earlier block's."""
+        if not self._lines:
+            return np.zeros(len(ids), dtype=bool)
+        known = self._lines
+        return np.fromiter((k in known for k in ids.tolist()), dtype=bool, count=len(ids))
+
+    def add(self, ids: pd.Series, lines: np.ndarray) -> None:
+        """Add a block's ids not seen before ('' is no id), each with its first line."""
+        known = self._lines
+        for key, line in zip(ids.tolist(), lines.tolist(), strict=True):
+            if key and key not in known:
+                known[key] = line
+
+
 def check_duplicates(
     ids: pd.Series,
     lines: np.ndarray,
     problems: Problems,
     field_: str,
-    seen: pd.Series | None = None,
+    seen: SeenIds | None = None,
 ) -> None:
     """Every repeat of an id after its first row is a bad row naming the first line.
 
-    ``seen`` (id → line) holds the ids of earlier blocks of a streamed file.
+    ``seen`` holds the ids of earlier blocks of a file read in blocks.
     """
     if seen is not None and len(seen):
-        earlier = _isin(ids, seen.index)
+        earlier = seen.contains(ids)
     else:
         earlier = np.zeros(len(ids), dtype=bool)
     dup = np.asarray((ids.duplicated(keep="first").to_numpy() | earlier) & (ids != ""), bool)
@@ -576,21 +605,6 @@ def check_duplicates(
             return f"id {key!r} repeats the row on line {line}"
 
         problems.add(dup, field_, "duplicate_id", message)
-
-
-def _isin(values: pd.Series, among: pd.Index) -> np.ndarray:
-    """``values.isin(among)`` for text, hashed in Arrow (pandas walks ``among`` in Python)."""
-    if not len(among):
-        return np.zeros(len(values), dtype=bool)
-    got = pc.is_in(arrow(values, pa.large_string()), value_set=arrow(among, pa.large_string()))
-    return np.asarray(pc.fill_null(got, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def first_lines(ids: pd.Series, lines: np.ndarray, seen: pd.Series) -> pd.Series:
-    """``seen`` (id → line of its first row) with this block's new ids added."""
-    keep = np.asarray(~ids.duplicated(keep="first") & (ids != "")) & ~_isin(ids, seen.index)
-    new = pd.Series(lines[keep], index=pd.Index(ids.to_numpy()[keep], dtype="str"))
-    return pd.concat([seen, new]) if len(seen) else new
 
 
 def csv_blocks(stream: Any, size: int) -> Iterator[bytes]:

@@ -29,6 +29,7 @@ from geo.importers._common import (
     ImportResult,
     Problems,
     RawTable,
+    SeenIds,
     assemble,
     assemble_table,
     check_codes,
@@ -71,7 +72,7 @@ def parse_acled(
     raw: RawTable,
     *,
     origin: str = "<memory>",
-    seen: pd.Series | None = None,
+    seen: SeenIds | None = None,
     as_table: bool = False,
 ) -> ImportResult:
     """Map an ACLED table (every cell text, as :func:`geo.importers._common.parse_csv` reads

@@ -36,6 +36,7 @@ from geo.importers._common import (
     ImportResult,
     Problems,
     RawTable,
+    SeenIds,
     arrow,
     assemble,
     assemble_table,
@@ -115,7 +116,7 @@ def parse_ucdp(
     raw: RawTable,
     *,
     origin: str = "<memory>",
-    seen: pd.Series | None = None,
+    seen: SeenIds | None = None,
     as_table: bool = False,
 ) -> ImportResult:
     """Map a UCDP GED table (every cell text) onto our record; bad rows are listed, not kept."""
