@@ -47,6 +47,7 @@ events in any other CRS are refused, never reprojected silently.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -56,6 +57,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import _join_cells
 from geo._errors import CRSMismatchError, ValidationError
 from geo.boundaries import METRIC_CRS, AdminUnits
 from geo.events import COUNTRIES
@@ -86,6 +88,8 @@ class _Units:
     name: np.ndarray
     uid: np.ndarray
     rank: np.ndarray  # tie-break order: by name, then id
+    parent: np.ndarray  # districts: position of the region whose region_id is the group, or -1
+    is_region: np.ndarray  # districts: the district's id is its region's id
     _segments: tuple[np.ndarray, np.ndarray] | None = None
 
     def segments(self) -> tuple[np.ndarray, np.ndarray]:
@@ -109,6 +113,8 @@ class _Units:
             name=name,
             uid=uid,
             rank=rank,
+            parent=np.full(len(frame), -1, dtype=np.intp),
+            is_region=np.zeros(len(frame), dtype=bool),
         )
 
 
@@ -201,12 +207,12 @@ class _Notes:
 
 class _Metric:
     """Event points in METRIC_CRS, transformed only for the events that need a distance
-    (each at most once)."""
+    (each at most once), with the transformation geopandas' ``to_crs`` uses."""
 
-    def __init__(self, events: gpd.GeoDataFrame) -> None:
-        self.geometry = events.geometry
-        self.done = np.zeros(len(events), dtype=bool)
-        self.points = np.empty(len(events), dtype=object)
+    def __init__(self, pts: np.ndarray, crs: object) -> None:
+        self.pts, self.crs = pts, crs
+        self.done = np.zeros(len(pts), dtype=bool)
+        self.points = np.empty(len(pts), dtype=object)
 
     def __getitem__(self, idx: np.ndarray | int) -> np.ndarray:
         if isinstance(idx, int | np.integer):
@@ -214,9 +220,21 @@ class _Metric:
         idx = np.asarray(idx, dtype=np.intp)
         need = np.unique(idx[~self.done[idx]])
         if len(need):
-            self.points[need] = self.geometry.iloc[need].to_crs(METRIC_CRS).to_numpy()
+            self.points[need] = _to_metric(self.pts[need], self.crs)
             self.done[need] = True
         return self.points[idx]
+
+
+def _to_metric(pts: np.ndarray, crs: object) -> np.ndarray:
+    """Points in METRIC_CRS: the same numbers as ``GeoSeries.to_crs`` (which transforms the
+    coordinates with an ``always_xy`` pyproj transformer), without building a GeoSeries."""
+    if shapely.has_z(pts).any():
+        return gpd.GeoSeries(pts, crs=crs).to_crs(METRIC_CRS).to_numpy()
+    from pyproj import Transformer
+
+    xy = shapely.get_coordinates(pts)
+    x, y = Transformer.from_crs(crs, METRIC_CRS, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    return shapely.points(np.asarray(x), np.asarray(y))
 
 
 class _Points:
@@ -522,16 +540,17 @@ def _texts(values: pd.Series, missing: object, *, strip: bool) -> np.ndarray:
     )
 
 
-def _expected(events: gpd.GeoDataFrame) -> np.ndarray:
+def _expected(events: gpd.GeoDataFrame, at: np.ndarray | None) -> np.ndarray:
+    """The gazetteer's region of the events at ``at`` (all when ``None``), ``None`` if blank."""
+    n = len(events) if at is None else len(at)
     if "expected_region" not in events.columns:
-        return np.full(len(events), None, dtype=object)
-    return _texts(events["expected_region"], None, strip=True)
-
-
-def _labels(events: gpd.GeoDataFrame, column: str | None) -> np.ndarray:
-    if column is None or column not in events.columns:
-        return np.full(len(events), "the event", dtype=object)
-    return _texts(events[column], "the event", strip=False)
+        return np.full(n, None, dtype=object)
+    column = events["expected_region"]
+    column = column if at is None else column.iloc[at]
+    out = np.full(n, None, dtype=object)
+    given = np.flatnonzero(column.notna().to_numpy())  # only those are read as text
+    out[given] = _texts(column.iloc[given], None, strip=True)
+    return out
 
 
 def _assert_same_rows(result: pd.DataFrame, events: pd.DataFrame) -> None:
@@ -597,12 +616,164 @@ def join_events(
             out[col] = pd.Series([], index=out.index, dtype=dtype)
         return out
 
-    pts = events.geometry.to_numpy()
-    pts_m = _Metric(events)
-    countries = events["country"].to_numpy(dtype=object)
+    regions, districts = _units(admin)
+    if engine == "contains":
+        unit, method, distance, dunit, noted, note_texts = _join_contains(
+            events, admin, regions, districts, tolerance_m, label_column
+        )
+    else:
+        unit, method, distance, dunit, noted, note_texts = _rules(
+            _Input(events, None, label_column), regions, districts, tolerance_m, engine
+        )
+    note_at = np.full(n, -1, dtype=np.intp)
+    note_at[noted] = np.arange(len(noted))
+    new = {
+        "region": _text_at(regions.name, unit, np.nan),
+        "region_id": _text_at(regions.uid, unit, np.nan),
+        "district": _text_at(districts.name, dunit, np.nan),
+        "district_id": _text_at(districts.uid, dunit, np.nan),
+        "join_method": _text_at(np.array(JOIN_METHODS, dtype=object), method, np.nan),
+        "join_distance_m": distance.astype("float64"),
+        "admin_note": _text_at(np.array(note_texts, dtype=object), note_at, ""),
+    }
+    for col, values in new.items():
+        out[col] = pd.Series(values, index=out.index)
+    _assert_same_rows(out, events)
+    return out
+
+
+_UNITS: weakref.WeakKeyDictionary[AdminUnits, tuple[object, object, _Units, _Units]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _units(admin: AdminUnits) -> tuple[_Units, _Units]:
+    """Regions and districts as arrays, built once per ``admin`` (and per frame in it)."""
+    hit = _UNITS.get(admin)
+    if hit is not None and hit[0] is admin.regions and hit[1] is admin.districts:
+        return hit[2], hit[3]
     regions = _Units.of("region", admin.regions, admin.regions_metric, "country")
     districts = _Units.of("district", admin.districts, admin.districts_metric, "region_id")
-    labels = _labels(events, label_column)
+    region_pos = {uid: k for k, uid in enumerate(regions.uid)}
+    districts.parent = np.array([region_pos.get(g, -1) for g in districts.group], dtype=np.intp)
+    # a district whose id is its region's (Azerbaijan: the district is the region)
+    districts.is_region = (districts.parent >= 0) & (
+        regions.uid[districts.parent.clip(0)] == districts.uid
+    )
+    _UNITS[admin] = (admin.regions, admin.districts, regions, districts)
+    return regions, districts
+
+
+class _Input:
+    """The columns the rules read, for the events at positions ``at`` (``None``: all)."""
+
+    def __init__(
+        self, events: gpd.GeoDataFrame, at: np.ndarray | None, label_column: str | None
+    ) -> None:
+        self.events, self.at, self.label_column = events, at, label_column
+        self.n = len(events) if at is None else len(at)
+        pts = events.geometry.to_numpy()
+        self.pts = pts if at is None else pts[at]
+        self.crs = events.crs
+        self.countries = _objects(events["country"], at)
+        self.expected = _expected(events, at)
+        precision = (
+            events["where_prec"].to_numpy()
+            if "where_prec" in events
+            else np.zeros(len(events), dtype=int)
+        )
+        self.precision = precision if at is None else precision[at]
+
+    def labels(self, idx: np.ndarray) -> np.ndarray:
+        """The place labels of the events at positions ``idx`` (of this input)."""
+        rows = idx if self.at is None else self.at[idx]
+        column = self.label_column
+        if column is None or column not in self.events.columns:
+            return np.full(len(idx), "the event", dtype=object)
+        return _texts(self.events[column].iloc[rows], "the event", strip=False)
+
+
+def _objects(values: pd.Series, at: np.ndarray | None) -> np.ndarray:
+    """The values at ``at`` (all when ``None``) as objects."""
+    return (values if at is None else values.iloc[at]).to_numpy(dtype=object)
+
+
+def _join_contains(
+    events: gpd.GeoDataFrame,
+    admin: AdminUnits,
+    regions: _Units,
+    districts: _Units,
+    tolerance_m: float,
+    label_column: str | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The ``contains`` engine: the cell grid settles the points that lie, away from every
+    boundary, inside exactly one region of their country and one district of that region
+    (rule (a), distance 0, nothing to note); the rules run on the rest only."""
+    n = len(events)
+    pts = events.geometry.to_numpy()
+    code = _country_codes(events["country"])
+    cells = _join_cells.cells_for(
+        admin, admin.regions, admin.districts, lambda: _build_cells(regions, districts)
+    )
+    r, d = cells.lookup(code, shapely.get_x(pts), shapely.get_y(pts))
+    easy = (r >= 0) & (d >= 0)
+    easy[easy] = districts.parent[d[easy]] == r[easy]
+    # rules (d) and (e), and a region-only precision (which withholds a district that is
+    # not the region itself), speak about these events: the rules decide them
+    if "where_prec" in events:
+        coarse = events["where_prec"].to_numpy() >= REGION_ONLY_WHERE_PREC
+        coarse[coarse] = ~districts.is_region[d[coarse].clip(0)] | (
+            events["where_prec"].to_numpy()[coarse] >= AREA_ONLY_WHERE_PREC
+        )
+        easy &= ~coarse
+    if "expected_region" in events:
+        exp_at = np.flatnonzero(easy & events["expected_region"].notna().to_numpy())
+        if len(exp_at):
+            exp = _texts(events["expected_region"].iloc[exp_at], None, strip=True)
+            differs = pd.notna(exp) & (exp != regions.name[r[exp_at]])
+            easy[exp_at[differs]] = False
+    hard = np.flatnonzero(~easy)
+    unit = np.where(easy, r, -1)
+    dunit = np.where(easy, d, -1)
+    method = np.full(n, WITHIN, dtype=np.int8)
+    distance = np.zeros(n)
+    noted = np.zeros(0, dtype=np.intp)
+    note_texts: list[str] = []
+    if len(hard):
+        h_unit, h_method, h_distance, h_dunit, h_noted, note_texts = _rules(
+            _Input(events, hard, label_column), regions, districts, tolerance_m, "contains"
+        )
+        unit[hard], method[hard], distance[hard] = h_unit, h_method, h_distance
+        dunit[hard] = h_dunit
+        noted = hard[h_noted]
+    return unit, method, distance, dunit, noted, note_texts
+
+
+def _country_codes(country: pd.Series) -> np.ndarray:
+    """Position of each event's country in KNOWN_COUNTRIES, -1 when missing."""
+    code = np.full(len(country), -1, dtype=np.int8)
+    for k, c in enumerate(KNOWN_COUNTRIES):
+        code[(country == c).fillna(False).to_numpy(dtype=bool)] = k
+    return code
+
+
+def _build_cells(regions: _Units, districts: _Units) -> _join_cells.Cells:
+    """The cell grid of the units: regions by their country, districts by their region's."""
+    country_code = {c: k for k, c in enumerate(KNOWN_COUNTRIES)}
+    r_code = np.array([country_code.get(c, -1) for c in regions.group], dtype=np.intp)
+    d_code = np.where(districts.parent >= 0, r_code[districts.parent], -1)
+    return _join_cells.build(regions.geom.to_numpy(), r_code, districts.geom.to_numpy(), d_code)
+
+
+def _rules(
+    inp: _Input, regions: _Units, districts: _Units, tolerance_m: float, engine: Engine
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Rules (a)-(e) and the districts for the events of ``inp``: region, method, distance,
+    district, and the events with notes and their notes (positions within ``inp``)."""
+    n = inp.n
+    pts = inp.pts
+    pts_m = _Metric(pts, inp.crs)
+    countries = inp.countries
 
     xy = _Points(shapely.get_x(pts), shapely.get_y(pts)) if engine == "contains" else None
     r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy)
@@ -643,9 +814,11 @@ def join_events(
     lookup = {
         (c, nm): pos for pos, (c, nm) in enumerate(zip(regions.group, regions.name, strict=True))
     }
-    expected = _expected(events)
+    expected = inp.expected
     # an event without a country is compared with no unit, so the gazetteer's region neither
-    for i in np.flatnonzero(pd.notna(expected) & pd.notna(countries)).tolist():
+    gazetteer = np.flatnonzero(pd.notna(expected) & pd.notna(countries))
+    labels = dict(zip(gazetteer.tolist(), inp.labels(gazetteer), strict=True))
+    for i in gazetteer.tolist():
         exp, spatial = expected[i], unit[i]
         if spatial >= 0 and regions.name[spatial] == exp:
             continue
@@ -677,9 +850,7 @@ def join_events(
             )
 
     # (e) an area that is no admin unit: the point is a placeholder, so no region is given
-    precision = (
-        events["where_prec"].to_numpy() if "where_prec" in events else np.zeros(n, dtype=int)
-    )
+    precision = inp.precision
     for i in np.flatnonzero(precision >= AREA_ONLY_WHERE_PREC).tolist():
         inside = f"; the point falls in {regions.name[unit[i]]}" if unit[i] >= 0 else ""
         notes.add(
@@ -748,21 +919,7 @@ def join_events(
             notes.add(i, f"district: {t}")
 
     noted, note_texts = notes.joined()
-    note_at = np.full(n, -1, dtype=np.intp)
-    note_at[noted] = np.arange(len(noted))
-    new = {
-        "region": _text_at(regions.name, unit, np.nan),
-        "region_id": _text_at(regions.uid, unit, np.nan),
-        "district": _text_at(districts.name, dm.unit, np.nan),
-        "district_id": _text_at(districts.uid, dm.unit, np.nan),
-        "join_method": _text_at(np.array(JOIN_METHODS, dtype=object), method, np.nan),
-        "join_distance_m": distance.astype("float64"),
-        "admin_note": _text_at(np.array(note_texts, dtype=object), note_at, ""),
-    }
-    for col, values in new.items():
-        out[col] = pd.Series(values, index=out.index)
-    _assert_same_rows(out, events)
-    return out
+    return unit, method, distance, dm.unit, noted, note_texts
 
 
 #: pandas' default text dtype (pandas 3: Arrow-backed ``str``), as inferred from Python strings.
