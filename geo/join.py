@@ -49,6 +49,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -618,15 +619,13 @@ def join_events(
 
     regions, districts = _units(admin)
     if engine == "contains":
-        unit, method, distance, dunit, noted, note_texts = _join_contains(
+        unit, method, distance, dunit, note_texts, note_at = _join_contains(
             events, admin, regions, districts, tolerance_m, label_column
         )
     else:
-        unit, method, distance, dunit, noted, note_texts = _rules(
+        unit, method, distance, dunit, note_texts, note_at = _rules(
             _Input(events, None, label_column), regions, districts, tolerance_m, engine
         )
-    note_at = np.full(n, -1, dtype=np.intp)
-    note_at[noted] = np.arange(len(noted))
     new = {
         "region": _text_at(regions.name, unit, np.nan),
         "region_id": _text_at(regions.uid, unit, np.nan),
@@ -634,7 +633,7 @@ def join_events(
         "district_id": _text_at(districts.uid, dunit, np.nan),
         "join_method": _text_at(np.array(JOIN_METHODS, dtype=object), method, np.nan),
         "join_distance_m": distance.astype("float64"),
-        "admin_note": _text_at(np.array(note_texts, dtype=object), note_at, ""),
+        "admin_note": _text_at(note_texts, note_at, ""),
     }
     for col, values in new.items():
         out[col] = pd.Series(values, index=out.index)
@@ -668,12 +667,18 @@ class _Input:
     """The columns the rules read, for the events at positions ``at`` (``None``: all)."""
 
     def __init__(
-        self, events: gpd.GeoDataFrame, at: np.ndarray | None, label_column: str | None
+        self,
+        events: gpd.GeoDataFrame,
+        at: np.ndarray | None,
+        label_column: str | None,
+        *,
+        xy: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.events, self.at, self.label_column = events, at, label_column
         self.n = len(events) if at is None else len(at)
         pts = events.geometry.to_numpy()
         self.pts = pts if at is None else pts[at]
+        self.xy = xy  # the points' coordinates, when already read
         self.crs = events.crs
         self.countries = _objects(events["country"], at)
         self.expected = _expected(events, at)
@@ -705,48 +710,61 @@ def _join_contains(
     districts: _Units,
     tolerance_m: float,
     label_column: str | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ``contains`` engine: the cell grid settles the points that lie, away from every
     boundary, inside exactly one region of their country and one district of that region
-    (rule (a), distance 0, nothing to note); the rules run on the rest only."""
+    (rule (a), distance 0; a region-only precision withholds the district, with its note);
+    the rules run on the rest only."""
     n = len(events)
     pts = events.geometry.to_numpy()
-    code = _country_codes(events["country"])
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
     cells = _join_cells.cells_for(
         admin, admin.regions, admin.districts, lambda: _build_cells(regions, districts)
     )
-    r, d = cells.lookup(code, shapely.get_x(pts), shapely.get_y(pts))
+    r, d = cells.lookup(_country_codes(events["country"]), x, y)
     easy = (r >= 0) & (d >= 0)
     easy[easy] = districts.parent[d[easy]] == r[easy]
-    # rules (d) and (e), and a region-only precision (which withholds a district that is
-    # not the region itself), speak about these events: the rules decide them
-    if "where_prec" in events:
-        coarse = events["where_prec"].to_numpy() >= REGION_ONLY_WHERE_PREC
-        coarse[coarse] = ~districts.is_region[d[coarse].clip(0)] | (
-            events["where_prec"].to_numpy()[coarse] >= AREA_ONLY_WHERE_PREC
-        )
-        easy &= ~coarse
+    # a region-only precision withholds a district that is not the region itself (with a
+    # note); rules (d) and (e) speak about the others: the rules decide those
+    precision = events["where_prec"].to_numpy() if "where_prec" in events else None
+    withheld = np.zeros(n, dtype=bool)
+    if precision is not None:
+        easy &= ~(precision >= AREA_ONLY_WHERE_PREC)
+        withheld = easy & (precision >= REGION_ONLY_WHERE_PREC) & ~districts.is_region[d]
+        if precision.dtype.kind not in "iuf":
+            easy &= ~withheld
+            withheld[:] = False
     if "expected_region" in events:
         exp_at = np.flatnonzero(easy & events["expected_region"].notna().to_numpy())
         if len(exp_at):
             exp = _texts(events["expected_region"].iloc[exp_at], None, strip=True)
             differs = pd.notna(exp) & (exp != regions.name[r[exp_at]])
             easy[exp_at[differs]] = False
-    hard = np.flatnonzero(~easy)
+    withheld &= easy
     unit = np.where(easy, r, -1)
-    dunit = np.where(easy, d, -1)
+    dunit = np.where(easy & ~withheld, d, -1)
     method = np.full(n, WITHIN, dtype=np.int8)
     distance = np.zeros(n)
-    noted = np.zeros(0, dtype=np.intp)
-    note_texts: list[str] = []
+    note_at = np.full(n, -1, dtype=np.intp)
+    w = np.flatnonzero(withheld)
+    note_texts = np.zeros(0, dtype=object)
+    if len(w) and precision is not None:
+        note_at[w], note_texts = _coarse_notes(precision[w], d[w], districts)
+    hard = np.flatnonzero(~easy)
     if len(hard):
-        h_unit, h_method, h_distance, h_dunit, h_noted, note_texts = _rules(
-            _Input(events, hard, label_column), regions, districts, tolerance_m, "contains"
+        h_unit, h_method, h_distance, h_dunit, h_texts, h_at = _rules(
+            _Input(events, hard, label_column, xy=(x[hard], y[hard])),
+            regions,
+            districts,
+            tolerance_m,
+            "contains",
         )
         unit[hard], method[hard], distance[hard] = h_unit, h_method, h_distance
         dunit[hard] = h_dunit
-        noted = hard[h_noted]
-    return unit, method, distance, dunit, noted, note_texts
+        said = h_at >= 0
+        note_at[hard[said]] = h_at[said] + len(note_texts)
+        note_texts = np.concatenate([note_texts, h_texts])
+    return unit, method, distance, dunit, note_texts, note_at
 
 
 def _country_codes(country: pd.Series) -> np.ndarray:
@@ -767,15 +785,17 @@ def _build_cells(regions: _Units, districts: _Units) -> _join_cells.Cells:
 
 def _rules(
     inp: _Input, regions: _Units, districts: _Units, tolerance_m: float, engine: Engine
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Rules (a)-(e) and the districts for the events of ``inp``: region, method, distance,
-    district, and the events with notes and their notes (positions within ``inp``)."""
+    district, the notes, and each event's position in the notes (-1: none)."""
     n = inp.n
     pts = inp.pts
     pts_m = _Metric(pts, inp.crs)
     countries = inp.countries
 
-    xy = _Points(shapely.get_x(pts), shapely.get_y(pts)) if engine == "contains" else None
+    xy = None
+    if engine == "contains":
+        xy = _Points(*(inp.xy or (shapely.get_x(pts), shapely.get_y(pts))))
     r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy)
     unit, method, distance, notes = r.unit, r.method, r.distance, r.notes
 
@@ -851,14 +871,10 @@ def _rules(
 
     # (e) an area that is no admin unit: the point is a placeholder, so no region is given
     precision = inp.precision
-    for i in np.flatnonzero(precision >= AREA_ONLY_WHERE_PREC).tolist():
-        inside = f"; the point falls in {regions.name[unit[i]]}" if unit[i] >= 0 else ""
-        notes.add(
-            i,
-            f"region: not assigned, the sources locate this event only to an area that is not "
-            f"one {regions.kind} (where_prec {precision[i]}){inside}",
-        )
-        unit[i], method[i] = -1, AREA
+    area = np.flatnonzero(precision >= AREA_ONLY_WHERE_PREC)
+    at, texts = _area_notes(precision[area], unit[area], regions)
+    notes.add_many(area, texts[at])
+    unit[area], method[area] = -1, AREA
 
     # districts: among the districts of the chosen region
     has_region = unit >= 0
@@ -892,13 +908,9 @@ def _rules(
     dm.unit[~has_region] = -1
     same = has_region & (dm.unit >= 0) & (_pick(districts.uid, dm.unit, None) == region_ids)
     coarse = has_region & ~same & (precision >= REGION_ONLY_WHERE_PREC)
-    for i in np.flatnonzero(coarse).tolist():
-        inside = f"; the point falls in {districts.name[dm.unit[i]]}" if dm.unit[i] >= 0 else ""
-        notes.add(
-            i,
-            f"district: not assigned, the sources locate this event only to its region "
-            f"(where_prec {precision[i]}){inside}",
-        )
+    sel = np.flatnonzero(coarse)
+    at, texts = _coarse_notes(precision[sel], dm.unit[sel], districts)
+    notes.add_many(sel, texts[at])
     dm.unit[coarse] = -1
     far = np.isin(dm.method, (NEAREST, UNMATCHED))
     has_notes = np.zeros(n, dtype=bool)
@@ -919,7 +931,9 @@ def _rules(
             notes.add(i, f"district: {t}")
 
     noted, note_texts = notes.joined()
-    return unit, method, distance, dm.unit, noted, note_texts
+    note_at = np.full(n, -1, dtype=np.intp)
+    note_at[noted] = np.arange(len(noted))
+    return unit, method, distance, dm.unit, np.array(note_texts, dtype=object), note_at
 
 
 #: pandas' default text dtype (pandas 3: Arrow-backed ``str``), as inferred from Python strings.
@@ -945,6 +959,51 @@ def _text_at(values: np.ndarray, pos: np.ndarray, missing: object) -> object:
         idx = pa.array(pos.astype(np.int32), mask=~ok)
     arr = names.take(idx)
     return arr.to_pandas(types_mapper={pa.large_string(): _STR_DTYPE}.get).array
+
+
+def _by_key(
+    precision: np.ndarray, pos: np.ndarray, make: Callable[[object, int], str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``make(precision[i], pos[i])`` for each row as (positions, distinct texts): each
+    distinct pair is formatted once (the values keep their dtype, so the same text)."""
+    if precision.dtype.kind not in "iuf":  # objects: row by row
+        rows = [make(p, int(k)) for p, k in zip(precision, pos, strict=True)]
+        return np.arange(len(rows)), np.array(rows, dtype=object)
+    values, p_code = np.unique(precision, return_inverse=True)
+    width = int(pos.max(initial=-1)) + 2
+    keys, at = np.unique(p_code.ravel() * width + (pos + 1), return_inverse=True)
+    made = [make(values[k // width], int(k % width) - 1) for k in keys.tolist()]
+    return at.ravel(), np.array(made, dtype=object)
+
+
+def _area_notes(
+    precision: np.ndarray, unit: np.ndarray, regions: _Units
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule (e)'s note for each event (``unit``: where its point falls, -1 nowhere)."""
+
+    def make(p: object, k: int) -> str:
+        inside = f"; the point falls in {regions.name[k]}" if k >= 0 else ""
+        return (
+            f"region: not assigned, the sources locate this event only to an area that is not "
+            f"one {regions.kind} (where_prec {p}){inside}"
+        )
+
+    return _by_key(precision, unit, make)
+
+
+def _coarse_notes(
+    precision: np.ndarray, dunit: np.ndarray, districts: _Units
+) -> tuple[np.ndarray, np.ndarray]:
+    """The note of an event whose district is withheld (``dunit``: where its point falls)."""
+
+    def make(p: object, k: int) -> str:
+        inside = f"; the point falls in {districts.name[k]}" if k >= 0 else ""
+        return (
+            f"district: not assigned, the sources locate this event only to its region "
+            f"(where_prec {p}){inside}"
+        )
+
+    return _by_key(precision, dunit, make)
 
 
 def _sole_districts(regions: _Units, districts: _Units) -> np.ndarray:
