@@ -50,7 +50,7 @@ import math
 import weakref
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import geopandas as gpd
@@ -92,12 +92,23 @@ class _Units:
     parent: np.ndarray  # districts: position of the region whose region_id is the group, or -1
     is_region: np.ndarray  # districts: the district's id is its region's id
     _segments: tuple[np.ndarray, np.ndarray] | None = None
+    _nearest: dict[object, _NearestSegments] = field(default_factory=dict)
 
     def segments(self) -> tuple[np.ndarray, np.ndarray]:
         """The units' boundary segments in METRIC_CRS and the unit of each (built once)."""
         if self._segments is None:
             self._segments = _boundary_segments(self.metric)
         return self._segments
+
+    def nearest_segments(self, group: object, cand: np.ndarray) -> _NearestSegments:
+        """The nearest-segment search over the units ``cand`` (those of ``group``), built
+        once per group."""
+        hit = self._nearest.get(group)
+        if hit is None or not np.array_equal(hit.cand, cand):
+            segs, seg_unit = self.segments()
+            own = np.isin(seg_unit, cand)
+            hit = self._nearest[group] = _NearestSegments(cand, segs[own], seg_unit[own])
+        return hit
 
     @classmethod
     def of(cls, kind: str, frame: gpd.GeoDataFrame, metric: gpd.GeoSeries, group: str) -> _Units:
@@ -346,6 +357,51 @@ def _candidate_pairs(
     return pd.DataFrame({"ev": ev, "un": un, "interior": interior, "rank": units.rank[un]})
 
 
+class _NearestSegments:
+    """Nearest boundary segments of some units, exactly as ``STRtree.query_nearest(...,
+    all_matches=True, return_distance=True)`` over the segments finds them.
+
+    The nearest segment endpoint (a k-d tree, fast) bounds the distance to the nearest
+    segment from above; only segments whose box lies within that bound (slightly widened,
+    so rounding cannot drop one) are measured, with GEOS's point-segment distance, the
+    measure ``query_nearest`` uses; every segment at the least distance is returned.
+    """
+
+    def __init__(self, cand: np.ndarray, segs: np.ndarray, seg_unit: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self.cand, self.segs, self.seg_unit = cand, segs, seg_unit
+        self.tree = shapely.STRtree(segs)
+        ends = shapely.get_coordinates(segs)
+        self.kd = cKDTree(ends) if len(ends) else None
+        #: beyond this bound (metres) the box search is left to ``query_nearest``
+        self.reach = 20 * float(np.median(shapely.length(segs))) if len(segs) else 0.0
+
+    def __call__(self, pm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, unit, distance) for each point's nearest segments (ties: all of them)."""
+        if self.kd is None or not len(pm):
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty, np.zeros(0)
+        xy = shapely.get_coordinates(pm)
+        bound, _ = self.kd.query(xy)
+        bound = bound * (1 + 1e-9) + 1e-6  # metres: far above the rounding of the box
+        near = np.flatnonzero(bound <= self.reach)
+        far = np.flatnonzero(bound > self.reach)
+        # far from every boundary, a box holds many segments: GEOS's own search is faster
+        (f_pt, f_seg), f_dist = self.tree.query_nearest(
+            pm[far], return_distance=True, all_matches=True
+        )
+        x, y, b = xy[near, 0], xy[near, 1], bound[near]
+        q_pt, q_seg = self.tree.query(shapely.box(x - b, y - b, x + b, y + b))
+        dist = shapely.distance(pm[near[q_pt]], self.segs[q_seg])
+        least = np.full(len(near), np.inf)
+        np.minimum.at(least, q_pt, dist)
+        keep = dist == least[q_pt]
+        pt = np.concatenate([near[q_pt[keep]], far[f_pt]])
+        seg = np.concatenate([q_seg[keep], f_seg])
+        return pt, self.seg_unit[seg], np.concatenate([dist[keep], f_dist])
+
+
 def _boundary_segments(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every unit's boundary (all rings) as two-point segments in METRIC_CRS, and their unit.
 
@@ -440,13 +496,9 @@ def _match(
             )
             near_unit = cand[i_tree]
         else:  # the same answer from a tree of the boundary segments of the group's units
-            segs, seg_unit = units.segments()
-            own = np.isin(seg_unit, cand)
+            nearest_of = units.nearest_segments(g, cand)
             pm = pts_m[evs]
-            (i_in, i_tree), dist = shapely.STRtree(segs[own]).query_nearest(
-                pm, return_distance=True, all_matches=True
-            )
-            near_unit = seg_unit[own][i_tree]
+            i_in, near_unit, dist = nearest_of(pm)
             # GEOS gives distance 0 to a polygon the projected point lies in or on (a point
             # just outside in the admin CRS can be inside once projected): those units win
             z_i, z_u = _xy_pairs(
