@@ -46,6 +46,7 @@ events in any other CRS are refused, never reprojected silently.
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections import defaultdict
@@ -56,7 +57,10 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
+from pyproj import Transformer
 
 from geo import _join_cells
 from geo._errors import CRSMismatchError, ValidationError
@@ -150,9 +154,34 @@ def _m(d: float) -> str:
     return f"{d:,.0f} m"
 
 
-def _m_many(d: np.ndarray) -> np.ndarray:
-    """:func:`_m` of each distance, as objects."""
-    return np.array([f"{x:,.0f} m" for x in np.asarray(d, dtype="float64").tolist()], dtype=object)
+def _m_many(d: np.ndarray) -> pa.Array:
+    """:func:`_m` of each distance (Arrow text): the same digits, commas and rounding."""
+    d = np.asarray(d, dtype="float64")
+    v = np.rint(d)  # round half to even on the binary value, as format(d, ",.0f") does
+    if not (np.isfinite(d) & ~np.signbit(d) & (v < 1e15)).all():
+        return pa.array([f"{x:,.0f} m" for x in d.tolist()], pa.large_string())
+    iv = v.astype(np.int64)
+    groups = 1 + sum((iv >= 1000**k).astype(np.int64) for k in range(1, 5))
+    lead = iv // 1000 ** (groups - 1)
+    parts: list[object] = [pa.array(lead).cast(pa.large_string())]
+    for k in range(3, -1, -1):  # the groups after the leading one, zero-padded, with commas
+        digits = pc.utf8_lpad(pa.array((iv // 1000**k) % 1000).cast(pa.large_string()), 3, "0")
+        none = pa.scalar("", pa.large_string())
+        parts.append(pc.if_else(pa.array(groups - 1 > k), _cat(",", digits), none))
+    return _cat(*parts, " m")
+
+
+def _cat(*parts: object) -> pa.Array:
+    """Texts joined element-wise (Arrow, no Python string per row); ``str`` parts repeat."""
+    arrays = [
+        pa.scalar(p, pa.large_string())
+        if isinstance(p, str)
+        else (p if isinstance(p, pa.Array) else pa.array(p, pa.large_string())).cast(
+            pa.large_string()
+        )
+        for p in parts
+    ]
+    return pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
 
 
 class _Notes:
@@ -162,7 +191,7 @@ class _Notes:
     def __init__(self) -> None:
         self._ev: list[np.ndarray] = []
         self._seq: list[np.ndarray] = []
-        self._text: list[np.ndarray] = []
+        self._text: list[pa.Array] = []
         self._one: list[tuple[int, int, str]] = []
         self._k = 0
 
@@ -171,7 +200,7 @@ class _Notes:
         self._k += 1
 
     def add_many(
-        self, events: np.ndarray, texts: np.ndarray, seq: np.ndarray | None = None
+        self, events: np.ndarray, texts: np.ndarray | pa.Array, seq: np.ndarray | None = None
     ) -> None:
         """One note per event of ``events``; ``seq`` orders several notes of one event."""
         events = np.asarray(events, dtype=np.intp)
@@ -179,42 +208,42 @@ class _Notes:
         if len(events):
             self._ev.append(events)
             self._seq.append(self._k + order)
-            self._text.append(np.asarray(texts, dtype=object))
+            if not isinstance(texts, pa.Array):
+                texts = pa.array(np.asarray(texts, dtype=object), pa.large_string())
+            self._text.append(texts.cast(pa.large_string()))
             self._k += int(order.max()) + 1 if len(order) else 1
 
-    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def table(self) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         """Every note as (event, order, text), sorted by event then order."""
         ev = [*self._ev, np.array([o[0] for o in self._one], dtype=np.intp)]
         seq = [*self._seq, np.array([o[1] for o in self._one], dtype=np.int64)]
-        text = [*self._text, np.array([o[2] for o in self._one], dtype=object)]
-        e, q, t = np.concatenate(ev), np.concatenate(seq), np.concatenate(text)
+        one = pa.array([o[2] for o in self._one], pa.large_string())
+        e, q, t = np.concatenate(ev), np.concatenate(seq), pa.concat_arrays([*self._text, one])
         order = np.lexsort((q, e))
-        return e[order], q[order], t[order]
+        return e[order], q[order], t.take(pa.array(order))
 
     def events(self) -> np.ndarray:
-        return np.unique(self.table()[0])
+        e = np.concatenate([*self._ev, np.array([o[0] for o in self._one], dtype=np.intp)])
+        return np.unique(e)
 
     def extend_from(self, other: _Notes, events: np.ndarray, prefix: str) -> None:
         """``other``'s notes of ``events``, each prefixed, after this one's notes so far."""
         e, q, t = other.table()
-        keep = np.isin(e, events)
-        e, q, t = e[keep], q[keep], t[keep]
+        keep = np.flatnonzero(np.isin(e, events))
+        e, q, t = e[keep], q[keep], t.take(pa.array(keep))
         if len(e):
             rank = np.unique(q, return_inverse=True)[1]
-            self.add_many(e, prefix + t, seq=rank)
+            self.add_many(e, _cat(prefix, t), seq=rank)
 
-    def joined(self) -> tuple[np.ndarray, list[str]]:
+    def joined(self) -> tuple[np.ndarray, pa.Array]:
         """Events with notes and their notes joined with '; '."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         e, _, t = self.table()
         if not len(e):
-            return np.zeros(0, dtype=np.intp), []
+            return np.zeros(0, dtype=np.intp), pa.array([], pa.large_string())
         starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
         offsets = np.r_[starts, len(e)].astype(np.int32)
-        lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(t, pa.string()))
-        return e[starts], pc.binary_join(lists, "; ").to_pylist()
+        lists = pa.ListArray.from_arrays(pa.array(offsets), t)
+        return e[starts], pc.binary_join(lists, pa.scalar("; ", pa.large_string()))
 
 
 class _Metric:
@@ -242,11 +271,15 @@ def _to_metric(pts: np.ndarray, crs: object) -> np.ndarray:
     coordinates with an ``always_xy`` pyproj transformer), without building a GeoSeries."""
     if shapely.has_z(pts).any():
         return gpd.GeoSeries(pts, crs=crs).to_crs(METRIC_CRS).to_numpy()
-    from pyproj import Transformer
-
     xy = shapely.get_coordinates(pts)
-    x, y = Transformer.from_crs(crs, METRIC_CRS, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    x, y = _to_metric_transformer(crs).transform(xy[:, 0], xy[:, 1])
     return shapely.points(np.asarray(x), np.asarray(y))
+
+
+@functools.lru_cache(maxsize=8)
+def _to_metric_transformer(crs: object) -> Transformer:
+    """The ``always_xy`` transformer to METRIC_CRS (building one costs ~20 ms)."""
+    return Transformer.from_crs(crs, METRIC_CRS, always_xy=True)
 
 
 class _Points:
@@ -520,15 +553,16 @@ def _match(
     found = todo[nearest[todo] >= 0]
     if len(found):
         near_names = np.asarray(units.name, dtype=object)[nearest[found]]
-        where = "nearest is " + near_names + ", " + _m_many(distance[found]) + " away"
+        where = _cat("nearest is ", near_names, ", ", _m_many(distance[found]), " away")
         close = distance[found] <= tolerance_m
         unit[found[close]], method[found[close]] = nearest[found[close]], NEAREST
-        head = np.where(
-            close,
-            f"inside no {units.kind} of " + group_labels[found] + "; ",
-            f"no {units.kind} of " + group_labels[found] + f" within {_m(tolerance_m)}; ",
+        labels = pa.array(group_labels[found], pa.large_string())
+        head = pc.if_else(
+            pa.array(close),
+            _cat(f"inside no {units.kind} of ", labels, "; "),
+            _cat(f"no {units.kind} of ", labels, f" within {_m(tolerance_m)}; "),
         )
-        notes.add_many(found, head + where)
+        notes.add_many(found, _cat(head, where))
     return _Match(unit=unit, method=method, distance=distance, nearest=nearest, notes=notes)
 
 
@@ -762,7 +796,7 @@ def _join_contains(
     districts: _Units,
     tolerance_m: float,
     label_column: str | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pa.Array, np.ndarray]:
     """The ``contains`` engine: the cell grid settles the points that lie, away from every
     boundary, inside exactly one region of their country and one district of that region
     (rule (a), distance 0; a region-only precision withholds the district, with its note);
@@ -799,9 +833,10 @@ def _join_contains(
     distance = np.zeros(n)
     note_at = np.full(n, -1, dtype=np.intp)
     w = np.flatnonzero(withheld)
-    note_texts = np.zeros(0, dtype=object)
+    note_texts = pa.array([], pa.large_string())
     if len(w) and precision is not None:
-        note_at[w], note_texts = _coarse_notes(precision[w], d[w], districts)
+        note_at[w], texts = _coarse_notes(precision[w], d[w], districts)
+        note_texts = pa.array(texts, pa.large_string())
     hard = np.flatnonzero(~easy)
     if len(hard):
         h_unit, h_method, h_distance, h_dunit, h_texts, h_at = _rules(
@@ -815,7 +850,7 @@ def _join_contains(
         dunit[hard] = h_dunit
         said = h_at >= 0
         note_at[hard[said]] = h_at[said] + len(note_texts)
-        note_texts = np.concatenate([note_texts, h_texts])
+        note_texts = pa.concat_arrays([note_texts, h_texts])
     return unit, method, distance, dunit, note_texts, note_at
 
 
@@ -837,7 +872,7 @@ def _build_cells(regions: _Units, districts: _Units) -> _join_cells.Cells:
 
 def _rules(
     inp: _Input, regions: _Units, districts: _Units, tolerance_m: float, engine: Engine
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pa.Array, np.ndarray]:
     """Rules (a)-(e) and the districts for the events of ``inp``: region, method, distance,
     district, the notes, and each event's position in the notes (-1: none)."""
     n = inp.n
@@ -867,8 +902,8 @@ def _rules(
         name = np.asarray(regions.name, dtype=object)
         notes.add_many(
             i1,
-            "country mismatch: the point lies in " + group[k] + " (" + name[k]
-            + "), but 'country' is " + countries[i1] + "; check the country or the coordinates",
+            _cat("country mismatch: the point lies in ", group[k], " (", name[k], "), but "
+                 "'country' is ", countries[i1], "; check the country or the coordinates"),
         )  # fmt: skip
         found: dict[int, list[int]] = {}
         for i, k2 in zip(ev[several].tolist(), hit[several].tolist(), strict=True):
@@ -951,9 +986,9 @@ def _rules(
         dm.method[near_s], dm.distance[near_s] = NEAREST, distance[near_s]
         dm.notes.add_many(
             near_s,
-            "inside no district of " + region_names[near_s] + "; nearest is "
-            + np.asarray(districts.name, dtype=object)[dm.unit[near_s]] + ", "
-            + _m_many(distance[near_s]) + " away",
+            _cat("inside no district of ", region_names[near_s], "; nearest is ",
+                 np.asarray(districts.name, dtype=object)[dm.unit[near_s]], ", ",
+                 _m_many(distance[near_s]), " away"),
         )  # fmt: skip
         region_ids[skip] = regions.uid[unit[skip]]
     region_pos = {uid: k for k, uid in enumerate(regions.uid)}
@@ -985,27 +1020,29 @@ def _rules(
     noted, note_texts = notes.joined()
     note_at = np.full(n, -1, dtype=np.intp)
     note_at[noted] = np.arange(len(noted))
-    return unit, method, distance, dm.unit, np.array(note_texts, dtype=object), note_at
+    return unit, method, distance, dm.unit, note_texts, note_at
 
 
 #: pandas' default text dtype (pandas 3: Arrow-backed ``str``), as inferred from Python strings.
 _STR_DTYPE = pd.Series(["a"]).dtype
 
 
-def _text_at(values: np.ndarray, pos: np.ndarray, missing: object) -> object:
+def _text_at(values: np.ndarray | pa.Array, pos: np.ndarray, missing: object) -> object:
     """``values[pos]`` as a text column, ``missing`` (NaN or '') where ``pos`` is -1.
 
-    Built as an Arrow dictionary (no Python string per row) when pandas' text dtype
-    is Arrow-backed; the same values and dtype as ``pd.Series`` of the objects.
+    Built with an Arrow take (no Python string per row) when pandas' text dtype is
+    Arrow-backed; the same values and dtype as ``pd.Series`` of the objects.
     """
     ok = pos >= 0
     if not (ok.any() or isinstance(missing, str)) or not isinstance(_STR_DTYPE, pd.StringDtype):
+        if isinstance(values, pa.Array):
+            values = np.array(values.to_pylist(), dtype=object)
         return _pick(values, pos, missing)
-    import pyarrow as pa
-
-    extra = [missing] if isinstance(missing, str) else []
-    names = pa.array(list(values) + extra, pa.large_string())
+    if not isinstance(values, pa.Array):
+        values = pa.array(list(values), pa.large_string())
+    names = values.cast(pa.large_string())
     if isinstance(missing, str):
+        names = pa.concat_arrays([names, pa.array([missing], pa.large_string())])
         idx = pa.array(np.where(ok, pos, len(values)).astype(np.int32))
     else:
         idx = pa.array(pos.astype(np.int32), mask=~ok)
