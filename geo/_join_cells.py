@@ -29,31 +29,39 @@ import shapely
 CELLS_LONG_SIDE = 3000
 
 
+#: A cell that must be tested (a boundary touches it, or several units hold it).
+TEST = -1
+#: A cell that no unit of the country holds.
+NONE = -2
+
+
 @dataclass(frozen=True)
 class Cells:
     """Per country code: the region and the district position of every cell (-1: test)."""
 
     x_edges: np.ndarray
     y_edges: np.ndarray
-    region: tuple[np.ndarray, ...]  # per country code, flat (nx * ny) int positions or -1
-    district: tuple[np.ndarray, ...]
+    #: (country code, flat cell nx * ny): the position of the only unit of that country
+    #: holding the cell, TEST when the cell must be tested, NONE when no unit holds it
+    region: np.ndarray
+    district: np.ndarray
+
+    def cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The flat cell of each point, -1 outside the grid (or not a number)."""
+        xe, ye = self.x_edges, self.y_edges
+        i, j = _cell(xe, x), _cell(ye, y)
+        ok = (xe[i] <= x) & (x <= xe[i + 1]) & (ye[j] <= y) & (y <= ye[j + 1])
+        return np.where(ok, i * (len(ye) - 1) + j, -1)
 
     def lookup(
         self, code: np.ndarray, x: np.ndarray, y: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Region and district positions for each point (``code``: country code, -1 none)."""
-        xe, ye = self.x_edges, self.y_edges
-        ny = len(ye) - 1
-        i = _cell(xe, x)
-        j = _cell(ye, y)
-        ok = (code >= 0) & (xe[i] <= x) & (x <= xe[i + 1]) & (ye[j] <= y) & (y <= ye[j + 1])
-        flat = i * ny + j
-        region = np.full(len(x), -1, dtype=np.intp)
-        district = np.full(len(x), -1, dtype=np.intp)
-        for c in range(len(self.region)):
-            at = np.flatnonzero(ok & (code == c))
-            region[at] = self.region[c][flat[at]]
-            district[at] = self.district[c][flat[at]]
+        """Region and district of each point's cell for its country (``code``, -1: none)."""
+        flat = self.cells(x, y)
+        ok = (code >= 0) & (code < len(self.region)) & (flat >= 0)
+        c, f = np.where(ok, code, 0), flat.clip(0)
+        region = np.where(ok, self.region[c, f], TEST)
+        district = np.where(ok, self.district[c, f], TEST)
         return region, district
 
 
@@ -95,14 +103,15 @@ def _marked(geoms: np.ndarray, xe: np.ndarray, ye: np.ndarray) -> np.ndarray:
 def _sole_holder(
     geoms: np.ndarray, positions: np.ndarray, cx: np.ndarray, cy: np.ndarray
 ) -> np.ndarray:
-    """For each centre, the position of the only unit containing it, else -1."""
+    """For each centre, the position of the only unit containing it, NONE when no unit
+    does, TEST when several do."""
     count = np.zeros(len(cx), dtype=np.intp)
-    which = np.full(len(cx), -1, dtype=np.intp)
+    which = np.full(len(cx), NONE, dtype=np.intp)
     for g, pos in zip(geoms, positions, strict=True):
         inside = shapely.contains_xy(g, cx, cy)
         count += inside
         which[inside] = pos
-    which[count != 1] = -1
+    which[count > 1] = TEST
     return which
 
 
@@ -112,6 +121,7 @@ def build(
     district_geoms: np.ndarray,
     district_country: np.ndarray,
     *,
+    n_codes: int = 0,
     cells_long_side: int = CELLS_LONG_SIDE,
 ) -> Cells:
     """The grid for units whose countries are given as integer codes (0, 1, ...)."""
@@ -133,7 +143,9 @@ def build(
     districts: list[np.ndarray] = []
     small = max(len(region_geoms), len(district_geoms)) < np.iinfo(np.int16).max
     dtype = np.int16 if small else np.int32
-    n_codes = int(max(region_country.max(initial=-1), district_country.max(initial=-1))) + 1
+    n_codes = max(
+        n_codes, int(max(region_country.max(initial=-1), district_country.max(initial=-1))) + 1
+    )
     for c in range(n_codes):
         r_pos = np.flatnonzero(region_country == c)
         d_pos = np.flatnonzero(district_country == c)
@@ -145,10 +157,16 @@ def build(
         ci, cj = np.unravel_index(first, (nx, ny))
         cx, cy = (xe[ci] + xe[ci + 1]) / 2, (ye[cj] + ye[cj + 1]) / 2
         for pos, geoms, out in ((r_pos, region_geoms, regions), (d_pos, district_geoms, districts)):
-            holder = np.full(n_sets + 1, -1, dtype=dtype)
+            holder = np.full(n_sets + 1, TEST, dtype=dtype)
             holder[flat[first]] = _sole_holder(geoms[pos], pos, cx, cy)
             out.append(holder[flat])
-    return Cells(x_edges=xe, y_edges=ye, region=tuple(regions), district=tuple(districts))
+    shape = (n_codes, nx * ny)
+    return Cells(
+        x_edges=xe,
+        y_edges=ye,
+        region=np.stack(regions) if regions else np.full(shape, TEST, dtype=dtype),
+        district=np.stack(districts) if districts else np.full(shape, TEST, dtype=dtype),
+    )
 
 
 _CACHE: weakref.WeakKeyDictionary[object, tuple[object, object, Cells]] = (

@@ -759,12 +759,14 @@ class _Input:
         label_column: str | None,
         *,
         xy: tuple[np.ndarray, np.ndarray] | None = None,
+        cells: _join_cells.Cells | None = None,
     ) -> None:
         self.events, self.at, self.label_column = events, at, label_column
         self.n = len(events) if at is None else len(at)
         pts = events.geometry.to_numpy()
         self.pts = pts if at is None else pts[at]
         self.xy = xy  # the points' coordinates, when already read
+        self.cells = cells  # the cell grid of the units, when built
         self.crs = events.crs
         self.countries = _objects(events["country"], at)
         self.expected = _expected(events, at)
@@ -840,7 +842,7 @@ def _join_contains(
     hard = np.flatnonzero(~easy)
     if len(hard):
         h_unit, h_method, h_distance, h_dunit, h_texts, h_at = _rules(
-            _Input(events, hard, label_column, xy=(x[hard], y[hard])),
+            _Input(events, hard, label_column, xy=(x[hard], y[hard]), cells=cells),
             regions,
             districts,
             tolerance_m,
@@ -852,6 +854,37 @@ def _join_contains(
         note_at[hard[said]] = h_at[said] + len(note_texts)
         note_texts = pa.concat_arrays([note_texts, h_texts])
     return unit, method, distance, dunit, note_texts, note_at
+
+
+def _regions_holding(
+    cells: _join_cells.Cells,
+    xy: _Points,
+    events: np.ndarray,
+    countries: np.ndarray,
+    regions: _Units,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(event, region) pairs where the point of ``events[k]`` lies inside a region of
+    another country than its own, as ``_xy_pairs`` over every region finds them: from the
+    cell grid, and by ``contains_xy`` for the points whose cell is not settled."""
+    x, y = xy.x[events], xy.y[events]
+    flat = cells.cells(x, y)
+    own = _country_codes(pd.Series(countries[events], dtype=object))
+    unsure = flat < 0
+    at: list[np.ndarray] = []
+    hit: list[np.ndarray] = []
+    for c in range(len(cells.region)):
+        other = (own != c) & (flat >= 0)
+        value = cells.region[c, flat.clip(0)]
+        unsure |= other & (value == _join_cells.TEST)
+        sel = np.flatnonzero(other & (value >= 0))
+        at.append(sel)
+        hit.append(value[sel].astype(np.intp))
+    a, h = np.concatenate(at), np.concatenate(hit)
+    keep = ~unsure[a]
+    a, h = a[keep], h[keep]
+    test = np.flatnonzero(unsure)
+    t_at, t_hit = _xy_pairs(xy.subset(events[test]), regions.geom.to_numpy())
+    return np.concatenate([a, test[t_at]]), np.concatenate([h, t_hit])
 
 
 def _country_codes(country: pd.Series) -> np.ndarray:
@@ -867,7 +900,13 @@ def _build_cells(regions: _Units, districts: _Units) -> _join_cells.Cells:
     country_code = {c: k for k, c in enumerate(KNOWN_COUNTRIES)}
     r_code = np.array([country_code.get(c, -1) for c in regions.group], dtype=np.intp)
     d_code = np.where(districts.parent >= 0, r_code[districts.parent], -1)
-    return _join_cells.build(regions.geom.to_numpy(), r_code, districts.geom.to_numpy(), d_code)
+    return _join_cells.build(
+        regions.geom.to_numpy(),
+        r_code,
+        districts.geom.to_numpy(),
+        d_code,
+        n_codes=len(KNOWN_COUNTRIES),
+    )
 
 
 def _rules(
@@ -892,8 +931,10 @@ def _rules(
     if len(outside):  # one bulk query: a few percent of the events at most
         if xy is None:
             at, hit = regions.geom.sindex.query(pts[outside], predicate="within")
-        else:
+        elif inp.cells is None:
             at, hit = _xy_pairs(xy.subset(outside), regions.geom.to_numpy())
+        else:
+            at, hit = _regions_holding(inp.cells, xy, outside, countries, regions)
         foreign = np.asarray(regions.group, dtype=object)[hit] != countries[outside[at]]
         ev, hit = outside[at[foreign]], hit[foreign]
         several = np.bincount(ev, minlength=n)[ev] > 1  # in regions of both countries: rare
