@@ -336,13 +336,6 @@ def _xy_pairs(
     return np.concatenate(evs).astype(np.intp), np.concatenate(uns)
 
 
-def _interior_pairs(
-    pts: _Points, codes: np.ndarray, unit_codes: np.ndarray, units: _Units
-) -> tuple[np.ndarray, np.ndarray]:
-    """(event, unit) pairs where the point lies inside the unit (not on its edge), own group."""
-    return _xy_pairs(pts, units.geom.to_numpy(), codes=codes, unit_codes=unit_codes)
-
-
 def _group_codes(groups: np.ndarray, units: _Units) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of the events' groups and of the units' groups (-1: no match)."""
     codes, uniques = pd.factorize(pd.Series(groups, dtype=object), use_na_sentinel=True)
@@ -358,6 +351,7 @@ def _candidate_pairs(
     units: _Units,
     engine: Engine,
     xy: _Points | None = None,
+    settled: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Every (event, unit) pair where the point intersects a unit of its own group.
 
@@ -365,6 +359,9 @@ def _candidate_pairs(
     point inside some unit are its interior pairs only (an edge it also touches
     changes nothing: an interior unit always wins), and a point inside none
     gets its edge pairs from ``shapely.intersects_xy`` on the few points left.
+    ``settled`` (``contains`` only) is what the cell grid says of each point's cell for
+    this level: the only unit of the event's country that touches it (the point lies
+    inside it), NONE (no unit touches it) or TEST (test the point).
     """
     geoms = units.geom.to_numpy()
     if engine == "sindex":
@@ -376,17 +373,30 @@ def _candidate_pairs(
         codes, unit_codes = _group_codes(groups, units)
         if xy is None:
             xy = _Points(shapely.get_x(pts), shapely.get_y(pts))
-        ev_in, un_in = _interior_pairs(xy, codes, unit_codes, units)
-        inside = np.zeros(len(pts), dtype=bool)
-        inside[ev_in] = True
-        rest = np.flatnonzero(has_group & ~inside)
+        ev_k = np.zeros(0, dtype=np.intp)
+        test = np.flatnonzero(has_group)
+        if settled is not None:  # a unit of another group settles that none of this one's is
+            known = has_group & (settled >= 0)
+            known[known] = unit_codes[settled[known]] == codes[known]
+            ev_k = np.flatnonzero(known)
+            test = np.flatnonzero(has_group & (settled == _join_cells.TEST))
+        sub = xy.subset(test)
+        e_t, un_t = _xy_pairs(sub, geoms, codes=codes[test], unit_codes=unit_codes)
+        inside = np.zeros(len(test), dtype=bool)
+        inside[e_t] = True
+        rest = np.flatnonzero(~inside)
         e_b, un_b = _xy_pairs(
-            xy.subset(rest), geoms, inside_only=False, codes=codes[rest], unit_codes=unit_codes
+            sub.subset(rest),
+            geoms,
+            inside_only=False,
+            codes=codes[test[rest]],
+            unit_codes=unit_codes,
         )
-        ev_b = rest[e_b]
-        ev = np.concatenate([ev_in, ev_b])
-        un = np.concatenate([un_in, un_b])
-        interior = np.concatenate([np.ones(len(ev_in), bool), np.zeros(len(ev_b), bool)])
+        ev_b = test[rest[e_b]]
+        ev = np.concatenate([ev_k, test[e_t], ev_b])
+        un = np.concatenate([settled[ev_k] if settled is not None else ev_k, un_t, un_b])
+        interior = np.zeros(len(ev), dtype=bool)
+        interior[: len(ev_k) + len(e_t)] = True
     return pd.DataFrame({"ev": ev, "un": un, "interior": interior, "rank": units.rank[un]})
 
 
@@ -460,6 +470,7 @@ def _match(
     tolerance_m: float,
     engine: Engine = "contains",
     xy: _Points | None = None,
+    settled: np.ndarray | None = None,
 ) -> _Match:
     """Rules (a)-(c) for one level; ``groups[i]`` is the key event ``i`` must share."""
     n = len(pts)
@@ -470,7 +481,7 @@ def _match(
     has_group = np.asarray(pd.notna(groups), dtype=bool)
 
     # (a)/(b): polygons containing the point (interior or edge), own group only
-    pairs = _candidate_pairs(pts, groups, has_group, units, engine, xy)
+    pairs = _candidate_pairs(pts, groups, has_group, units, engine, xy, settled)
     size = np.bincount(pairs["ev"].to_numpy(), minlength=n)
     single = size[pairs["ev"].to_numpy()] == 1
     one = pairs[single]  # the usual case: in exactly one unit, nothing to decide
@@ -922,7 +933,15 @@ def _rules(
     xy = None
     if engine == "contains":
         xy = _Points(*(inp.xy or (shapely.get_x(pts), shapely.get_y(pts))))
-    r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy)
+    settled_r = settled_d = None
+    if inp.cells is not None and xy is not None:
+        flat = inp.cells.cells(xy.x, xy.y)
+        code = _country_codes(pd.Series(countries, dtype=object))
+        ok = (code >= 0) & (flat >= 0)
+        c, f = np.where(ok, code, 0), flat.clip(0)
+        settled_r = np.where(ok, inp.cells.region[c, f], _join_cells.TEST).astype(np.intp)
+        settled_d = np.where(ok, inp.cells.district[c, f], _join_cells.TEST).astype(np.intp)
+    r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy, settled_r)
     unit, method, distance, notes = r.unit, r.method, r.distance, r.notes
 
     # A point outside its own country's units but inside another country's: the country
@@ -1019,7 +1038,7 @@ def _rules(
         skip = inside_r | near_r
         skip[skip] = sole[unit[skip]] >= 0
         region_ids[skip] = None
-    dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine, xy)
+    dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine, xy, settled_d)
     if sole is not None and skip.any():
         dm.unit[skip] = dm.nearest[skip] = sole[unit[skip]]
         dm.method[skip & inside_r], dm.distance[skip & inside_r] = WITHIN, 0.0
