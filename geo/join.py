@@ -49,7 +49,6 @@ from __future__ import annotations
 import functools
 import math
 import weakref
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -1051,7 +1050,6 @@ def _rules(
                  _m_many(distance[near_s]), " away"),
         )  # fmt: skip
         region_ids[skip] = regions.uid[unit[skip]]
-    region_pos = {uid: k for k, uid in enumerate(regions.uid)}
     dm.unit[~has_region] = -1
     same = has_region & (dm.unit >= 0) & (_pick(districts.uid, dm.unit, None) == region_ids)
     coarse = has_region & ~same & (precision >= REGION_ONLY_WHERE_PREC)
@@ -1064,18 +1062,29 @@ def _rules(
     has_notes[dm.notes.events()] = True
     todo = np.flatnonzero(has_region & ~same & ~coarse & (has_notes | far))
     far_todo = todo[far[todo]]
-    hits_of: dict[int, list[int]] = defaultdict(list)  # districts each far point lies in
-    if xy is None:
+    if xy is None:  # the districts each far point lies in or on
         q_ev, q_un = districts.geom.sindex.query(pts[far_todo], predicate="intersects")
     else:
         geoms = districts.geom.to_numpy()
         q_ev, q_un = _xy_pairs(xy.subset(far_todo), geoms, inside_only=False)
-    for e, u in zip(far_todo[q_ev].tolist(), q_un.tolist(), strict=True):
-        hits_of[e].append(u)
     notes.extend_from(dm.notes, todo, "district: ")
-    for i in far_todo.tolist():
-        for t in _elsewhere(hits_of[i], regions.uid[unit[i]], region_pos, regions, districts):
-            notes.add(i, f"district: {t}")
+    # the first of them by name that belongs to another region of the event's country
+    e, h = far_todo[q_ev], q_un
+    parent = districts.parent[h]
+    group = np.asarray(regions.group, dtype=object)
+    ok = (parent >= 0) & (group[parent.clip(0)] == group[unit[e]]) & (parent != unit[e])
+    e, h, parent = e[ok], h[ok], parent[ok]
+    order = np.lexsort((districts.rank[h], e))
+    first = order[np.r_[True, e[order][1:] != e[order][:-1]]] if len(order) else order
+    notes.add_many(
+        e[first],
+        _cat(
+            "district: the point lies in ",
+            np.asarray(districts.name, dtype=object)[h[first]],
+            ", a district of ",
+            np.asarray(regions.name, dtype=object)[parent[first]],
+        ),
+    )
 
     noted, note_texts = notes.joined()
     note_at = np.full(n, -1, dtype=np.intp)
@@ -1179,29 +1188,6 @@ def _pick(values: np.ndarray, pos: np.ndarray, missing: object) -> np.ndarray:
     ok = pos >= 0
     out[ok] = np.asarray(values, dtype=object)[pos[ok]]
     return out
-
-
-def _elsewhere(
-    hits: list[int],
-    region_id: str,
-    region_pos: dict[str, int],
-    regions: _Units,
-    districts: _Units,
-) -> list[str]:
-    """Name the district of another region of the same country that holds the point, if any.
-
-    ``hits`` are the districts the point intersects.
-    """
-    country = regions.group[region_pos[region_id]]
-    for h in sorted(hits, key=lambda h: districts.rank[h]):
-        parent = region_pos.get(districts.group[h])
-        if (
-            parent is not None
-            and regions.group[parent] == country
-            and parent != region_pos[region_id]
-        ):
-            return [f"the point lies in {districts.name[h]}, a district of {regions.name[parent]}"]
-    return []
 
 
 def unit_at(admin: AdminUnits, lat: float, lon: float, *, level: str = "region") -> str | None:
