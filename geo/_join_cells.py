@@ -53,11 +53,9 @@ class Cells:
         ok = (xe[i] <= x) & (x <= xe[i + 1]) & (ye[j] <= y) & (y <= ye[j + 1])
         return np.where(ok, i * (len(ye) - 1) + j, -1)
 
-    def lookup(
-        self, code: np.ndarray, x: np.ndarray, y: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Region and district of each point's cell for its country (``code``, -1: none)."""
-        flat = self.cells(x, y)
+    def lookup(self, code: np.ndarray, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Region and district of each point's cell (``flat``, from :meth:`cells`) for its
+        country (``code``, -1: none); TEST for points outside the grid or of no country."""
         ok = (code >= 0) & (code < len(self.region)) & (flat >= 0)
         c, f = np.where(ok, code, 0), flat.clip(0)
         region = np.where(ok, self.region[c, f], TEST)
@@ -68,10 +66,11 @@ class Cells:
 def _cell(edges: np.ndarray, v: np.ndarray) -> np.ndarray:
     """The cell of each value by arithmetic (checked by the caller against the edges)."""
     n = len(edges) - 1
-    step = (edges[-1] - edges[0]) / n
+    scale = n / (edges[-1] - edges[0])
     with np.errstate(invalid="ignore"):
-        raw = np.floor((v - edges[0]) / step)
-    i = np.nan_to_num(raw, nan=0.0, posinf=n - 1, neginf=0).clip(0, n - 1).astype(np.intp)
+        raw = (v - edges[0]) * scale
+        raw = np.where(raw >= 0, raw, 0.0)  # NaN too
+    i = np.minimum(raw, n - 1).astype(np.intp)
     i -= (v < edges[i]) & (i > 0)
     i += (v > edges[i + 1]) & (i < n - 1)
     return i

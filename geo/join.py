@@ -790,14 +790,16 @@ class _Input:
         label_column: str | None,
         *,
         xy: tuple[np.ndarray, np.ndarray] | None = None,
-        cells: _join_cells.Cells | None = None,
+        cells: tuple[_join_cells.Cells, np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.events, self.at, self.label_column = events, at, label_column
         self.n = len(events) if at is None else len(at)
         pts = events.geometry.to_numpy()
         self.pts = pts if at is None else pts[at]
         self.xy = xy  # the points' coordinates, when already read
-        self.cells = cells  # the cell grid of the units, when built
+        self.cells = None if cells is None else cells[0]  # the cell grid of the units
+        self.flat = None if cells is None else cells[1]  # and each point's cell in it
+        self.code = None if cells is None else cells[2]  # each event's country code
         self.crs = events.crs
         self.countries = _objects(events["country"], at)
         self.expected = _expected(events, at)
@@ -840,7 +842,9 @@ def _join_contains(
     cells = _join_cells.cells_for(
         admin, admin.regions, admin.districts, lambda: _build_cells(regions, districts)
     )
-    r, d = cells.lookup(_country_codes(events["country"]), x, y)
+    flat = cells.cells(x, y)
+    code = _country_codes(events["country"])
+    r, d = cells.lookup(code, flat)
     easy = (r >= 0) & (d >= 0)
     easy[easy] = districts.parent[d[easy]] == r[easy]
     # a region-only precision withholds a district that is not the region itself (with a
@@ -873,7 +877,13 @@ def _join_contains(
     hard = np.flatnonzero(~easy)
     if len(hard):
         h_unit, h_method, h_distance, h_dunit, h_texts, h_at = _rules(
-            _Input(events, hard, label_column, xy=(x[hard], y[hard]), cells=cells),
+            _Input(
+                events,
+                hard,
+                label_column,
+                xy=(x[hard], y[hard]),
+                cells=(cells, flat[hard], code[hard]),
+            ),
             regions,
             districts,
             tolerance_m,
@@ -889,6 +899,8 @@ def _join_contains(
 
 def _regions_holding(
     cells: _join_cells.Cells,
+    cell_of: np.ndarray | None,
+    code: np.ndarray | None,
     xy: _Points,
     events: np.ndarray,
     countries: np.ndarray,
@@ -897,9 +909,10 @@ def _regions_holding(
     """(event, region) pairs where the point of ``events[k]`` lies inside a region of
     another country than its own, as ``_xy_pairs`` over every region finds them: from the
     cell grid, and by ``contains_xy`` for the points whose cell is not settled."""
-    x, y = xy.x[events], xy.y[events]
-    flat = cells.cells(x, y)
-    own = _country_codes(pd.Series(countries[events], dtype=object))
+    flat = cells.cells(xy.x[events], xy.y[events]) if cell_of is None else cell_of[events]
+    own = (
+        _country_codes(pd.Series(countries[events], dtype=object)) if code is None else code[events]
+    )
     unsure = flat < 0
     at: list[np.ndarray] = []
     hit: list[np.ndarray] = []
@@ -954,13 +967,8 @@ def _rules(
     if engine == "contains":
         xy = _Points(*(inp.xy or (shapely.get_x(pts), shapely.get_y(pts))))
     settled_r = settled_d = None
-    if inp.cells is not None and xy is not None:
-        flat = inp.cells.cells(xy.x, xy.y)
-        code = _country_codes(pd.Series(countries, dtype=object))
-        ok = (code >= 0) & (flat >= 0)
-        c, f = np.where(ok, code, 0), flat.clip(0)
-        settled_r = np.where(ok, inp.cells.region[c, f], _join_cells.TEST).astype(np.intp)
-        settled_d = np.where(ok, inp.cells.district[c, f], _join_cells.TEST).astype(np.intp)
+    if inp.cells is not None and inp.flat is not None and inp.code is not None:
+        settled_r, settled_d = inp.cells.lookup(inp.code, inp.flat)
     r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy, settled_r)
     unit, method, distance, notes = r.unit, r.method, r.distance, r.notes
 
@@ -973,7 +981,9 @@ def _rules(
         elif inp.cells is None:
             at, hit = _xy_pairs(xy.subset(outside), regions.geom.to_numpy())
         else:
-            at, hit = _regions_holding(inp.cells, xy, outside, countries, regions)
+            at, hit = _regions_holding(
+                inp.cells, inp.flat, inp.code, xy, outside, countries, regions
+            )
         foreign = np.asarray(regions.group, dtype=object)[hit] != countries[outside[at]]
         ev, hit = outside[at[foreign]], hit[foreign]
         several = np.bincount(ev, minlength=n)[ev] > 1  # in regions of both countries: rare
