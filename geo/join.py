@@ -556,12 +556,12 @@ def _match(
                 i_in = np.concatenate([i_in[keep], z_i])
                 near_unit = np.concatenate([near_unit[keep], cand[z_u]])
                 dist = np.concatenate([dist[keep], np.zeros(len(z_i))])
-        near = pd.DataFrame(
-            {"i": i_in, "u": near_unit, "d": dist, "rank": units.rank[near_unit]}
-        ).sort_values(["i", "d", "rank"], kind="stable")
-        near = near.drop_duplicates("i")
-        nearest[evs[near["i"]]] = near["u"]
-        distance[evs[near["i"]]] = near["d"]
+        # per event the least distance, ties to the first unit by name, then id
+        order = np.lexsort((units.rank[near_unit], dist, i_in))
+        i_s = i_in[order]
+        first = order[np.r_[True, i_s[1:] != i_s[:-1]]] if len(order) else order
+        nearest[evs[i_in[first]]] = near_unit[first]
+        distance[evs[i_in[first]]] = dist[first]
     found = todo[nearest[todo] >= 0]
     if len(found):
         near_names = np.asarray(units.name, dtype=object)[nearest[found]]
