@@ -78,3 +78,7 @@ class ImportDataError(ConflictMapError, ValueError):
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = list(problems or [])
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[type, tuple[str, list[str]]]:
+        # raised in a worker process of an import: comes back with its problems
+        return (type(self), (str(self), self.problems))

@@ -46,16 +46,24 @@ events in any other CRS are refused, never reprojected silently.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import math
-from collections import defaultdict
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
+from pyproj import Transformer
 
+from geo import _join_cells
 from geo._errors import CRSMismatchError, ValidationError
 from geo.boundaries import METRIC_CRS, AdminUnits
 from geo.events import COUNTRIES
@@ -86,13 +94,26 @@ class _Units:
     name: np.ndarray
     uid: np.ndarray
     rank: np.ndarray  # tie-break order: by name, then id
+    parent: np.ndarray  # districts: position of the region whose region_id is the group, or -1
+    is_region: np.ndarray  # districts: the district's id is its region's id
     _segments: tuple[np.ndarray, np.ndarray] | None = None
+    _nearest: dict[object, _NearestSegments] = field(default_factory=dict)
 
     def segments(self) -> tuple[np.ndarray, np.ndarray]:
         """The units' boundary segments in METRIC_CRS and the unit of each (built once)."""
         if self._segments is None:
             self._segments = _boundary_segments(self.metric)
         return self._segments
+
+    def nearest_segments(self, group: object, cand: np.ndarray) -> _NearestSegments:
+        """The nearest-segment search over the units ``cand`` (those of ``group``), built
+        once per group."""
+        hit = self._nearest.get(group)
+        if hit is None or not np.array_equal(hit.cand, cand):
+            segs, seg_unit = self.segments()
+            own = np.isin(seg_unit, cand)
+            hit = self._nearest[group] = _NearestSegments(cand, segs[own], seg_unit[own])
+        return hit
 
     @classmethod
     def of(cls, kind: str, frame: gpd.GeoDataFrame, metric: gpd.GeoSeries, group: str) -> _Units:
@@ -109,6 +130,8 @@ class _Units:
             name=name,
             uid=uid,
             rank=rank,
+            parent=np.full(len(frame), -1, dtype=np.intp),
+            is_region=np.zeros(len(frame), dtype=bool),
         )
 
 
@@ -132,9 +155,34 @@ def _m(d: float) -> str:
     return f"{d:,.0f} m"
 
 
-def _m_many(d: np.ndarray) -> np.ndarray:
-    """:func:`_m` of each distance, as objects."""
-    return np.array([f"{x:,.0f} m" for x in np.asarray(d, dtype="float64").tolist()], dtype=object)
+def _m_many(d: np.ndarray) -> pa.Array:
+    """:func:`_m` of each distance (Arrow text): the same digits, commas and rounding."""
+    d = np.asarray(d, dtype="float64")
+    v = np.rint(d)  # round half to even on the binary value, as format(d, ",.0f") does
+    if not (np.isfinite(d) & ~np.signbit(d) & (v < 1e15)).all():
+        return pa.array([f"{x:,.0f} m" for x in d.tolist()], pa.large_string())
+    iv = v.astype(np.int64)
+    groups = 1 + sum((iv >= 1000**k).astype(np.int64) for k in range(1, 5))
+    lead = iv // 1000 ** (groups - 1)
+    parts: list[object] = [pa.array(lead).cast(pa.large_string())]
+    for k in range(3, -1, -1):  # the groups after the leading one, zero-padded, with commas
+        digits = pc.utf8_lpad(pa.array((iv // 1000**k) % 1000).cast(pa.large_string()), 3, "0")
+        none = pa.scalar("", pa.large_string())
+        parts.append(pc.if_else(pa.array(groups - 1 > k), _cat(",", digits), none))
+    return _cat(*parts, " m")
+
+
+def _cat(*parts: object) -> pa.Array:
+    """Texts joined element-wise (Arrow, no Python string per row); ``str`` parts repeat."""
+    arrays = [
+        pa.scalar(p, pa.large_string())
+        if isinstance(p, str)
+        else (p if isinstance(p, pa.Array) else pa.array(p, pa.large_string())).cast(
+            pa.large_string()
+        )
+        for p in parts
+    ]
+    return pc.binary_join_element_wise(*arrays, pa.scalar("", pa.large_string()))
 
 
 class _Notes:
@@ -144,7 +192,7 @@ class _Notes:
     def __init__(self) -> None:
         self._ev: list[np.ndarray] = []
         self._seq: list[np.ndarray] = []
-        self._text: list[np.ndarray] = []
+        self._text: list[pa.Array] = []
         self._one: list[tuple[int, int, str]] = []
         self._k = 0
 
@@ -153,7 +201,7 @@ class _Notes:
         self._k += 1
 
     def add_many(
-        self, events: np.ndarray, texts: np.ndarray, seq: np.ndarray | None = None
+        self, events: np.ndarray, texts: np.ndarray | pa.Array, seq: np.ndarray | None = None
     ) -> None:
         """One note per event of ``events``; ``seq`` orders several notes of one event."""
         events = np.asarray(events, dtype=np.intp)
@@ -161,52 +209,52 @@ class _Notes:
         if len(events):
             self._ev.append(events)
             self._seq.append(self._k + order)
-            self._text.append(np.asarray(texts, dtype=object))
+            if not isinstance(texts, pa.Array):
+                texts = pa.array(np.asarray(texts, dtype=object), pa.large_string())
+            self._text.append(texts.cast(pa.large_string()))
             self._k += int(order.max()) + 1 if len(order) else 1
 
-    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def table(self) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         """Every note as (event, order, text), sorted by event then order."""
         ev = [*self._ev, np.array([o[0] for o in self._one], dtype=np.intp)]
         seq = [*self._seq, np.array([o[1] for o in self._one], dtype=np.int64)]
-        text = [*self._text, np.array([o[2] for o in self._one], dtype=object)]
-        e, q, t = np.concatenate(ev), np.concatenate(seq), np.concatenate(text)
+        one = pa.array([o[2] for o in self._one], pa.large_string())
+        e, q, t = np.concatenate(ev), np.concatenate(seq), pa.concat_arrays([*self._text, one])
         order = np.lexsort((q, e))
-        return e[order], q[order], t[order]
+        return e[order], q[order], t.take(pa.array(order))
 
     def events(self) -> np.ndarray:
-        return np.unique(self.table()[0])
+        e = np.concatenate([*self._ev, np.array([o[0] for o in self._one], dtype=np.intp)])
+        return np.unique(e)
 
     def extend_from(self, other: _Notes, events: np.ndarray, prefix: str) -> None:
         """``other``'s notes of ``events``, each prefixed, after this one's notes so far."""
         e, q, t = other.table()
-        keep = np.isin(e, events)
-        e, q, t = e[keep], q[keep], t[keep]
+        keep = np.flatnonzero(np.isin(e, events))
+        e, q, t = e[keep], q[keep], t.take(pa.array(keep))
         if len(e):
             rank = np.unique(q, return_inverse=True)[1]
-            self.add_many(e, prefix + t, seq=rank)
+            self.add_many(e, _cat(prefix, t), seq=rank)
 
-    def joined(self) -> tuple[np.ndarray, list[str]]:
+    def joined(self) -> tuple[np.ndarray, pa.Array]:
         """Events with notes and their notes joined with '; '."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         e, _, t = self.table()
         if not len(e):
-            return np.zeros(0, dtype=np.intp), []
+            return np.zeros(0, dtype=np.intp), pa.array([], pa.large_string())
         starts = np.flatnonzero(np.r_[True, e[1:] != e[:-1]])
         offsets = np.r_[starts, len(e)].astype(np.int32)
-        lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(t, pa.string()))
-        return e[starts], pc.binary_join(lists, "; ").to_pylist()
+        lists = pa.ListArray.from_arrays(pa.array(offsets), t)
+        return e[starts], pc.binary_join(lists, pa.scalar("; ", pa.large_string()))
 
 
 class _Metric:
     """Event points in METRIC_CRS, transformed only for the events that need a distance
-    (each at most once)."""
+    (each at most once), with the transformation geopandas' ``to_crs`` uses."""
 
-    def __init__(self, events: gpd.GeoDataFrame) -> None:
-        self.geometry = events.geometry
-        self.done = np.zeros(len(events), dtype=bool)
-        self.points = np.empty(len(events), dtype=object)
+    def __init__(self, pts: np.ndarray, crs: object) -> None:
+        self.pts, self.crs = pts, crs
+        self.done = np.zeros(len(pts), dtype=bool)
+        self.points = np.empty(len(pts), dtype=object)
 
     def __getitem__(self, idx: np.ndarray | int) -> np.ndarray:
         if isinstance(idx, int | np.integer):
@@ -214,9 +262,25 @@ class _Metric:
         idx = np.asarray(idx, dtype=np.intp)
         need = np.unique(idx[~self.done[idx]])
         if len(need):
-            self.points[need] = self.geometry.iloc[need].to_crs(METRIC_CRS).to_numpy()
+            self.points[need] = _to_metric(self.pts[need], self.crs)
             self.done[need] = True
         return self.points[idx]
+
+
+def _to_metric(pts: np.ndarray, crs: object) -> np.ndarray:
+    """Points in METRIC_CRS: the same numbers as ``GeoSeries.to_crs`` (which transforms the
+    coordinates with an ``always_xy`` pyproj transformer), without building a GeoSeries."""
+    if shapely.has_z(pts).any():
+        return gpd.GeoSeries(pts, crs=crs).to_crs(METRIC_CRS).to_numpy()
+    xy = shapely.get_coordinates(pts)
+    x, y = _to_metric_transformer(crs).transform(xy[:, 0], xy[:, 1])
+    return shapely.points(np.asarray(x), np.asarray(y))
+
+
+@functools.lru_cache(maxsize=8)
+def _to_metric_transformer(crs: object) -> Transformer:
+    """The ``always_xy`` transformer to METRIC_CRS (building one costs ~20 ms)."""
+    return Transformer.from_crs(crs, METRIC_CRS, always_xy=True)
 
 
 class _Points:
@@ -273,13 +337,6 @@ def _xy_pairs(
     return np.concatenate(evs).astype(np.intp), np.concatenate(uns)
 
 
-def _interior_pairs(
-    pts: _Points, codes: np.ndarray, unit_codes: np.ndarray, units: _Units
-) -> tuple[np.ndarray, np.ndarray]:
-    """(event, unit) pairs where the point lies inside the unit (not on its edge), own group."""
-    return _xy_pairs(pts, units.geom.to_numpy(), codes=codes, unit_codes=unit_codes)
-
-
 def _group_codes(groups: np.ndarray, units: _Units) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of the events' groups and of the units' groups (-1: no match)."""
     codes, uniques = pd.factorize(pd.Series(groups, dtype=object), use_na_sentinel=True)
@@ -295,6 +352,7 @@ def _candidate_pairs(
     units: _Units,
     engine: Engine,
     xy: _Points | None = None,
+    settled: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Every (event, unit) pair where the point intersects a unit of its own group.
 
@@ -302,6 +360,9 @@ def _candidate_pairs(
     point inside some unit are its interior pairs only (an edge it also touches
     changes nothing: an interior unit always wins), and a point inside none
     gets its edge pairs from ``shapely.intersects_xy`` on the few points left.
+    ``settled`` (``contains`` only) is what the cell grid says of each point's cell for
+    this level: the only unit of the event's country that touches it (the point lies
+    inside it), NONE (no unit touches it) or TEST (test the point).
     """
     geoms = units.geom.to_numpy()
     if engine == "sindex":
@@ -313,18 +374,76 @@ def _candidate_pairs(
         codes, unit_codes = _group_codes(groups, units)
         if xy is None:
             xy = _Points(shapely.get_x(pts), shapely.get_y(pts))
-        ev_in, un_in = _interior_pairs(xy, codes, unit_codes, units)
-        inside = np.zeros(len(pts), dtype=bool)
-        inside[ev_in] = True
-        rest = np.flatnonzero(has_group & ~inside)
+        ev_k = np.zeros(0, dtype=np.intp)
+        test = np.flatnonzero(has_group)
+        if settled is not None:  # a unit of another group settles that none of this one's is
+            known = has_group & (settled >= 0)
+            known[known] = unit_codes[settled[known]] == codes[known]
+            ev_k = np.flatnonzero(known)
+            test = np.flatnonzero(has_group & (settled == _join_cells.TEST))
+        sub = xy.subset(test)
+        e_t, un_t = _xy_pairs(sub, geoms, codes=codes[test], unit_codes=unit_codes)
+        inside = np.zeros(len(test), dtype=bool)
+        inside[e_t] = True
+        rest = np.flatnonzero(~inside)
         e_b, un_b = _xy_pairs(
-            xy.subset(rest), geoms, inside_only=False, codes=codes[rest], unit_codes=unit_codes
+            sub.subset(rest),
+            geoms,
+            inside_only=False,
+            codes=codes[test[rest]],
+            unit_codes=unit_codes,
         )
-        ev_b = rest[e_b]
-        ev = np.concatenate([ev_in, ev_b])
-        un = np.concatenate([un_in, un_b])
-        interior = np.concatenate([np.ones(len(ev_in), bool), np.zeros(len(ev_b), bool)])
+        ev_b = test[rest[e_b]]
+        ev = np.concatenate([ev_k, test[e_t], ev_b])
+        un = np.concatenate([settled[ev_k] if settled is not None else ev_k, un_t, un_b])
+        interior = np.zeros(len(ev), dtype=bool)
+        interior[: len(ev_k) + len(e_t)] = True
     return pd.DataFrame({"ev": ev, "un": un, "interior": interior, "rank": units.rank[un]})
+
+
+class _NearestSegments:
+    """Nearest boundary segments of some units, exactly as ``STRtree.query_nearest(...,
+    all_matches=True, return_distance=True)`` over the segments finds them.
+
+    The nearest segment endpoint (a k-d tree, fast) bounds the distance to the nearest
+    segment from above; only segments whose box lies within that bound (slightly widened,
+    so rounding cannot drop one) are measured, with GEOS's point-segment distance, the
+    measure ``query_nearest`` uses; every segment at the least distance is returned.
+    """
+
+    def __init__(self, cand: np.ndarray, segs: np.ndarray, seg_unit: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self.cand, self.segs, self.seg_unit = cand, segs, seg_unit
+        self.tree = shapely.STRtree(segs)
+        ends = shapely.get_coordinates(segs)
+        self.kd = cKDTree(ends) if len(ends) else None
+        #: beyond this bound (metres) the box search is left to ``query_nearest``
+        self.reach = 20 * float(np.median(shapely.length(segs))) if len(segs) else 0.0
+
+    def __call__(self, pm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(point, unit, distance) for each point's nearest segments (ties: all of them)."""
+        if self.kd is None or not len(pm):
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty, np.zeros(0)
+        xy = shapely.get_coordinates(pm)
+        bound, _ = self.kd.query(xy)
+        bound = bound * (1 + 1e-9) + 1e-6  # metres: far above the rounding of the box
+        near = np.flatnonzero(bound <= self.reach)
+        far = np.flatnonzero(bound > self.reach)
+        # far from every boundary, a box holds many segments: GEOS's own search is faster
+        (f_pt, f_seg), f_dist = self.tree.query_nearest(
+            pm[far], return_distance=True, all_matches=True
+        )
+        x, y, b = xy[near, 0], xy[near, 1], bound[near]
+        q_pt, q_seg = self.tree.query(shapely.box(x - b, y - b, x + b, y + b))
+        dist = shapely.distance(pm[near[q_pt]], self.segs[q_seg])
+        least = np.full(len(near), np.inf)
+        np.minimum.at(least, q_pt, dist)
+        keep = dist == least[q_pt]
+        pt = np.concatenate([near[q_pt[keep]], far[f_pt]])
+        seg = np.concatenate([q_seg[keep], f_seg])
+        return pt, self.seg_unit[seg], np.concatenate([dist[keep], f_dist])
 
 
 def _boundary_segments(metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -352,6 +471,7 @@ def _match(
     tolerance_m: float,
     engine: Engine = "contains",
     xy: _Points | None = None,
+    settled: np.ndarray | None = None,
 ) -> _Match:
     """Rules (a)-(c) for one level; ``groups[i]`` is the key event ``i`` must share."""
     n = len(pts)
@@ -362,7 +482,7 @@ def _match(
     has_group = np.asarray(pd.notna(groups), dtype=bool)
 
     # (a)/(b): polygons containing the point (interior or edge), own group only
-    pairs = _candidate_pairs(pts, groups, has_group, units, engine, xy)
+    pairs = _candidate_pairs(pts, groups, has_group, units, engine, xy, settled)
     size = np.bincount(pairs["ev"].to_numpy(), minlength=n)
     single = size[pairs["ev"].to_numpy()] == 1
     one = pairs[single]  # the usual case: in exactly one unit, nothing to decide
@@ -421,13 +541,9 @@ def _match(
             )
             near_unit = cand[i_tree]
         else:  # the same answer from a tree of the boundary segments of the group's units
-            segs, seg_unit = units.segments()
-            own = np.isin(seg_unit, cand)
+            nearest_of = units.nearest_segments(g, cand)
             pm = pts_m[evs]
-            (i_in, i_tree), dist = shapely.STRtree(segs[own]).query_nearest(
-                pm, return_distance=True, all_matches=True
-            )
-            near_unit = seg_unit[own][i_tree]
+            i_in, near_unit, dist = nearest_of(pm)
             # GEOS gives distance 0 to a polygon the projected point lies in or on (a point
             # just outside in the admin CRS can be inside once projected): those units win
             z_i, z_u = _xy_pairs(
@@ -440,24 +556,25 @@ def _match(
                 i_in = np.concatenate([i_in[keep], z_i])
                 near_unit = np.concatenate([near_unit[keep], cand[z_u]])
                 dist = np.concatenate([dist[keep], np.zeros(len(z_i))])
-        near = pd.DataFrame(
-            {"i": i_in, "u": near_unit, "d": dist, "rank": units.rank[near_unit]}
-        ).sort_values(["i", "d", "rank"], kind="stable")
-        near = near.drop_duplicates("i")
-        nearest[evs[near["i"]]] = near["u"]
-        distance[evs[near["i"]]] = near["d"]
+        # per event the least distance, ties to the first unit by name, then id
+        order = np.lexsort((units.rank[near_unit], dist, i_in))
+        i_s = i_in[order]
+        first = order[np.r_[True, i_s[1:] != i_s[:-1]]] if len(order) else order
+        nearest[evs[i_in[first]]] = near_unit[first]
+        distance[evs[i_in[first]]] = dist[first]
     found = todo[nearest[todo] >= 0]
     if len(found):
         near_names = np.asarray(units.name, dtype=object)[nearest[found]]
-        where = "nearest is " + near_names + ", " + _m_many(distance[found]) + " away"
+        where = _cat("nearest is ", near_names, ", ", _m_many(distance[found]), " away")
         close = distance[found] <= tolerance_m
         unit[found[close]], method[found[close]] = nearest[found[close]], NEAREST
-        head = np.where(
-            close,
-            f"inside no {units.kind} of " + group_labels[found] + "; ",
-            f"no {units.kind} of " + group_labels[found] + f" within {_m(tolerance_m)}; ",
+        labels = pa.array(group_labels[found], pa.large_string())
+        head = pc.if_else(
+            pa.array(close),
+            _cat(f"inside no {units.kind} of ", labels, "; "),
+            _cat(f"no {units.kind} of ", labels, f" within {_m(tolerance_m)}; "),
         )
-        notes.add_many(found, head + where)
+        notes.add_many(found, _cat(head, where))
     return _Match(unit=unit, method=method, distance=distance, nearest=nearest, notes=notes)
 
 
@@ -522,16 +639,17 @@ def _texts(values: pd.Series, missing: object, *, strip: bool) -> np.ndarray:
     )
 
 
-def _expected(events: gpd.GeoDataFrame) -> np.ndarray:
+def _expected(events: gpd.GeoDataFrame, at: np.ndarray | None) -> np.ndarray:
+    """The gazetteer's region of the events at ``at`` (all when ``None``), ``None`` if blank."""
+    n = len(events) if at is None else len(at)
     if "expected_region" not in events.columns:
-        return np.full(len(events), None, dtype=object)
-    return _texts(events["expected_region"], None, strip=True)
-
-
-def _labels(events: gpd.GeoDataFrame, column: str | None) -> np.ndarray:
-    if column is None or column not in events.columns:
-        return np.full(len(events), "the event", dtype=object)
-    return _texts(events[column], "the event", strip=False)
+        return np.full(n, None, dtype=object)
+    column = events["expected_region"]
+    column = column if at is None else column.iloc[at]
+    out = np.full(n, None, dtype=object)
+    given = np.flatnonzero(column.notna().to_numpy())  # only those are read as text
+    out[given] = _texts(column.iloc[given], None, strip=True)
+    return out
 
 
 def _assert_same_rows(result: pd.DataFrame, events: pd.DataFrame) -> None:
@@ -597,15 +715,261 @@ def join_events(
             out[col] = pd.Series([], index=out.index, dtype=dtype)
         return out
 
-    pts = events.geometry.to_numpy()
-    pts_m = _Metric(events)
-    countries = events["country"].to_numpy(dtype=object)
+    regions, districts = _units(admin)
+    if engine == "contains":
+        with _collector_paused():
+            unit, method, distance, dunit, note_texts, note_at = _join_contains(
+                events, admin, regions, districts, tolerance_m, label_column
+            )
+    else:
+        unit, method, distance, dunit, note_texts, note_at = _rules(
+            _Input(events, None, label_column), regions, districts, tolerance_m, engine
+        )
+    new = {
+        "region": _text_at(regions.name, unit, np.nan),
+        "region_id": _text_at(regions.uid, unit, np.nan),
+        "district": _text_at(districts.name, dunit, np.nan),
+        "district_id": _text_at(districts.uid, dunit, np.nan),
+        "join_method": _text_at(np.array(JOIN_METHODS, dtype=object), method, np.nan),
+        "join_distance_m": distance.astype("float64"),
+        "admin_note": _text_at(note_texts, note_at, ""),
+    }
+    for col, values in new.items():
+        out[col] = pd.Series(values, index=out.index)
+    _assert_same_rows(out, events)
+    return out
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused (and restored) while the join runs.
+
+    The join makes a few hundred thousand short-lived objects (the points in metres, the
+    search boxes). Each burst of new objects can start a full collection, which walks every
+    object the process holds, about 0.1 s with a million event geometries in memory; the
+    join creates no reference cycles, so nothing is left for the collector afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+_UNITS: weakref.WeakKeyDictionary[AdminUnits, tuple[object, object, _Units, _Units]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _units(admin: AdminUnits) -> tuple[_Units, _Units]:
+    """Regions and districts as arrays, built once per ``admin`` (and per frame in it)."""
+    hit = _UNITS.get(admin)
+    if hit is not None and hit[0] is admin.regions and hit[1] is admin.districts:
+        return hit[2], hit[3]
     regions = _Units.of("region", admin.regions, admin.regions_metric, "country")
     districts = _Units.of("district", admin.districts, admin.districts_metric, "region_id")
-    labels = _labels(events, label_column)
+    region_pos = {uid: k for k, uid in enumerate(regions.uid)}
+    districts.parent = np.array([region_pos.get(g, -1) for g in districts.group], dtype=np.intp)
+    # a district whose id is its region's (Azerbaijan: the district is the region)
+    districts.is_region = (districts.parent >= 0) & (
+        regions.uid[districts.parent.clip(0)] == districts.uid
+    )
+    _UNITS[admin] = (admin.regions, admin.districts, regions, districts)
+    return regions, districts
 
-    xy = _Points(shapely.get_x(pts), shapely.get_y(pts)) if engine == "contains" else None
-    r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy)
+
+class _Input:
+    """The columns the rules read, for the events at positions ``at`` (``None``: all)."""
+
+    def __init__(
+        self,
+        events: gpd.GeoDataFrame,
+        at: np.ndarray | None,
+        label_column: str | None,
+        *,
+        xy: tuple[np.ndarray, np.ndarray] | None = None,
+        cells: tuple[_join_cells.Cells, np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        self.events, self.at, self.label_column = events, at, label_column
+        self.n = len(events) if at is None else len(at)
+        pts = events.geometry.to_numpy()
+        self.pts = pts if at is None else pts[at]
+        self.xy = xy  # the points' coordinates, when already read
+        self.cells = None if cells is None else cells[0]  # the cell grid of the units
+        self.flat = None if cells is None else cells[1]  # and each point's cell in it
+        self.code = None if cells is None else cells[2]  # each event's country code
+        self.crs = events.crs
+        self.countries = _objects(events["country"], at)
+        self.expected = _expected(events, at)
+        precision = (
+            events["where_prec"].to_numpy()
+            if "where_prec" in events
+            else np.zeros(len(events), dtype=int)
+        )
+        self.precision = precision if at is None else precision[at]
+
+    def labels(self, idx: np.ndarray) -> np.ndarray:
+        """The place labels of the events at positions ``idx`` (of this input)."""
+        rows = idx if self.at is None else self.at[idx]
+        column = self.label_column
+        if column is None or column not in self.events.columns:
+            return np.full(len(idx), "the event", dtype=object)
+        return _texts(self.events[column].iloc[rows], "the event", strip=False)
+
+
+def _objects(values: pd.Series, at: np.ndarray | None) -> np.ndarray:
+    """The values at ``at`` (all when ``None``) as objects."""
+    return (values if at is None else values.iloc[at]).to_numpy(dtype=object)
+
+
+def _join_contains(
+    events: gpd.GeoDataFrame,
+    admin: AdminUnits,
+    regions: _Units,
+    districts: _Units,
+    tolerance_m: float,
+    label_column: str | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pa.Array, np.ndarray]:
+    """The ``contains`` engine: the cell grid settles the points that lie, away from every
+    boundary, inside exactly one region of their country and one district of that region
+    (rule (a), distance 0; a region-only precision withholds the district, with its note);
+    the rules run on the rest only."""
+    n = len(events)
+    pts = events.geometry.to_numpy()
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    cells = _join_cells.cells_for(
+        admin, admin.regions, admin.districts, lambda: _build_cells(regions, districts)
+    )
+    flat = cells.cells(x, y)
+    code = _country_codes(events["country"])
+    r, d = cells.lookup(code, flat)
+    easy = (r >= 0) & (d >= 0)
+    easy[easy] = districts.parent[d[easy]] == r[easy]
+    # a region-only precision withholds a district that is not the region itself (with a
+    # note); rules (d) and (e) speak about the others: the rules decide those
+    precision = events["where_prec"].to_numpy() if "where_prec" in events else None
+    withheld = np.zeros(n, dtype=bool)
+    if precision is not None:
+        easy &= ~(precision >= AREA_ONLY_WHERE_PREC)
+        withheld = easy & (precision >= REGION_ONLY_WHERE_PREC) & ~districts.is_region[d]
+        if precision.dtype.kind not in "iuf":
+            easy &= ~withheld
+            withheld[:] = False
+    if "expected_region" in events:
+        exp_at = np.flatnonzero(easy & events["expected_region"].notna().to_numpy())
+        if len(exp_at):
+            exp = _texts(events["expected_region"].iloc[exp_at], None, strip=True)
+            differs = pd.notna(exp) & (exp != regions.name[r[exp_at]])
+            easy[exp_at[differs]] = False
+    withheld &= easy
+    unit = np.where(easy, r, -1)
+    dunit = np.where(easy & ~withheld, d, -1)
+    method = np.full(n, WITHIN, dtype=np.int8)
+    distance = np.zeros(n)
+    note_at = np.full(n, -1, dtype=np.intp)
+    w = np.flatnonzero(withheld)
+    note_texts = pa.array([], pa.large_string())
+    if len(w) and precision is not None:
+        note_at[w], texts = _coarse_notes(precision[w], d[w], districts)
+        note_texts = pa.array(texts, pa.large_string())
+    hard = np.flatnonzero(~easy)
+    if len(hard):
+        h_unit, h_method, h_distance, h_dunit, h_texts, h_at = _rules(
+            _Input(
+                events,
+                hard,
+                label_column,
+                xy=(x[hard], y[hard]),
+                cells=(cells, flat[hard], code[hard]),
+            ),
+            regions,
+            districts,
+            tolerance_m,
+            "contains",
+        )
+        unit[hard], method[hard], distance[hard] = h_unit, h_method, h_distance
+        dunit[hard] = h_dunit
+        said = h_at >= 0
+        note_at[hard[said]] = h_at[said] + len(note_texts)
+        note_texts = pa.concat_arrays([note_texts, h_texts])
+    return unit, method, distance, dunit, note_texts, note_at
+
+
+def _regions_holding(
+    cells: _join_cells.Cells,
+    cell_of: np.ndarray | None,
+    code: np.ndarray | None,
+    xy: _Points,
+    events: np.ndarray,
+    countries: np.ndarray,
+    regions: _Units,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(event, region) pairs where the point of ``events[k]`` lies inside a region of
+    another country than its own, as ``_xy_pairs`` over every region finds them: from the
+    cell grid, and by ``contains_xy`` for the points whose cell is not settled."""
+    flat = cells.cells(xy.x[events], xy.y[events]) if cell_of is None else cell_of[events]
+    own = (
+        _country_codes(pd.Series(countries[events], dtype=object)) if code is None else code[events]
+    )
+    unsure = flat < 0
+    at: list[np.ndarray] = []
+    hit: list[np.ndarray] = []
+    for c in range(len(cells.region)):
+        other = (own != c) & (flat >= 0)
+        value = cells.region[c, flat.clip(0)]
+        unsure |= other & (value == _join_cells.TEST)
+        sel = np.flatnonzero(other & (value >= 0))
+        at.append(sel)
+        hit.append(value[sel].astype(np.intp))
+    a, h = np.concatenate(at), np.concatenate(hit)
+    keep = ~unsure[a]
+    a, h = a[keep], h[keep]
+    test = np.flatnonzero(unsure)
+    t_at, t_hit = _xy_pairs(xy.subset(events[test]), regions.geom.to_numpy())
+    return np.concatenate([a, test[t_at]]), np.concatenate([h, t_hit])
+
+
+def _country_codes(country: pd.Series) -> np.ndarray:
+    """Position of each event's country in KNOWN_COUNTRIES, -1 when missing."""
+    code = np.full(len(country), -1, dtype=np.int8)
+    for k, c in enumerate(KNOWN_COUNTRIES):
+        code[(country == c).fillna(False).to_numpy(dtype=bool)] = k
+    return code
+
+
+def _build_cells(regions: _Units, districts: _Units) -> _join_cells.Cells:
+    """The cell grid of the units: regions by their country, districts by their region's."""
+    country_code = {c: k for k, c in enumerate(KNOWN_COUNTRIES)}
+    r_code = np.array([country_code.get(c, -1) for c in regions.group], dtype=np.intp)
+    d_code = np.where(districts.parent >= 0, r_code[districts.parent], -1)
+    return _join_cells.build(
+        regions.geom.to_numpy(),
+        r_code,
+        districts.geom.to_numpy(),
+        d_code,
+        n_codes=len(KNOWN_COUNTRIES),
+    )
+
+
+def _rules(
+    inp: _Input, regions: _Units, districts: _Units, tolerance_m: float, engine: Engine
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pa.Array, np.ndarray]:
+    """Rules (a)-(e) and the districts for the events of ``inp``: region, method, distance,
+    district, the notes, and each event's position in the notes (-1: none)."""
+    n = inp.n
+    pts = inp.pts
+    pts_m = _Metric(pts, inp.crs)
+    countries = inp.countries
+
+    xy = None
+    if engine == "contains":
+        xy = _Points(*(inp.xy or (shapely.get_x(pts), shapely.get_y(pts))))
+    settled_r = settled_d = None
+    if inp.cells is not None and inp.flat is not None and inp.code is not None:
+        settled_r, settled_d = inp.cells.lookup(inp.code, inp.flat)
+    r = _match(pts, pts_m, countries, countries, regions, tolerance_m, engine, xy, settled_r)
     unit, method, distance, notes = r.unit, r.method, r.distance, r.notes
 
     # A point outside its own country's units but inside another country's: the country
@@ -614,8 +978,12 @@ def join_events(
     if len(outside):  # one bulk query: a few percent of the events at most
         if xy is None:
             at, hit = regions.geom.sindex.query(pts[outside], predicate="within")
-        else:
+        elif inp.cells is None:
             at, hit = _xy_pairs(xy.subset(outside), regions.geom.to_numpy())
+        else:
+            at, hit = _regions_holding(
+                inp.cells, inp.flat, inp.code, xy, outside, countries, regions
+            )
         foreign = np.asarray(regions.group, dtype=object)[hit] != countries[outside[at]]
         ev, hit = outside[at[foreign]], hit[foreign]
         several = np.bincount(ev, minlength=n)[ev] > 1  # in regions of both countries: rare
@@ -624,8 +992,8 @@ def join_events(
         name = np.asarray(regions.name, dtype=object)
         notes.add_many(
             i1,
-            "country mismatch: the point lies in " + group[k] + " (" + name[k]
-            + "), but 'country' is " + countries[i1] + "; check the country or the coordinates",
+            _cat("country mismatch: the point lies in ", group[k], " (", name[k], "), but "
+                 "'country' is ", countries[i1], "; check the country or the coordinates"),
         )  # fmt: skip
         found: dict[int, list[int]] = {}
         for i, k2 in zip(ev[several].tolist(), hit[several].tolist(), strict=True):
@@ -643,9 +1011,11 @@ def join_events(
     lookup = {
         (c, nm): pos for pos, (c, nm) in enumerate(zip(regions.group, regions.name, strict=True))
     }
-    expected = _expected(events)
+    expected = inp.expected
     # an event without a country is compared with no unit, so the gazetteer's region neither
-    for i in np.flatnonzero(pd.notna(expected) & pd.notna(countries)).tolist():
+    gazetteer = np.flatnonzero(pd.notna(expected) & pd.notna(countries))
+    labels = dict(zip(gazetteer.tolist(), inp.labels(gazetteer), strict=True))
+    for i in gazetteer.tolist():
         exp, spatial = expected[i], unit[i]
         if spatial >= 0 and regions.name[spatial] == exp:
             continue
@@ -677,17 +1047,11 @@ def join_events(
             )
 
     # (e) an area that is no admin unit: the point is a placeholder, so no region is given
-    precision = (
-        events["where_prec"].to_numpy() if "where_prec" in events else np.zeros(n, dtype=int)
-    )
-    for i in np.flatnonzero(precision >= AREA_ONLY_WHERE_PREC).tolist():
-        inside = f"; the point falls in {regions.name[unit[i]]}" if unit[i] >= 0 else ""
-        notes.add(
-            i,
-            f"region: not assigned, the sources locate this event only to an area that is not "
-            f"one {regions.kind} (where_prec {precision[i]}){inside}",
-        )
-        unit[i], method[i] = -1, AREA
+    precision = inp.precision
+    area = np.flatnonzero(precision >= AREA_ONLY_WHERE_PREC)
+    at, texts = _area_notes(precision[area], unit[area], regions)
+    notes.add_many(area, texts[at])
+    unit[area], method[area] = -1, AREA
 
     # districts: among the districts of the chosen region
     has_region = unit >= 0
@@ -704,7 +1068,7 @@ def join_events(
         skip = inside_r | near_r
         skip[skip] = sole[unit[skip]] >= 0
         region_ids[skip] = None
-    dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine, xy)
+    dm = _match(pts, pts_m, region_ids, region_names, districts, tolerance_m, engine, xy, settled_d)
     if sole is not None and skip.any():
         dm.unit[skip] = dm.nearest[skip] = sole[unit[skip]]
         dm.method[skip & inside_r], dm.distance[skip & inside_r] = WITHIN, 0.0
@@ -712,82 +1076,123 @@ def join_events(
         dm.method[near_s], dm.distance[near_s] = NEAREST, distance[near_s]
         dm.notes.add_many(
             near_s,
-            "inside no district of " + region_names[near_s] + "; nearest is "
-            + np.asarray(districts.name, dtype=object)[dm.unit[near_s]] + ", "
-            + _m_many(distance[near_s]) + " away",
+            _cat("inside no district of ", region_names[near_s], "; nearest is ",
+                 np.asarray(districts.name, dtype=object)[dm.unit[near_s]], ", ",
+                 _m_many(distance[near_s]), " away"),
         )  # fmt: skip
         region_ids[skip] = regions.uid[unit[skip]]
-    region_pos = {uid: k for k, uid in enumerate(regions.uid)}
     dm.unit[~has_region] = -1
     same = has_region & (dm.unit >= 0) & (_pick(districts.uid, dm.unit, None) == region_ids)
     coarse = has_region & ~same & (precision >= REGION_ONLY_WHERE_PREC)
-    for i in np.flatnonzero(coarse).tolist():
-        inside = f"; the point falls in {districts.name[dm.unit[i]]}" if dm.unit[i] >= 0 else ""
-        notes.add(
-            i,
-            f"district: not assigned, the sources locate this event only to its region "
-            f"(where_prec {precision[i]}){inside}",
-        )
+    sel = np.flatnonzero(coarse)
+    at, texts = _coarse_notes(precision[sel], dm.unit[sel], districts)
+    notes.add_many(sel, texts[at])
     dm.unit[coarse] = -1
     far = np.isin(dm.method, (NEAREST, UNMATCHED))
     has_notes = np.zeros(n, dtype=bool)
     has_notes[dm.notes.events()] = True
     todo = np.flatnonzero(has_region & ~same & ~coarse & (has_notes | far))
     far_todo = todo[far[todo]]
-    hits_of: dict[int, list[int]] = defaultdict(list)  # districts each far point lies in
-    if xy is None:
+    if xy is None:  # the districts each far point lies in or on
         q_ev, q_un = districts.geom.sindex.query(pts[far_todo], predicate="intersects")
     else:
         geoms = districts.geom.to_numpy()
         q_ev, q_un = _xy_pairs(xy.subset(far_todo), geoms, inside_only=False)
-    for e, u in zip(far_todo[q_ev].tolist(), q_un.tolist(), strict=True):
-        hits_of[e].append(u)
     notes.extend_from(dm.notes, todo, "district: ")
-    for i in far_todo.tolist():
-        for t in _elsewhere(hits_of[i], regions.uid[unit[i]], region_pos, regions, districts):
-            notes.add(i, f"district: {t}")
+    # the first of them by name that belongs to another region of the event's country
+    e, h = far_todo[q_ev], q_un
+    parent = districts.parent[h]
+    group = np.asarray(regions.group, dtype=object)
+    ok = (parent >= 0) & (group[parent.clip(0)] == group[unit[e]]) & (parent != unit[e])
+    e, h, parent = e[ok], h[ok], parent[ok]
+    order = np.lexsort((districts.rank[h], e))
+    first = order[np.r_[True, e[order][1:] != e[order][:-1]]] if len(order) else order
+    notes.add_many(
+        e[first],
+        _cat(
+            "district: the point lies in ",
+            np.asarray(districts.name, dtype=object)[h[first]],
+            ", a district of ",
+            np.asarray(regions.name, dtype=object)[parent[first]],
+        ),
+    )
 
     noted, note_texts = notes.joined()
     note_at = np.full(n, -1, dtype=np.intp)
     note_at[noted] = np.arange(len(noted))
-    new = {
-        "region": _text_at(regions.name, unit, np.nan),
-        "region_id": _text_at(regions.uid, unit, np.nan),
-        "district": _text_at(districts.name, dm.unit, np.nan),
-        "district_id": _text_at(districts.uid, dm.unit, np.nan),
-        "join_method": _text_at(np.array(JOIN_METHODS, dtype=object), method, np.nan),
-        "join_distance_m": distance.astype("float64"),
-        "admin_note": _text_at(np.array(note_texts, dtype=object), note_at, ""),
-    }
-    for col, values in new.items():
-        out[col] = pd.Series(values, index=out.index)
-    _assert_same_rows(out, events)
-    return out
+    return unit, method, distance, dm.unit, note_texts, note_at
 
 
 #: pandas' default text dtype (pandas 3: Arrow-backed ``str``), as inferred from Python strings.
 _STR_DTYPE = pd.Series(["a"]).dtype
 
 
-def _text_at(values: np.ndarray, pos: np.ndarray, missing: object) -> object:
+def _text_at(values: np.ndarray | pa.Array, pos: np.ndarray, missing: object) -> object:
     """``values[pos]`` as a text column, ``missing`` (NaN or '') where ``pos`` is -1.
 
-    Built as an Arrow dictionary (no Python string per row) when pandas' text dtype
-    is Arrow-backed; the same values and dtype as ``pd.Series`` of the objects.
+    Built with an Arrow take (no Python string per row) when pandas' text dtype is
+    Arrow-backed; the same values and dtype as ``pd.Series`` of the objects.
     """
     ok = pos >= 0
     if not (ok.any() or isinstance(missing, str)) or not isinstance(_STR_DTYPE, pd.StringDtype):
+        if isinstance(values, pa.Array):
+            values = np.array(values.to_pylist(), dtype=object)
         return _pick(values, pos, missing)
-    import pyarrow as pa
-
-    extra = [missing] if isinstance(missing, str) else []
-    names = pa.array(list(values) + extra, pa.large_string())
+    if not isinstance(values, pa.Array):
+        values = pa.array(list(values), pa.large_string())
+    names = values.cast(pa.large_string())
     if isinstance(missing, str):
+        names = pa.concat_arrays([names, pa.array([missing], pa.large_string())])
         idx = pa.array(np.where(ok, pos, len(values)).astype(np.int32))
     else:
         idx = pa.array(pos.astype(np.int32), mask=~ok)
     arr = names.take(idx)
     return arr.to_pandas(types_mapper={pa.large_string(): _STR_DTYPE}.get).array
+
+
+def _by_key(
+    precision: np.ndarray, pos: np.ndarray, make: Callable[[object, int], str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``make(precision[i], pos[i])`` for each row as (positions, distinct texts): each
+    distinct pair is formatted once (the values keep their dtype, so the same text)."""
+    if precision.dtype.kind not in "iuf":  # objects: row by row
+        rows = [make(p, int(k)) for p, k in zip(precision, pos, strict=True)]
+        return np.arange(len(rows)), np.array(rows, dtype=object)
+    values, p_code = np.unique(precision, return_inverse=True)
+    width = int(pos.max(initial=-1)) + 2
+    keys, at = np.unique(p_code.ravel() * width + (pos + 1), return_inverse=True)
+    made = [make(values[k // width], int(k % width) - 1) for k in keys.tolist()]
+    return at.ravel(), np.array(made, dtype=object)
+
+
+def _area_notes(
+    precision: np.ndarray, unit: np.ndarray, regions: _Units
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule (e)'s note for each event (``unit``: where its point falls, -1 nowhere)."""
+
+    def make(p: object, k: int) -> str:
+        inside = f"; the point falls in {regions.name[k]}" if k >= 0 else ""
+        return (
+            f"region: not assigned, the sources locate this event only to an area that is not "
+            f"one {regions.kind} (where_prec {p}){inside}"
+        )
+
+    return _by_key(precision, unit, make)
+
+
+def _coarse_notes(
+    precision: np.ndarray, dunit: np.ndarray, districts: _Units
+) -> tuple[np.ndarray, np.ndarray]:
+    """The note of an event whose district is withheld (``dunit``: where its point falls)."""
+
+    def make(p: object, k: int) -> str:
+        inside = f"; the point falls in {districts.name[k]}" if k >= 0 else ""
+        return (
+            f"district: not assigned, the sources locate this event only to its region "
+            f"(where_prec {p}){inside}"
+        )
+
+    return _by_key(precision, dunit, make)
 
 
 def _sole_districts(regions: _Units, districts: _Units) -> np.ndarray:
@@ -814,29 +1219,6 @@ def _pick(values: np.ndarray, pos: np.ndarray, missing: object) -> np.ndarray:
     ok = pos >= 0
     out[ok] = np.asarray(values, dtype=object)[pos[ok]]
     return out
-
-
-def _elsewhere(
-    hits: list[int],
-    region_id: str,
-    region_pos: dict[str, int],
-    regions: _Units,
-    districts: _Units,
-) -> list[str]:
-    """Name the district of another region of the same country that holds the point, if any.
-
-    ``hits`` are the districts the point intersects.
-    """
-    country = regions.group[region_pos[region_id]]
-    for h in sorted(hits, key=lambda h: districts.rank[h]):
-        parent = region_pos.get(districts.group[h])
-        if (
-            parent is not None
-            and regions.group[parent] == country
-            and parent != region_pos[region_id]
-        ):
-            return [f"the point lies in {districts.name[h]}, a district of {regions.name[parent]}"]
-    return []
 
 
 def unit_at(admin: AdminUnits, lat: float, lon: float, *, level: str = "region") -> str | None:

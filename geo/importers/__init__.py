@@ -49,11 +49,77 @@ DATASETS: dict[str, DatasetKind] = {
 }
 
 
-def read_dataset(kind: str, path: str | os.PathLike[str]) -> ImportResult:
-    """Read and map one file of a known dataset (``acled`` or ``ucdp``)."""
+def read_dataset(
+    kind: str, path: str | os.PathLike[str], *, workers: int | None = None
+) -> ImportResult:
+    """Read and map one file of a known dataset (``acled`` or ``ucdp``).
+
+    The file is read and mapped in blocks of whole records (:data:`BLOCK_BYTES`), on
+    ``workers`` processes (default: two where there are two cores) when it has more than
+    one block; the events are the same as from one pass over the whole file.
+    """
     if kind not in DATASETS:
         raise ImportDataError(f"unknown dataset {kind!r}: use one of {', '.join(DATASETS)}")
-    return DATASETS[kind].read(path)
+    return _read_blocks(kind, path, workers=workers)
+
+
+def _read_blocks(
+    kind: str,
+    path: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    block_bytes: int | None = None,
+) -> ImportResult:
+    import pyarrow as pa
+
+    from geo.importers import _blocks
+    from geo.importers import _common as common
+
+    size = block_bytes or BLOCK_BYTES
+    problems: list[BadRow] = []
+    rows_read = 0
+    tables: list[pa.Table] = []
+    geo: dict[str, Any] = {}
+    for got in _blocks.mapped_blocks(
+        kind, path, block_bytes=size, workers=_workers(path, size, workers)
+    ):
+        problems.extend(got.problems)
+        rows_read += got.rows_read
+        if not geo:
+            geo, schema = got.geo, got.table.schema
+        tables.append(_blocks.share_text(_same_schema(got, schema, str(path))))
+        del got
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    del tables
+    events = common.events_from_arrow(table, geo)
+    return ImportResult(kind, str(path), events, problems, rows_read)
+
+
+def _workers(path: str | os.PathLike[str], block_bytes: int, workers: int | None) -> int:
+    """Processes for a file: one when it is one block (nothing to share out)."""
+    from geo.importers._blocks import default_workers
+
+    if workers is not None:
+        return max(1, workers)
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return 1  # the reader names the problem
+    return default_workers() if size > block_bytes else 1
+
+
+def _same_schema(got: Any, schema: Any, origin: str) -> Any:
+    """A block's table with the first block's schema (a column of another type fails)."""
+    import pyarrow as pa
+
+    try:
+        return got.table.replace_schema_metadata(schema.metadata).cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        line = int(got.lines[0]) - 1 if len(got.lines) else 0
+        raise ImportDataError(
+            f"{origin}: rows after line {line} give columns of "
+            f"other types than the rows before ({exc})"
+        ) from exc
 
 
 def import_file(
@@ -63,12 +129,15 @@ def import_file(
     *,
     strict: bool = False,
     keep_events: bool = True,
+    workers: int | None = None,
 ) -> ImportResult:
     """Import ``path`` and write the events to ``out`` atomically (GeoParquet by default).
 
-    To GeoParquet the file is read, mapped and written block by block (memory holds one
-    block); ``keep_events=False`` then leaves the result's ``events`` empty instead of
-    reading the written file back (``rows_read``, ``problems`` and the counts are there).
+    To GeoParquet the file is read, mapped and written block by block (memory holds a
+    few blocks), the blocks mapped on ``workers`` processes (default: two where there are
+    two cores, when the file has more than one block); ``keep_events=False`` then leaves
+    the result's ``events`` empty instead of reading the written file back (``rows_read``,
+    ``problems`` and the counts are there).
 
     Bad rows are left out and listed in the result; with ``strict`` any bad row
     fails the import (every problem of the first class found is listed) and
@@ -77,8 +146,10 @@ def import_file(
     if kind not in DATASETS:
         raise ImportDataError(f"unknown dataset {kind!r}: use one of {', '.join(DATASETS)}")
     if Path(out).suffix.lower() == ".parquet":
-        return _import_streamed(kind, path, out, strict=strict, keep_events=keep_events)
-    result = read_dataset(kind, path)
+        return _import_streamed(
+            kind, path, out, strict=strict, keep_events=keep_events, workers=workers
+        )
+    result = read_dataset(kind, path, workers=workers)
     _check_strict(result, strict)
     write_imported(result.events, out, meta=_meta(kind, path, result))
     return result
@@ -114,9 +185,8 @@ def _meta(
     }
 
 
-#: Bytes of CSV text read and mapped at a time by an import to GeoParquet (whole records).
+#: Bytes of CSV text read and mapped at a time by an import (whole records).
 BLOCK_BYTES = 64 << 20
-_ID_COLUMN = {"acled": "event_id_cnty", "ucdp": "id"}
 _PARSE = {"acled": acled.parse_acled, "ucdp": ucdp.parse_ucdp}
 
 
@@ -128,29 +198,27 @@ def _import_streamed(
     strict: bool,
     keep_events: bool,
     block_bytes: int | None = None,
+    workers: int | None = 1,
 ) -> ImportResult:
     """Import to GeoParquet block by block: each block of whole records is read, mapped and
-    written as it comes, so memory holds one block, not the file. Lines, duplicate ids
-    (across blocks too) and every other rule are those of :func:`read_dataset`: the file
-    written is the same. It goes to a temporary file, renamed only when all is well.
+    written as it comes, so memory holds a few blocks, not the file. Lines, duplicate ids
+    (across blocks too) and every other rule are those of one pass over the whole file:
+    the file written is the same with any block size and any number of ``workers``. It
+    goes to a temporary file, renamed only when all is well.
     """
     import json
 
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from geopandas.io.arrow import _geopandas_to_arrow
 
     from geo._io import atomic_path
+    from geo.importers import _blocks
     from geo.importers import _common as common
 
     origin = str(path)
     size = block_bytes or BLOCK_BYTES
     problems: list[BadRow] = []
     rows_read = events = 0
-    seen = pd.Series([], dtype="int64", index=pd.Index([], dtype="str"))
-    header = b""
-    lines_before = 0
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None
     geo: dict[str, Any] = {}
@@ -172,58 +240,34 @@ def _import_streamed(
             writer.write_table(table.slice(0, whole), row_group_size=step)
         pending = [table.slice(whole)]
 
-    with (
-        atomic_path(target) as tmp,
-        common.open_csv_stream(path) as stream,
-        _closing(lambda: writer),
-    ):
-        for k, block in enumerate(common.csv_blocks(stream, size)):
-            if k == 0:
-                body = block[3:] if block.startswith(b"\xef\xbb\xbf") else block
-                header = body[: body.find(b"\n") + 1] if b"\n" in body else body + b"\n"
-                raw = common.parse_csv(block, origin=origin)
-            else:
-                # the #hashtag row can only be the file's first row (in this block if the
-                # blocks before held only the header)
-                first = rows_read == 0 and not problems
-                raw = common.parse_csv(header + block, origin=origin, hashtag_row=first)
-                raw = common.RawTable(raw.frame, raw.lines + lines_before - 1)
-            lines_before += block.count(b"\n")
-            got = _PARSE[kind](raw, origin=origin, seen=seen)
-            seen = common.first_lines(common.text(raw.frame, _ID_COLUMN[kind]), raw.lines, seen)
+    with atomic_path(target) as tmp, _closing(lambda: writer):
+        for got in _blocks.mapped_blocks(
+            kind, path, block_bytes=size, workers=_workers(path, size, workers)
+        ):
             problems.extend(got.problems)
             rows_read += got.rows_read
             if strict and problems:
                 continue  # nothing will be written: only the problems are still needed
-            table = _geopandas_to_arrow(got.events, index=False)
-            meta = table.schema.metadata or {}
             if schema is None:
-                geo = json.loads(meta[b"geo"])
-                schema = table.schema.with_metadata(
+                geo = got.geo
+                meta = got.table.schema.metadata or {}
+                schema = got.table.schema.with_metadata(
                     {key: v for key, v in meta.items() if key not in (b"pandas", b"geo")}
                 )
-                writer = pq.ParquetWriter(tmp, schema, compression="zstd")
-            column = geo["columns"][geo["primary_column"]]
-            block_geo = json.loads(meta[b"geo"])["columns"][geo["primary_column"]]
-            types.update(block_geo.get("geometry_types", []))
-            if len(got.events):
-                b = got.events.total_bounds.tolist()
+                writer = common.parquet_writer(tmp, schema)
+            types.update(got.geo["columns"][geo["primary_column"]].get("geometry_types", []))
+            table = _same_schema(got, schema, origin)
+            if table.num_rows:
+                b = common.table_bounds(table)
                 bounds = (
                     b
                     if not bounds
                     else [*map(min, bounds[:2], b[:2]), *map(max, bounds[2:], b[2:])]
                 )
-            try:
-                table = table.replace_schema_metadata(schema.metadata).cast(schema)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise ImportDataError(
-                    f"{origin}: rows after line {int(raw.lines[0]) - 1} give columns of "
-                    f"other types than the rows before ({exc})"
-                ) from exc
             events += table.num_rows
             pending.append(table)
             flush(final=False)
-            del got, raw, table
+            del got, table
         result = ImportResult(kind, origin, _empty_events(), problems, rows_read)
         _check_strict(result, strict)
         assert writer is not None and schema is not None
@@ -258,6 +302,6 @@ def _closing(get: Callable[[], Any]) -> Iterator[None]:
 
 
 def _empty_events() -> Any:
-    import geopandas as gpd
+    from geo.importers._common import empty_events
 
-    return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    return empty_events()

@@ -91,6 +91,8 @@ class ImportResult:
     events: gpd.GeoDataFrame
     problems: list[BadRow] = field(default_factory=list)
     rows_read: int = 0
+    #: the events as an Arrow table in the GeoParquet encoding, when asked for instead
+    table: pa.Table | None = None
 
     def counts(self) -> dict[str, int]:
         """Skipped rows per class of problem (a row with two problems counts in both)."""
@@ -215,8 +217,41 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype="str")
     values = frame[column].astype("str")
+    if not _may_need_strip(values):
+        return values  # share the file's buffer
     stripped = values.str.strip()
     return values if stripped.equals(values) else stripped  # share the file's buffer if clean
+
+
+def _may_need_strip(values: pd.Series) -> bool:
+    """Whether some cell may start or end with whitespace: its first or last byte is ASCII
+    space or control, or not ASCII (it may be Unicode whitespace). Read from the text's
+    buffers, without building stripped text; ``True`` when it cannot be told so."""
+    try:
+        arr = pa.array(values.array, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return True
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        if not pa.types.is_large_string(chunk.type) and not pa.types.is_string(chunk.type):
+            return True
+        bufs = chunk.buffers()
+        if len(chunk) == 0 or bufs[2] is None:
+            continue
+        width = "int64" if pa.types.is_large_string(chunk.type) else "int32"
+        stop = chunk.offset + len(chunk) + 1
+        offsets = np.frombuffer(bufs[1], dtype=width)[chunk.offset : stop].astype(np.int64)
+        data = np.frombuffer(bufs[2], dtype=np.uint8)
+        nonempty = offsets[1:] > offsets[:-1]
+        if not nonempty.any():
+            continue
+        first = data[offsets[:-1][nonempty]]
+        last = data[offsets[1:][nonempty] - 1]
+        if (first <= 0x20).any() or (first >= 0x80).any():
+            return True
+        if (last <= 0x20).any() or (last >= 0x80).any():
+            return True
+    return False
 
 
 #: pandas' default text dtype (pandas 3: Arrow-backed ``str``).
@@ -303,11 +338,20 @@ def iso3(names: pd.Series, numbers_: pd.Series | None = None) -> pd.Series:
     The importers keep the dataset's own name where no code is known (e.g. UCDP's
     "Russia (Soviet Union)"), so no event is left without a country.
     """
-    by_name = names.str.casefold().map(_ISO3_BY_NAME)
+    by_name = per_distinct(names, lambda v: _ISO3_BY_NAME.get(v.casefold()))
     if numbers_ is not None:
-        by_number = numbers_.str.lstrip("0").map(_ISO3_BY_NUMBER)
-        by_name = by_name.where(by_name.notna(), by_number)
-    return by_name.astype(object).where(by_name.notna(), None)
+        by_number = per_distinct(numbers_, lambda v: _ISO3_BY_NUMBER.get(v.lstrip("0")))
+        by_name = np.where(pd.isna(by_name), by_number, by_name)
+    return pd.Series(by_name, index=names.index, dtype=object)
+
+
+def per_distinct(values: pd.Series, func: Any) -> np.ndarray:
+    """``func`` of each cell (text, never missing) as an object array, called once per
+    distinct value (a column of few names over many rows)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [func(v) if isinstance(v, str) else None for v in uniques.tolist()]
+    return mapped[codes]
 
 
 # --- nested columns -----------------------------------------------------------------------
@@ -336,10 +380,10 @@ def arrow(values: pd.Series | np.ndarray, type_: pa.DataType) -> pa.Array:
     return got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
 
 
-def split_items(values: pd.Series, pattern: str) -> pa.ListArray:
-    """Split text cells on a regex into stripped, non-empty items (one list per row)."""
+def split_items(values: pd.Series, separator: str) -> pa.ListArray:
+    """Split text cells on ``separator`` into stripped, non-empty items (one list per row)."""
     arr = arrow(values.fillna(""), pa.string())
-    parts = pc.split_pattern_regex(arr, pattern=pattern)
+    parts = pc.split_pattern(arr, pattern=separator)
     flat = pc.utf8_trim_whitespace(pc.list_flatten(parts))
     keep = pc.not_equal(flat, "")
     lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
@@ -406,7 +450,9 @@ def write_imported(
             if meta:
                 kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
             table = table.replace_schema_metadata(kept)
-            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+            pq.write_table(
+                table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_options(table.schema)
+            )
         else:
             driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
             flat_for_ogr(events).to_file(
@@ -506,19 +552,47 @@ def check_codes(
     return value
 
 
+class SeenIds:
+    """The ids of the blocks read so far, each with the line of its first row, in one hash
+    table kept across blocks (looking a block up costs its own rows, not the file's)."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __getitem__(self, key: str) -> int:
+        return self._lines[key]
+
+    def contains(self, ids: pd.Series) -> np.ndarray:
+        """Per row: its id is one of an earlier block's."""
+        if not self._lines:
+            return np.zeros(len(ids), dtype=bool)
+        known = self._lines
+        return np.fromiter((k in known for k in ids.tolist()), dtype=bool, count=len(ids))
+
+    def add(self, ids: pd.Series, lines: np.ndarray) -> None:
+        """Add a block's ids not seen before ('' is no id), each with its first line."""
+        known = self._lines
+        for key, line in zip(ids.tolist(), lines.tolist(), strict=True):
+            if key and key not in known:
+                known[key] = line
+
+
 def check_duplicates(
     ids: pd.Series,
     lines: np.ndarray,
     problems: Problems,
     field_: str,
-    seen: pd.Series | None = None,
+    seen: SeenIds | None = None,
 ) -> None:
     """Every repeat of an id after its first row is a bad row naming the first line.
 
-    ``seen`` (id → line) holds the ids of earlier blocks of a streamed file.
+    ``seen`` holds the ids of earlier blocks of a file read in blocks.
     """
     if seen is not None and len(seen):
-        earlier = _isin(ids, seen.index)
+        earlier = seen.contains(ids)
     else:
         earlier = np.zeros(len(ids), dtype=bool)
     dup = np.asarray((ids.duplicated(keep="first").to_numpy() | earlier) & (ids != ""), bool)
@@ -531,21 +605,6 @@ def check_duplicates(
             return f"id {key!r} repeats the row on line {line}"
 
         problems.add(dup, field_, "duplicate_id", message)
-
-
-def _isin(values: pd.Series, among: pd.Index) -> np.ndarray:
-    """``values.isin(among)`` for text, hashed in Arrow (pandas walks ``among`` in Python)."""
-    if not len(among):
-        return np.zeros(len(values), dtype=bool)
-    got = pc.is_in(arrow(values, pa.large_string()), value_set=arrow(among, pa.large_string()))
-    return np.asarray(pc.fill_null(got, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def first_lines(ids: pd.Series, lines: np.ndarray, seen: pd.Series) -> pd.Series:
-    """``seen`` (id → line of its first row) with this block's new ids added."""
-    keep = np.asarray(~ids.duplicated(keep="first") & (ids != "")) & ~_isin(ids, seen.index)
-    new = pd.Series(lines[keep], index=pd.Index(ids.to_numpy()[keep], dtype="str"))
-    return pd.concat([seen, new]) if len(seen) else new
 
 
 def csv_blocks(stream: Any, size: int) -> Iterator[bytes]:
@@ -626,6 +685,107 @@ def assemble(
     )
     gdf.index = pd.Index(frame["event_id"].to_numpy(), name="event_id")
     return gdf
+
+
+def empty_events() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+
+
+def point_wkb(x: np.ndarray, y: np.ndarray) -> pa.BinaryArray:
+    """2D points as ISO WKB (little-endian), written straight from the coordinates: the
+    bytes ``shapely.to_wkb`` gives for ``shapely.points(x, y)``, without the points."""
+    n = len(x)
+    out = np.empty((n, 21), dtype=np.uint8)
+    out[:, 0] = 1  # little-endian
+    out[:, 1:5] = np.frombuffer(np.uint32(1).astype("<u4").tobytes(), dtype=np.uint8)  # Point
+    out[:, 5:13] = np.ascontiguousarray(x, dtype="<f8").view(np.uint8).reshape(n, 8)
+    out[:, 13:21] = np.ascontiguousarray(y, dtype="<f8").view(np.uint8).reshape(n, 8)
+    offsets = np.arange(0, 21 * n + 1, 21, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(out.reshape(-1))]
+    )
+
+
+def _geo_template() -> dict[str, Any]:
+    """The ``geo`` metadata geopandas writes for points in EPSG:4326 (types and bbox unset)."""
+    import json
+
+    from geopandas.io.arrow import _geopandas_to_arrow
+
+    one = gpd.GeoDataFrame(geometry=gpd.points_from_xy([0.0], [0.0]), crs="EPSG:4326")
+    geo = json.loads((_geopandas_to_arrow(one, index=False).schema.metadata or {})[b"geo"])
+    column = geo["columns"][geo["primary_column"]]
+    column.pop("bbox", None)
+    column["geometry_types"] = []
+    return dict(geo)
+
+
+_GEO: dict[str, Any] = {}
+
+
+def geo_metadata(n: int) -> dict[str, Any]:
+    """GeoParquet ``geo`` metadata of a table of ``n`` points (bbox left to the writer)."""
+    import copy
+
+    if not _GEO:
+        _GEO.update(_geo_template())
+    geo = copy.deepcopy(_GEO)
+    geo["columns"][geo["primary_column"]]["geometry_types"] = ["Point"] if n else []
+    return geo
+
+
+def _arrow_column(value: Any, n: int) -> pa.Array | pa.ChunkedArray:
+    """One of our columns as Arrow, typed as ``pyarrow.Table.from_pandas`` types the frame
+    :func:`assemble` builds (text is ``large_string``; the text's buffers are not copied)."""
+    if value is None:
+        return pa.nulls(n, pa.large_string())
+    if isinstance(value, str):
+        return constant(value, n, pa.large_string())
+    if isinstance(value, pd.Series):
+        if value.dtype == object:
+            value = value.astype("str")
+        if isinstance(value.dtype, pd.ArrowDtype | pd.StringDtype):
+            got = pa.array(value.array, from_pandas=True)
+            if pa.types.is_string(got.type):
+                got = got.cast(pa.large_string())
+            return got
+        return pa.array(value.to_numpy(), from_pandas=True)
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        return _arrow_column(pd.Series(arr), n)
+    return pa.array(arr, from_pandas=True)
+
+
+def assemble_table(
+    *,
+    dataset: str,
+    raw: pd.DataFrame,
+    columns: dict[str, Any],
+    lon: pd.Series,
+    lat: pd.Series,
+) -> pa.Table:
+    """What :func:`assemble` builds, as the Arrow table geopandas would write for it
+    (GeoParquet: geometry as WKB last, no index), built from the columns directly."""
+    import json
+
+    n = len(raw)
+    names, arrays = [], []
+    for name, value in columns.items():
+        if name in ("latitude", "longitude"):
+            continue
+        names.append(name)
+        arrays.append(_arrow_column(value, n))
+    x, y = lon.to_numpy(dtype="float64"), lat.to_numpy(dtype="float64")
+    names += ["latitude", "longitude"]
+    arrays += [pa.array(y), pa.array(x)]
+    for col in raw.columns:
+        names.append(f"{dataset}.{col}")
+        arrays.append(_arrow_column(raw[col], n))
+    geo = geo_metadata(n)
+    names.append(geo["primary_column"])
+    arrays.append(point_wkb(x, y))
+    table = pa.table(arrays, names=names)
+    return table.replace_schema_metadata({b"geo": json.dumps(geo).encode()})
 
 
 def _interleave(
@@ -756,6 +916,48 @@ def _arrow_types(type_: pa.DataType) -> Any:
     if pa.types.is_list(type_) or pa.types.is_large_list(type_):
         return pd.ArrowDtype(type_)
     return None
+
+
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """How imports are written: zstd; min/max statistics for numbers and dates only (the
+    text's min/max, which no reader of ours uses, cost a sixth of the writing)."""
+    stats = [
+        f.name
+        for f in schema
+        if pa.types.is_integer(f.type)
+        or pa.types.is_floating(f.type)
+        or pa.types.is_temporal(f.type)
+    ]
+    return {"compression": "zstd", "write_statistics": stats}
+
+
+def parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> Any:
+    """The Parquet writer of an import (see :func:`parquet_options`)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetWriter(path, schema, **parquet_options(schema))
+
+
+def table_bounds(table: pa.Table) -> list[float]:
+    """``[minx, miny, maxx, maxy]`` of an imported table's points (its longitude/latitude)."""
+    x = pc.min_max(table["longitude"])
+    y = pc.min_max(table["latitude"])
+    return [x["min"].as_py(), y["min"].as_py(), x["max"].as_py(), y["max"].as_py()]
+
+
+def events_from_arrow(table: pa.Table, geo: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Imported events from their Arrow table (GeoParquet encoding), as :func:`read_imported`
+    gives them: text stays in its Arrow buffers, the points are made from the coordinates."""
+    name = geo["primary_column"]
+    mapper = {pa.large_string(): STR_DTYPE} if isinstance(STR_DTYPE, pd.StringDtype) else {}
+
+    def types(type_: pa.DataType) -> Any:
+        return mapper.get(type_) or _arrow_types(type_)
+
+    frame = table.drop_columns([name]).to_pandas(types_mapper=types)
+    x, y = frame["longitude"].to_numpy(), frame["latitude"].to_numpy()
+    events = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+    return _imported_frame(events)
 
 
 def read_imported(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:

@@ -29,7 +29,9 @@ from geo.importers._common import (
     ImportResult,
     Problems,
     RawTable,
+    SeenIds,
     assemble,
+    assemble_table,
     check_codes,
     check_coordinates,
     check_duplicates,
@@ -37,6 +39,7 @@ from geo.importers._common import (
     choose_text,
     claims_column,
     days,
+    empty_events,
     iso3,
     or_none,
     parse_csv,
@@ -66,7 +69,11 @@ COARSEST = 3
 
 
 def parse_acled(
-    raw: RawTable, *, origin: str = "<memory>", seen: pd.Series | None = None
+    raw: RawTable,
+    *,
+    origin: str = "<memory>",
+    seen: SeenIds | None = None,
+    as_table: bool = False,
 ) -> ImportResult:
     """Map an ACLED table (every cell text, as :func:`geo.importers._common.parse_csv` reads
     it) onto our record. Bad rows are left out and listed in the result's ``problems``.
@@ -107,7 +114,7 @@ def parse_acled(
     record_note = ("ACLED gives no publication date; record timestamp " + timestamp).where(
         timestamp != "", "ACLED gives no publication date"
     )
-    outlets = split_items(text(df, "source"), r"\s*;\s*")
+    outlets = split_items(text(df, "source"), ";")
     n_items = len(pc.list_flatten(outlets))
     sources = sources_column(
         df.index,
@@ -175,7 +182,7 @@ def parse_acled(
         "location_note": geo_note,
         "notes": text(df, "notes"),
         "tags": pd.Series(
-            pd.arrays.ArrowExtensionArray(split_items(text(df, "tags"), r"\s*;\s*")),
+            pd.arrays.ArrowExtensionArray(split_items(text(df, "tags"), ";")),
             index=df.index,
         ).astype(TAGS_DTYPE),
         "sources": sources,
@@ -193,6 +200,11 @@ def parse_acled(
         "source_admin2": or_none(text(df, "admin2")),
         "source_admin3": or_none(text(df, "admin3")),
     }
+    if as_table:  # the block path: an Arrow table in the GeoParquet encoding, no frame
+        table = assemble_table(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
+        return ImportResult(
+            DATASET, origin, empty_events(), problems.sorted(), len(raw.frame), table=table
+        )
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
     return ImportResult(DATASET, origin, events, problems.sorted(), rows_read=len(raw.frame))
 

@@ -24,6 +24,7 @@ Mapping (see README, "Importing ACLED and UCDP"):
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -35,8 +36,10 @@ from geo.importers._common import (
     ImportResult,
     Problems,
     RawTable,
+    SeenIds,
     arrow,
     assemble,
+    assemble_table,
     check_codes,
     check_coordinates,
     check_duplicates,
@@ -44,10 +47,12 @@ from geo.importers._common import (
     choose_text,
     claims_column,
     days,
+    empty_events,
     iso3,
     median_low,
     or_none,
     parse_csv,
+    per_distinct,
     read_bytes,
     require_columns,
     sources_column,
@@ -82,11 +87,15 @@ FIGURES = ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best",
 
 
 def side_of(names: pd.Series) -> np.ndarray:
-    """Our ``side`` vocabulary for UCDP side names."""
-    low = names.str.casefold()
-    arm = low.str.contains("armenia|artsakh|nagorno", regex=True)
-    aze = low.str.contains("azerbaijan", regex=False)
-    return np.select([arm & ~aze, aze & ~arm], ["armenian", "azerbaijani"], "other")
+    """Our ``side`` vocabulary for UCDP side names (worked out once per distinct name)."""
+    return per_distinct(names, _side).astype(str)
+
+
+def _side(name: str) -> str:
+    low = name.casefold()
+    arm = re.search("armenia|artsakh|nagorno", low) is not None
+    aze = "azerbaijan" in low
+    return "armenian" if arm and not aze else "azerbaijani" if aze and not arm else "other"
 
 
 def _articles(values: pd.Series) -> pa.ListArray:
@@ -104,7 +113,11 @@ def _articles(values: pd.Series) -> pa.ListArray:
 
 
 def parse_ucdp(
-    raw: RawTable, *, origin: str = "<memory>", seen: pd.Series | None = None
+    raw: RawTable,
+    *,
+    origin: str = "<memory>",
+    seen: SeenIds | None = None,
+    as_table: bool = False,
 ) -> ImportResult:
     """Map a UCDP GED table (every cell text) onto our record; bad rows are listed, not kept."""
     df = raw.frame
@@ -291,6 +304,11 @@ def parse_ucdp(
         "source_admin2": or_none(text(df, "adm_2")),
         "source_admin3": None,
     }
+    if as_table:  # the block path: an Arrow table in the GeoParquet encoding, no frame
+        table = assemble_table(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
+        return ImportResult(
+            DATASET, origin, empty_events(), problems.sorted(), len(raw.frame), table=table
+        )
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
     return ImportResult(DATASET, origin, events, problems.sorted(), rows_read=len(raw.frame))
 

@@ -1,0 +1,252 @@
+"""Mapping a published file in blocks of whole records, in this process or on a pool of them."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from geo.importers import _common as common
+from geo.importers._common import PROBLEM_KINDS, BadRow
+
+#: The original column holding each dataset's own id.
+ID_COLUMN = {"acled": "event_id_cnty", "ucdp": "id"}
+
+
+@dataclass
+class MappedBlock:
+    """One block of a file, mapped: its kept rows as an Arrow table (GeoParquet encoding:
+    geometry as WKB) and its bad rows, with what the next blocks need to find repeated ids."""
+
+    table: pa.Table  #: kept rows, in file order
+    geo: dict[str, Any]  #: the table's GeoParquet ``geo`` metadata
+    problems: list[BadRow]  #: sorted by line, then class (as ``Problems.sorted``)
+    rows_read: int
+    ids: pd.Series  #: the dataset's id of every row read (stripped text)
+    lines: np.ndarray  #: file line of every row read
+    kept: np.ndarray  #: bool per row read: the row is in ``table``
+
+
+def map_block(
+    kind: str,
+    origin: str,
+    header: bytes,
+    block: bytes,
+    *,
+    first: bool,
+    lines_before: int,
+    hashtag_row: bool,
+    seen: common.SeenIds | None = None,
+) -> MappedBlock:
+    """Read and map one block of whole records (a top-level function: it runs in a pool).
+
+    ``first`` is the file's first block (it holds the header); a later block is read
+    after ``header`` and its lines start after ``lines_before`` newlines. ``seen`` (id →
+    line) holds ids of earlier blocks; without it, repeats of earlier blocks' ids are
+    left to :func:`repeats_of_earlier_blocks`.
+    """
+    import json
+
+    from geo.importers import _PARSE
+
+    if first:
+        raw = common.parse_csv(block, origin=origin)
+    else:
+        raw = common.parse_csv(header + block, origin=origin, hashtag_row=hashtag_row)
+        raw = common.RawTable(raw.frame, raw.lines + lines_before - 1)
+    got = _PARSE[kind](raw, origin=origin, seen=seen, as_table=True)
+    ids = common.text(raw.frame, ID_COLUMN[kind])
+    lines = np.asarray(raw.lines, dtype=np.int64)
+    table = got.table
+    assert table is not None
+    geo = json.loads((table.schema.metadata or {})[b"geo"])
+    kept = np.ones(len(ids), dtype=bool)
+    bad_lines = np.fromiter((p.line for p in got.problems), dtype=np.int64)
+    if len(bad_lines):
+        kept = ~np.isin(lines, bad_lines)
+    return MappedBlock(table, geo, got.problems, got.rows_read, ids, lines, kept)
+
+
+def repeats_of_earlier_blocks(kind: str, block: MappedBlock, seen: common.SeenIds) -> MappedBlock:
+    """The block with the rows whose id an earlier block holds (``seen``: id → line of its
+    first row) reported as repeats and left out, as :func:`map_block` given ``seen`` does."""
+    if not len(seen):
+        return block
+    earlier = seen.contains(block.ids) & np.asarray(block.ids != "", dtype=bool)
+    if not earlier.any():
+        return block
+    field_ = ID_COLUMN[kind]
+    rows = np.flatnonzero(earlier)
+    first_line = {int(block.lines[i]): str(block.ids.iloc[i]) for i in rows.tolist()}
+
+    def message(key: str) -> str:
+        return f"id {key!r} repeats the row on line {seen[key]}"
+
+    problems, told = [], set()
+    for p in block.problems:  # a repeat within the block names the earlier block's line
+        if p.kind == "duplicate_id" and p.line in first_line:
+            p = replace(p, message=message(first_line[p.line]))
+            told.add(p.line)
+        problems.append(p)
+    for line, key in first_line.items():
+        if line not in told:
+            problems.append(BadRow(line, key, field_, "duplicate_id", message(key)))
+    order = {k: n for n, k in enumerate(PROBLEM_KINDS)}
+    problems.sort(key=lambda p: (p.line, order[p.kind]))  # stable: same order as one pass
+    dropped = earlier & block.kept
+    table = block.table
+    if dropped.any():
+        keep_rows = ~dropped[block.kept]
+        table = table.filter(pa.array(keep_rows))
+    return replace(block, table=table, problems=problems, kept=block.kept & ~earlier)
+
+
+def _context() -> Any:
+    """Processes forked where that is safe to do without a warning (Linux, Python 3.11);
+    elsewhere started by a fork server that has imported the importers once."""
+    if sys.platform.startswith("linux") and sys.version_info < (3, 12):
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    if hasattr(ctx, "set_forkserver_preload"):
+        ctx.set_forkserver_preload(["geo.importers"])
+    return ctx
+
+
+def default_workers() -> int:
+    """Processes to map blocks on: two (or one on a single core)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def mapped_blocks(
+    kind: str,
+    path: str | os.PathLike[str],
+    *,
+    block_bytes: int,
+    workers: int = 1,
+) -> Iterator[MappedBlock]:
+    """The file's blocks of whole records, mapped, in file order.
+
+    With ``workers`` > 1 the blocks are mapped on that many processes, at most
+    ``workers`` blocks at a time; each process maps its block alone and this process
+    reports the ids repeated from earlier blocks (:func:`repeats_of_earlier_blocks`), so
+    every block comes out as the one-process pass makes it: the same rows, lines, and
+    bad rows with the same messages.
+    """
+    origin = str(path)
+    seen = common.SeenIds()
+    header = b""
+
+    def jobs() -> Iterator[tuple[int, bytes, int]]:
+        nonlocal header
+        lines_before = 0
+        with common.open_csv_stream(path) as stream:
+            for k, block in enumerate(common.csv_blocks(stream, block_bytes)):
+                if k == 0:
+                    body = block[3:] if block.startswith(b"\xef\xbb\xbf") else block
+                    header = body[: body.find(b"\n") + 1] if b"\n" in body else body + b"\n"
+                yield k, block, lines_before
+                lines_before += block.count(b"\n")
+
+    rows_read = 0
+    any_problem = False
+
+    def after(got: MappedBlock) -> MappedBlock:
+        nonlocal rows_read, any_problem
+        seen.add(got.ids, got.lines)
+        rows_read += got.rows_read
+        any_problem = any_problem or bool(got.problems)
+        return got
+
+    if workers <= 1:
+        for k, block, before in jobs():
+            # the #hashtag row can only be the file's first row (in this block if the
+            # blocks before held only the header)
+            tag = rows_read == 0 and not any_problem
+            yield after(
+                map_block(
+                    kind, origin, header, block,
+                    first=k == 0, lines_before=before, hashtag_row=tag, seen=seen,
+                )
+            )  # fmt: skip
+        return
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    pending: deque[tuple[Future[MappedBlock], int, bytes, int]] = deque()
+    todo = jobs()
+    try:
+
+        def submit() -> None:
+            job = next(todo, None)
+            if job is None:
+                return
+            k, block, before = job
+            future = pool.submit(
+                map_block, kind, origin, header, block,
+                first=k == 0, lines_before=before, hashtag_row=False,
+            )  # fmt: skip
+            # a later block's bytes are kept only in case it must be mapped again here
+            pending.append((future, k, block if k > 0 else b"", before))
+
+        for _ in range(workers):
+            submit()
+        while pending:
+            future, k, block, before = pending.popleft()
+            got = future.result()
+            submit()  # keep every process busy while this block is handled
+            if k > 0 and rows_read == 0 and not any_problem:
+                # the blocks before held only the header: the #hashtag row may be here
+                got = map_block(
+                    kind, origin, header, block,
+                    first=False, lines_before=before, hashtag_row=True, seen=seen,
+                )  # fmt: skip
+            else:
+                got = repeats_of_earlier_blocks(kind, got, seen)
+            del future, block
+            yield after(got)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def share_text(table: pa.Table) -> pa.Table:
+    """``table`` with each text column whose characters equal an earlier column's (ours
+    beside the original, e.g. ``notes`` and ``acled.notes``) rebuilt on that column's
+    buffers, keeping its own missing values. Sent between processes, a table loses
+    such sharing; this gets it back, so the text is held once."""
+    columns = list(table.columns)
+    by_size: dict[tuple[int, ...], list[int]] = {}
+    changed = False
+    for j, col in enumerate(columns):
+        if not pa.types.is_large_string(col.type) or any(
+            c.offset or any(b is None for b in c.buffers()[1:]) for c in col.chunks
+        ):
+            continue
+        key = tuple(b.size for c in col.chunks for b in c.buffers()[1:])
+        for other in by_size.get(key, []):
+            mine = columns[other]
+            if all(
+                a.buffers()[1].equals(b.buffers()[1]) and a.buffers()[2].equals(b.buffers()[2])
+                for a, b in zip(col.chunks, mine.chunks, strict=True)
+            ):
+                columns[j] = pa.chunked_array(
+                    [
+                        pa.Array.from_buffers(
+                            a.type, len(a), [a.buffers()[0], *b.buffers()[1:]], a.null_count
+                        )
+                        for a, b in zip(col.chunks, mine.chunks, strict=True)
+                    ],
+                    type=col.type,
+                )
+                changed = True
+                break
+        else:
+            by_size.setdefault(key, []).append(j)
+    return pa.table(columns, schema=table.schema) if changed else table
