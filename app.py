@@ -24,7 +24,7 @@ from streamlit_folium import st_folium
 import add_from_article
 from geo import render
 from geo._errors import ValidationError
-from geo._memory import release_memory
+from geo._memory import release_memory, use_system_allocator
 from geo.card import RegionCard, card_markdown, region_card
 from geo.config import ENV_BOUNDARIES_DIR, ENV_MAX_MAP_EVENTS, Settings
 from geo.credits import PLACES_CREDIT
@@ -49,6 +49,7 @@ from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, 
 from map_period import map_period_bar
 
 LOG = logging.getLogger(__name__)
+use_system_allocator()  # Arrow's freed memory goes back to the system (geo._memory)
 MAP_HEIGHT = 680
 #: The map's height in presentation mode: with the top row it fills a 1280×720 screen.
 PRESENT_MAP_HEIGHT = 630

@@ -123,6 +123,8 @@ def apply_view(events: pd.DataFrame, view: View) -> pd.DataFrame:
         mask &= events[column] == view.region
     if view.precise_only:
         mask &= events["geo_precision"] == 1
+    if bool(mask.all()):  # nothing left out: no copy of every column (copy-on-write)
+        return events.copy(deep=False)
     return events[mask]
 
 

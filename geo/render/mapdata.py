@@ -81,6 +81,10 @@ class EventDataFiles:
 
     def rows_of(self, event_ids: pd.Index) -> np.ndarray:
         """Row of each event id in the file; ``KeyError`` naming the ids it does not hold."""
+        if event_ids is self.ids or (
+            len(event_ids) == len(self.ids) and event_ids.equals(self.ids)
+        ):  # every event, in the file's order (the default view): no look-up
+            return np.arange(len(self.ids))
         rows = self.ids.get_indexer(event_ids)
         if (rows < 0).any():
             missing = [str(i) for i in np.asarray(event_ids)[rows < 0][:5]]
