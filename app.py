@@ -41,7 +41,7 @@ from geo.period import data_span
 from geo.render.assets import asset_urls
 from geo.render.boundfile import pack_boundaries, write_boundaries
 from geo.render.mapdata import FOLDER as MAP_DATA_FOLDER
-from geo.render.mapdata import EventDataFiles, pack_events, write_event_data
+from geo.render.mapdata import EventDataFiles, pack_and_write
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.text import is_missing
@@ -246,13 +246,13 @@ def gazetteer(settings_key: str) -> Gazetteer:
 def map_files(settings_key: str) -> EventDataFiles:
     """Every event as static files the map fetches once (named by content, so cached)."""
     data = load(settings_key)
-    packed = pack_events(data.events, places=gazetteer(settings_key))
-    static = _settings().static_dir
-    files = write_event_data(
-        packed, static / MAP_DATA_FOLDER, base_url=f"/app/static/{MAP_DATA_FOLDER}"
+    files = pack_and_write(  # written as packed: one block of popup chunks in memory
+        data.events,
+        _settings().static_dir / MAP_DATA_FOLDER,
+        base_url=f"/app/static/{MAP_DATA_FOLDER}",
+        places=gazetteer(settings_key),
     )
-    del packed
-    release_memory()  # the packed files are on disk now
+    release_memory()  # what packing used
     return files
 
 

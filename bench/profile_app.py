@@ -30,6 +30,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -117,11 +118,16 @@ def app(reruns: int, top: int) -> None:
     ROWS.append((f"app: new session, warm (median of {reruns}: "
                  + ", ".join(f"{t:.2f}" for t in times) + ")",
                  statistics.median(times), rss_mb(), peak_mb()))  # fmt: skip
-    if top:
+    if top:  # AppTest runs the script in its own thread: profile the threads it starts
         prof = cProfile.Profile()
-        prof.enable()
+
+        def start(*_: Any) -> None:
+            sys.setprofile(None)
+            prof.enable()
+
+        threading.setprofile(start)
         run()
-        prof.disable()
+        threading.setprofile(None)
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
         print(out.getvalue())
@@ -134,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=0, help="cProfile lines of a warm run")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    import geo._memory
+
+    if hasattr(geo._memory, "use_system_allocator"):  # as app.py does (not before it existed)
+        geo._memory.use_system_allocator()
     parts = args.part.split(",")
     if "steps" in parts:
         steps()
