@@ -273,11 +273,14 @@ def _region_spans(
     keep = (codes >= 0) & wanted[np.maximum(codes, 0)]
     if not keep.any():
         return {}
-    # each distinct (region, start, end) once, sorted as sorted() sorts the tuples
-    triples = np.unique(
-        np.stack([rank[codes[keep]], starts[keep], ends[keep]], axis=1).astype(np.int64), axis=0
+    # each distinct (region, start, end) once (a hash, not a sort of every event), then
+    # sorted as sorted() sorts the tuples
+    triples = (
+        pd.DataFrame({"r": rank[codes[keep]], "s": starts[keep], "e": ends[keep]}, dtype=np.int64)
+        .drop_duplicates()
+        .sort_values(["r", "s", "e"])
     )
-    region, start, end = triples[:, 0], triples[:, 1], triples[:, 2]
+    region, start, end = (triples[c].to_numpy() for c in ("r", "s", "e"))
     first_of_region = np.r_[True, region[1:] != region[:-1]]
     # within a region sorted by start, the ends' running maximum is the current span's end
     reach = pd.Series(end).groupby(region).cummax().to_numpy()
