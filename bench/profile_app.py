@@ -6,8 +6,8 @@ ACLED file of 10^6 synthetic rows, see ``bench_canvas.py --app-imported``):
 1. **steps**: the library calls the app makes for the default view, each timed, with the
    process's resident memory after it and its peak (``ru_maxrss`` is per process, so
    the peak column is the highest so far): ``load_dataset``, the events frame's memory,
-   ``apply_view``, ``region_summary``, ``region_card``, ``pack_events``,
-   ``write_event_data``, ``build_map``, ``map_html``.
+   ``apply_view``, ``region_summary``, ``region_card``, ``pack_and_write`` (or, in code
+   before it, ``pack_events`` then ``write_event_data``), ``build_map``, ``map_html``.
 2. **app**: ``app.py`` run by Streamlit's ``AppTest`` in this process: the first run
    (cold: loading and packing included), then ``--reruns`` new sessions on the warm
    caches (what a page load costs the server: the whole script, caches hit), their
@@ -67,7 +67,7 @@ def steps() -> None:
     from geo.config import Settings
     from geo.dataset import load_dataset
     from geo.gazetteer import Gazetteer
-    from geo.render import build_map, map_html
+    from geo.render import build_map, map_html, mapdata
     from geo.render.mapdata import pack_events, write_event_data
     from geo.summary import region_summary
     from geo.view import View, apply_view
@@ -85,10 +85,14 @@ def steps() -> None:
                                                             admin=data.admin))  # fmt: skip
     step("region_card", lambda: region_card(data, view))
     places = Gazetteer.default(settings)
-    box = {"packed": step("pack_events", lambda: pack_events(data.events, places=places))}
     with tempfile.TemporaryDirectory() as tmp:
-        files = step("write_event_data",
-                     lambda: write_event_data(box.pop("packed"), tmp, base_url="/x"))  # fmt: skip
+        if hasattr(mapdata, "pack_and_write"):  # written as packed, as the app does
+            files = step("pack_and_write", lambda: mapdata.pack_and_write(
+                data.events, tmp, base_url="/x", places=places))  # fmt: skip
+        else:  # before it existed: every chunk in memory, then written
+            box = {"packed": step("pack_events", lambda: pack_events(data.events, places=places))}
+            files = step("write_event_data", lambda: write_event_data(
+                box.pop("packed"), tmp, base_url="/x"))  # fmt: skip
         step("release_memory", release_memory)
         m = step("build_map", lambda: build_map(events, view=view, admin=data.admin,
                                                 episodes=data.episodes, summary=summary,
