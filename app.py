@@ -24,7 +24,7 @@ from streamlit_folium import st_folium
 import add_from_article
 from geo import render
 from geo._errors import ValidationError
-from geo._memory import release_memory
+from geo._memory import release_memory, use_system_allocator
 from geo.card import RegionCard, card_markdown, event_labels, region_card
 from geo.config import ENV_BOUNDARIES_DIR, ENV_MAX_MAP_EVENTS, Settings
 from geo.credits import PLACES_CREDIT
@@ -37,18 +37,28 @@ from geo.handout import handout_bytes
 from geo.join import unit_at
 from geo.layers import shorten
 from geo.markdown import md_escape
-from geo.period import data_span
+from geo.options import FilterOptions, filter_options
 from geo.render.assets import asset_urls
 from geo.render.boundfile import pack_boundaries, write_boundaries
 from geo.render.mapdata import FOLDER as MAP_DATA_FOLDER
-from geo.render.mapdata import EventDataFiles, pack_events, write_event_data
+from geo.render.mapdata import EventDataFiles, pack_and_write
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.text import is_missing
-from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, clicked_point
+from geo.view import (
+    LEVELS,
+    MEASURE_LABELS,
+    MEASURES,
+    MODES,
+    View,
+    apply_view,
+    clicked_point,
+    view_mask,
+)
 from map_period import map_period_bar
 
 LOG = logging.getLogger(__name__)
+use_system_allocator()  # Arrow's freed memory goes back to the system (geo._memory)
 MAP_HEIGHT = 680
 #: The map's height in presentation mode: with the top row it fills a 1280×720 screen.
 PRESENT_MAP_HEIGHT = 630
@@ -236,6 +246,12 @@ def episode_claims(settings_key: str, episode: str) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
+def options(settings_key: str) -> FilterOptions:
+    """The filters' choices and the data's span, once per dataset (:mod:`geo.options`)."""
+    return filter_options(load(settings_key).events)
+
+
+@st.cache_resource(show_spinner=False)
 def gazetteer(settings_key: str) -> Gazetteer:
     """The gazetteer (read-only; used for place names in popups)."""
     return Gazetteer.default(_settings())
@@ -245,13 +261,13 @@ def gazetteer(settings_key: str) -> Gazetteer:
 def map_files(settings_key: str) -> EventDataFiles:
     """Every event as static files the map fetches once (named by content, so cached)."""
     data = load(settings_key)
-    packed = pack_events(data.events, places=gazetteer(settings_key))
-    static = _settings().static_dir
-    files = write_event_data(
-        packed, static / MAP_DATA_FOLDER, base_url=f"/app/static/{MAP_DATA_FOLDER}"
+    files = pack_and_write(  # written as packed: one block of popup chunks in memory
+        data.events,
+        _settings().static_dir / MAP_DATA_FOLDER,
+        base_url=f"/app/static/{MAP_DATA_FOLDER}",
+        places=gazetteer(settings_key),
     )
-    del packed
-    release_memory()  # the packed files are on disk now
+    release_memory()  # what packing used
     return files
 
 
@@ -271,8 +287,8 @@ def boundaries_file(settings_key: str) -> str | None:
 # --------------------------------------------------------------------------- state
 
 
-def _span(events: pd.DataFrame) -> tuple[date, date]:
-    span = data_span(events)
+def _span(settings_key: str) -> tuple[date, date]:
+    span = options(settings_key).span
     if span is None:
         today = date.today()
         return today, today
@@ -283,10 +299,11 @@ def _clamp(day: date, low: date, high: date) -> date:
     return min(max(day, low), high)
 
 
-def init_state(view: View, data: Dataset, problems: list[str]) -> None:
+def init_state(view: View, data: Dataset, problems: list[str], settings_key: str) -> None:
     """Put a view (from the URL) into the widgets' session state, dropping unknown values."""
     ss = st.session_state
-    first, last = _span(data.events)
+    first, last = _span(settings_key)
+    choices = options(settings_key)
     wanted_start, wanted_end = view.start or first, view.end or last
     if wanted_start > wanted_end:
         problems.append(
@@ -312,13 +329,12 @@ def init_state(view: View, data: Dataset, problems: list[str]) -> None:
             problems.append(f"ignored URL parameter {name}: unknown {', '.join(map(repr, bad))}")
         return [v for v in values if v in allowed]
 
-    ev = data.events
     ss["episodes"] = known("episodes", view.episodes, set(data.episodes["episode"]))
-    ss["event_types"] = known("event_types", view.event_types, set(ev["event_type"]))
-    ss["actors"] = known("actors", view.actors, _actors(ev))
+    ss["event_types"] = known("event_types", view.event_types, set(choices.event_types))
+    ss["actors"] = known("actors", view.actors, set(choices.actors))
     ss["countries"] = known("countries", view.countries, set(COUNTRIES))
     ss["level"] = view.level
-    names = _unit_names(ev, view.level, tuple(ss["countries"]))
+    names = choices.unit_names(view.level, tuple(ss["countries"]))
     if view.region is not None and view.region not in names:
         problems.append(f"ignored URL parameter region: no events in {view.region!r}")
         ss["region"] = ALL
@@ -329,16 +345,6 @@ def init_state(view: View, data: Dataset, problems: list[str]) -> None:
     ss["measure"] = view.measure
     ss["tiles"] = view.tiles
     ss.setdefault("present", view.present)  # a click on Present before this run stays
-
-
-def _actors(events: pd.DataFrame) -> set[str]:
-    values = pd.unique(pd.concat([events["actor1"], events["actor2"]]).dropna())
-    return {str(v) for v in values if str(v).strip()}
-
-
-def _unit_names(events: pd.DataFrame, level: str, countries: tuple[str, ...]) -> list[str]:
-    rows = events[events["country"].isin(countries)] if countries else events
-    return sorted({str(v) for v in rows[level].dropna().unique() if str(v).strip()})
 
 
 def totals_table(summary: pd.DataFrame, view: View) -> pd.DataFrame:
@@ -400,10 +406,10 @@ def show_claims(
         )
 
 
-def current_view(data: Dataset) -> View:
+def current_view(settings_key: str) -> View:
     """The view the widgets show; the full span of the data counts as no period."""
     ss = st.session_state
-    first, last = _span(data.events)
+    first, last = _span(settings_key)
     start, end = ss["period"]
     return View(
         start=None if start == first and end == last else start,
@@ -444,8 +450,8 @@ def select_clicked_unit(settings_key: str) -> None:
     if point is None or data.admin is None:
         return
     name = unit_at(data.admin, *point, level=st.session_state["level"])
-    names = _unit_names(
-        data.events, st.session_state["level"], tuple(st.session_state["countries"])
+    names = options(settings_key).unit_names(
+        st.session_state["level"], tuple(st.session_state["countries"])
     )
     if name in names:
         st.session_state["region"] = name
@@ -458,7 +464,8 @@ def sidebar(data: Dataset, settings_key: str) -> None:
     """Every filter and display choice, each with a stable key."""
     ss = st.session_state
     ev = data.events
-    first, last = _span(ev)
+    choices = options(settings_key)
+    first, last = _span(settings_key)
     with st.sidebar:
         st.header("View")
         st.slider(
@@ -502,13 +509,13 @@ def sidebar(data: Dataset, settings_key: str) -> None:
         )
         st.multiselect(
             "Event types",
-            options=sorted(set(ev["event_type"])),
+            options=sorted(choices.event_types),
             format_func=lambda t: EVENT_TYPE_LABELS.get(t, t),
             key="event_types",
             placeholder="All types",
         )
         st.multiselect(
-            "Actors", options=sorted(_actors(ev)), key="actors", placeholder="All actors"
+            "Actors", options=sorted(choices.actors), key="actors", placeholder="All actors"
         )
         st.multiselect(
             "Country",
@@ -524,7 +531,7 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             key="level",
             horizontal=True,
         )
-        names = _unit_names(ev, ss["level"], tuple(ss["countries"]))
+        names = choices.unit_names(ss["level"], tuple(ss["countries"]))
         if ss.get("region") not in (ALL, *names):
             ss["region"] = ALL
         st.selectbox(
@@ -539,11 +546,10 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             key="precise_only",
             help=f"Keep events placed at the place itself (geo precision 1: {GEO_PRECISION[1]}).",
         )
-        without = current_view(data).with_(precise_only=False)
-        shown = apply_view(ev, without)
-        coarse = int((shown["geo_precision"] != 1).sum())
+        shown = view_mask(ev, current_view(settings_key).with_(precise_only=False))
+        coarse = int((shown & (ev["geo_precision"] != 1)).sum())
         st.caption(
-            f"Hides {coarse} of {len(shown)} events placed only near a place or in a region."
+            f"Hides {coarse} of {int(shown.sum())} events placed only near a place or in a region."
         )
         st.radio("Map mode", options=list(MODES), format_func=lambda m: MODE_LABELS[m], key="mode")
         st.selectbox(
@@ -556,6 +562,7 @@ def sidebar(data: Dataset, settings_key: str) -> None:
         if st.button("Reload data", key="reload", help="Read the layers and boundaries again."):
             st.cache_data.clear()
             load.clear()
+            options.clear()
             gazetteer.clear()
             map_files.clear()
             boundaries_file.clear()
@@ -882,14 +889,14 @@ def main() -> None:
 
     if "url_read" not in st.session_state:
         view, problems = View.from_query(st.query_params.to_dict())
-        init_state(view, data, problems)
+        init_state(view, data, problems, key)
         st.session_state["url_problems"] = problems
         st.session_state["url_read"] = True
     for problem in st.session_state.get("url_problems", []):
         st.warning(md_escape(shorten(problem, URL_ECHO_CHARS)))
 
     sidebar(data, key)
-    view = current_view(data)
+    view = current_view(key)
     st.query_params.from_dict(view.to_query())
     with st.sidebar:
         export_section(data, view)
@@ -924,7 +931,7 @@ def main() -> None:
     )
 
     if view.mode == "events":
-        map_period_bar(st.session_state["period"], *_span(data.events))
+        map_period_bar(st.session_state["period"], *_span(key))
     show_region_card(card_for(key, card_query))
 
     unit = "district" if view.level == "district" else "region"

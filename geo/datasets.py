@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo._errors import ImportDataError
+from geo.compact import compact_text_columns
 from geo.config import Settings
 from geo.importers import DATASETS
 from geo.importers._common import parquet_meta, read_imported
@@ -240,7 +241,8 @@ def with_imported(data: Dataset, settings: Settings) -> Dataset:
 
     Curated events get ``dataset = 'curated'``; the nested columns of both stay Arrow lists
     (see :func:`nested_to_arrow`; Python lists only if a curated value has a field the
-    Arrow type lacks). Accepted links of the data
+    Arrow type lacks); text columns that repeat few values are categoricals (the same
+    values, stored once each: :func:`geo.compact.compact_text_columns`). Accepted links of the data
     folder's links file are applied (:func:`geo.link.apply_links`).
     """
     if not imported_files(settings):
@@ -259,6 +261,9 @@ def with_imported(data: Dataset, settings: Settings) -> Dataset:
     from geo.link import apply_links, links_path, read_links
 
     both = apply_links(both, read_links(links_path(settings.datasets_dir)))
+    # the repeating texts (actors, titles, region ids, ...) stored once each: at 10^6
+    # events this is most of the frame's memory (geo.compact)
+    both = compact_text_columns(both)
     events = gpd.GeoDataFrame(both, geometry="geometry", crs=data.events.crs)
     return replace(
         data, events=events, episodes=pd.concat([data.episodes, episodes], ignore_index=True)

@@ -109,6 +109,14 @@ def apply_view(events: pd.DataFrame, view: View) -> pd.DataFrame:
     ``precise_only`` keeps only events placed at their own town or landmark
     (ACLED ``geo_precision`` 1).
     """
+    mask = view_mask(events, view)
+    if bool(mask.all()):  # nothing left out: no copy of every column (copy-on-write)
+        return events.copy(deep=False)
+    return events[mask]
+
+
+def view_mask(events: pd.DataFrame, view: View) -> pd.Series:
+    """Which events a view shows (:func:`apply_view` without making the frame)."""
     mask = in_period(events, view.start, view.end)
     if view.episodes:
         mask &= events["episode"].isin(view.episodes)
@@ -123,7 +131,7 @@ def apply_view(events: pd.DataFrame, view: View) -> pd.DataFrame:
         mask &= events[column] == view.region
     if view.precise_only:
         mask &= events["geo_precision"] == 1
-    return events[mask]
+    return mask
 
 
 def _pick(

@@ -90,3 +90,25 @@ def test_a_claim_naming_a_missing_or_repeated_source_matches_the_row_loop(
     assert any("Later outlet" in str(c) for c in got[0]["cl"])
     assert ["a, None" in str(s) for s in got[0]["so"]] == [False, True]
     assert any("nowhere via radio" in str(c) for c in got[1]["cl"])
+
+
+def _chunks(events: pd.DataFrame, chunk: int, block: int | None) -> list[bytes]:
+    d0, d1 = _days(events["date_start"]), _days(events["date_end"])
+    return list(details.detail_chunks(events, d0=d0, d1=d1, chunk=chunk, block=block))
+
+
+@pytest.mark.parametrize("block", [1, 2, 5])
+def test_chunks_are_the_same_bytes_whatever_the_block(events: pd.DataFrame, block: int) -> None:
+    """Blocks of chunks have their own text tables; each chunk's file does not change."""
+    whole = _chunks(events, 3, None)  # 25 events in one block of 9 chunks
+    assert len(whole) == 9
+    assert _chunks(events, 3, block) == whole
+
+
+def test_columnar_and_row_loop_chunks_are_the_same_bytes(events: pd.DataFrame) -> None:
+    assert _chunks(events, 4, 2) == _chunks(nested_to_lists(events), 4, None)
+
+
+def test_a_block_below_one_chunk_is_refused(events: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="block must be at least 1 chunk, got 0"):
+        _chunks(events, 3, 0)

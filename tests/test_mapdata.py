@@ -229,3 +229,36 @@ def test_hostile_text_reaches_the_files_escaped_only(tmp_path: Path) -> None:
     text = chunk.read_text(encoding="utf-8")
     assert "<" not in text and ">" not in text and "{{" not in text
     assert json.dumps(render.esc(f"Notes {HOSTILE}"))[1:-1] in text
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_packing_while_writing_makes_the_same_files(
+    dataset: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pack_and_write (one block of chunks in memory) == write_event_data(pack_events(...))."""
+    from geo.render import details
+
+    events = clones(dataset.events, 3 * mapdata.CHUNK + 5)  # 4 chunks
+    places = Gazetteer.default(Settings.from_env())
+    whole = mapdata.write_event_data(
+        mapdata.pack_events(events, places=places), tmp_path / "whole", base_url="/m"
+    )
+    monkeypatch.setattr(details, "BLOCK_CHUNKS", 1)  # a block per chunk
+    streamed = mapdata.pack_and_write(events, tmp_path / "streamed", base_url="/m", places=places)
+    assert (streamed.data_url, streamed.details_url, streamed.layer_url) == (
+        whole.data_url, whole.details_url, whole.layer_url
+    )  # fmt: skip
+    assert streamed.ids.equals(whole.ids)
+    got, want = _tree(tmp_path / "streamed"), _tree(tmp_path / "whole")
+    assert len([n for n in want if n.endswith(".json")]) == 4
+    assert got == want
+    # written again: nothing changes, no temporary folder is left behind
+    again = mapdata.pack_and_write(events, tmp_path / "streamed", base_url="/m", places=places)
+    assert again.data_url == whole.data_url
+    assert _tree(tmp_path / "streamed") == want
+    assert not [p for p in (tmp_path / "streamed").iterdir() if p.name.startswith(".")]

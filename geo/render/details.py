@@ -54,6 +54,8 @@ _CLAIM_DEFAULTS = {
 _ACTORS = ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
 _FIGURES = tuple(f"{k}_{lv}" for k in ("deaths", "injured") for lv in ("low", "best", "high"))
 DAY_MS = 86_400_000
+#: Chunks described together (one table of texts): 128 chunks of 256 are 32,768 events.
+BLOCK_CHUNKS = 128
 
 
 class _Texts:
@@ -167,11 +169,39 @@ def detail_chunks(
     d1: np.ndarray,
     chunk: int,
     places: PlaceLookup | None = None,
+    block: int | None = None,
 ) -> Iterator[bytes]:
     """The popup-detail files of ``events`` (see the module docstring), ``chunk`` events each.
 
     ``d0``/``d1`` are each event's first and last day (days since 1970-01-01), as packed.
+    The events are described ``block`` chunks (default :data:`BLOCK_CHUNKS`) at a time,
+    each block with its own tables
+    of texts and sources, so memory holds one block's Python values, not every event's
+    (at 10^6 events with their own notes and source texts, several GB). A chunk's file
+    depends only on its own events (its texts ordered by text, its sources by first use),
+    so the files are the same whatever ``block`` is.
     """
+    block = BLOCK_CHUNKS if block is None else block
+    if block < 1:
+        raise ValueError(f"block must be at least 1 chunk, got {block}")
+    step = block * chunk
+    for start in range(0, len(events), step):
+        stop = min(start + step, len(events))
+        yield from _block_chunks(
+            events.iloc[start:stop], d0=d0[start:stop], d1=d1[start:stop], chunk=chunk,
+            places=places,
+        )  # fmt: skip
+
+
+def _block_chunks(
+    events: pd.DataFrame,
+    *,
+    d0: np.ndarray,
+    d1: np.ndarray,
+    chunk: int,
+    places: PlaceLookup | None,
+) -> Iterator[bytes]:
+    """:func:`detail_chunks` of one block of events (one table of texts and sources)."""
     n = len(events)
     texts = _Texts()
     text_cols: dict[str, np.ndarray] = {
@@ -254,6 +284,8 @@ def _arrow_list(values: pd.Series) -> pa.ListArray | None:
         arr = arr.combine_chunks()
     if not pa.types.is_list(arr.type) or not pa.types.is_struct(arr.type.value_type):
         return None
+    if arr.offset or (len(arr) and arr.offsets[0].as_py()):  # a block's slice: its own copy
+        arr = pc.take(arr, pa.array(np.arange(len(arr))))
     return arr
 
 
@@ -413,8 +445,13 @@ def _chunk_json(
     start: int,
     stop: int,
 ) -> bytes:
-    """One chunk: its own table of the texts and sources it uses, then the columns."""
-    src_used = sorted({k for refs in so for k in refs})
+    """One chunk: its own table of the texts and sources it uses, then the columns.
+
+    The chunk's texts are in text order and its sources in order of first use, so the
+    file does not depend on how the texts were numbered (by block, see
+    :func:`detail_chunks`, or by the row loop or the columnar path).
+    """
+    src_used = list(dict.fromkeys(k for refs in so for k in refs))
     src_local = {k: i for i, k in enumerate(src_used)}
     flat = [g for refs in cl for claim in refs for g in claim]
     flat += [g for k in src_used for g in source_table[k]]
@@ -428,18 +465,24 @@ def _chunk_json(
         )
     )
     used = used[used >= 0]
-    local = {g: i for i, g in enumerate(used.tolist())}
+    strings = [texts.strings[g] for g in used.tolist()]
+    order = sorted(range(len(strings)), key=strings.__getitem__)  # distinct texts
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    local = dict(zip(used.tolist(), rank.tolist(), strict=True))
+    # local id of a global id of ``used`` (blank ids, < 0, land on any entry: never read)
+    lookup = np.append(rank, -1)
 
     def remap(ids: np.ndarray) -> list[int | None]:
-        pos = np.searchsorted(used, ids)
-        return [None if g < 0 else p for g, p in zip(ids.tolist(), pos.tolist(), strict=True)]
+        pos = lookup[np.searchsorted(used, ids)].tolist()
+        return [None if g < 0 else p for g, p in zip(ids.tolist(), pos, strict=True)]
 
     def ref(g: int) -> int | None:
         return None if g < 0 else local[g]
 
     columns: dict[str, Any] = {key: remap(col[start:stop]) for key, col in text_cols.items()}
     columns.update({key: values[start:stop] for key, values in plain.items()})
-    actor_pos = np.searchsorted(used, actors[start:stop])
+    actor_pos = lookup[np.searchsorted(used, actors[start:stop])]
     columns["a"] = [
         [p for g, p in zip(gs, ps, strict=True) if g >= 0]
         for gs, ps in zip(actors[start:stop].tolist(), actor_pos.tolist(), strict=True)
@@ -448,7 +491,7 @@ def _chunk_json(
     columns["so"] = [[src_local[k] for k in refs] for refs in so]
     body = {
         "k": stop - start,
-        "s": [texts.strings[g] for g in used.tolist()],
+        "s": [strings[i] for i in order],
         "src": [[ref(g) for g in source_table[k]] for k in src_used],
         "c": columns,
     }

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.events import (
@@ -47,11 +48,16 @@ def _ms(day: Any) -> int:
 
 def _days_ms(values: pd.Series) -> list[int]:
     """:func:`_ms` of each value of a column of days (a timezone keeps its own local day)."""
+    return _days_ms_array(values).tolist()
+
+
+def _days_ms_array(values: pd.Series) -> np.ndarray:
+    """:func:`_days_ms` as an int64 array."""
     stamps = pd.to_datetime(values)
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
     days = stamps.to_numpy("datetime64[D]").astype("int64")
-    return (days * DAY_MS).tolist()
+    return days * DAY_MS
 
 
 class PopupData:
@@ -252,6 +258,43 @@ def _merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, in
     return merged
 
 
+def _region_spans(
+    region_ids: pd.Series, starts: np.ndarray, ends: np.ndarray, known: set[str]
+) -> dict[str, list[tuple[int, int]]]:
+    """Per region of ``known``, its events' ``(start, end)`` merged as :func:`_merge_intervals`
+    merges them (overlapping or touching), column-wise: one pass over 10^5-10^6 events."""
+    codes, names = pd.factorize(region_ids.astype(str))
+    if not len(names):
+        return {}
+    labels = [str(n) for n in names]
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.argsort(np.array(labels, dtype=object), kind="stable")] = np.arange(len(labels))
+    wanted = np.array([n in known for n in labels], dtype=bool)
+    keep = (codes >= 0) & wanted[np.maximum(codes, 0)]
+    if not keep.any():
+        return {}
+    # each distinct (region, start, end) once (a hash, not a sort of every event), then
+    # sorted as sorted() sorts the tuples
+    triples = (
+        pd.DataFrame({"r": rank[codes[keep]], "s": starts[keep], "e": ends[keep]}, dtype=np.int64)
+        .drop_duplicates()
+        .sort_values(["r", "s", "e"])
+    )
+    region, start, end = (triples[c].to_numpy() for c in ("r", "s", "e"))
+    first_of_region = np.r_[True, region[1:] != region[:-1]]
+    # within a region sorted by start, the ends' running maximum is the current span's end
+    reach = pd.Series(end).groupby(region).cummax().to_numpy()
+    new_span = first_of_region | (start > np.r_[0, reach[:-1]] + 1)
+    heads = np.flatnonzero(new_span)
+    span_end = np.maximum.reduceat(end, heads)
+    by_rank = {int(r): labels[i] for i, r in enumerate(rank)}
+    out: dict[str, list[tuple[int, int]]] = {}
+    heads_rank, heads_start = region[heads].tolist(), start[heads].tolist()
+    for r, a, b in zip(heads_rank, heads_start, span_end.tolist(), strict=True):
+        out.setdefault(by_rank[r], []).append((a, b))
+    return out
+
+
 def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """Outlines of the regions that events known only to region level (precision 3) fall in.
 
@@ -264,19 +307,19 @@ def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[
     coarse = events[(events["geo_precision"] == 3) & events["region_id"].notna()]
     if coarse.empty:
         return []
-    known = set(regions["region_id"].astype(str))
-    spans: dict[str, list[tuple[int, int]]] = {}
-    starts, ends = (_days_ms(coarse[c]) for c in ("date_start", "date_end"))
-    for region_id, start, end in zip(coarse["region_id"].astype(str), starts, ends, strict=True):
-        if region_id in known:
-            spans.setdefault(region_id, []).append((start, end + DAY_MS - 1))
+    spans = _region_spans(
+        coarse["region_id"],
+        _days_ms_array(coarse["date_start"]),
+        _days_ms_array(coarse["date_end"]) + DAY_MS - 1,
+        set(regions["region_id"].astype(str)),
+    )
     if not spans:
         return []
     drawn = regions[regions["region_id"].astype(str).isin(spans)].drop_duplicates("region_id")
     shapes = dict(zip(drawn["region_id"].astype(str), display_geometries(drawn), strict=True))
     out: list[dict[str, Any]] = []
     for region_id in sorted(spans):
-        merged = _merge_intervals(spans[region_id])
+        merged = spans[region_id]
         out.append(
             {
                 "type": "Feature",

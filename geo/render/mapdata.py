@@ -81,6 +81,10 @@ class EventDataFiles:
 
     def rows_of(self, event_ids: pd.Index) -> np.ndarray:
         """Row of each event id in the file; ``KeyError`` naming the ids it does not hold."""
+        if event_ids is self.ids or (
+            len(event_ids) == len(self.ids) and event_ids.equals(self.ids)
+        ):  # every event, in the file's order (the default view): no look-up
+            return np.arange(len(self.ids))
         rows = self.ids.get_indexer(event_ids)
         if (rows < 0).any():
             missing = [str(i) for i in np.asarray(event_ids)[rows < 0][:5]]
@@ -96,7 +100,34 @@ def pack_events(events: pd.DataFrame, *, places: PlaceLookup | None = None) -> E
     """Pack joined events (index: event id) for the browser map; see the module docstring.
 
     Raises ``ValueError`` naming the event when a coordinate or date cannot be packed.
+    Holds every popup chunk in memory: for large sets :func:`pack_and_write` writes the
+    same files while holding one block of chunks at a time.
     """
+    body, d0, d1 = _binary(events)
+    chunks = list(detail_chunks(events, d0=d0, d1=d1, chunk=CHUNK, places=places))
+    digest = _Digest(body)
+    for chunk in chunks:
+        digest.add(chunk)
+    return EventData(body, tuple(chunks), pd.Index(events.index), digest.hexdigest())
+
+
+class _Digest:
+    """The content hash naming a packed set: the binary, each chunk, the layer script."""
+
+    def __init__(self, body: bytes) -> None:
+        self._hash = hashlib.sha256(body)
+
+    def add(self, chunk: bytes) -> None:
+        self._hash.update(hashlib.sha256(chunk).digest())
+
+    def hexdigest(self) -> str:
+        final = self._hash.copy()
+        final.update(hashlib.sha256(LAYER_JS.read_bytes()).digest())
+        return final.hexdigest()[:20]
+
+
+def _binary(events: pd.DataFrame) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The events binary, and each event's first and last day (days since 1970-01-01)."""
     n = len(events)
     lon = events["longitude"].to_numpy(dtype=np.float64)
     lat = events["latitude"].to_numpy(dtype=np.float64)
@@ -145,14 +176,7 @@ def pack_events(events: pd.DataFrame, *, places: PlaceLookup | None = None) -> E
         "chunk": CHUNK,
         "columns": {},
     }
-    body = _layout(header, columns)
-
-    chunks = list(detail_chunks(events, d0=d0, d1=d1, chunk=CHUNK, places=places))
-    digest = hashlib.sha256(body)
-    for chunk in chunks:
-        digest.update(hashlib.sha256(chunk).digest())
-    digest.update(hashlib.sha256(LAYER_JS.read_bytes()).digest())
-    return EventData(body, tuple(chunks), pd.Index(events.index), digest.hexdigest()[:20])
+    return _layout(header, columns), d0, d1
 
 
 def _head(header: dict[str, Any]) -> bytes:
@@ -206,11 +230,7 @@ def write_event_data(
     a temporary folder renamed into place, then the binary atomically, then the layer
     script: a failure leaves no half-written file under a final name.
     """
-    root = Path(folder)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot write map data to {root}: {exc.strerror or exc}") from exc
+    root = _root(folder)
     stem = f"events-{data.digest}"
     details = root / stem
     if not details.is_dir():
@@ -218,16 +238,70 @@ def write_event_data(
         try:
             for k, chunk in enumerate(data.chunks):
                 (tmp / f"{k}.json").write_bytes(chunk)
-            tmp.chmod(0o755)
-            tmp.rename(details)
+            _move_into_place(tmp, details)
         except OSError as exc:
             if not details.is_dir():
                 raise OutputError(f"cannot write {details}: {exc.strerror or exc}") from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    return _finish(root, stem, data.binary, data.ids, base_url)
+
+
+def pack_and_write(
+    events: pd.DataFrame,
+    folder: str | os.PathLike[str],
+    *,
+    base_url: str,
+    places: PlaceLookup | None = None,
+) -> EventDataFiles:
+    """:func:`write_event_data` of :func:`pack_events`: the same files, written as they are
+    made, so memory holds one block of popup chunks (see
+    :func:`geo.render.details.detail_chunks`), never all of them.
+
+    The chunks go to a temporary folder, renamed to their content-hash name once every
+    one is written (or dropped if a folder of that name is already there).
+    """
+    root = _root(folder)
+    body, d0, d1 = _binary(events)
+    digest = _Digest(body)
+    tmp = Path(tempfile.mkdtemp(prefix=".events-", dir=root))
+    details = tmp
+    try:
+        chunks = detail_chunks(events, d0=d0, d1=d1, chunk=CHUNK, places=places)
+        for k, chunk in enumerate(chunks):
+            (tmp / f"{k}.json").write_bytes(chunk)
+            digest.add(chunk)
+        stem = f"events-{digest.hexdigest()}"
+        details = root / stem
+        if not details.is_dir():
+            _move_into_place(tmp, details)
+    except OSError as exc:
+        if not details.is_dir() or details == tmp:
+            raise OutputError(f"cannot write {details}: {exc.strerror or exc}") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return _finish(root, stem, body, pd.Index(events.index), base_url)
+
+
+def _root(folder: str | os.PathLike[str]) -> Path:
+    root = Path(folder)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write map data to {root}: {exc.strerror or exc}") from exc
+    return root
+
+
+def _move_into_place(tmp: Path, details: Path) -> None:
+    tmp.chmod(0o755)
+    tmp.rename(details)
+
+
+def _finish(root: Path, stem: str, body: bytes, ids: pd.Index, base_url: str) -> EventDataFiles:
+    """Write the binary and the layer script (when missing); where the files are served."""
     binary = root / f"{stem}.bin"
     if not binary.exists():
-        atomic_write_bytes(binary, data.binary)
+        atomic_write_bytes(binary, body)
     layer_text = LAYER_JS.read_bytes()
     layer = root / f"eventlayer-{hashlib.sha256(layer_text).hexdigest()[:16]}.js"
     if not layer.exists():
@@ -237,7 +311,7 @@ def write_event_data(
         data_url=f"{url}/{binary.name}",
         details_url=f"{url}/{stem}/",
         layer_url=f"{url}/{layer.name}",
-        ids=data.ids,
+        ids=ids,
     )
 
 

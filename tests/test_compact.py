@@ -1,0 +1,159 @@
+"""Large-data forms give the same values: categorical text columns, column-wise region spans."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from io import BytesIO
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.card import region_card
+from geo.compact import compact_text_columns
+from geo.config import Settings
+from geo.dataset import Dataset, load_dataset
+from geo.export import claims_table, export_bytes
+from geo.gazetteer import Gazetteer
+from geo.importers import import_file
+from geo.render.features import _merge_intervals, _region_spans, area_features
+from geo.render.mapdata import pack_events
+from geo.summary import region_summary
+from geo.view import View, apply_view
+
+DATA = Path(__file__).parent / "data" / "importers"
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_repeating_text_columns_become_categoricals_with_the_same_values() -> None:
+    frame = pd.DataFrame(
+        {
+            "actor": ["b", "a", "b", None, "b", "a"],
+            "note": ["one", "two", "three", "four", "five", "six"],  # all distinct: kept
+            "n": [1, 2, 1, 2, 1, 2],
+            "tags": [["x"], ["x"], [], ["y"], ["x"], ["x"]],  # lists: kept
+            "mixed": ["a", 1, "a", 1, "a", 1],  # not all text: kept
+        }
+    )
+    out = compact_text_columns(frame)
+    assert isinstance(out["actor"].dtype, pd.CategoricalDtype)
+    assert list(out["actor"].cat.categories) == ["a", "b"]  # sorted: order is text order
+    assert [v if isinstance(v, str) else None for v in out["actor"].tolist()] == [
+        "b", "a", "b", None, "b", "a"
+    ]  # fmt: skip
+    assert out["actor"].isna().tolist() == frame["actor"].isna().tolist()
+    assert (out["actor"] == "b").tolist() == (frame["actor"] == "b").tolist()
+    assert out.sort_values("actor").index.tolist() == frame.sort_values("actor").index.tolist()
+    for name in ("note", "n", "tags", "mixed"):
+        assert out[name].dtype == frame[name].dtype, name
+    assert frame["actor"].dtype != out["actor"].dtype  # the input is left as it was
+
+
+@pytest.fixture(scope="module")
+def compacted(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    folder = tmp_path_factory.mktemp("data")
+    import_file("acled", DATA / "acled_export.csv", folder / "acled.parquet")
+    import_file("ucdp", DATA / "ucdp_ged.csv", folder / "ucdp.parquet")
+    return load_dataset(settings.with_(datasets_dir=folder))
+
+
+@pytest.fixture(scope="module")
+def plain(compacted: Dataset) -> Dataset:
+    """The same dataset with every categorical back to a plain text column."""
+    events = compacted.events.copy()
+    for name in events.columns:
+        if isinstance(events[name].dtype, pd.CategoricalDtype):
+            events[name] = events[name].astype(events[name].cat.categories.dtype)
+    return replace(compacted, events=events)
+
+
+def test_the_loaded_imported_frame_holds_categoricals(compacted: Dataset) -> None:
+    kinds = {n for n in compacted.events.columns if compacted.events[n].dtype == "category"}
+    assert {"dataset", "episode", "event_type", "country", "region"} <= kinds
+    assert "notes" not in kinds and "claims" not in kinds
+
+
+def _zip_files(payload: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(BytesIO(payload)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+@pytest.mark.parametrize("view", [None, View(region="Tavush"), View(countries=("AZE",))])
+def test_exports_are_the_same_from_categoricals(
+    compacted: Dataset, plain: Dataset, settings: Settings, view: View | None
+) -> None:
+    def files(data: Dataset) -> dict[str, bytes]:
+        return _zip_files(
+            export_bytes(
+                data, fmt="zip", view=view, settings=settings, now=NOW,
+                bundle=("csv", "kml"),
+            )
+        )  # fmt: skip
+
+    got, want = files(compacted), files(plain)
+    assert sorted(got) == sorted(want)
+    for name in want:
+        assert got[name] == want[name], name
+    assert any(b"acled-A" in content for content in got.values())  # imported rows are in
+
+
+def test_geopackage_layers_are_the_same_from_categoricals(
+    compacted: Dataset, plain: Dataset, settings: Settings, tmp_path: Path
+) -> None:
+    for label, data in (("compacted", compacted), ("plain", plain)):
+        (tmp_path / f"{label}.gpkg").write_bytes(
+            export_bytes(data, fmt="gpkg", settings=settings, now=NOW)
+        )
+    for layer in ("events", "claims", "region_summary"):
+        got = gpd.read_file(tmp_path / "compacted.gpkg", layer=layer)
+        want = gpd.read_file(tmp_path / "plain.gpkg", layer=layer)
+        pd.testing.assert_frame_equal(got, want, check_like=False)
+    assert len(gpd.read_file(tmp_path / "compacted.gpkg", layer="events")) == len(plain.events)
+
+
+def test_card_summary_claims_and_map_data_are_the_same_from_categoricals(
+    compacted: Dataset, plain: Dataset, settings: Settings
+) -> None:
+    for view in (View(), View(region="Tavush"), View(start=date(2020, 7, 13))):
+        assert region_card(compacted, view) == region_card(plain, view)
+        got = region_summary(apply_view(compacted.events, view), admin=compacted.admin)
+        want = region_summary(apply_view(plain.events, view), admin=plain.admin)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, check_categorical=False)
+    pd.testing.assert_frame_equal(
+        claims_table(compacted.events), claims_table(plain.events), check_dtype=False
+    )
+    places = Gazetteer.default(settings)
+    got_pack = pack_events(compacted.events, places=places)
+    want_pack = pack_events(plain.events, places=places)
+    assert got_pack.binary == want_pack.binary
+    assert got_pack.chunks == want_pack.chunks
+
+
+def test_region_spans_merge_as_the_loop_does() -> None:
+    rng = np.random.default_rng(7)
+    n = 2_000
+    ids = pd.Series(rng.choice(["R1", "R10", "R2", "X9", None], n), dtype=object)
+    day = 86_400_000
+    starts = rng.integers(0, 400, n).astype(np.int64) * day
+    ends = starts + rng.integers(0, 5, n).astype(np.int64) * day + day - 1
+    known = {"R1", "R10", "R2"}
+    want: dict[str, list[tuple[int, int]]] = {}
+    for region, a, b in zip(ids, starts.tolist(), ends.tolist(), strict=True):
+        if region in known:
+            want.setdefault(region, []).append((a, b))
+    want = {k: _merge_intervals(v) for k, v in want.items()}
+    got = _region_spans(ids, starts, ends, known)
+    assert got == want
+    assert sum(len(v) for v in got.values()) > 30  # gaps and merges both happened
+    assert _region_spans(ids.iloc[:0], starts[:0], ends[:0], known) == {}
+
+
+def test_area_features_from_categoricals(compacted: Dataset, plain: Dataset) -> None:
+    assert compacted.admin is not None
+    got = area_features(compacted.events, compacted.admin.regions)
+    assert got == area_features(plain.events, compacted.admin.regions)
+    assert got, "the test data has region-level events"
