@@ -47,6 +47,7 @@ from geo.summary import region_summary
 from geo.text import is_missing
 from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, clicked_point
 from map_period import map_period_bar
+from table_pages import paged_table
 
 LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
@@ -120,8 +121,12 @@ CLAIM_COLUMNS = {
     "included_in": "Counted in",
     "note": "Note",
 }
-#: Rows of the events-in-view table sent to the browser at most (the map draws every event).
-MAX_TABLE_ROWS = 1_000
+#: Said under an event table of more than one page (its rows go to the browser a page at
+#: a time, :mod:`table_pages`).
+TABLE_NOTE = (
+    "The map draws every event; click one for its notes, claims and sources. The export "
+    "(sidebar) has every event with every field."
+)
 #: Session-state key of the downloads prepared in this session (see :class:`Prepared`).
 PREPARED_KEY = "prepared_exports"
 #: What the analyst export covers.
@@ -925,12 +930,13 @@ def main() -> None:
     with right:
         if view.region:
             st.subheader(md_escape(f"Events in {view.region}"))
-            st.dataframe(
-                events_table(events),
-                column_config=EVENT_COLUMN_CONFIG,
+            paged_table(
+                events,
+                events_table,
                 key="region_events",
-                width="stretch",
-                placeholder="",
+                column_config=EVENT_COLUMN_CONFIG,
+                alt=f"Events in {view.region}",
+                note=TABLE_NOTE,
             )
         else:
             st.info(f"Choose a {unit} in the sidebar to list its events and their claims.")
@@ -940,18 +946,10 @@ def main() -> None:
         show_claims(claims, list(CLAIM_COLUMNS), f"Claims about the events in {view.region}")
 
     st.subheader("Events in view")
-    if len(events) > MAX_TABLE_ROWS:
-        st.caption(
-            f"The first {MAX_TABLE_ROWS:,} of {len(events):,} events; the map draws them "
-            "all and the export (sidebar) has them all."
-        )
-    st.dataframe(
-        events_table(events.iloc[:MAX_TABLE_ROWS]),
-        column_config=EVENT_COLUMN_CONFIG,
-        key="events_table",
-        width="stretch",
-        placeholder="",
-    )
+    paged_table(
+        events, events_table, key="events_table", column_config=EVENT_COLUMN_CONFIG,
+        alt="Events in view", note=TABLE_NOTE,
+    )  # fmt: skip
 
     st.subheader("Episode-wide claims")
     for _, episode in data.episodes.iterrows():
