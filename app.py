@@ -952,11 +952,26 @@ def main() -> None:
     )  # fmt: skip
 
     st.subheader("Episode-wide claims")
+    episode_section(data, view, key)
+
+
+@st.fragment
+def episode_section(data: Dataset, view: View, key: str) -> None:
+    """One expander per episode: its summary and episode-wide claims, sent when opened.
+
+    A fragment: opening an expander reruns only this section. Closed, an expander holds
+    nothing, so a new page neither sends nor lays out every episode's text and tables.
+    """
     for _, episode in data.episodes.iterrows():
         if view.episodes and episode["episode"] not in view.episodes:
             continue
         title = str(episode["title"])
-        with st.expander(md_escape(title)):
+        box = st.expander(
+            md_escape(title), key=f"episode_open_{episode['episode']}", on_change="rerun"
+        )
+        if not box.open:
+            continue
+        with box:
             st.markdown(md_escape(str(episode["summary"])))
             if episode["claims"]:
                 rows = episode_claims(key, str(episode["episode"]))

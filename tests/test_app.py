@@ -259,16 +259,26 @@ def test_step_buttons_move_the_period_by_its_length() -> None:
     assert metric(at, "Events in view") == "11"
 
 
-def test_episode_wide_claims_in_an_expander() -> None:
+def test_episode_wide_claims_in_an_expander_sent_when_opened() -> None:
+    def episode_figures(at: AppTest) -> list[list[str]]:
+        return [
+            [shown(v) for v in t.value["Figure"]]
+            for t in at.table
+            if "Figure" in t.value.columns and "Event" not in t.value.columns
+        ]
+
     at = run()
     titles = [e.label for e in at.expander]
     assert "Tovuz–Tavush border clashes, July 2020" in titles
-    figures = [
-        [shown(v) for v in t.value["Figure"]]
-        for t in at.table
-        if "Figure" in t.value.columns and "Event" not in t.value.columns
+    assert episode_figures(at) == []  # closed expanders hold nothing
+    (tovuz,) = [e for e in at.expander if e.label == "Tovuz–Tavush border clashes, July 2020"]
+    assert not tovuz.children
+    at.session_state["episode_open_tovuz-tavush-2020-07"] = True  # as a click opens it
+    at.run()
+    assert not at.exception
+    assert episode_figures(at) == [
+        ["at least 16", "at least 17", "at least 1", "“many” (no number)"]
     ]
-    assert ["at least 16", "at least 17", "at least 1", "“many” (no number)"] in figures
 
 
 def test_hostile_layer_is_escaped_in_the_map_the_app_built(
