@@ -48,6 +48,7 @@ from geo.text import is_missing
 from geo.view import LEVELS, MEASURE_LABELS, MEASURES, MODES, View, apply_view, clicked_point
 from map_period import map_period_bar
 from table_pages import paged_table
+from widget_options import MAX_OPTIONS, bounded_options, value_counts
 
 LOG = logging.getLogger(__name__)
 MAP_HEIGHT = 680
@@ -502,9 +503,7 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             key="event_types",
             placeholder="All types",
         )
-        st.multiselect(
-            "Actors", options=sorted(_actors(ev)), key="actors", placeholder="All actors"
-        )
+        actor_filter(settings_key)
         st.multiselect(
             "Country",
             options=list(COUNTRIES),
@@ -556,6 +555,34 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             boundaries_file.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
+
+
+@st.cache_data(show_spinner=False)
+def actor_counts(settings_key: str) -> pd.Series:
+    """How often each actor is named (actor 1 or 2), the most frequent first."""
+    events = load(settings_key).events
+    return value_counts(events["actor1"], events["actor2"])
+
+
+def actor_filter(settings_key: str) -> None:
+    """The actors box: at most ``MAX_OPTIONS`` listed, with a search box when there are more."""
+    counts = actor_counts(settings_key)
+    if len(counts) > MAX_OPTIONS:
+        st.text_input(
+            "Find actors",
+            key="actor_search",
+            placeholder=f"Part of a name ({len(counts):,} actors)",
+            help="Lists the actors whose name contains this, for the box below.",
+        )
+    query = str(st.session_state.get("actor_search", ""))
+    options = bounded_options(counts, selected=st.session_state["actors"], query=query)
+    st.multiselect("Actors", options=options, key="actors", placeholder="All actors")
+    if len(options) < len(counts):
+        which = "matching the search" if query.strip() else "named most often"
+        st.caption(
+            f"{len(options):,} of {len(counts):,} actors listed ({which}); type part of a "
+            "name in Find actors to list others."
+        )
 
 
 def show_map(
