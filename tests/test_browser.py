@@ -963,6 +963,33 @@ BOUNDARIES_JS = """() => {
 }"""
 
 
+#: When the map frame fetched the events file and the outlines file (Resource Timing, ms).
+FETCH_TIMES_JS = """() => {
+    const t = (part) => performance.getEntriesByType("resource")
+        .filter((e) => e.name.includes(part))
+        .map((e) => ({start: e.startTime, end: e.responseEnd}));
+    return {events: t("/mapdata/events-"), boundaries: t("/mapdata/boundaries-")};
+}"""
+
+
+def test_the_events_are_drawn_before_the_outlines_are_fetched(app_url: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        _wait_for(
+            "the admin outlines",
+            lambda: b if (b := _map_frame(page).evaluate(BOUNDARIES_JS))["state"] else None,
+            MAP_DRAWN_S,
+        )
+        times = _map_frame(page).evaluate(FETCH_TIMES_JS)
+        (events_bin,) = [e for e in times["events"] if e["end"] > 0][:1]
+        (outlines,) = times["boundaries"]
+        assert outlines["start"] >= events_bin["end"], times
+    finally:
+        page.close()
+
+
 def test_boundaries_come_from_a_cached_file_and_a_choropleth_click_selects_the_unit(
     app_url: str, browser: Any, tavush_bbox: tuple[float, float, float, float]
 ) -> None:
