@@ -56,6 +56,8 @@ from geo.view import (
     view_mask,
 )
 from map_period import map_period_bar
+from table_pages import paged_table
+from widget_options import MAX_OPTIONS, bounded_options, value_counts
 
 LOG = logging.getLogger(__name__)
 use_system_allocator()  # Arrow's freed memory goes back to the system (geo._memory)
@@ -130,8 +132,12 @@ CLAIM_COLUMNS = {
     "included_in": "Counted in",
     "note": "Note",
 }
-#: Rows of the events-in-view table sent to the browser at most (the map draws every event).
-MAX_TABLE_ROWS = 1_000
+#: Said under an event table of more than one page (its rows go to the browser a page at
+#: a time, :mod:`table_pages`).
+TABLE_NOTE = (
+    "The map draws every event; click one for its notes, claims and sources. The export "
+    "(sidebar) has every event with every field."
+)
 #: Session-state key of the downloads prepared in this session (see :class:`Prepared`).
 PREPARED_KEY = "prepared_exports"
 #: What the analyst export covers.
@@ -514,9 +520,7 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             key="event_types",
             placeholder="All types",
         )
-        st.multiselect(
-            "Actors", options=sorted(choices.actors), key="actors", placeholder="All actors"
-        )
+        actor_filter(settings_key)
         st.multiselect(
             "Country",
             options=list(COUNTRIES),
@@ -568,6 +572,34 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             boundaries_file.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
+
+
+@st.cache_data(show_spinner=False)
+def actor_counts(settings_key: str) -> pd.Series:
+    """How often each actor is named (actor 1 or 2), the most frequent first."""
+    events = load(settings_key).events
+    return value_counts(events["actor1"], events["actor2"])
+
+
+def actor_filter(settings_key: str) -> None:
+    """The actors box: at most ``MAX_OPTIONS`` listed, with a search box when there are more."""
+    counts = actor_counts(settings_key)
+    if len(counts) > MAX_OPTIONS:
+        st.text_input(
+            "Find actors",
+            key="actor_search",
+            placeholder=f"Part of a name ({len(counts):,} actors)",
+            help="Lists the actors whose name contains this, for the box below.",
+        )
+    query = str(st.session_state.get("actor_search", ""))
+    options = bounded_options(counts, selected=st.session_state["actors"], query=query)
+    st.multiselect("Actors", options=options, key="actors", placeholder="All actors")
+    if len(options) < len(counts):
+        which = "matching the search" if query.strip() else "named most often"
+        st.caption(
+            f"{len(options):,} of {len(counts):,} actors listed ({which}); type part of a "
+            "name in Find actors to list others."
+        )
 
 
 def show_map(
@@ -942,12 +974,13 @@ def main() -> None:
     with right:
         if view.region:
             st.subheader(md_escape(f"Events in {view.region}"))
-            st.dataframe(
-                events_table(events),
-                column_config=EVENT_COLUMN_CONFIG,
+            paged_table(
+                events,
+                events_table,
                 key="region_events",
-                width="stretch",
-                placeholder="",
+                column_config=EVENT_COLUMN_CONFIG,
+                alt=f"Events in {view.region}",
+                note=TABLE_NOTE,
             )
         else:
             st.info(f"Choose a {unit} in the sidebar to list its events and their claims.")
@@ -957,25 +990,32 @@ def main() -> None:
         show_claims(claims, list(CLAIM_COLUMNS), f"Claims about the events in {view.region}", data)
 
     st.subheader("Events in view")
-    if len(events) > MAX_TABLE_ROWS:
-        st.caption(
-            f"The first {MAX_TABLE_ROWS:,} of {len(events):,} events; the map draws them "
-            "all and the export (sidebar) has them all."
-        )
-    st.dataframe(
-        events_table(events.iloc[:MAX_TABLE_ROWS]),
-        column_config=EVENT_COLUMN_CONFIG,
-        key="events_table",
-        width="stretch",
-        placeholder="",
-    )
+    paged_table(
+        events, events_table, key="events_table", column_config=EVENT_COLUMN_CONFIG,
+        alt="Events in view", note=TABLE_NOTE,
+    )  # fmt: skip
 
     st.subheader("Episode-wide claims")
+    episode_section(data, view, key)
+
+
+@st.fragment
+def episode_section(data: Dataset, view: View, key: str) -> None:
+    """One expander per episode: its summary and episode-wide claims, sent when opened.
+
+    A fragment: opening an expander reruns only this section. Closed, an expander holds
+    nothing, so a new page neither sends nor lays out every episode's text and tables.
+    """
     for _, episode in data.episodes.iterrows():
         if view.episodes and episode["episode"] not in view.episodes:
             continue
         title = str(episode["title"])
-        with st.expander(md_escape(title)):
+        box = st.expander(
+            md_escape(title), key=f"episode_open_{episode['episode']}", on_change="rerun"
+        )
+        if not box.open:
+            continue
+        with box:
             st.markdown(md_escape(str(episode["summary"])))
             if episode["claims"]:
                 rows = episode_claims(key, str(episode["episode"]))

@@ -44,6 +44,7 @@ joining and packing the dataset included).
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import functools
 import http.server
@@ -63,6 +64,9 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
+#: The checkout whose app.py the app runs start (``--app-root``: e.g. a copy of main, to
+#: measure before and after in one run with the same benchmark code).
+APP_ROOT = [ROOT]
 
 from bench_map import (  # noqa: E402
     CHROMIUM,
@@ -76,6 +80,8 @@ from bench_map import (  # noqa: E402
 )
 
 APPROACHES = ("canvas", "today", "naive")
+#: Row fields printed after the table (long text), not in the per-run line.
+LONG = ("app_parts", "app_timeline")
 #: Events drawn: the canvas's own count, else painted canvas markers and marker icons.
 DRAWN_JS = """
 () => {
@@ -232,21 +238,68 @@ class _Bytes:
         cdp.on("Network.loadingFinished", self._done)
         cdp.on("Network.webSocketFrameReceived", self._frame)
         self.ws = 0
+        self.frames: list[bytes] = []
+        #: CDP's monotonic seconds: websocket frames received, requests sent and finished
+        self.frame_times: list[float] = []
+        self.sent_at: dict[str, float] = {}
+        self.done_at: dict[str, float] = {}
 
     def _frame(self, e: dict[str, Any]) -> None:
         data = e["response"]["payloadData"]
-        self.ws += len(data) * 3 // 4 if e["response"]["opcode"] == 2 else len(data.encode())
+        if e["response"]["opcode"] == 2:  # binary: base64 of a Streamlit ForwardMsg
+            payload = base64.b64decode(data)
+            self.frames.append(payload)
+            self.frame_times.append(float(e["timestamp"]))
+            self.ws += len(payload)
+        else:
+            self.ws += len(data.encode())
 
     def _sent(self, e: dict[str, Any]) -> None:
         self.urls[e["requestId"]] = e["request"]["url"]
+        self.sent_at.setdefault(e["requestId"], float(e["timestamp"]))
 
     def _done(self, e: dict[str, Any]) -> None:
         self.sizes[e["requestId"]] = int(e["encodedDataLength"])
+        self.done_at[e["requestId"]] = float(e["timestamp"])
 
     def reset(self) -> None:
         self.urls.clear()
         self.sizes.clear()
         self.ws = 0
+        self.frames.clear()
+        self.frame_times.clear()
+        self.sent_at.clear()
+        self.done_at.clear()
+
+    def timeline(self, drawn_s: float) -> str:
+        """When each part of a page load arrived, in seconds from the page's request.
+
+        Requests (sent → finished) and the websocket's messages by element, from the
+        DevTools protocol's clock; ``drawn_s`` (the benchmark's own clock from the same
+        start) closes it.
+        """
+        from page_bytes import decode_frames, message_name
+
+        if not self.sent_at:
+            return ""
+        t0 = min(self.sent_at.values())
+        rows: list[tuple[float, str]] = []
+        for rid, sent in self.sent_at.items():
+            url = self.urls.get(rid, "?")
+            if url.startswith("ws") or rid not in self.done_at:
+                continue
+            name = url.split("/", 3)[-1].split("?")[0][:60] or "(page)"
+            rows.append((sent - t0, f"request {name} sent"))
+            rows.append((self.done_at[rid] - t0, f"… {name} received ({self.sizes[rid]:,} B)"))
+        for at, msg in zip(self.frame_times, decode_frames(self.frames), strict=True):
+            rows.append((at - t0, f"ws {message_name(msg)} ({msg.ByteSize():,} B)"))
+        rows.append((drawn_s, "events drawn (data-events-drawn set)"))
+        return "\n".join(f"{t:7.3f} s  {what}" for t, what in sorted(rows))
+
+    def http_parts(self) -> list[tuple[str, int]]:
+        """Bytes per HTTP response (the data files included), largest first."""
+        parts = [(self.urls.get(rid, "?"), size) for rid, size in self.sizes.items()]
+        return sorted(parts, key=lambda p: -p[1])
 
     def total(self, *, data: bool, skip: str = "\0") -> int:
         """Bytes of the data files (``data``) or of everything else (websocket included)."""
@@ -336,7 +389,7 @@ def _rss_mb(pid: int) -> float:
 def _app_run(browser: Any, env: dict[str, str], timeout: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
-    with _server(ROOT, env) as (url, proc):
+    with _server(APP_ROOT[0], env) as (url, proc):
         try:
 
             def healthy() -> bool | None:
@@ -362,12 +415,28 @@ def _app_run(browser: Any, env: dict[str, str], timeout: float) -> dict[str, Any
             _wait_drawn(page, deadline)
             out["app_first_s"] = time.monotonic() - t0
             time.sleep(1.0)
+            out["app_timeline"] = counter.timeline(out["app_first_s"])
             out["app_view_bytes"] = counter.total(data=False)
+            out["app_parts"] = _view_parts(counter)
             out["server_rss_mb"] = _rss_mb(proc.pid)
             context.close()
         except WaitTimeoutError:
             out.setdefault("app_first_s", "timeout")
     return out
+
+
+def _view_parts(counter: _Bytes) -> str:
+    """What the app's view bytes were: websocket messages by element, HTTP by path."""
+    from page_bytes import breakdown, decode_frames, table
+
+    lines = [table(breakdown(decode_frames(counter.frames)))]
+    lines += ["", "| HTTP response | bytes |", "|---|---|"]
+    http = [(u, n) for u, n in counter.http_parts() if "/mapdata/events-" not in u]
+    for url, size in http[:8]:
+        lines.append(f"| {url.split('/', 3)[-1][:70]} | {size / 1e3:,.1f} kB |")
+    rest = http[8:]
+    lines.append(f"| {len(rest)} others | {sum(n for _, n in rest) / 1e3:,.1f} kB |")
+    return "\n".join(lines)
 
 
 def _imported_app_run(browser: Any, n: int, tmp: Path, timeout: float) -> dict[str, Any]:
@@ -387,7 +456,7 @@ def _imported_app_run(browser: Any, n: int, tmp: Path, timeout: float) -> dict[s
     code += "import_file('acled', sys.argv[1], sys.argv[2], keep_events=False)"
     t0 = time.monotonic()
     subprocess.run([sys.executable, "-c", code, str(csv), str(data_dir / "acled.parquet")],
-                   check=True, cwd=ROOT)  # fmt: skip
+                   check=True, cwd=APP_ROOT[0])  # fmt: skip
     out: dict[str, Any] = {"import_s": time.monotonic() - t0}
     csv.unlink()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", ENV_DATA_DIR: str(data_dir)}
@@ -490,9 +559,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest size for today's and the naive map")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--app-root", type=Path, default=ROOT,
+                        help="checkout whose app.py the app runs start")  # fmt: skip
     parser.add_argument("--no-empty", action="store_true",
                         help="leave out the empty Streamlit app baseline")  # fmt: skip
     args = parser.parse_args(argv)
+    APP_ROOT[0] = args.app_root.resolve()
 
     from playwright.sync_api import sync_playwright
 
@@ -550,17 +622,22 @@ def main(argv: list[str] | None = None) -> int:
                                 write_synthetic_layers(ROOT / "layers", Path(tmp_name) / f"l{n}", n)
                             )
                         row.update(_app_run(browser, env, args.timeout * 4))
-                    print(f"  {row}", flush=True)
+                    print(f"  { {k: v for k, v in row.items() if k not in LONG} }", flush=True)
                     rows.append(row)
         for n in [int(s) for s in args.app_imported.split(",") if s.strip()]:
             print(f"… imported ACLED {n:,}, app", flush=True)
             row = {"label": f"imported ACLED {n:,}", "n": n, "approach": "canvas (app)"}
             row.update(_imported_app_run(browser, n, Path(tmp_name), args.timeout * 4))
-            print(f"  {row}", flush=True)
+            print(f"  { {k: v for k, v in row.items() if k not in LONG} }", flush=True)
             rows.append(row)
         browser.close()
     print()
     print(_table(rows))
+    for r in rows:  # what each app view's bytes were
+        if r.get("app_parts"):
+            print(f"\n{r['label']}: app view bytes by part\n\n{r['app_parts']}")
+        if r.get("app_timeline"):
+            print(f"\n{r['label']}: timeline of the warm page load\n\n{r['app_timeline']}")
     if args.json:
         args.json.write_text(json.dumps({"machine": facts, "rows": rows}, indent=2) + "\n")
     return 0

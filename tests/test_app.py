@@ -265,16 +265,26 @@ def test_step_buttons_move_the_period_by_its_length() -> None:
     assert metric(at, "Events in view") == "11"
 
 
-def test_episode_wide_claims_in_an_expander() -> None:
+def test_episode_wide_claims_in_an_expander_sent_when_opened() -> None:
+    def episode_figures(at: AppTest) -> list[list[str]]:
+        return [
+            [shown(v) for v in t.value["Figure"]]
+            for t in at.table
+            if "Figure" in t.value.columns and "Event" not in t.value.columns
+        ]
+
     at = run()
     titles = [e.label for e in at.expander]
     assert "Tovuz–Tavush border clashes, July 2020" in titles
-    figures = [
-        [shown(v) for v in t.value["Figure"]]
-        for t in at.table
-        if "Figure" in t.value.columns and "Event" not in t.value.columns
+    assert episode_figures(at) == []  # closed expanders hold nothing
+    (tovuz,) = [e for e in at.expander if e.label == "Tovuz–Tavush border clashes, July 2020"]
+    assert not tovuz.children
+    at.session_state["episode_open_tovuz-tavush-2020-07"] = True  # as a click opens it
+    at.run()
+    assert not at.exception
+    assert episode_figures(at) == [
+        ["at least 16", "at least 17", "at least 1", "“many” (no number)"]
     ]
-    assert ["at least 16", "at least 17", "at least 1", "“many” (no number)"] in figures
 
 
 def test_hostile_layer_is_escaped_in_the_map_the_app_built(
@@ -296,7 +306,7 @@ def test_hostile_layer_is_escaped_in_the_map_the_app_built(
     assert "<" not in chunk and "{{" not in chunk
 
 
-def test_a_large_view_lists_its_first_rows_and_the_map_gets_every_event(
+def test_a_large_view_lists_a_page_of_rows_and_the_map_gets_every_event(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events = [factories.event(f"many-2020-07-14-{i:04d}") for i in range(1_003)]
@@ -305,10 +315,18 @@ def test_a_large_view_lists_its_first_rows_and_the_map_gets_every_event(
     at = run()
     assert metric(at, "Events in view") == "1003"
     table = table_with(at, "Type", "Location (as reported)")
-    assert len(table) == 1_000
+    assert len(table) == 100  # one page is sent, not every row
     assert list(table.index[:2]) == ["many-2020-07-14-0000", "many-2020-07-14-0001"]
-    assert "The first 1,000 of 1,003 events" in " ".join(c.value for c in at.caption)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Events 1–100 of 1,003 (page 1 of 11). The map draws every event" in captions
+    assert "The export (sidebar) has every event with every field." in captions
     assert selected_in(at.session_state["map_html"]) == 1_003
+    # the last page has the last three rows
+    at.pagination(key="events_table_page").set_value(11).run()
+    assert not at.exception
+    table = table_with(at, "Type", "Location (as reported)")
+    assert list(table.index) == [f"many-2020-07-14-{i:04d}" for i in range(1_000, 1_003)]
+    assert "Events 1,001–1,003 of 1,003 (page 11 of 11)." in " ".join(c.value for c in at.caption)
 
 
 def details_of(page: str) -> list[str]:

@@ -488,6 +488,26 @@ def _click_event(page: Any, frame: Any, events: pd.DataFrame, *, offset: Any = N
     pytest.fail(f"no clear drawn event to click among {list(events.index)}")
 
 
+def test_an_episode_expander_gets_its_claims_when_opened(app_url: str, browser: Any) -> None:
+    """Closed, an episode's expander holds nothing; opening it brings its summary and claims
+    (the section reruns alone: the map is not drawn again)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    try:
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        box = page.locator('[data-testid="stExpander"]', has_text="Tovuz–Tavush border clashes")
+        box.wait_for(timeout=30_000)
+        assert "at least 16" not in box.inner_text()
+        frame = _map_frame(page)
+        frame.evaluate("() => { window.__sameMap = true; }")
+        box.locator("summary").click()
+        _wait_for("the episode's claims", lambda: "at least 16" in box.inner_text() or None, 30)
+        assert "Five days of fighting" in box.inner_text()  # the episode's summary
+        assert _map_frame(page).evaluate("() => window.__sameMap === true")
+    finally:
+        page.close()
+
+
 def test_popup_is_fetched_on_click_with_claims(
     app_url: str, browser: Any, curated: pd.DataFrame
 ) -> None:
@@ -941,6 +961,33 @@ BOUNDARIES_JS = """() => {
     });
     return {state: map.getContainer().getAttribute("data-boundaries"), drawn};
 }"""
+
+
+#: When the map frame fetched the events file and the outlines file (Resource Timing, ms).
+FETCH_TIMES_JS = """() => {
+    const t = (part) => performance.getEntriesByType("resource")
+        .filter((e) => e.name.includes(part))
+        .map((e) => ({start: e.startTime, end: e.responseEnd}));
+    return {events: t("/mapdata/events-"), boundaries: t("/mapdata/boundaries-")};
+}"""
+
+
+def test_the_events_are_drawn_before_the_outlines_are_fetched(app_url: str, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        _wait_for(
+            "the admin outlines",
+            lambda: b if (b := _map_frame(page).evaluate(BOUNDARIES_JS))["state"] else None,
+            MAP_DRAWN_S,
+        )
+        times = _map_frame(page).evaluate(FETCH_TIMES_JS)
+        (events_bin,) = [e for e in times["events"] if e["end"] > 0][:1]
+        (outlines,) = times["boundaries"]
+        assert outlines["start"] >= events_bin["end"], times
+    finally:
+        page.close()
 
 
 def test_boundaries_come_from_a_cached_file_and_a_choropleth_click_selects_the_unit(

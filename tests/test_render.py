@@ -286,9 +286,8 @@ def test_each_admin_area_is_drawn_once(dataset: Dataset, view: View) -> None:
     page = render.map_html(m)
     # one area layer per episode with region-level events; each outline sent once per map
     coarse = events.loc[events["geo_precision"] == 3]
-    assert (
-        page.count("_packed.spans.map(") == coarse.dropna(subset="region_id")["episode"].nunique()
-    )
+    layers = coarse.dropna(subset="region_id")["episode"].nunique()
+    assert page.count("packed.spans.forEach(") == layers
     shapes = popup_data(m).shapes if len(events) else {}
     assert sorted(shapes) == sorted(set(units))
 
@@ -595,7 +594,14 @@ def test_region_outlines_merge_overlapping_and_touching_date_ranges() -> None:
     kit = render.PopupKit()
     packed = render.AreaTimeline(areas, kit=kit).data
     assert sorted(kit.data.shapes) == ["A", "B"]
-    assert [s[0] for s in packed["spans"]] == ["A", "A", "B"]
+    # in whole days since 1970 (2020-07-01 is day 18444): A for 4 days, 5 days' gap, 1 day;
+    # B for 1 day
+    assert packed == {"regions": ["A", "B"], "spans": [[0, 18444, 4, 5, 1], [1, 18444, 1]]}
+    with pytest.raises(ValueError, match=r"region A: span .* is not whole UTC days"):
+        render.AreaTimeline(
+            [{"geometry": None, "properties": {"region_id": "A", "spans": [[first, first + 5]]}}],
+            kit=kit,
+        )
 
 
 def test_drawn_outlines_are_simplified_in_metres() -> None:

@@ -135,10 +135,12 @@ BOUNDARY_STYLES: dict[str, dict[str, Any]] = {
 }
 
 
-def _boundaries_layer(admin: Any, *, show: bool, url: str | None = None) -> folium.FeatureGroup:
+def _boundaries_layer(
+    admin: Any, *, show: bool, url: str | None = None, after_events: bool = False
+) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Admin boundaries", show=show)
     if url is not None:  # fetched from a cached static file, not sent in the page
-        FetchedOutlines(url, styles=BOUNDARY_STYLES).add_to(group)
+        FetchedOutlines(url, styles=BOUNDARY_STYLES, after_events=after_events).add_to(group)
         return group
     layers: list[tuple[gpd.GeoDataFrame, dict[str, Any]]] = [
         (admin.regions, BOUNDARY_STYLES["regions"]),
@@ -267,7 +269,9 @@ def build_map(
             "OpenStreetMap", name="OpenStreetMap", attr=OSM_TILES_ATTRIBUTION, control=False
         ).add_to(m)
     if admin is not None:
-        _boundaries_layer(admin, show=True, url=boundaries_url).add_to(m)
+        # with an event canvas, the outlines are fetched once the events are drawn
+        canvas_first = event_data is not None and len(events) > 0 and view.mode != "regions"
+        _boundaries_layer(admin, show=True, url=boundaries_url, after_events=canvas_first).add_to(m)
     regions_mode = view.mode == "regions"
     choropleth = regions_mode and summary is not None and admin is not None
     if regions_mode and summary is not None and admin is not None:

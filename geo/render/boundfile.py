@@ -66,12 +66,19 @@ def write_boundaries(data: BoundaryData, folder: str | os.PathLike[str], *, base
     return f"{base_url.rstrip('/')}/{path.name}"
 
 
+#: With an event canvas, the outlines are fetched once the events are drawn, or this long
+#: after the map is built, whichever comes first.
+AFTER_EVENTS_WAIT_MS = 3000
+
+
 class FetchedOutlines(MacroElement):
     """The admin outlines fetched from :func:`write_boundaries`'s file, not sent in the page.
 
     Non-interactive, in their own pane under the overlays; the map container says
     ``data-boundaries="drawn"`` once they are drawn (``"failed"`` if the file could not
-    be read: the map works on without them).
+    be read: the map works on without them). With ``after_events`` (the map has an
+    event canvas) the file is fetched once the events are drawn, so the first draw does
+    not wait for it (at most :data:`AFTER_EVENTS_WAIT_MS` later in any case).
     """
 
     _template = Template(
@@ -93,27 +100,56 @@ class FetchedOutlines(MacroElement):
                 }).addTo(group);
             });
             var box = map.getContainer();
-            fetch({{ this.url_js }}).then(function (response) {
-                if (!response.ok) { throw new Error("HTTP " + response.status); }
-                return response.json();
-            }).then(function (data) {
-                kinds.forEach(function (kind, k) {
-                    (data[kind] || []).forEach(function (geometry) {
-                        layers[k].addData({type: "Feature", geometry: geometry, properties: {}});
+            var started = false;
+            function start() {
+                if (started) { return; }
+                started = true;
+                fetch({{ this.url_js }}).then(function (response) {
+                    if (!response.ok) { throw new Error("HTTP " + response.status); }
+                    return response.json();
+                }).then(function (data) {
+                    kinds.forEach(function (kind, k) {
+                        (data[kind] || []).forEach(function (geometry) {
+                            layers[k].addData(
+                                {type: "Feature", geometry: geometry, properties: {}}
+                            );
+                        });
                     });
+                    box.setAttribute("data-boundaries", "drawn");
+                }).catch(function (error) {
+                    box.setAttribute("data-boundaries", "failed");
+                    console.warn("conflictmap: admin boundaries not drawn:", error);
                 });
-                box.setAttribute("data-boundaries", "drawn");
-            }).catch(function (error) {
-                box.setAttribute("data-boundaries", "failed");
-                console.warn("conflictmap: admin boundaries not drawn:", error);
-            });
+            }
+            var drawn = function () {
+                return box.hasAttribute("data-events-drawn")
+                    || box.hasAttribute("data-events-error");
+            };
+            if ({{ this.after_events_js }} && !drawn()) {
+                // the events first: the outlines are fetched once the event layer has
+                // drawn (or failed), and after AFTER_EVENTS_WAIT_MS in any case
+                var watch = new MutationObserver(function () {
+                    if (drawn()) {
+                        watch.disconnect();
+                        start();
+                    }
+                });
+                watch.observe(box, {attributes: true});
+                setTimeout(function () { watch.disconnect(); start(); }, {{ this.wait_ms }});
+            } else {
+                start();
+            }
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, url: str, *, styles: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self, url: str, *, styles: dict[str, dict[str, Any]], after_events: bool = False
+    ) -> None:
         super().__init__()
+        self.after_events_js = "true" if after_events else "false"
+        self.wait_ms = AFTER_EVENTS_WAIT_MS
         self._name = "FetchedOutlines"
         self.url_js = _js_string(url)
         self.pane_js = _js_string(BOUNDARIES_PANE)

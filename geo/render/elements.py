@@ -446,15 +446,48 @@ class EventTimeline(Timeline):
         return _script_json(self.data)
 
 
+def pack_spans(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``spans`` of :func:`~geo.render.features.area_features` in whole days, compact.
+
+    ``{"regions": [region_id, ...], "spans": [[i, first_day, days, gap, days, ...], ...]}``:
+    one list per region (``i`` indexes ``regions``), its first span's first day (days
+    since 1970-01-01 UTC), then each span's length in days, each followed by the days
+    between its end and the next span's start. Spans are whole UTC days (start at
+    midnight, end a millisecond before one); anything else raises ``ValueError``.
+    """
+    regions: list[str] = []
+    packed: list[list[int]] = []
+    previous = 0
+    for f in features:
+        props = f["properties"]
+        days: list[int] = []
+        for start, end in props["spans"]:
+            first, stop = divmod(int(start), DAY_MS), divmod(int(end) + 1, DAY_MS)
+            if first[1] or stop[1] or stop[0] <= first[0]:
+                raise ValueError(
+                    f"region {props['region_id']}: span {start}..{end} is not whole UTC days"
+                )
+            if days:
+                days.append(first[0] - previous)
+            else:
+                days.append(first[0])
+            days.append(stop[0] - first[0])
+            previous = stop[0]
+        if days:
+            packed.append([len(regions), *days])
+            regions.append(str(props["region_id"]))
+    return {"regions": regions, "spans": packed}
+
+
 class AreaTimeline(EventTimeline):
     """Region outlines of one episode on the time line, each shape sent once per map.
 
     Takes :func:`area_features` (one feature per region with its ``spans``). The shapes
     go to the map's :class:`PopupKit` (``kit.data.shapes``, shared by every episode);
-    this layer gets ``{"spans": [[region_id, start, end], ...]}`` and rebuilds one
-    feature per span in JavaScript. Spans of a region never overlap, so an episode
-    draws it at most once at any time. Added to the episode's layer, the outlines are
-    hidden with it.
+    this layer gets the spans in whole days, delta-encoded (:func:`pack_spans`: a few
+    bytes per span, not the region id and two timestamps) and rebuilds one feature per
+    span in JavaScript. Spans of a region never overlap, so an episode draws it at most
+    once at any time. Added to the episode's layer, the outlines are hidden with it.
     """
 
     _template = Template(
@@ -465,13 +498,24 @@ class AreaTimeline(EventTimeline):
           var {{ this.get_name() }} = L.timeline(
               {
                   type: "FeatureCollection",
-                  features: {{ this.get_name() }}_packed.spans.map(function (s) {
-                      return {
-                          type: "Feature",
-                          geometry: {{ this.kit.get_name() }}.shapes[s[0]],
-                          properties: {region_id: s[0], start: s[1], end: s[2]}
-                      };
-                  })
+                  features: (function (packed) {
+                      var out = [], DAY = 86400000;
+                      packed.spans.forEach(function (r) {
+                          var id = packed.regions[r[0]], day = r[1];
+                          for (var i = 2; i < r.length; i += 2) {
+                              out.push({
+                                  type: "Feature",
+                                  geometry: {{ this.kit.get_name() }}.shapes[id],
+                                  properties: {
+                                      region_id: id, start: day * DAY,
+                                      end: (day + r[i]) * DAY - 1
+                                  }
+                              });
+                              day += r[i] + (r[i + 1] || 0);
+                          }
+                      });
+                      return out;
+                  })({{ this.get_name() }}_packed)
               },
               {{ this.get_name() }}_options
           );
@@ -481,12 +525,9 @@ class AreaTimeline(EventTimeline):
     )
 
     def __init__(self, features: list[dict[str, Any]], *, kit: PopupKit, **kwargs: Any) -> None:
-        spans: list[list[Any]] = []
         for f in features:
-            props = f["properties"]
-            kit.data.shapes.setdefault(props["region_id"], f["geometry"])
-            spans += [[props["region_id"], start, end] for start, end in props["spans"]]
-        super().__init__(jinja_safe({"spans": spans}), **kwargs)
+            kit.data.shapes.setdefault(f["properties"]["region_id"], f["geometry"])
+        super().__init__(jinja_safe(pack_spans(features)), **kwargs)
         self.kit = kit
         self.features = features
 
@@ -538,8 +579,9 @@ class EventCanvas(JSCSSMixin, MacroElement):
             "colors": EVENT_TYPE_COLORS,
             "halo": HALO_RADIUS_M,
             "areaRing": AREA_RING_RADIUS_M,
-            # the time bar's ticks: each first and last day of an event (UTC ms)
-            "times": (days.astype("int64") * DAY_MS).tolist(),
+            # the time bar's ticks: each first and last day of an event, as days since
+            # 1970-01-01 UTC, the first one whole and each next one as the step from the last
+            "days": np.diff(days.astype("int64"), prepend=0).tolist(),
         }
         self.options_js = _script_json(jinja_safe(self.options))
         base = {k: v for k, v in PopupData().payload().items() if k not in ("s", "src")}

@@ -103,7 +103,7 @@
 
     L.ConflictEvents = L.Layer.extend({
         options: {
-            url: "", details: "", selection: "", period: null, times: null, colors: {}, popup: null,
+            url: "", details: "", selection: "", period: null, days: null, colors: {}, popup: null,
             aggregateAbove: 4000, cell: 80, ghostAlpha: 110, halo: 5000, areaRing: 25000,
             listMax: 50, settleMs: 700,
             popupOptions: {maxWidth: 520, maxHeight: 380}
@@ -113,7 +113,12 @@
             var p = this.options.period;
             this.start = Date.parse(p[0]);
             this.end = Date.parse(p[1]) + DAY - 1;
-            this.times = this.options.times || [];
+            // the time bar's ticks (UTC ms) from days sent as steps from the previous one
+            var day = 0;
+            this.times = (this.options.days || []).map(function (step) {
+                day += step;
+                return day * DAY;
+            });
             this._shown = {};
             this._chunks = {};
             this._range = null;
