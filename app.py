@@ -231,7 +231,9 @@ def summary_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> pd.Dat
 def card_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> RegionCard:
     """The region card of a view (see :func:`geo.card.region_card`)."""
     view, _ = View.from_query(dict(query))
-    return region_card(load(settings_key), view)
+    card = region_card(load(settings_key), view)
+    release_memory()  # sorting every event of a large set leaves freed memory behind
+    return card
 
 
 @st.cache_data(show_spinner=False)
@@ -374,6 +376,7 @@ def show_region_card(card: RegionCard) -> None:
 
 def country_names(codes: pd.Series) -> pd.Series:
     """Country codes as names ('ARM' -> 'Armenia'); other values kept, missing left empty."""
+    codes = codes.astype(object)  # a categorical (imported datasets) maps as plain text
     return codes.map(COUNTRIES).fillna(codes)
 
 

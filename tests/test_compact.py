@@ -157,3 +157,50 @@ def test_area_features_from_categoricals(compacted: Dataset, plain: Dataset) -> 
     got = area_features(compacted.events, compacted.admin.regions)
     assert got == area_features(plain.events, compacted.admin.regions)
     assert got, "the test data has region-level events"
+
+
+def test_app_lists_imported_events_of_no_known_country(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The events table names countries from a categorical column with a missing value."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from geo.config import ENV_DATA_DIR
+
+    raw = pd.read_csv(DATA / "acled_export.csv", dtype=str, keep_default_na=False)
+    raw.loc[0, ["country", "iso"]] = ""  # ARM9001: no country given
+    raw.to_csv(tmp_path / "acled.csv", index=False)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    import_file("acled", tmp_path / "acled.csv", folder / "acled.parquet")
+    monkeypatch.setenv(ENV_DATA_DIR, str(folder))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    try:
+        assert not at.exception, [e.value for e in at.exception]
+        (table,) = [d.value for d in at.dataframe if "Country" in d.value.columns and
+                    "Actor 1" in d.value.columns]  # fmt: skip
+        countries = dict(zip(table.index, table["Country"], strict=True))
+        assert pd.isna(countries["acled-ARM9001"])
+        assert countries["acled-ARM9002"] == "Armenia"
+        # the other views of the page on categorical columns
+        at.selectbox(key="region").set_value("Tavush").run()
+        assert not at.exception, [e.value for e in at.exception]
+        region_table = table_with_column(at, "Event")
+        assert len(region_table) > 0
+        at.multiselect(key="countries").set_value(["ARM"]).run()
+        at.toggle(key="precise_only").set_value(True).run()
+        at.radio(key="level").set_value("district").run()
+        at.radio(key="mode").set_value("regions").run()
+        assert not at.exception, [e.value for e in at.exception]
+    finally:
+        st.cache_data.clear()
+
+
+def table_with_column(at: object, column: str) -> pd.DataFrame:
+    """The one static table (st.table) that has ``column``."""
+    found = [t.value for t in at.table if column in t.value.columns]  # type: ignore[attr-defined]
+    assert len(found) == 1
+    return found[0]

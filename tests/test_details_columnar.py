@@ -112,3 +112,23 @@ def test_columnar_and_row_loop_chunks_are_the_same_bytes(events: pd.DataFrame) -
 def test_a_block_below_one_chunk_is_refused(events: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="block must be at least 1 chunk, got 0"):
         _chunks(events, 3, 0)
+
+
+def test_texts_escaped_together_are_escaped_as_one_by_one() -> None:
+    from geo.text import html_text
+
+    values: list[Any] = [
+        "a & b", "<script>alert('x')</script>", '"quoted"', "{{ 7*7 }}", "{% if %}", "  ",
+        "\u2003", "\x1c", "é ü\n", "", "&amp;", "a & b", None, float("nan"), 3, 3.0, True,
+    ]  # fmt: skip
+    one, many = details._Texts(), details._Texts()
+    by_one = [one.of(v) for v in values]
+    together = many.of_many(values).tolist()
+
+    def shown(texts: details._Texts, ids: list[int]) -> list[str | None]:
+        return [texts.strings[i] if i >= 0 else None for i in ids]
+
+    assert shown(many, together) == shown(one, by_one)
+    assert shown(many, together) == [html_text(v) or None for v in values]
+    assert together[0] == together[11]  # one text, one id
+    assert len(many.strings) == len(set(many.strings))
