@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -34,29 +35,59 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _child(kind: str, how: str, path: str) -> None:
-    """Run one import in this process; print seconds and peak memory as JSON."""
-    start = time.perf_counter()
-    if how == "baseline":
-        import geopandas as gpd
-        import pandas as pd
+    """Run one import in this process; print seconds and peak memory as JSON.
 
+    ``how`` is ``baseline``, ``read1``/``read2`` (``read_dataset`` on 1 or 2 processes) or
+    ``stream1``/``stream2`` (``import_file`` to GeoParquet on 1 or 2 processes). The peak
+    is sampled every 20 ms as the sum of this process's and its children's proportional
+    set size (PSS: memory shared by a forked child is counted once), and this process's
+    own ``VmHWM`` is printed beside it.
+    """
+    import threading
+
+    import psutil
+
+    me = psutil.Process()
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            try:
+                total = me.memory_full_info().pss + sum(
+                    c.memory_full_info().pss for c in me.children(recursive=True)
+                )
+            except psutil.Error:
+                continue
+            peak[0] = max(peak[0], total)
+            done.wait(0.02)
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.importers import import_file, read_dataset
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    start = time.perf_counter()  # modules imported before: the same start for every row
+    if how == "baseline":
         frame = pd.read_csv(path, low_memory=False)
         gdf = gpd.GeoDataFrame(
             frame, geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]), crs=4326
         )
         rows = len(gdf)
-    elif how == "stream":  # the import command: CSV to GeoParquet, streamed in blocks
-        from geo.importers import import_file
-
-        result = import_file(kind, path, f"{path}.parquet", keep_events=False)
+    elif how.startswith("stream"):  # the import command: CSV to GeoParquet, in blocks
+        workers = int(how[-1])
+        result = import_file(kind, path, f"{path}.parquet", keep_events=False, workers=workers)
         rows = result.rows_read - result.skipped
     else:
-        from geo.importers import read_dataset
-
-        rows = len(read_dataset(kind, path).events)
+        rows = len(read_dataset(kind, path, workers=int(how[-1])).events)
     seconds = time.perf_counter() - start
-    peak_mb = _own_peak_mb()
-    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
+    done.set()
+    sampler.join()
+    out = {"rows": rows, "seconds": seconds, "peak_mb": peak[0] / 2**20}
+    out["own_hwm_mb"] = _own_peak_mb()
+    print(json.dumps(out))
 
 
 def _own_peak_mb() -> float:
@@ -112,6 +143,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "HOW", "PATH"))
+    parser.add_argument(
+        "--imports-only", action="store_true", help="time the imports only (no join, dask)"
+    )
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
@@ -130,26 +164,31 @@ def main() -> None:
 
     admin = load_admin_units(Settings.from_env().with_(allow_download=False))
     print(f"# {platform.platform()}, Python {platform.python_version()}, {_cpu()}")
+    hows = ("read1", "read2", "stream1", "stream2", "baseline")
     print(
-        "| rows | dataset | read_dataset rows/s | import to GeoParquet rows/s | baseline rows/s "
-        "| read_dataset peak MB | import to GeoParquet peak MB | baseline peak MB |"
+        "| rows | dataset | read_dataset rows/s, 1 process | 2 processes "
+        "| import to GeoParquet rows/s, 1 process | 2 processes | baseline rows/s "
+        "| peak MB: read 1 / 2 | import 1 / 2 | baseline | load average |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     joins = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
             for kind in ("acled", "ucdp"):
                 path = write(kind, n, Path(tmp) / f"{kind}_{n}.csv", seed=0)
-                ours = _measure(kind, "import", path)
-                stream = _measure(kind, "stream", path)
-                base = _measure(kind, "baseline", path)
+                got = {how: _measure(kind, how, path) for how in hows}
+                rate = {how: got[how]["rows"] / got[how]["seconds"] for how in hows}
+                mb = {how: got[how]["peak_mb"] for how in hows}
                 print(
-                    f"| {n:,} | {kind} | {ours['rows'] / ours['seconds']:,.0f} "
-                    f"| {stream['rows'] / stream['seconds']:,.0f} "
-                    f"| {base['rows'] / base['seconds']:,.0f} | {ours['peak_mb']:,.0f} "
-                    f"| {stream['peak_mb']:,.0f} | {base['peak_mb']:,.0f} |",
+                    f"| {n:,} | {kind} | {rate['read1']:,.0f} | {rate['read2']:,.0f} "
+                    f"| {rate['stream1']:,.0f} | {rate['stream2']:,.0f} "
+                    f"| {rate['baseline']:,.0f} | {mb['read1']:,.0f} / {mb['read2']:,.0f} "
+                    f"| {mb['stream1']:,.0f} / {mb['stream2']:,.0f} | {mb['baseline']:,.0f} "
+                    f"| {os.getloadavg()[0]:.1f} |",
                     flush=True,
                 )
+            if args.imports_only:
+                continue
             events = read_dataset("acled", Path(tmp) / f"acled_{n}.csv").events
             known = events[events["country"].isin(["ARM", "AZE"])]
             # the machine is shared: the quick steps are timed REPEAT times, best kept
@@ -190,6 +229,8 @@ def main() -> None:
                     dask_s,
                 )
             )
+    if not joins:
+        return
     print()
     print(
         "| events | floor (contains_xy, bbox) | join (contains) | × floor "

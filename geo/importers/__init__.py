@@ -99,13 +99,13 @@ def _workers(path: str | os.PathLike[str], block_bytes: int, workers: int | None
     """Processes for a file: one when it is one block (nothing to share out)."""
     from geo.importers._blocks import default_workers
 
-    if workers is not None:
-        return max(1, workers)
     try:
         size = Path(path).stat().st_size
     except OSError:
         return 1  # the reader names the problem
-    return default_workers() if size > block_bytes else 1
+    if size <= block_bytes:
+        return 1
+    return max(1, workers) if workers is not None else default_workers()
 
 
 def _same_schema(got: Any, schema: Any, origin: str) -> Any:
@@ -185,8 +185,9 @@ def _meta(
     }
 
 
-#: Bytes of CSV text read and mapped at a time by an import (whole records).
-BLOCK_BYTES = 64 << 20
+#: Bytes of CSV text read and mapped at a time by an import (whole records); each process
+#: of a pool maps one block at a time.
+BLOCK_BYTES = 32 << 20
 _PARSE = {"acled": acled.parse_acled, "ucdp": ucdp.parse_ucdp}
 
 

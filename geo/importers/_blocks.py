@@ -193,8 +193,10 @@ def mapped_blocks(
                 map_block, kind, origin, header, block,
                 first=k == 0, lines_before=before, hashtag_row=False,
             )  # fmt: skip
-            # a later block's bytes are kept only in case it must be mapped again here
-            pending.append((future, k, block if k > 0 else b"", before))
+            # a later block's bytes are kept only while it may have to be mapped again here
+            # (no row read yet: the #hashtag row may be in it)
+            again = k > 0 and rows_read == 0 and not any_problem
+            pending.append((future, k, block if again else b"", before))
 
         for _ in range(workers):
             submit()

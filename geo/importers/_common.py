@@ -567,17 +567,20 @@ class SeenIds:
 
     def contains(self, ids: pd.Series) -> np.ndarray:
         """Per row: its id is one of an earlier block's."""
-        if not self._lines:
-            return np.zeros(len(ids), dtype=bool)
+        keys = ids.tolist()
         known = self._lines
-        return np.fromiter((k in known for k in ids.tolist()), dtype=bool, count=len(ids))
+        if not known or known.keys().isdisjoint(keys):  # the usual case, looked up in C
+            return np.zeros(len(keys), dtype=bool)
+        return np.fromiter((k in known for k in keys), dtype=bool, count=len(keys))
 
     def add(self, ids: pd.Series, lines: np.ndarray) -> None:
         """Add a block's ids not seen before ('' is no id), each with its first line."""
-        known = self._lines
-        for key, line in zip(ids.tolist(), lines.tolist(), strict=True):
-            if key and key not in known:
-                known[key] = line
+        keys, at = ids.tolist(), lines.tolist()
+        fresh = dict(zip(reversed(keys), reversed(at), strict=True))  # first line wins
+        fresh.pop("", None)
+        for key in fresh.keys() & self._lines.keys() if self._lines else ():
+            del fresh[key]  # an earlier block's line stays
+        self._lines.update(fresh)
 
 
 def check_duplicates(
