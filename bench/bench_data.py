@@ -122,6 +122,13 @@ def _timed(func, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
+def _cpu_timed(func, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+    """Process CPU time of one call: less disturbed than wall time by other sessions."""
+    start = time.process_time()
+    func(*args, **kwargs)
+    return time.process_time() - start
+
+
 def _floor(events, districts) -> float:  # type: ignore[no-untyped-def]
     import shapely
 
@@ -165,6 +172,7 @@ def main() -> None:
     admin = load_admin_units(Settings.from_env().with_(allow_download=False))
     print(f"# {platform.platform()}, Python {platform.python_version()}, {_cpu()}")
     hows = ("read1", "read2", "stream1", "stream2", "baseline")
+    print(f"# load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(
         "| rows | dataset | read_dataset rows/s, 1 process | 2 processes "
         "| import to GeoParquet rows/s, 1 process | 2 processes | baseline rows/s "
@@ -194,6 +202,8 @@ def main() -> None:
             # the machine is shared: the quick steps are timed REPEAT times, best kept
             floor = min(_floor(known, admin.districts) for _ in range(REPEAT))
             ours_s = min(_timed(join_events, known, admin) for _ in range(REPEAT))
+            floor_cpu = min(_cpu_timed(_floor, known, admin.districts) for _ in range(REPEAT))
+            ours_cpu = min(_cpu_timed(join_events, known, admin) for _ in range(REPEAT))
             joined = join_events(known, admin)
             start = time.perf_counter()
             join_events(known, admin, engine="sindex")
@@ -220,6 +230,7 @@ def main() -> None:
                     n,
                     floor,
                     ours_s,
+                    ours_cpu / floor_cpu,
                     floor_in,
                     ours_in,
                     sindex_s,
@@ -229,19 +240,38 @@ def main() -> None:
                     dask_s,
                 )
             )
+    print(f"# load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if not joins:
         return
-    print()
+    from geo.join import _build_cells, _units
+
+    start = time.perf_counter()
+    _build_cells(*_units(admin))
     print(
-        "| events | floor (contains_xy, bbox) | join (contains) | × floor "
+        f"\n# the join's cell grid, built once per boundaries: {time.perf_counter() - start:.2f} s"
+    )
+    print(
+        "| events | floor (contains_xy, bbox) | join (contains) | × floor | × floor (CPU time) "
         "| floor, in-unit events | join, in-unit events | × floor | join (sindex) "
         "| plain sjoin | region_summary | by district, every unit | dask, 2 workers "
         "(read+join+write) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for n, floor, ours_s, floor_in, ours_in, sindex_s, sjoin_s, summ, summ_d, dask_s in joins:
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (
+        n,
+        floor,
+        ours_s,
+        cpu_x,
+        floor_in,
+        ours_in,
+        sindex_s,
+        sjoin_s,
+        summ,
+        summ_d,
+        dask_s,
+    ) in joins:
         print(
-            f"| {n:,} | {floor:.2f} s | {ours_s:.2f} s | {ours_s / floor:.1f} "
+            f"| {n:,} | {floor:.2f} s | {ours_s:.2f} s | {ours_s / floor:.1f} | {cpu_x:.1f} "
             f"| {floor_in:.2f} s | {ours_in:.2f} s | {ours_in / floor_in:.1f} | {sindex_s:.2f} s "
             f"| {sjoin_s:.2f} s | {summ:.3f} s | {summ_d:.3f} s | {dask_s:.2f} s |"
         )

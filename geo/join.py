@@ -251,10 +251,12 @@ class _Metric:
     """Event points in METRIC_CRS, transformed only for the events that need a distance
     (each at most once), with the transformation geopandas' ``to_crs`` uses."""
 
-    def __init__(self, pts: np.ndarray, crs: object) -> None:
-        self.pts, self.crs = pts, crs
+    def __init__(self, pts: np.ndarray, crs: object, xy: tuple[np.ndarray, ...] | None) -> None:
+        self.pts, self.crs, self.xy = pts, crs, xy  # xy: the points' coordinates, if read
         self.done = np.zeros(len(pts), dtype=bool)
         self.points = np.empty(len(pts), dtype=object)
+        self.mx = np.full(len(pts), np.nan)
+        self.my = np.full(len(pts), np.nan)
 
     def __getitem__(self, idx: np.ndarray | int) -> np.ndarray:
         if isinstance(idx, int | np.integer):
@@ -262,19 +264,33 @@ class _Metric:
         idx = np.asarray(idx, dtype=np.intp)
         need = np.unique(idx[~self.done[idx]])
         if len(need):
-            self.points[need] = _to_metric(self.pts[need], self.crs)
+            xy = None if self.xy is None else (self.xy[0][need], self.xy[1][need])
+            self.points[need], self.mx[need], self.my[need] = _to_metric(
+                self.pts[need], self.crs, xy
+            )
             self.done[need] = True
         return self.points[idx]
 
+    def coords(self, idx: np.ndarray) -> np.ndarray:
+        """The (n, 2) METRIC_CRS coordinates of the points ``idx`` (transformed already)."""
+        return np.column_stack([self.mx[idx], self.my[idx]])
 
-def _to_metric(pts: np.ndarray, crs: object) -> np.ndarray:
-    """Points in METRIC_CRS: the same numbers as ``GeoSeries.to_crs`` (which transforms the
-    coordinates with an ``always_xy`` pyproj transformer), without building a GeoSeries."""
+
+def _to_metric(
+    pts: np.ndarray, crs: object, xy: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points in METRIC_CRS and their x and y: the same numbers as ``GeoSeries.to_crs``
+    (which transforms the coordinates with an ``always_xy`` pyproj transformer), without
+    building a GeoSeries. ``xy``: the points' coordinates when already read."""
     if shapely.has_z(pts).any():
-        return gpd.GeoSeries(pts, crs=crs).to_crs(METRIC_CRS).to_numpy()
-    xy = shapely.get_coordinates(pts)
-    x, y = _to_metric_transformer(crs).transform(xy[:, 0], xy[:, 1])
-    return shapely.points(np.asarray(x), np.asarray(y))
+        out = gpd.GeoSeries(pts, crs=crs).to_crs(METRIC_CRS).to_numpy()
+        return out, shapely.get_x(out), shapely.get_y(out)
+    if xy is None:
+        coords = shapely.get_coordinates(pts)
+        xy = coords[:, 0], coords[:, 1]
+    x, y = _to_metric_transformer(crs).transform(xy[0], xy[1])
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    return shapely.points(x, y), x, y
 
 
 @functools.lru_cache(maxsize=8)
@@ -421,12 +437,14 @@ class _NearestSegments:
         #: beyond this bound (metres) the box search is left to ``query_nearest``
         self.reach = 20 * float(np.median(shapely.length(segs))) if len(segs) else 0.0
 
-    def __call__(self, pm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(
+        self, pm: np.ndarray, xy: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, unit, distance) for each point's nearest segments (ties: all of them)."""
         if self.kd is None or not len(pm):
             empty = np.zeros(0, dtype=np.intp)
             return empty, empty, np.zeros(0)
-        xy = shapely.get_coordinates(pm)
+        xy = shapely.get_coordinates(pm) if xy is None else xy
         bound, _ = self.kd.query(xy)
         bound = bound * (1 + 1e-9) + 1e-6  # metres: far above the rounding of the box
         near = np.flatnonzero(bound <= self.reach)
@@ -543,11 +561,12 @@ def _match(
         else:  # the same answer from a tree of the boundary segments of the group's units
             nearest_of = units.nearest_segments(g, cand)
             pm = pts_m[evs]
-            i_in, near_unit, dist = nearest_of(pm)
+            pm_xy = pts_m.coords(evs)
+            i_in, near_unit, dist = nearest_of(pm, pm_xy)
             # GEOS gives distance 0 to a polygon the projected point lies in or on (a point
             # just outside in the admin CRS can be inside once projected): those units win
             z_i, z_u = _xy_pairs(
-                _Points(shapely.get_x(pm), shapely.get_y(pm)), units.metric[cand], inside_only=False
+                _Points(pm_xy[:, 0], pm_xy[:, 1]), units.metric[cand], inside_only=False
             )
             if len(z_i):
                 on = np.zeros(len(evs), dtype=bool)
@@ -960,7 +979,7 @@ def _rules(
     district, the notes, and each event's position in the notes (-1: none)."""
     n = inp.n
     pts = inp.pts
-    pts_m = _Metric(pts, inp.crs)
+    pts_m = _Metric(pts, inp.crs, inp.xy)
     countries = inp.countries
 
     xy = None
