@@ -24,7 +24,9 @@ action: the floor of those times, which all wait for two animation frames),
 App part (``--app``; canvas only, the real ``streamlit run app.py`` on synthetic
 layer files): ``app first`` (warm server: a new page → drawn; on the way ``title``, the
 page's first element shown, and ``map iframe``, the map's component attached), ``app view bytes``
-(HTTP and websocket bytes of that page, the data file cached) and ``server RSS``
+(HTTP and websocket bytes of that page, the data file cached; ``of which websocket``: the
+script's output, broken down by element after the table, with the HTTP responses and a
+timeline of the page load) and ``server RSS``
 (the Streamlit process after that page). Baseline in the same run: an empty
 Streamlit app (one title), warm server, new page → title shown (median of 3).
 
@@ -417,6 +419,7 @@ def _app_run(browser: Any, env: dict[str, str], timeout: float) -> dict[str, Any
             time.sleep(1.0)
             out["app_timeline"] = counter.timeline(out["app_first_s"])
             out["app_view_bytes"] = counter.total(data=False)
+            out["app_ws_bytes"] = counter.ws  # the script's output, of those
             out["app_parts"] = _view_parts(counter)
             out["server_rss_mb"] = _rss_mb(proc.pid)
             context.close()
@@ -535,6 +538,7 @@ COLUMNS = [
     ("app: map iframe", "app_iframe_s", "s"),
     ("app: page → drawn (warm)", "app_first_s", "s"),
     ("app view bytes", "app_view_bytes", "kB"),
+    ("of which websocket", "app_ws_bytes", "kB"),
     ("server RSS", "server_rss_mb", "RSS"),
 ]
 
