@@ -4,8 +4,8 @@ Two parts, both on the data folder of ``CONFLICTMAP_DATA_DIR`` (e.g. one importe
 ACLED file of 10^6 synthetic rows, see ``bench_canvas.py --app-imported``):
 
 1. **steps**: the library calls the app makes for the default view, each timed, with the
-   process's resident memory after it and its peak (``ru_maxrss`` is per process, so
-   the peak column is the highest so far): ``load_dataset``, the events frame's memory,
+   process's resident memory after it and its peak during it (Linux ``VmHWM``, reset
+   before each step): ``load_dataset``, the events frame's memory,
    ``apply_view``, ``region_summary``, ``region_card``, ``pack_and_write`` (or, in code
    before it, ``pack_events`` then ``write_event_data``), ``build_map``, ``map_html``.
 2. **app**: ``app.py`` run by Streamlit's ``AppTest`` in this process: the first run
@@ -22,6 +22,7 @@ Times are of this machine at the moment (2 shared cores): compare only rows of o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import os
@@ -47,13 +48,24 @@ def rss_mb() -> float:
 
 
 def peak_mb() -> float:
+    """The highest resident memory since the last :func:`reset_peak` (else since start)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak() -> None:
+    """Start a new peak (Linux: ``5`` to ``/proc/self/clear_refs`` resets ``VmHWM``)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 ROWS: list[tuple[str, float, float, float]] = []
 
 
 def step(name: str, fn: Callable[[], Any]) -> Any:
+    reset_peak()
     t0 = time.perf_counter()
     out = fn()
     ROWS.append((name, time.perf_counter() - t0, rss_mb(), peak_mb()))
@@ -154,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if "app" in parts:
         app(args.reruns, args.top)
     print(f"\nload average {os.getloadavg()[0]:.1f}")
-    print("| step | s | RSS after (MB) | peak so far (MB) |\n|---|---|---|---|")
+    print("| step | s | RSS after (MB) | peak during (MB) |\n|---|---|---|---|")
     for name, secs, rss, peak in ROWS:
         print(f"| {name} | {secs:.2f} | {rss:,.0f} | {peak:,.0f} |")
     return 0

@@ -2,12 +2,15 @@
 
 :func:`geo.render.features.event_properties` builds one event's popup facts from one
 row; at 10^5–10^6 events doing that row by row is most of the packing time. Here the
-same facts are built per column: every text is escaped once per distinct value and
-interned in one table, dates, figures and precisions are numpy arrays. Claims and sources
-kept as Arrow lists (imported datasets) are described once per distinct claim and per
-distinct source record (:func:`_columnar_claims`); Python lists (curated layers) are
-walked event by event. Each chunk of events is then
-written as columns with its own lookup table of the texts it uses::
+same facts are built per column, a block of chunks at a time (:data:`BLOCK_CHUNKS`, so
+memory holds one block's Python values): every text is escaped once per distinct value
+in the block (together, by Arrow string kernels) and interned in the block's table;
+dates, figures and precisions are numpy arrays. Claims and sources kept as Arrow lists
+(imported datasets) are described once per distinct claim and per distinct source
+record (:func:`_columnar_claims`); Python lists (curated layers) are walked event by
+event. Each chunk of events is then written as columns with its own lookup table of the
+texts it uses (in text order) and of its sources (in order of first use), so a chunk's
+file depends on its events only::
 
     {"k": events, "s": [text, ...], "src": [[outlet, when, reported, cites, seed, url], ...],
      "c": {key: [value per event, ...], ...}}
