@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -167,3 +168,33 @@ def test_curated_lists_with_a_field_arrow_lacks_stay_python_lists() -> None:
     assert got is not None and isinstance(got["claims"].dtype, pd.ArrowDtype)
     assert got["claims"].iloc[0][0]["value"] == 3 and got["claims"].iloc[0][0]["via"] is None
     assert nested_to_arrow(extra, like) is None
+
+
+def test_geojson_export_with_imported_datasets_has_every_nested_value(
+    data: Dataset, settings: Settings, tmp_path: Path
+) -> None:
+    """Imported claims/sources are Arrow lists (NumPy arrays inside when read back by
+    pandas): the GeoJSON export writes them as plain JSON lists, curated ones unchanged."""
+    out = export_package(data, tmp_path / "all.geojson", fmt="geojson", settings=settings)
+    fc = json.loads(out.read_text(encoding="utf-8"))
+    features = {f["properties"]["event_id"]: f["properties"] for f in fc["features"]}
+    assert len(features) == len(data.events)
+    # UCDP: the dataset as a source citing the two quoted items of source_article, each
+    # also a source of its own; low/best/high and per-side deaths as UCDP's claims
+    ucdp = features["ucdp-99900001"]
+    assert [(s["id"], s["outlet"], s["cites"]) for s in ucdp["sources"]] == [
+        ("ucdp", "UCDP GED", ["Agence France Presse", "Trend"]),
+        ("ucdp-src-1", "Agence France Presse", []),
+        ("ucdp-src-2", "Trend", []),
+    ]
+    assert [(c["side"], c["value"]) for c in ucdp["claims"]][:5] == [
+        ("any", 4),
+        ("any", 5),
+        ("any", 7),
+        ("azerbaijani", 4),
+        ("armenian", 1),
+    ]
+    # curated: an episode source's 'cites' list survives as a list
+    baku = next(e for e in fc["episodes"] if e["id"] == "karabakh-march-2020-07")
+    assert baku["sources"][0]["cites"] == ["BBC"]
+    assert isinstance(features["acled-ARM9001"]["tags"], list)

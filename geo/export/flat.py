@@ -72,6 +72,22 @@ def _feature_collection(
     return {"type": "FeatureCollection", **(extra or {}), "features": features}
 
 
+def _plain(value: Any) -> Any:
+    """Nested claims, sources and tags as plain JSON values.
+
+    Imported datasets keep these columns as Arrow lists of structs, which pandas hands
+    back with NumPy arrays inside (a source's ``cites``) and NumPy scalars; curated ones
+    as Python lists of dicts. Both come out as lists, dicts, text and numbers.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def events_feature_collection(parts: _Parts) -> dict[str, Any]:
     """Events as RFC 7946 GeoJSON, ACLED columns, with ``claims``, ``sources``, ``tags`` nested.
 
@@ -80,9 +96,9 @@ def events_feature_collection(parts: _Parts) -> dict[str, Any]:
     """
     fc = _feature_collection(parts.table, [f for f in EVENT_FIELDS if f[0] != "tags"])
     for feature, (_, e) in zip(fc["features"], parts.events.iterrows(), strict=True):
-        feature["properties"]["tags"] = list(e["tags"])
-        feature["properties"]["sources"] = [dict(s) for s in e["sources"]]
-        feature["properties"]["claims"] = [dict(c) for c in e["claims"]]
+        feature["properties"]["tags"] = _plain(e["tags"])
+        feature["properties"]["sources"] = _plain(e["sources"])
+        feature["properties"]["claims"] = _plain(e["claims"])
     episodes = []
     for ep in _episode_rows(parts.raw_episodes, set(parts.events["episode"])):
         episodes.append(
@@ -93,8 +109,8 @@ def events_feature_collection(parts: _Parts) -> dict[str, Any]:
                 "date_start": _iso(ep.get("date_start")),
                 "date_end": _iso(ep.get("date_end")),
                 "layer_file": _text(ep.get("layer_file")),
-                "sources": [dict(s) for s in ep["sources"]],
-                "claims": [dict(c) for c in ep["claims"]],
+                "sources": _plain(ep["sources"]),
+                "claims": _plain(ep["claims"]),
             }
         )
     return {
