@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def _child(kind: str, how: str, path: str) -> None:
     """Run one import in this process; print seconds and peak memory as JSON.
 
-    ``how`` is ``baseline``, ``read1``/``read2`` (``read_dataset`` on 1 or 2 processes) or
-    ``stream1``/``stream2`` (``import_file`` to GeoParquet on 1 or 2 processes). The peak
+    ``how`` is ``baseline``, ``read1``/``read2`` (``read_dataset`` on 1 or 2 threads) or
+    ``stream1``/``stream2`` (``import_file`` to GeoParquet on 1 or 2 threads). The peak
     is sampled every 20 ms as the sum of this process's and its children's proportional
     set size (PSS: memory shared by a forked child is counted once), and this process's
     own ``VmHWM`` is printed beside it.
@@ -166,8 +166,8 @@ def main() -> None:
     print(f"# {platform.platform()}, Python {platform.python_version()}, {_cpu()}")
     hows = ("read1", "read2", "stream1", "stream2", "baseline")
     print(
-        "| rows | dataset | read_dataset rows/s, 1 process | 2 processes "
-        "| import to GeoParquet rows/s, 1 process | 2 processes | baseline rows/s "
+        "| rows | dataset | read_dataset rows/s, 1 thread | 2 threads "
+        "| import to GeoParquet rows/s, 1 thread | 2 threads | baseline rows/s "
         "| peak MB: read 1 / 2 | import 1 / 2 | baseline | load average |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
