@@ -109,8 +109,10 @@ def repeats_of_earlier_blocks(kind: str, block: MappedBlock, seen: common.SeenId
 
 
 def default_workers() -> int:
-    """Threads to map blocks on: two (or one on a single core)."""
-    return max(1, min(2, os.cpu_count() or 1))
+    """Threads to map blocks on when not told: one. On the shared 2-core machine measured
+    (bench/README.md), two threads cost about 30% more CPU in all and gained wall time in
+    some runs only; ``workers=2`` asks for them."""
+    return 1
 
 
 def mapped_blocks(
