@@ -3,14 +3,14 @@
     CONFLICTMAP_BOUNDARIES_DIR=../shared/data/boundaries/geoboundaries \\
         python bench/bench_data.py --sizes 10000,100000,1000000
 
-Per size, in one run: ACLED and UCDP import throughput (``read_dataset``, the whole
-file mapped in memory; and ``import_file`` to GeoParquet, the import command, streamed
-in blocks) against a plain
+Per size, in one run: ACLED and UCDP import throughput (``read_dataset``, every event in
+memory; and ``import_file`` to GeoParquet, the import command; both read the file in
+blocks, on 1 and on 2 threads) against a plain
 ``pandas.read_csv`` + ``GeoDataFrame`` baseline (each in its own process, with its
-peak memory); then on the imported ACLED events, the join against the floor
-(``shapely.contains_xy`` per district with a bounding-box prefilter, no rules) and
-against plain ``geopandas.sjoin``; ``region_summary`` over the joined events; and
-the dask engine (GeoParquet in, 4 partitions, a LocalCluster of 2 workers,
+peak memory; ``--imports-only`` stops there); then on the imported ACLED events, the
+join against the floor (``shapely.contains_xy`` per district with a bounding-box
+prefilter, no rules) and against plain ``geopandas.sjoin``; ``region_summary`` over
+the joined events; and the dask engine (GeoParquet in, 4 partitions, a LocalCluster of 2 workers,
 partitioned GeoParquet out). The floor, the join and the summaries are timed three
 times and the best time kept (the machine is shared); the rest once.
 """
