@@ -3,14 +3,14 @@
     CONFLICTMAP_BOUNDARIES_DIR=../shared/data/boundaries/geoboundaries \\
         python bench/bench_data.py --sizes 10000,100000,1000000
 
-Per size, in one run: ACLED and UCDP import throughput (``read_dataset``, the whole
-file mapped in memory; and ``import_file`` to GeoParquet, the import command, streamed
-in blocks) against a plain
+Per size, in one run: ACLED and UCDP import throughput (``read_dataset``, every event in
+memory; and ``import_file`` to GeoParquet, the import command; both read the file in
+blocks, on 1 and on 2 threads) against a plain
 ``pandas.read_csv`` + ``GeoDataFrame`` baseline (each in its own process, with its
-peak memory); then on the imported ACLED events, the join against the floor
-(``shapely.contains_xy`` per district with a bounding-box prefilter, no rules) and
-against plain ``geopandas.sjoin``; ``region_summary`` over the joined events; and
-the dask engine (GeoParquet in, 4 partitions, a LocalCluster of 2 workers,
+peak memory; ``--imports-only`` stops there); then on the imported ACLED events, the
+join against the floor (``shapely.contains_xy`` per district with a bounding-box
+prefilter, no rules) and against plain ``geopandas.sjoin``; ``region_summary`` over
+the joined events; and the dask engine (GeoParquet in, 4 partitions, a LocalCluster of 2 workers,
 partitioned GeoParquet out). The floor, the join and the summaries are timed three
 times and the best time kept (the machine is shared); the rest once.
 """
@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def _child(kind: str, how: str, path: str) -> None:
     """Run one import in this process; print seconds and peak memory as JSON.
 
-    ``how`` is ``baseline``, ``read1``/``read2`` (``read_dataset`` on 1 or 2 processes) or
-    ``stream1``/``stream2`` (``import_file`` to GeoParquet on 1 or 2 processes). The peak
+    ``how`` is ``baseline``, ``read1``/``read2`` (``read_dataset`` on 1 or 2 threads) or
+    ``stream1``/``stream2`` (``import_file`` to GeoParquet on 1 or 2 threads). The peak
     is sampled every 20 ms as the sum of this process's and its children's proportional
     set size (PSS: memory shared by a forked child is counted once), and this process's
     own ``VmHWM`` is printed beside it.
@@ -174,8 +174,8 @@ def main() -> None:
     hows = ("read1", "read2", "stream1", "stream2", "baseline")
     print(f"# load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(
-        "| rows | dataset | read_dataset rows/s, 1 process | 2 processes "
-        "| import to GeoParquet rows/s, 1 process | 2 processes | baseline rows/s "
+        "| rows | dataset | read_dataset rows/s, 1 thread | 2 threads "
+        "| import to GeoParquet rows/s, 1 thread | 2 threads | baseline rows/s "
         "| peak MB: read 1 / 2 | import 1 / 2 | baseline | load average |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -80,5 +80,5 @@ class ImportDataError(ConflictMapError, ValueError):
         super().__init__(message)
 
     def __reduce__(self) -> tuple[type, tuple[str, list[str]]]:
-        # raised in a worker process of an import: comes back with its problems
+        # pickled (e.g. sent between processes): comes back with its problems
         return (type(self), (str(self), self.problems))

@@ -1,4 +1,4 @@
-"""Imports in blocks on a pool of processes: the same events, lines and bad rows as one pass."""
+"""Imports in blocks on a pool of threads: the same events, lines and bad rows as one pass."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ PARSE = {"acled": parse_acled, "ucdp": parse_ucdp}
 
 
 def _one_pass(kind: str, path: Path) -> object:
-    """The whole file read at once and mapped into a frame (no blocks, no processes)."""
+    """The whole file read at once and mapped into a frame (no blocks, no threads)."""
     return PARSE[kind](parse_csv(path.read_bytes(), origin=str(path)), origin=str(path))
 
 
@@ -94,7 +94,7 @@ def test_point_wkb_is_shapely_wkb() -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("block_bytes", [250, 1000, 1 << 20])
-def test_blocks_on_processes_give_the_one_pass_result(
+def test_blocks_on_threads_give_the_one_pass_result(
     tmp_path: Path, workers: int, block_bytes: int
 ) -> None:
     src = _many_blocks(tmp_path)
@@ -161,7 +161,7 @@ def test_hashtag_row_after_a_block_holding_only_the_header(tmp_path: Path) -> No
         assert not any(str(i).startswith("acled-#") for i in got.events.index)
 
 
-def test_strict_on_processes_fails_with_the_serial_message(tmp_path: Path) -> None:
+def test_strict_on_threads_fails_with_the_serial_message(tmp_path: Path) -> None:
     src = _many_blocks(tmp_path)
     target = tmp_path / "acled.parquet"
     target.write_bytes(b"previous")
@@ -177,7 +177,7 @@ def test_strict_on_processes_fails_with_the_serial_message(tmp_path: Path) -> No
     assert target.read_bytes() == b"previous"
 
 
-def test_error_in_a_worker_comes_back_whole(tmp_path: Path) -> None:
+def test_error_in_a_pool_thread_comes_back_whole(tmp_path: Path) -> None:
     records = _records(ACLED)
     drop = records[0].index("latitude")
     rows = [[c for i, c in enumerate(r) if i != drop] for r in records]
@@ -193,7 +193,7 @@ def test_share_text_holds_equal_text_once() -> None:
     raw = parse_csv(ACLED.read_bytes(), origin=str(ACLED))
     table = parse_acled(raw, as_table=True).table
     assert table is not None
-    sent = pickle.loads(pickle.dumps(table))  # as a table comes from a worker process
+    sent = pickle.loads(pickle.dumps(table))  # the text of ours and theirs no longer shared
     notes, original = sent["notes"].chunk(0), sent["acled.notes"].chunk(0)
     assert notes.buffers()[2].address != original.buffers()[2].address
     shared = share_text(sent)

@@ -55,8 +55,9 @@ def read_dataset(
     """Read and map one file of a known dataset (``acled`` or ``ucdp``).
 
     The file is read and mapped in blocks of whole records (:data:`BLOCK_BYTES`), on
-    ``workers`` processes (default: two where there are two cores) when it has more than
-    one block; the events are the same as from one pass over the whole file.
+    ``workers`` threads when it has more than one block (default one: see
+    :func:`geo.importers._blocks.default_workers`); the events are the same as from one
+    pass over the whole file.
     """
     if kind not in DATASETS:
         raise ImportDataError(f"unknown dataset {kind!r}: use one of {', '.join(DATASETS)}")
@@ -134,8 +135,8 @@ def import_file(
     """Import ``path`` and write the events to ``out`` atomically (GeoParquet by default).
 
     To GeoParquet the file is read, mapped and written block by block (memory holds a
-    few blocks), the blocks mapped on ``workers`` processes (default: two where there are
-    two cores, when the file has more than one block); ``keep_events=False`` then leaves
+    few blocks), the blocks mapped on ``workers`` threads (default one; see
+    :func:`read_dataset`); ``keep_events=False`` then leaves
     the result's ``events`` empty instead of reading the written file back (``rows_read``,
     ``problems`` and the counts are there).
 
@@ -185,7 +186,7 @@ def _meta(
     }
 
 
-#: Bytes of CSV text read and mapped at a time by an import (whole records); each process
+#: Bytes of CSV text read and mapped at a time by an import (whole records); each thread
 #: of a pool maps one block at a time.
 BLOCK_BYTES = 32 << 20
 _PARSE = {"acled": acled.parse_acled, "ucdp": ucdp.parse_ucdp}

@@ -1,13 +1,11 @@
-"""Mapping a published file in blocks of whole records, in this process or on a pool of them."""
+"""Mapping a published file in blocks of whole records, one at a time or on a pool of threads."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,7 +45,7 @@ def map_block(
     hashtag_row: bool,
     seen: common.SeenIds | None = None,
 ) -> MappedBlock:
-    """Read and map one block of whole records (a top-level function: it runs in a pool).
+    """Read and map one block of whole records (it runs on a pool's thread).
 
     ``first`` is the file's first block (it holds the header); a later block is read
     after ``header`` and its lines start after ``lines_before`` newlines. ``seen`` (id →
@@ -110,20 +108,11 @@ def repeats_of_earlier_blocks(kind: str, block: MappedBlock, seen: common.SeenId
     return replace(block, table=table, problems=problems, kept=block.kept & ~earlier)
 
 
-def _context() -> Any:
-    """Processes forked where that is safe to do without a warning (Linux, Python 3.11);
-    elsewhere started by a fork server that has imported the importers once."""
-    if sys.platform.startswith("linux") and sys.version_info < (3, 12):
-        return multiprocessing.get_context("fork")
-    ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    if hasattr(ctx, "set_forkserver_preload"):
-        ctx.set_forkserver_preload(["geo.importers"])
-    return ctx
-
-
 def default_workers() -> int:
-    """Processes to map blocks on: two (or one on a single core)."""
-    return max(1, min(2, os.cpu_count() or 1))
+    """Threads to map blocks on when not told: one. On the shared 2-core machine measured
+    (bench/README.md), two threads cost about 30% more CPU in all and gained wall time in
+    some runs only; ``workers=2`` asks for them."""
+    return 1
 
 
 def mapped_blocks(
@@ -135,11 +124,13 @@ def mapped_blocks(
 ) -> Iterator[MappedBlock]:
     """The file's blocks of whole records, mapped, in file order.
 
-    With ``workers`` > 1 the blocks are mapped on that many processes, at most
-    ``workers`` blocks at a time; each process maps its block alone and this process
-    reports the ids repeated from earlier blocks (:func:`repeats_of_earlier_blocks`), so
-    every block comes out as the one-process pass makes it: the same rows, lines, and
-    bad rows with the same messages.
+    With ``workers`` > 1 the blocks are mapped on that many threads (the mapping is
+    Arrow compute, which runs without Python's lock), at most ``workers`` blocks at a
+    time; each thread maps its block alone and the caller's thread reports the ids
+    repeated from earlier blocks (:func:`repeats_of_earlier_blocks`), so every block
+    comes out as one pass makes it: the same rows, lines, and bad rows with the same
+    messages. (Threads, not processes: on the 2-core machine measured, processes cost
+    75% more CPU in all — fresh memory faulted in, tables copied between processes.)
     """
     origin = str(path)
     seen = common.SeenIds()
@@ -179,7 +170,7 @@ def mapped_blocks(
             )  # fmt: skip
         return
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import-block")
     pending: deque[tuple[Future[MappedBlock], int, bytes, int]] = deque()
     todo = jobs()
     try:
@@ -221,8 +212,8 @@ def mapped_blocks(
 def share_text(table: pa.Table) -> pa.Table:
     """``table`` with each text column whose characters equal an earlier column's (ours
     beside the original, e.g. ``notes`` and ``acled.notes``) rebuilt on that column's
-    buffers, keeping its own missing values. Sent between processes, a table loses
-    such sharing; this gets it back, so the text is held once."""
+    buffers, keeping its own missing values, so the text is held once (a table sent
+    between processes, or one whose text was built twice, loses such sharing)."""
     columns = list(table.columns)
     by_size: dict[tuple[int, ...], list[int]] = {}
     changed = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import zipfile
@@ -709,6 +710,7 @@ def point_wkb(x: np.ndarray, y: np.ndarray) -> pa.BinaryArray:
     )
 
 
+@functools.cache
 def _geo_template() -> dict[str, Any]:
     """The ``geo`` metadata geopandas writes for points in EPSG:4326 (types and bbox unset)."""
     import json
@@ -723,16 +725,11 @@ def _geo_template() -> dict[str, Any]:
     return dict(geo)
 
 
-_GEO: dict[str, Any] = {}
-
-
 def geo_metadata(n: int) -> dict[str, Any]:
     """GeoParquet ``geo`` metadata of a table of ``n`` points (bbox left to the writer)."""
     import copy
 
-    if not _GEO:
-        _GEO.update(_geo_template())
-    geo = copy.deepcopy(_GEO)
+    geo = copy.deepcopy(_geo_template())
     geo["columns"][geo["primary_column"]]["geometry_types"] = ["Point"] if n else []
     return geo
 
