@@ -77,9 +77,11 @@ JOIN_METHODS = ("within", "overlap", "nearest", "gazetteer", "area", "unmatched"
 #: ``join_method`` codes while joining (positions in :data:`JOIN_METHODS`).
 WITHIN, OVERLAP, NEAREST, GAZETTEER, AREA, UNMATCHED = range(len(JOIN_METHODS))
 DEFAULT_TOLERANCE_M = 5000.0
-#: How candidate (event, unit) pairs are found: ``contains`` tests each polygon's points
-#: with ``shapely.contains_xy`` after a bounding-box prefilter (fast, the default); ``sindex``
-#: queries geopandas' spatial index with ``intersects`` for every event (the reference).
+#: How candidate (event, unit) pairs are found: ``contains`` reads a cell grid of the units
+#: (``geo._join_cells``) that settles the points away from every boundary, and tests the
+#: others with ``shapely.contains_xy`` per polygon after a bounding-box prefilter (fast, the
+#: default); ``sindex`` queries geopandas' spatial index with ``intersects`` for every event
+#: (the reference). Both give the same results.
 Engine = Literal["contains", "sindex"]
 
 
@@ -702,9 +704,11 @@ def join_events(
     label_column
         Column naming the place, used in ``admin_note`` (when present).
     engine
-        ``contains`` (default): ``shapely.contains_xy`` per polygon after a
-        bounding-box prefilter; ``sindex``: geopandas' spatial index for every
-        event. Same results; ``contains`` is the fast one at a million events.
+        ``contains`` (default): a cell grid of the units (built once per ``admin``)
+        settles the points away from every boundary, ``shapely.contains_xy`` per
+        polygon after a bounding-box prefilter tests the rest; ``sindex``: geopandas'
+        spatial index for every event. Same results; ``contains`` is the fast one at
+        a million events.
 
     Returns
     -------
