@@ -25,7 +25,7 @@ import shapely
 #: Cells along the longer side of the units' extent. For geoBoundaries' Armenia and
 #: Azerbaijan (7.5° by 3.6°, EPSG:4326) a cell is 0.0025° (about 210 m by 280 m); finer
 #: cells settle more points near boundaries but cost memory and build time (two int16
-#: tables of 4.3 M cells per country, built in well under a second).
+#: tables of 4.3 M cells per country, 35 MB, built in about 0.4 s of CPU time).
 CELLS_LONG_SIDE = 3000
 
 

@@ -77,9 +77,11 @@ JOIN_METHODS = ("within", "overlap", "nearest", "gazetteer", "area", "unmatched"
 #: ``join_method`` codes while joining (positions in :data:`JOIN_METHODS`).
 WITHIN, OVERLAP, NEAREST, GAZETTEER, AREA, UNMATCHED = range(len(JOIN_METHODS))
 DEFAULT_TOLERANCE_M = 5000.0
-#: How candidate (event, unit) pairs are found: ``contains`` tests each polygon's points
-#: with ``shapely.contains_xy`` after a bounding-box prefilter (fast, the default); ``sindex``
-#: queries geopandas' spatial index with ``intersects`` for every event (the reference).
+#: How candidate (event, unit) pairs are found: ``contains`` reads a cell grid of the units
+#: (``geo._join_cells``) that settles the points away from every boundary, and tests the
+#: others with ``shapely.contains_xy`` per polygon after a bounding-box prefilter (fast, the
+#: default); ``sindex`` queries geopandas' spatial index with ``intersects`` for every event
+#: (the reference). Both give the same results.
 Engine = Literal["contains", "sindex"]
 
 
@@ -702,9 +704,11 @@ def join_events(
     label_column
         Column naming the place, used in ``admin_note`` (when present).
     engine
-        ``contains`` (default): ``shapely.contains_xy`` per polygon after a
-        bounding-box prefilter; ``sindex``: geopandas' spatial index for every
-        event. Same results; ``contains`` is the fast one at a million events.
+        ``contains`` (default): a cell grid of the units (built once per ``admin``)
+        settles the points away from every boundary, ``shapely.contains_xy`` per
+        polygon after a bounding-box prefilter tests the rest; ``sindex``: geopandas'
+        spatial index for every event. Same results; ``contains`` is the fast one at
+        a million events.
 
     Returns
     -------
@@ -853,8 +857,9 @@ def _join_contains(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pa.Array, np.ndarray]:
     """The ``contains`` engine: the cell grid settles the points that lie, away from every
     boundary, inside exactly one region of their country and one district of that region
-    (rule (a), distance 0; a region-only precision withholds the district, with its note);
-    the rules run on the rest only."""
+    (rule (a), distance 0; a region-only precision withholds the district, with its note),
+    and the area-only events whose point lies so inside one region (rule (e), with its
+    note); the rules run on the rest only."""
     n = len(events)
     pts = events.geometry.to_numpy()
     x, y = shapely.get_x(pts), shapely.get_y(pts)
@@ -867,33 +872,44 @@ def _join_contains(
     easy = (r >= 0) & (d >= 0)
     easy[easy] = districts.parent[d[easy]] == r[easy]
     # a region-only precision withholds a district that is not the region itself (with a
-    # note); rules (d) and (e) speak about the others: the rules decide those
+    # note); an area-only one withholds the region (rule (e), with its note, whatever the
+    # district); a gazetteer region that differs (rule (d)) is left to the rules
     precision = events["where_prec"].to_numpy() if "where_prec" in events else None
     withheld = np.zeros(n, dtype=bool)
+    area = np.zeros(n, dtype=bool)
     if precision is not None:
-        easy &= ~(precision >= AREA_ONLY_WHERE_PREC)
+        is_area = precision >= AREA_ONLY_WHERE_PREC
+        easy &= ~is_area
         withheld = easy & (precision >= REGION_ONLY_WHERE_PREC) & ~districts.is_region[d]
-        if precision.dtype.kind not in "iuf":
+        if precision.dtype.kind in "iuf":
+            area = (r >= 0) & is_area
+        else:  # texts formatted row by row: the rules do it
             easy &= ~withheld
             withheld[:] = False
     if "expected_region" in events:
-        exp_at = np.flatnonzero(easy & events["expected_region"].notna().to_numpy())
+        exp_at = np.flatnonzero((easy | area) & events["expected_region"].notna().to_numpy())
         if len(exp_at):
             exp = _texts(events["expected_region"].iloc[exp_at], None, strip=True)
             differs = pd.notna(exp) & (exp != regions.name[r[exp_at]])
-            easy[exp_at[differs]] = False
+            easy[exp_at[differs]] = area[exp_at[differs]] = False
     withheld &= easy
     unit = np.where(easy, r, -1)
     dunit = np.where(easy & ~withheld, d, -1)
     method = np.full(n, WITHIN, dtype=np.int8)
+    method[area] = AREA
     distance = np.zeros(n)
     note_at = np.full(n, -1, dtype=np.intp)
-    w = np.flatnonzero(withheld)
-    note_texts = pa.array([], pa.large_string())
-    if len(w) and precision is not None:
-        note_at[w], texts = _coarse_notes(precision[w], d[w], districts)
-        note_texts = pa.array(texts, pa.large_string())
-    hard = np.flatnonzero(~easy)
+    texts_so_far = [pa.array([], pa.large_string())]
+    if precision is not None:
+        w, a = np.flatnonzero(withheld), np.flatnonzero(area)
+        for rows, (at, texts) in (
+            (w, _coarse_notes(precision[w], d[w], districts)),
+            (a, _area_notes(precision[a], r[a], regions)),
+        ):
+            note_at[rows] = at + sum(len(t) for t in texts_so_far)
+            texts_so_far.append(pa.array(texts, pa.large_string()))
+    note_texts = pa.concat_arrays(texts_so_far)
+    hard = np.flatnonzero(~(easy | area))
     if len(hard):
         h_unit, h_method, h_distance, h_dunit, h_texts, h_at = _rules(
             _Input(
