@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import page_after_map
-from tests.helpers import APP, TIMEOUT, run
+from tests.helpers import APP, TIMEOUT, metric, run
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
 
@@ -41,7 +41,7 @@ def test_a_browser_gets_the_rest_once_the_map_has_reported(
     assert not at.exception, [e.value for e in at.exception]
     heads = _subheaders(at)
     # the map and what is above it are there; nothing under it yet, but the signal
-    assert [m.label for m in at.metric][0] == "Events in view"
+    assert metric(at, "Events in view") == "18"  # the curated layers
     assert "Events in view" not in heads and "Episode-wide claims" not in heads
     assert _signals(at) == 1
     assert page_after_map.SHOWN_KEY not in at.session_state
