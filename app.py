@@ -56,6 +56,7 @@ from geo.view import (
     view_mask,
 )
 from map_period import map_period_bar
+from page_after_map import page_after_map
 from table_pages import paged_table
 from widget_options import MAX_OPTIONS, bounded_options, value_counts
 
@@ -967,6 +968,23 @@ def main() -> None:
 
     if view.mode == "events":
         map_period_bar(st.session_state["period"], *_span(key))
+    # Laid out after the map's first draw on a browser's first page (page_after_map.py).
+    map_reports = view.mode == "events" and len(data.events) <= _settings().max_map_events
+    page_after_map(
+        lambda: page_under_map(data, view, events, summary, key, card_query),
+        map_reports=map_reports,
+    )
+
+
+def page_under_map(
+    data: Dataset,
+    view: View,
+    events: gpd.GeoDataFrame,
+    summary: pd.DataFrame,
+    key: str,
+    card_query: tuple[tuple[str, str], ...],
+) -> None:
+    """The region card, totals, event tables, claims and episodes (under the map)."""
     show_region_card(card_for(key, card_query))
 
     unit = "district" if view.level == "district" else "region"

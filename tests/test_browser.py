@@ -990,6 +990,30 @@ def test_the_events_are_drawn_before_the_outlines_are_fetched(app_url: str, brow
         page.close()
 
 
+#: Records, in the page, whether the region card was laid out when the map first drew.
+CARD_AT_DRAW_JS = """
+window.addEventListener("conflictmap-drawn", () => {
+    window.__cardAtDraw = !!document.querySelector(".st-key-region-card");
+});
+"""
+
+
+def test_the_page_under_the_map_is_laid_out_after_the_map_draws(app_url: str, browser: Any) -> None:
+    """page_after_map.py: the map tells the page its first draw, then the rest comes."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.add_init_script(CARD_AT_DRAW_JS)
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        page.locator(".st-key-region-card").wait_for(state="visible", timeout=RERUN_S * 1000)
+        page.get_by_text("Events in view", exact=True).last.wait_for(timeout=RERUN_S * 1000)
+        page.get_by_text("Episode-wide claims", exact=True).wait_for(timeout=RERUN_S * 1000)
+        assert page.evaluate("window.conflictmapDrawn") is True
+        assert page.evaluate("window.__cardAtDraw") is False  # told before the card existed
+    finally:
+        page.close()
+
+
 def test_boundaries_come_from_a_cached_file_and_a_choropleth_click_selects_the_unit(
     app_url: str, browser: Any, tavush_bbox: tuple[float, float, float, float]
 ) -> None:

@@ -16,7 +16,8 @@
  * (#conflictmap-announce) saying what is shown and what was opened. Text only, by DOM
  * text calls.
  * A period held for settleMs (not while the time bar plays) is told to the page around
- * the map's frame (tellPage), for the "use the map's period" bar of the app.
+ * the map's frame (tellPage), for the "use the map's period" bar of the app; the first
+ * draw is told too (tellDrawn), so the app lays out the page under the map only then.
  */
 (function (L) {
     "use strict";
@@ -91,6 +92,17 @@
             top.dispatchEvent(new top.CustomEvent("conflictmap-period", {detail: period}));
         } catch (e) {  // another origin: the page cannot be told, the map works as before
             console.warn("conflictmap: cannot tell the page the map's period", e);
+        }
+    }
+
+    function tellDrawn() {  // once per page: the page lays out what is under the map now
+        try {
+            var top = window.parent;
+            if (!top || top === window || top.conflictmapDrawn) { return; }
+            top.conflictmapDrawn = true;
+            top.dispatchEvent(new top.CustomEvent("conflictmap-drawn"));
+        } catch (e) {  // another origin: the page shows the rest after its own wait
+            console.warn("conflictmap: cannot tell the page the map is drawn", e);
         }
     }
 
@@ -257,6 +269,7 @@
             this._draws = (this._draws || 0) + 1;
             box.setAttribute("data-draws", String(this._draws));
             this._fillList(listed, inView);
+            if (this._draws === 1) { tellDrawn(); }
             this.fire("drawn", {drawn: nb, filtered: total});
         },
         _tellPage: function (period) {  // the page (outside the map's frame) learns the period
