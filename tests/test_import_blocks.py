@@ -182,7 +182,7 @@ def test_error_in_a_pool_thread_comes_back_whole(tmp_path: Path) -> None:
     drop = records[0].index("latitude")
     rows = [[c for i, c in enumerate(r) if i != drop] for r in records]
     src = _write(tmp_path / "nolat.csv", rows)
-    with pytest.raises(ImportDataError, match=r"nolat\.csv: not a ACLED file: .*latitude"):
+    with pytest.raises(ImportDataError, match=r"nolat\.csv: not in ACLED format: .*latitude"):
         _read_blocks("acled", src, workers=2, block_bytes=300)
     err = ImportDataError("f.csv line 3: bad", ["f.csv line 3 (id X): field 'latitude': ..."])
     back = pickle.loads(pickle.dumps(err))

@@ -171,9 +171,21 @@ def test_acled_missing_precision_is_taken_as_coarsest() -> None:
 
 def test_acled_required_column_missing_names_it() -> None:
     raw = parse_csv(b"event_id_cnty,latitude,longitude\nA1,40,45\n", origin="x.csv")
-    with pytest.raises(ImportDataError, match=r"x\.csv: not a ACLED file: required column\(s\) "
+    with pytest.raises(ImportDataError, match=r"x\.csv: not in ACLED format: required column\(s\) "
                        r"missing: event_date"):  # fmt: skip
         parse_acled(raw, origin="x.csv")
+
+
+def test_a_header_without_its_newline_is_a_file_of_no_rows(tmp_path: Path) -> None:
+    """A header alone, unterminated, was refused as "Empty CSV file" (Arrow reads no line
+    without a newline); it is a file of no events, as with the newline."""
+    header = (DATA / "acled_export.csv").read_bytes().split(b"\n")[0]
+    raw = parse_csv(header, origin="h.csv")
+    assert raw.frame.shape == (0, header.count(b",") + 1)
+    (tmp_path / "h.csv").write_bytes(header)
+    result = import_file("acled", tmp_path / "h.csv", tmp_path / "h.parquet")
+    assert (result.rows_read, result.skipped) == (0, 0)
+    assert len(read_imported(tmp_path / "h.parquet")) == 0
 
 
 @pytest.mark.parametrize("wrap", ["gz", "zip"])

@@ -155,7 +155,10 @@ def parse_csv(data: bytes, *, origin: str, hashtag_row: bool = True) -> RawTable
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     end = data.find(b"\n")
-    first = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace").rstrip("\r")
+    if end < 0:  # the header alone, unterminated: Arrow reads no line without its newline
+        data += b"\n"
+        end = len(data) - 1
+    first = data[:end].decode("utf-8", errors="replace").rstrip("\r")
     header = next(csv.reader([first]), [])
     if not header or not any(h.strip() for h in header):
         raise ImportDataError(f"{origin}: no header row")
@@ -207,7 +210,7 @@ def require_columns(frame: pd.DataFrame, needed: Sequence[str], *, origin: str, 
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise ImportDataError(
-            f"{origin}: not a {kind} file: required column(s) missing: {', '.join(missing)} "
+            f"{origin}: not in {kind} format: required column(s) missing: {', '.join(missing)} "
             f"(found: {', '.join(map(str, frame.columns[:12]))}"
             f"{' ...' if len(frame.columns) > 12 else ''})"
         )
