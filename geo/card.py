@@ -8,11 +8,13 @@ episode are shown as the episode's, not credited to one event.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,9 +22,10 @@ import pyarrow.compute as pc
 from geo.events import COUNTRIES, MEASURES, Claim
 from geo.markdown import md_escape
 from geo.period import period_label, to_day
+from geo.rows import take_rows
 from geo.style import EVENT_TYPE_LABELS
 from geo.text import is_missing
-from geo.view import View, apply_view
+from geo.view import View, view_mask
 
 if TYPE_CHECKING:
     from geo.dataset import Dataset
@@ -272,7 +275,12 @@ def counts_sentence(event_types: pd.Series, linked: int = 0) -> str:
     total = len(event_types)
     if total == 0:
         return "No events are recorded for this area in this period."
-    counts = event_types.fillna("").astype(str).value_counts()
+    counts: dict[str, int] = {}
+    # counted as they are (a categorical's codes), not as a million new strings
+    for kind, n in event_types.value_counts(dropna=False).items():
+        if n:  # a categorical lists its categories with no events too
+            key = "" if is_missing(kind) else str(kind)
+            counts[key] = counts.get(key, 0) + int(n)
     order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     parts = [_count_phrase(int(n), kind) for kind, n in order]
     word = "event" if total == 1 else "events"
@@ -399,7 +407,8 @@ def _outlets(sources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 def _claim_counts(claims: pd.Series) -> pd.Series:
     """How many claims each row has, column-wise for Arrow lists."""
     if isinstance(claims.dtype, pd.ArrowDtype):
-        lengths = pc.fill_null(pc.list_value_length(pa.array(claims)), 0)
+        # the column's own chunks: pa.array() would first join them into one copy
+        lengths = pc.fill_null(pc.list_value_length(claims.array.__arrow_array__()), 0)
         return pd.Series(lengths.to_numpy(zero_copy_only=False), index=claims.index)
     return claims.map(lambda v: len(v) if hasattr(v, "__len__") else 0)
 
@@ -473,28 +482,26 @@ def _episode_groups(data: Dataset, episode_ids: Iterable[str]) -> list[FigureGro
     return groups
 
 
-def region_card(data: Dataset, view: View) -> RegionCard:
-    """The card for the view's region (or both countries when none) and period.
+#: Frames of at least this many events keep their date order between cards (see
+#: :func:`date_order`); smaller ones are sorted each time, which costs nothing.
+KEEP_ORDER_FROM = 50_000
 
-    The events are those of :func:`geo.view.apply_view` (every filter of the view), so the
-    card agrees with the map and the tables. Filtering and counting are column-wise; only
-    the events listed (at most :data:`MAX_LISTED_EVENTS`) and those whose figures are
-    written out (at most :data:`MAX_FIGURE_EVENTS`) are turned into sentences. Works
-    without boundaries (no region chosen: the countries' events) and for imported datasets.
-    """
-    events = apply_view(data.events, view)
-    title = _title(view)
-    period = period_label(view.start, view.end)
-    if "counted" in events.columns:
-        counted = events["counted"].fillna(True).astype(bool).to_numpy()
-    else:
-        counted = None
-    types = events["event_type"] if counted is None else events["event_type"][counted]
-    linked = 0 if counted is None else int((~counted).sum())
-    counts = counts_sentence(types, linked)
-    if not len(events):
-        return RegionCard(title, period, counts, (), (), ())
+_ORDERS: dict[int, tuple[weakref.ref[pd.DataFrame], int, np.ndarray]] = {}
 
+#: The columns a card reads from the events it names.
+_CARD_COLUMNS = (
+    "date_start",
+    "date_end",
+    "event_date",
+    "time_precision",
+    "location",
+    "geo_precision",
+    "event_type",
+    "sub_event_type",
+)
+
+
+def _sorted_by_date(events: pd.DataFrame) -> np.ndarray:
     keys = pd.DataFrame(
         {
             "start": pd.to_datetime(events["date_start"]).to_numpy(),
@@ -502,13 +509,62 @@ def region_card(data: Dataset, view: View) -> RegionCard:
             "id": events.index.astype(str),
         }
     )
-    order = keys.sort_values(["start", "day", "id"], kind="stable").index.to_numpy()
-    has_claims = _claim_counts(events["claims"]).to_numpy()[order] > 0
+    return keys.sort_values(["start", "day", "id"], kind="stable").index.to_numpy()
+
+
+def date_order(events: pd.DataFrame) -> np.ndarray:
+    """Positions of every event by first day, then ``event_date``, then id.
+
+    Filtering this order by a view's mask gives the view's events in the same order as
+    sorting them (the sort is stable and each row's keys are its own), so a card sorts the
+    loaded events once, not once per view. A frame of :data:`KEEP_ORDER_FROM` events or
+    more keeps its order while it lives (the app's loaded frame is never changed in place).
+    """
+    if len(events) < KEEP_ORDER_FROM:
+        return _sorted_by_date(events)
+    key = id(events)
+    hit = _ORDERS.get(key)
+    if hit is not None and hit[1] == len(events) and hit[0]() is events:
+        return hit[2]
+    order = _sorted_by_date(events)
+    _ORDERS[key] = (weakref.ref(events, lambda _: _ORDERS.pop(key, None)), len(events), order)
+    return order
+
+
+def region_card(data: Dataset, view: View) -> RegionCard:
+    """The card for the view's region (or both countries when none) and period.
+
+    The events are those of :func:`geo.view.apply_view` (every filter of the view), so the
+    card agrees with the map and the tables. Filtering and counting are column-wise; only
+    the events listed (at most :data:`MAX_LISTED_EVENTS`) and those whose figures are
+    written out (at most :data:`MAX_FIGURE_EVENTS`) are turned into sentences, and only
+    their rows (and the columns a card reads) are taken out of the frame. Works without
+    boundaries (no region chosen: the countries' events) and for imported datasets.
+    """
+    frame = data.events
+    mask = view_mask(frame, view).to_numpy(dtype=bool)
+    title = _title(view)
+    period = period_label(view.start, view.end)
+    # arrays, not Series: a Series of 10^6 rows indexed by id pays for lookups in its index
+    types = frame["event_type"].array[mask]
+    linked = 0
+    if "counted" in frame.columns:
+        counted = pd.Series(frame["counted"].array[mask]).fillna(True).astype(bool).to_numpy()
+        types = types[counted]
+        linked = int((~counted).sum())
+    counts = counts_sentence(pd.Series(types), linked)
+    if not mask.any():
+        return RegionCard(title, period, counts, (), (), ())
+
+    everything = date_order(frame)
+    order = everything[mask[everything]]
+    has_claims = _claim_counts(frame["claims"]).to_numpy()[order] > 0
     with_figures, without = order[has_claims], order[~has_claims]
-    # only the rows that become sentences are taken out of the frame
-    listed = events.iloc[order[:MAX_LISTED_EVENTS]]
-    shown = events.iloc[with_figures[:MAX_FIGURE_EVENTS]]
-    no_figures = events.iloc[without[:MAX_NO_FIGURE_EVENTS]]
+    listed = take_rows(frame, order[:MAX_LISTED_EVENTS], _CARD_COLUMNS)
+    shown = take_rows(
+        frame, with_figures[:MAX_FIGURE_EVENTS], (*_CARD_COLUMNS, "claims", "sources")
+    )
+    no_figures = take_rows(frame, without[:MAX_NO_FIGURE_EVENTS], _CARD_COLUMNS)
 
     groups: list[FigureGroup] = []
     raw_claims = {eid: _as_list(c) for eid, c in zip(shown.index, shown["claims"], strict=True)}
@@ -521,9 +577,9 @@ def region_card(data: Dataset, view: View) -> RegionCard:
             for c in _ordered_claims(raw_claims[event_id])
         )
         groups.append(FigureGroup(f"{ev.place}, {ev.date}", sentences))
-    if "episode" in events.columns:
-        episodes = events["episode"].iloc[order].dropna().astype(str).unique()
-        groups.extend(_episode_groups(data, episodes))
+    if "episode" in frame.columns:
+        episodes = pd.Series(frame["episode"].array[order]).dropna()
+        groups.extend(_episode_groups(data, (str(e) for e in pd.unique(episodes))))
 
     return RegionCard(
         title=title,

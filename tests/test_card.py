@@ -867,3 +867,55 @@ def test_records_of_an_event_already_counted_are_listed_not_counted_twice() -> N
         "1 event: 1 battle. 1 more record describes an event already counted, from another dataset."
     )
     assert [e.event_id for e in card.events] == ["alpha-2020-07-12-a", "border-2020-07-20-c"]
+
+
+def rechunked(events: pd.DataFrame, size: int = 2) -> pd.DataFrame:
+    """``events`` with every Arrow column split into chunks of ``size`` rows (as row groups)."""
+    import pyarrow as pa
+
+    out = events.copy()
+    for name in out.columns:
+        array = out[name].array
+        if hasattr(array, "__arrow_array__") and isinstance(
+            out[name].dtype, pd.ArrowDtype | pd.StringDtype
+        ):
+            whole = array.__arrow_array__()
+            whole = whole.combine_chunks() if isinstance(whole, pa.ChunkedArray) else whole
+            parts = pa.chunked_array([whole.slice(i, size) for i in range(0, len(whole), size)])
+            out[name] = pd.Series(
+                pd.array(parts, dtype=out[name].dtype)
+                if isinstance(out[name].dtype, pd.StringDtype)
+                else pd.arrays.ArrowExtensionArray(parts),
+                index=out.index,
+            )
+    return out
+
+
+CARD_VIEWS = (
+    View(),
+    View(region="Tavush"),
+    View(start=date(2020, 7, 13), end=date(2020, 7, 16)),
+    View(event_types=("Battles",)),
+    View(countries=("AZE",)),
+    View(start=date(1990, 1, 1), end=date(1990, 1, 2)),
+)
+
+
+def test_the_kept_date_order_and_chunked_columns_give_the_same_cards(
+    imported: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large frame keeps its date order between cards, and its Arrow columns come in row
+    groups; neither may change a card (here forced on the small imported frame)."""
+    from geo import card as card_module
+
+    fresh = [region_card(imported, v) for v in CARD_VIEWS]
+    assert fresh[0].events and fresh[1].figures  # cards with something in them
+    monkeypatch.setattr(card_module, "KEEP_ORDER_FROM", 0)
+    assert [region_card(imported, v) for v in CARD_VIEWS] == fresh
+    order = card_module.date_order(imported.events)
+    assert card_module.date_order(imported.events) is order  # kept, not sorted again
+    chunks = rechunked(imported.events)
+    assert chunks["claims"].array.__arrow_array__().num_chunks > 1
+    in_chunks = Dataset(chunks, imported.episodes, imported.admin)
+    assert [region_card(in_chunks, v) for v in CARD_VIEWS] == fresh
+    assert card_module.date_order(chunks) is not order  # another frame, its own order

@@ -1,0 +1,67 @@
+"""A few rows of a large events frame, without touching the rest of it.
+
+``frame.iloc[positions]`` takes every column, and for an Arrow-backed column pyarrow's
+``take`` on a chunked array first joins the chunks the positions fall in: at 10^6
+imported events (ten row groups, a ``notes`` column of 330 MB) taking 50 rows cost
+about 4 s. :func:`take_rows` takes only the columns asked for, and an Arrow column chunk
+by chunk, so the cost follows the rows taken, not the frame's size. The values, dtypes,
+index and order are those of ``frame.iloc[positions][columns]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["take_column", "take_rows"]
+
+
+def _chunk_starts(values: pd.Series) -> np.ndarray | None:
+    """Where each Arrow chunk of a column begins (``None``: not Arrow, or one chunk)."""
+    array = values.array
+    if not hasattr(array, "__arrow_array__"):
+        return None
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage != "pyarrow":
+        return None
+    if not isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
+        return None
+    arrow = array.__arrow_array__()
+    if not isinstance(arrow, pa.ChunkedArray) or arrow.num_chunks <= 1:
+        return None
+    return np.cumsum([0] + [len(c) for c in arrow.chunks])
+
+
+def take_column(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    """``values.iloc[positions]``, taking an Arrow column's rows chunk by chunk."""
+    positions = np.asarray(positions, dtype=np.int64)
+    starts = _chunk_starts(values)
+    if starts is None or not len(positions):
+        return values.iloc[positions]
+    n = len(values)
+    if ((positions < -n) | (positions >= n)).any():
+        raise IndexError(f"positions out of bounds for a column of {n} rows")
+    positions = np.where(positions < 0, positions + n, positions)
+    which = np.searchsorted(starts, positions, side="right") - 1
+    by_chunk = np.argsort(which, kind="stable")
+    array = values.array  # the values alone: a Series indexed by 10^6 ids pays for its index
+    pieces = [
+        # a slice within one chunk is one chunk: taking from it joins nothing
+        pd.Series(array[starts[k] : starts[k + 1]].take(positions[which == k] - starts[k]))
+        for k in np.unique(which)
+    ]
+    joined = pd.concat(pieces, ignore_index=True).array if len(pieces) > 1 else pieces[0].array
+    back = np.empty_like(by_chunk)
+    back[by_chunk] = np.arange(len(by_chunk))
+    # in the order asked for
+    return pd.Series(joined.take(back), index=values.index[positions], name=values.name)
+
+
+def take_rows(frame: pd.DataFrame, positions: np.ndarray, columns: Iterable[str]) -> pd.DataFrame:
+    """``frame.iloc[positions][columns]`` (the columns ``frame`` has), see the module docstring."""
+    positions = np.asarray(positions, dtype=np.int64)
+    names = [c for c in columns if c in frame.columns]
+    taken = {c: take_column(frame[c], positions).array for c in names}
+    return pd.DataFrame(taken, index=frame.index[positions], columns=names)
