@@ -42,6 +42,7 @@ from geo.render.assets import asset_urls
 from geo.render.boundfile import pack_boundaries, write_boundaries
 from geo.render.mapdata import FOLDER as MAP_DATA_FOLDER
 from geo.render.mapdata import EventDataFiles, pack_and_write
+from geo.render.prune import prune_map_data, url_names
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.text import is_missing
@@ -291,6 +292,16 @@ def boundaries_file(settings_key: str) -> str | None:
         _settings().static_dir / MAP_DATA_FOLDER,
         base_url=f"/app/static/{MAP_DATA_FOLDER}",
     )
+
+
+@st.cache_resource(show_spinner=False)
+def map_data_pruned(settings_key: str) -> int:
+    """Old dataset versions' map files removed, once per dataset (:mod:`geo.render.prune`)."""
+    files = map_files(settings_key)
+    in_use = url_names(
+        files.data_url, files.details_url, files.layer_url, boundaries_file(settings_key)
+    )
+    return len(prune_map_data(_settings().static_dir / MAP_DATA_FOLDER, in_use))
 
 
 # --------------------------------------------------------------------------- state
@@ -630,6 +641,7 @@ def show_map(
         event_data=map_files(key),
         boundaries_url=boundaries_file(key),
     )
+    map_data_pruned(key)
     # The one render of the page per run: kept for tests, and st_folium is told not to
     # render it again (render=False; it still collects the scripts it sends).
     st.session_state[MAP_HTML_KEY] = render.map_html(m)
