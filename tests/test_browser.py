@@ -990,6 +990,79 @@ def test_the_events_are_drawn_before_the_outlines_are_fetched(app_url: str, brow
         page.close()
 
 
+#: The layer list's state, and a popup opened at a point of the map's container (or closed).
+LAYERS_JS = (
+    "([x, y]) => {"
+    + LAYER_JS
+    + """
+    const box = map.getContainer().querySelector(".leaflet-control-layers");
+    if (x !== null) {
+        L.popup().setLatLng(map.containerPointToLatLng([x, y]))
+            .setContent("A popup, long enough to be as wide as an event's popup is.").openOn(map);
+    } else {
+        map.closePopup();
+    }
+    const r = box.getBoundingClientRect(), c = map.getContainer().getBoundingClientRect();
+    return {open: box.classList.contains("leaflet-control-layers-expanded"),
+            folded: box.getAttribute("data-folded-for-popup"),
+            x: r.left - c.left, y: r.top - c.top, w: r.width, h: r.height,
+            mapW: c.width, mapH: c.height};
+}"""
+)
+LAYERS_STATE_JS = (
+    "() => {"
+    + LAYER_JS
+    + """
+    const box = map.getContainer().querySelector(".leaflet-control-layers");
+    return {open: box.classList.contains("leaflet-control-layers-expanded"),
+            folded: box.getAttribute("data-folded-for-popup")};
+}"""
+)
+
+
+def test_the_layer_list_folds_while_a_popup_would_be_under_it(app_url: str, browser: Any) -> None:
+    """A popup under the open layer list folds the list to its icon; closing the popup
+    unfolds it; a popup elsewhere leaves it open; the icon opens a folded list again."""
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    try:
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        frame = _map_frame(page)
+        before = frame.evaluate(LAYERS_JS, [None, None])
+        assert before["open"] and before["w"] > 100 and before["h"] > 60, before  # open
+        # a popup whose tip is in the list's lower left quarter: it would be under the list
+        under = [before["x"] + before["w"] / 4, before["y"] + before["h"] * 0.75]
+        frame.evaluate(LAYERS_JS, under)
+        state = _wait_for(
+            "the list folded",
+            lambda: s if (s := frame.evaluate(LAYERS_STATE_JS))["folded"] else None,
+            10,
+        )
+        assert not state["open"]
+        assert frame.locator(".leaflet-popup").count() == 1
+        frame.evaluate(LAYERS_JS, [None, None])  # closed: the list comes back
+        assert frame.evaluate(LAYERS_STATE_JS) == {"open": True, "folded": None}
+        # the list keeps to the top right: at most 45% of the map's width, lines wrapped
+        assert before["x"] >= before["mapW"] * 0.5, before
+        assert before["w"] <= before["mapW"] * 0.45 + 1, before
+        frame.evaluate(LAYERS_JS, [120, before["mapH"] - 20])  # bottom left: not near it
+        page.wait_for_timeout(500)  # any pan has ended
+        assert frame.evaluate(LAYERS_STATE_JS) == {"open": True, "folded": None}
+        frame.evaluate(LAYERS_JS, [None, None])
+        frame.evaluate(LAYERS_JS, under)  # folded again, then opened with its icon
+        _wait_for("folded", lambda: frame.evaluate(LAYERS_STATE_JS)["folded"], 10)
+        toggle = frame.locator(".leaflet-control-layers-toggle")
+        assert toggle.evaluate("(a) => getComputedStyle(a).backgroundImage").endswith(
+            'layers.png")'
+        )  # the icon a reader clicks, from the pinned Leaflet files
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "layer-list-folded.png"))
+        toggle.click()
+        assert frame.evaluate(LAYERS_STATE_JS)["open"]
+    finally:
+        page.close()
+
+
 #: Records, in the page, whether the region card was laid out when the map first drew.
 CARD_AT_DRAW_JS = """
 window.addEventListener("conflictmap-drawn", () => {

@@ -68,6 +68,7 @@ from geo.render._common import (  # re-exported
 from geo.render.a11y import A11Y_CSS, PRESENT_CSS
 from geo.render.assets import localize_links
 from geo.render.boundfile import FetchedOutlines
+from geo.render.controls import LayersStepAside
 from geo.render.elements import (  # re-exported
     _AREA_STYLE,
     _BIND_TEXTS_JS,
@@ -354,7 +355,9 @@ def build_map(
             playback_ms=playback,
         ).add_timelines(*timelines).add_to(m)
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    layers = folium.LayerControl(collapsed=False, position="topright")
+    layers.add_to(m)
+    LayersStepAside(layers).add_to(m)
     if not regions_mode or summary is None or admin is None:
         legend = event_legend_html(canvas=canvas is not None)
         HtmlControl(legend, dom_id=LEGEND_ID, position="topleft").add_to(m)
