@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,65 +11,77 @@ import pytest
 
 from geo.config import Settings
 from geo.render.mapdata import FOLDER
-from geo.render.prune import KEEP_FOR, prune_map_data, url_names
+from geo.render.prune import KEEP_FOR, RECORD, prune_map_data, url_names
 from tests.helpers import run
 
 DAY = 24 * 3600
 NOW = 1_800_000_000.0
+#: Content-named files are served with an old modification time (browsers cache them):
+#: the prune must not read anything into it.
+OLD_MTIME = 946_684_800
+
+SERVED = ("events-bbbb.bin", "events-bbbb", "eventlayer-fedcba9876543210.js")
+OTHERS = (
+    "events-aaaa.bin",
+    "events-aaaa",
+    "eventlayer-0123456789abcdef.js",
+    "boundaries-00ff.json",
+    ".events-k2j_x9",  # a write stopped half way
+)
+FOREIGN = ("README.md", "events-notes.txt", "events-ZZZZ.bin", "my-events")
 
 
-def entry(root: Path, name: str, age: float, *, folder: bool = False) -> Path:
+def entry(root: Path, name: str) -> Path:
     path = root / name
-    if folder:
+    if name.endswith((".bin", ".js", ".json", ".md", ".txt")):
+        path.write_text("x")
+    else:
         path.mkdir()
         (path / "0.json").write_text("[]")
-    else:
-        path.write_text("x")
-    os.utime(path, (NOW - age, NOW - age))
+    os.utime(path, (OLD_MTIME, OLD_MTIME))
     return path
 
 
-def test_old_unused_entries_go_and_everything_else_stays(tmp_path: Path) -> None:
-    old = [
-        entry(tmp_path, "events-aaaa.bin", 2 * DAY),
-        entry(tmp_path, "events-aaaa", 2 * DAY, folder=True),
-        entry(tmp_path, "eventlayer-0123456789abcdef.js", 3 * DAY),
-        entry(tmp_path, "boundaries-00ff.json", DAY + 1),
-        entry(tmp_path, ".events-k2j_x9", 5 * DAY, folder=True),  # a write stopped half way
-    ]
-    served = [
-        entry(tmp_path, "events-bbbb.bin", 9 * DAY),
-        entry(tmp_path, "events-bbbb", 9 * DAY, folder=True),
-        entry(tmp_path, "eventlayer-fedcba9876543210.js", 9 * DAY),
-    ]
-    young = [
-        entry(tmp_path, "events-cccc.bin", DAY - 60),  # another app's version, used today
-        entry(tmp_path, "boundaries-11ee.json", 10.0),
-    ]
-    foreign = [
-        entry(tmp_path, "README.md", 9 * DAY),
-        entry(tmp_path, "events-notes.txt", 9 * DAY),
-        entry(tmp_path, "events-ZZZZ.bin", 9 * DAY),  # not a content hash
-        entry(tmp_path, "my-events", 9 * DAY, folder=True),
-    ]
-    removed = prune_map_data(
-        tmp_path, {"events-bbbb.bin", "events-bbbb", "eventlayer-fedcba9876543210.js"}, now=NOW
-    )
-    assert sorted(p.name for p in removed) == sorted(p.name for p in old)
-    assert not any(p.exists() for p in old)
-    assert all(p.exists() for p in served + young + foreign)
-    # what is served is marked as used now, so another process keeps it for a day
-    assert all(p.stat().st_mtime == NOW for p in served)
-    assert young[0].stat().st_mtime == NOW - DAY + 60
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    for name in SERVED + OTHERS + FOREIGN:
+        entry(tmp_path, name)
+    return tmp_path
 
 
-def test_the_age_limit_and_nothing_to_do(tmp_path: Path) -> None:
-    entry(tmp_path, "events-dddd.bin", 3600)
-    assert prune_map_data(tmp_path, set(), now=NOW) == []
-    assert [p.name for p in prune_map_data(
-        tmp_path, set(), keep_for=timedelta(minutes=30), now=NOW
-    )] == ["events-dddd.bin"]  # fmt: skip
-    assert prune_map_data(tmp_path / "missing", {"events-dddd.bin"}, now=NOW) == []
+def names(root: Path) -> set[str]:
+    return {p.name for p in root.iterdir()}
+
+
+def test_an_entry_goes_a_day_after_it_was_last_used_or_first_seen(folder: Path) -> None:
+    # first look: nothing is known to be old (the files' own times say nothing)
+    assert prune_map_data(folder, SERVED, now=NOW) == []
+    assert names(folder) == {*SERVED, *OTHERS, *FOREIGN, RECORD}
+    record = json.loads((folder / RECORD).read_text())
+    assert record == dict.fromkeys(sorted(SERVED + OTHERS), NOW)  # foreign names: not ours
+    # another app uses one of the others later that day
+    assert prune_map_data(folder, {"events-aaaa.bin"}, now=NOW + DAY / 2) == []
+    # a day after the first look: what nobody used since goes, what is served stays
+    removed = prune_map_data(folder, SERVED, now=NOW + DAY)
+    assert sorted(p.name for p in removed) == sorted(set(OTHERS) - {"events-aaaa.bin"})
+    assert names(folder) == {*SERVED, "events-aaaa.bin", *FOREIGN, RECORD}
+    assert json.loads((folder / RECORD).read_text()) == {
+        **dict.fromkeys(SERVED, NOW + DAY),
+        "events-aaaa.bin": NOW + DAY / 2,
+    }
+    # the other app's file a day after its last use; the served ones never
+    removed = prune_map_data(folder, SERVED, now=NOW + 5 * DAY)
+    assert [p.name for p in removed] == ["events-aaaa.bin"]
+    assert names(folder) == {*SERVED, *FOREIGN, RECORD}
+    assert all((folder / n / "0.json").exists() for n in ("events-bbbb",))
+
+
+def test_the_age_limit_a_bad_record_and_no_folder(folder: Path) -> None:
+    (folder / RECORD).write_text("{not json")
+    assert prune_map_data(folder, SERVED, now=NOW) == []  # unreadable: every clock starts
+    later = prune_map_data(folder, SERVED, keep_for=timedelta(minutes=30), now=NOW + 1800)
+    assert len(later) == len(OTHERS)
+    assert prune_map_data(folder / "missing", SERVED, now=NOW) == []
     assert timedelta(days=1) == KEEP_FOR
 
 
@@ -82,6 +94,21 @@ def test_url_names() -> None:
     ) == {"events-ab12.bin", "events-ab12", "boundaries-99.json"}
 
 
+def test_a_file_that_cannot_be_removed_is_left_and_logged(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (folder / RECORD).write_text(json.dumps({"boundaries-00ff.json": NOW - 2 * DAY}))
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    assert prune_map_data(folder, SERVED, now=NOW) == []
+    assert (folder / "boundaries-00ff.json").exists()
+    assert "could not remove old map data" in caplog.text
+    assert "boundaries-00ff.json" in caplog.text
+
+
 def test_the_app_removes_an_old_version_and_keeps_its_own(
     settings: Settings, fresh_caches: None
 ) -> None:
@@ -89,30 +116,15 @@ def test_the_app_removes_an_old_version_and_keeps_its_own(
     folder.mkdir(parents=True, exist_ok=True)
     stale = folder / "events-0000000000000000dead.bin"
     stale.write_bytes(b"an old dataset version")
-    week_ago = time.time() - 7 * DAY
-    os.utime(stale, (week_ago, week_ago))
+    record = folder / RECORD
+    known = json.loads(record.read_text()) if record.exists() else {}
+    record.write_text(json.dumps({**known, stale.name: 0.0}))  # last used in 1970
     try:
         at = run()
         assert not stale.exists()
         html = at.session_state["map_html"]
-        served = [
-            p.name for p in folder.iterdir() if p.name.startswith("events-") and p.name in html
-        ]
+        served = [n for n in names(folder) if n.startswith("events-") and n in html]
         assert served, "the map's own data files are still there"
+        assert stale.name not in json.loads(record.read_text())
     finally:
         stale.unlink(missing_ok=True)
-
-
-@pytest.mark.parametrize("name", ["events-abc.bin", "boundaries-1.json"])
-def test_a_file_that_cannot_be_removed_is_left_and_logged(
-    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    path = entry(tmp_path, name, 2 * DAY)
-
-    def refuse(self: Path, missing_ok: bool = False) -> None:
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(Path, "unlink", refuse)
-    assert prune_map_data(tmp_path, set(), now=NOW) == []
-    assert path.exists()
-    assert "could not remove old map data" in caplog.text and name in caplog.text
