@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -43,6 +44,7 @@ from geo.render.boundfile import pack_boundaries, write_boundaries
 from geo.render.mapdata import FOLDER as MAP_DATA_FOLDER
 from geo.render.mapdata import EventDataFiles, pack_and_write
 from geo.render.prune import prune_map_data, url_names
+from geo.rows import list_lengths, take_rows
 from geo.style import EVENT_TYPE_LABELS
 from geo.summary import region_summary
 from geo.text import is_missing
@@ -239,10 +241,21 @@ def card_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> RegionCar
 
 
 @st.cache_data(show_spinner=False)
-def claims_for(settings_key: str, event_ids: tuple[str, ...]) -> pd.DataFrame:
-    """The claims table of some events (see :func:`geo.export.claims_table`)."""
+def claims_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> tuple[pd.DataFrame, int]:
+    """The claims table of a view's first events, and how many claims all its events have.
+
+    The table (:func:`geo.export.claims_table`) holds the events' claims in the frame's
+    order until :data:`MAX_CLAIM_ROWS` are listed (the page shows no more; the export has
+    them all): at 10^6 events a region's 200,000 events were each made into claims, and
+    their ids hashed as this function's key on every run. Keyed by the view instead.
+    """
     data = load(settings_key)
-    return claims_table(data.events.loc[list(event_ids)])
+    view, _ = View.from_query(dict(query))
+    positions = np.flatnonzero(view_mask(data.events, view).to_numpy(dtype=bool))
+    counts = list_lengths(data.events["claims"])[positions]
+    enough = int(np.searchsorted(np.cumsum(counts), MAX_CLAIM_ROWS)) + 1
+    first = take_rows(data.events, positions[:enough], ("event_id", "episode", "claims", "sources"))
+    return claims_table(first), int(counts.sum())
 
 
 @st.cache_data(show_spinner=False)
@@ -400,9 +413,15 @@ def events_table(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def show_claims(
-    claims: pd.DataFrame, columns: list[str], alt: str, data: Dataset | None = None
+    claims: pd.DataFrame,
+    columns: list[str],
+    alt: str,
+    data: Dataset | None = None,
+    total: int | None = None,
 ) -> None:
     """Claims as a static table that wraps its text (never cut); every cell escaped.
+
+    ``total``: how many claims there are in all, when ``claims`` holds only the first.
 
     ``st.table`` renders Markdown in cells, so each value goes through ``md_escape``.
     With ``data``, the events a claim is about or counted in are named by place and date
@@ -420,10 +439,10 @@ def show_claims(
     shown = shown.rename(columns=CLAIM_COLUMNS)
     cells = shown.map(lambda v: "" if is_missing(v, blank=True) else md_escape(str(v)))
     st.table(cells, hide_index=True, alt=alt, border="horizontal")
-    if len(claims) > MAX_CLAIM_ROWS:
+    total = len(claims) if total is None else total
+    if total > MAX_CLAIM_ROWS:
         st.caption(
-            f"The first {MAX_CLAIM_ROWS:,} of {len(claims):,} claims; the export (sidebar) "
-            "has them all."
+            f"The first {MAX_CLAIM_ROWS:,} of {total:,} claims; the export (sidebar) has them all."
         )
 
 
@@ -1019,8 +1038,10 @@ def page_under_map(
             st.info(f"Choose a {unit} in the sidebar to list its events and their claims.")
     if view.region:  # full width: the claims' text wraps instead of being cut
         st.markdown(f"**Claims about the events in {md_escape(view.region)}**")
-        claims = claims_for(key, tuple(events.index))
-        show_claims(claims, list(CLAIM_COLUMNS), f"Claims about the events in {view.region}", data)
+        claims, total = claims_for(key, card_query)
+        show_claims(
+            claims, list(CLAIM_COLUMNS), f"Claims about the events in {view.region}", data, total
+        )
 
     st.subheader("Events in view")
     paged_table(

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from geo.events import COUNTRIES, MEASURES, Claim
 from geo.markdown import md_escape
 from geo.period import period_label, to_day
-from geo.rows import take_rows
+from geo.rows import list_lengths, take_rows
 from geo.style import EVENT_TYPE_LABELS
 from geo.text import is_missing
 from geo.view import View, view_mask
@@ -404,15 +403,6 @@ def _outlets(sources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return {_text(s.get("id")): _text(s.get("outlet")) for s in sources}
 
 
-def _claim_counts(claims: pd.Series) -> pd.Series:
-    """How many claims each row has, column-wise for Arrow lists."""
-    if isinstance(claims.dtype, pd.ArrowDtype):
-        # the column's own chunks: pa.array() would first join them into one copy
-        lengths = pc.fill_null(pc.list_value_length(claims.array.__arrow_array__()), 0)
-        return pd.Series(lengths.to_numpy(zero_copy_only=False), index=claims.index)
-    return claims.map(lambda v: len(v) if hasattr(v, "__len__") else 0)
-
-
 # --------------------------------------------------------------------------- building
 
 
@@ -558,7 +548,7 @@ def region_card(data: Dataset, view: View) -> RegionCard:
 
     everything = date_order(frame)
     order = everything[mask[everything]]
-    has_claims = _claim_counts(frame["claims"]).to_numpy()[order] > 0
+    has_claims = list_lengths(frame["claims"])[order] > 0
     with_figures, without = order[has_claims], order[~has_claims]
     listed = take_rows(frame, order[:MAX_LISTED_EVENTS], _CARD_COLUMNS)
     shown = take_rows(

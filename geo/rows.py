@@ -15,8 +15,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["take_column", "take_rows"]
+__all__ = ["list_lengths", "take_column", "take_rows"]
 
 
 def _chunk_starts(values: pd.Series) -> np.ndarray | None:
@@ -65,3 +66,19 @@ def take_rows(frame: pd.DataFrame, positions: np.ndarray, columns: Iterable[str]
     names = [c for c in columns if c in frame.columns]
     taken = {c: take_column(frame[c], positions).array for c in names}
     return pd.DataFrame(taken, index=frame.index[positions], columns=names)
+
+
+def list_lengths(values: pd.Series) -> np.ndarray:
+    """How many items each row's list has (claims, sources; 0 for a missing list).
+
+    Column-wise for Arrow lists (on the column's own chunks: ``pa.array()`` would first
+    join them into one copy); one ``len`` per row for Python lists.
+    """
+    if isinstance(values.dtype, pd.ArrowDtype):
+        lengths = pc.fill_null(pc.list_value_length(values.array.__arrow_array__()), 0)
+        return np.asarray(lengths.to_numpy(), dtype=np.int64)
+    return np.fromiter(
+        (len(v) if hasattr(v, "__len__") else 0 for v in values),
+        dtype=np.int64,
+        count=len(values),
+    )

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from geo.rows import take_column, take_rows
+from geo.rows import list_lengths, take_column, take_rows
 
 N = 1_000
 
@@ -74,3 +74,10 @@ def test_no_positions_and_bad_positions(frame: pd.DataFrame) -> None:
     assert empty["notes"].dtype == frame["notes"].dtype
     with pytest.raises(IndexError):
         take_column(frame["notes"], np.array([3, N]))
+
+
+def test_list_lengths(frame: pd.DataFrame) -> None:
+    lengths = list_lengths(frame["claims"])
+    assert lengths.tolist() == [0 if i % 5 == 0 else 2 for i in range(N)]
+    python = pd.Series([[1, 2, 3], None, [], ["a"]], dtype=object)
+    assert list_lengths(python).tolist() == [3, 0, 0, 1]
