@@ -431,15 +431,24 @@ def _card_events(frame: pd.DataFrame) -> tuple[CardEvent, ...]:
 def event_labels(data: Dataset, event_ids: Iterable[Any]) -> dict[str, str]:
     """Readable names of events: 'Tovuz District (area only), 12 July 2020'.
 
-    Ids not in the record are left out (a caller shows those as they are).
+    Ids not in the record are left out (a caller shows those as they are); of duplicate
+    ids, the first event is named. Looked up in one pass over the index, and only the
+    named rows are taken out of the frame.
     """
-    ids = {_text(i) for i in event_ids} - {""}
-    known = [i for i in ids if i in data.events.index]
+    ids = sorted({_text(i) for i in event_ids} - {""})
+    if not ids:
+        return {}
+    index = data.events.index
+    if index.is_unique:
+        positions = index.get_indexer(ids)
+    else:
+        firsts = pd.Series(np.arange(len(index)), index=index)
+        firsts = firsts[~index.duplicated(keep="first")]
+        positions = firsts.reindex(ids).fillna(-1).to_numpy(dtype=np.int64)
+    known = [(i, p) for i, p in zip(ids, positions, strict=True) if p >= 0]
+    rows = take_rows(data.events, np.array([p for _, p in known], dtype=np.int64), _CARD_COLUMNS)
     out = {}
-    for event_id in known:
-        row = data.events.loc[event_id]
-        if isinstance(row, pd.DataFrame):  # duplicate ids: name the first
-            row = row.iloc[0]
+    for (event_id, _), row in zip(known, rows.to_dict("records"), strict=True):
         ev = _card_event(event_id, row)
         out[event_id] = f"{ev.place}, {ev.date}"
     return out

@@ -919,3 +919,21 @@ def test_the_kept_date_order_and_chunked_columns_give_the_same_cards(
     in_chunks = Dataset(chunks, imported.episodes, imported.admin)
     assert [region_card(in_chunks, v) for v in CARD_VIEWS] == fresh
     assert card_module.date_order(chunks) is not order  # another frame, its own order
+
+
+def test_event_labels_name_known_events_by_place_and_date(curated: Dataset) -> None:
+    from geo.card import event_labels
+
+    ids = ["gobu-2020-07-12-night-protest", "baku-2020-07-15-parliament-storming"]
+    assert event_labels(curated, [*ids, "no-such-event", "", None]) == {
+        "gobu-2020-07-12-night-protest": "Gobu Park, Garadagh district, Baku (approximate), "
+        "12–13 July 2020",
+        "baku-2020-07-15-parliament-storming": "National Assembly (Milli Majlis), Baku "
+        "(approximate), 14–15 July 2020",
+    }
+    assert event_labels(curated, []) == {}
+    # an id twice in the record (two datasets may repeat one): the first event is named
+    first = curated.events.loc[[ids[0]]]
+    again = first.assign(location="Somewhere else", date_start=first["date_start"])
+    doubled = Dataset(pd.concat([curated.events, again]), curated.episodes, curated.admin)
+    assert event_labels(doubled, [ids[0]])[ids[0]].startswith("Gobu Park")
