@@ -11,6 +11,14 @@ sorted, so category order is text order), CSV/GeoPackage/KML writing and Streaml
 Only columns whose non-missing values are all ``str`` and that repeat (at most half as
 many distinct values as rows) change; the index, numbers, dates, geometry, the nested
 ``claims``/``sources``/``tags`` and columns of mostly distinct texts (notes, ids) do not.
+
+The nested ``claims`` and ``sources`` of imported events (Arrow lists of structs) repeat
+the same few texts in every event too (the claimant, the measure, the subject, the note;
+the source's id, outlet, "published" note): :func:`compact_nested_columns` keeps those
+struct fields as Arrow dictionaries (each distinct text once, a 4-byte index per value).
+Every reader that takes Python values (``tolist``, ``iloc``, ``at``, ``iterrows``,
+``to_numpy``, pickling) gets the same lists of dicts of ``str``; a reader of the Arrow
+arrays themselves gets the plain type back with :func:`plain_nested`.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from __future__ import annotations
 from typing import TypeVar
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import is_object_dtype, is_string_dtype
 
 F = TypeVar("F", bound=pd.DataFrame)
@@ -50,4 +60,115 @@ def compact_text_columns(frame: F) -> F:
     out = frame.copy(deep=False)
     for name, values in changed.items():
         out[name] = values.astype("category")  # categories sorted; missing stays missing
+    return out
+
+
+#: The nested columns whose repeated struct fields :func:`compact_nested_columns` encodes.
+NESTED_COMPACTED = ("claims", "sources")
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+
+
+def _list_of_struct(type_: pa.DataType) -> bool:
+    return pa.types.is_list(type_) and pa.types.is_struct(type_.value_type)
+
+
+def plain_nested_type(type_: pa.DataType) -> pa.DataType:
+    """``type_`` with every dictionary field of its list's struct as its plain value type."""
+    if not _list_of_struct(type_):
+        return type_
+    fields = [
+        f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+        for f in type_.value_type
+    ]
+    return pa.list_(type_.value_field.with_type(pa.struct(fields)))
+
+
+def plain_nested(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A list-of-struct array with its dictionary fields decoded (unchanged when none are)."""
+    plain = plain_nested_type(values.type)
+    if plain == values.type:
+        return values
+    if isinstance(values, pa.ChunkedArray):
+        return pa.chunked_array([_rebuilt(c, plain) for c in values.chunks], type=plain)
+    return _rebuilt(values, plain)
+
+
+def _repeating_fields(values: pa.ChunkedArray) -> set[str]:
+    """The ``string`` fields of the lists' structs with at most half as many distinct values
+    as values (counted over every chunk: one type for the whole column)."""
+    flat = pa.chunked_array(
+        [pc.list_flatten(c) for c in values.chunks], type=values.type.value_type
+    )
+    out = set()
+    for field in values.type.value_type:
+        if not pa.types.is_string(field.type) or len(flat) == 0:
+            continue
+        child = pa.chunked_array([c.field(field.name) for c in flat.chunks], type=field.type)
+        if pc.count_distinct(child, mode="all").as_py() <= MAX_DISTINCT_SHARE * len(child):
+            out.add(field.name)
+    return out
+
+
+def _unsliced(values: pa.Array) -> pa.Array:
+    """``values`` starting at offset 0 (a copy only when it is a slice): readers of the
+    column rebuild lists from a child's offsets, which Arrow refuses on a slice with nulls."""
+    return pa.concat_arrays([values]) if values.offset else values
+
+
+def _field_as(values: pa.Array, type_: pa.DataType) -> pa.Array:
+    if values.type == type_:
+        return _unsliced(values)
+    if pa.types.is_dictionary(type_):
+        return pc.dictionary_encode(values)
+    return values.cast(type_)  # a dictionary decoded
+
+
+def _rebuilt(chunk: pa.ListArray, type_: pa.ListType) -> pa.ListArray:
+    """A list-of-struct array as ``type_`` (its string fields dictionary-encoded or decoded),
+    built afresh: offsets from 0, no child a slice (Arrow's nested ``cast`` to dictionaries
+    took minutes at 10^6 lists)."""
+    struct = type_.value_type
+    offsets = chunk.offsets
+    first = offsets[0].as_py() if len(offsets) else 0
+    items = chunk.values.slice(first, offsets[-1].as_py() - first) if len(chunk) else chunk.values
+    children = [_field_as(items.field(f.name), f.type) for f in struct]
+    mask = items.is_null() if items.null_count else None
+    flat = pa.StructArray.from_arrays(children, fields=list(struct), mask=mask)
+    if first:
+        offsets = pc.subtract(offsets, pa.scalar(first, offsets.type))
+    return pa.ListArray.from_arrays(
+        offsets, flat, type=type_, mask=chunk.is_null() if chunk.null_count else None
+    )
+
+
+def compact_nested_columns(frame: F) -> F:
+    """``frame`` with the repeated texts of its ``claims``/``sources`` structs as Arrow
+    dictionaries (see the module docstring); other columns are shared, not copied.
+
+    Only Arrow list-of-struct columns change (the imported, columnar form); Python lists
+    (the curated form) are left as they are. ``frame`` is unchanged.
+    """
+    changed = {}
+    for name in NESTED_COMPACTED:
+        if name not in frame.columns or not isinstance(frame[name].dtype, pd.ArrowDtype):
+            continue
+        values = pa.array(frame[name].array)  # the column's own Arrow data, not a copy
+        if isinstance(values, pa.Array):
+            values = pa.chunked_array([values])
+        if not _list_of_struct(values.type):
+            continue
+        fields = _repeating_fields(values)
+        if not fields:
+            continue
+        struct = pa.struct(
+            [f.with_type(_DICTIONARY) if f.name in fields else f for f in values.type.value_type]
+        )
+        type_ = pa.list_(values.type.value_field.with_type(struct))
+        encoded = pa.chunked_array([_rebuilt(c, type_) for c in values.chunks], type=type_)
+        changed[name] = pd.Series(pd.arrays.ArrowExtensionArray(encoded), index=frame.index)
+    if not changed:
+        return frame
+    out = frame.copy(deep=False)
+    for name, series in changed.items():
+        out[name] = series
     return out
