@@ -23,6 +23,7 @@ arrays themselves gets the plain type back with :func:`plain_nested`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pandas as pd
@@ -101,10 +102,11 @@ def _repeating_fields(values: pa.ChunkedArray) -> set[str]:
     )
     out = set()
     for field in values.type.value_type:
-        if not pa.types.is_string(field.type) or len(flat) == 0:
+        text = pa.types.is_string(field.type) or field.type == _DICTIONARY
+        if not text or len(flat) == 0:
             continue
         child = pa.chunked_array([c.field(field.name) for c in flat.chunks], type=field.type)
-        if pc.count_distinct(child, mode="all").as_py() <= MAX_DISTINCT_SHARE * len(child):
+        if _repeats(child):
             out.add(field.name)
     return out
 
@@ -172,3 +174,128 @@ def compact_nested_columns(frame: F) -> F:
     for name, series in changed.items():
         out[name] = series
     return out
+
+
+# --- an imported table, block by block (``geo.importers.read_dataset``) --------------------
+
+
+def _text_type(type_: pa.DataType) -> bool:
+    return pa.types.is_string(type_) or pa.types.is_large_string(type_)
+
+
+def _distinct(values: pa.ChunkedArray) -> int:
+    """Distinct non-null values, also of a dictionary column whose chunks have dictionaries
+    of their own (each of the values its chunk uses, as ``dictionary_encode`` makes them)."""
+    if not pa.types.is_dictionary(values.type):
+        return int(pc.count_distinct(values, mode="only_valid").as_py())
+    words = [c.dictionary for c in values.chunks]
+    if not words:
+        return 0
+    return int(pc.count_distinct(pa.concat_arrays(words), mode="only_valid").as_py())
+
+
+def _repeats(values: pa.ChunkedArray) -> bool:
+    """Some text, and at most half as many distinct texts as values (missing ones counted
+    as values): the rule of :func:`_repeating_text`."""
+    n = len(values)
+    return values.null_count < n and _distinct(values) <= MAX_DISTINCT_SHARE * n
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """Which text columns of an imported table (and which fields of its nested claims and
+    sources) are kept as dictionaries: decided on the first block, applied to every block,
+    so all blocks have one schema."""
+
+    columns: frozenset[str]
+    nested: dict[str, pa.DataType]  #: column -> its type with the repeated fields encoded
+    plain: dict[str, pa.DataType]  #: each text column's own type (``large_string``)
+
+
+def table_plan(table: pa.Table) -> TablePlan:
+    """The plan for an imported table's blocks, from its first block (see :class:`TablePlan`),
+    or for the whole table (see :func:`finish_table`)."""
+    columns = frozenset(
+        f.name
+        for f in table.schema
+        if (_text_type(f.type) or f.type == _DICTIONARY) and _repeats(table[f.name])
+    )
+    nested = {}
+    for name in NESTED_COMPACTED:
+        if name not in table.column_names or not _list_of_struct(table.schema.field(name).type):
+            continue
+        values = table[name]
+        fields = _repeating_fields(values)
+        struct = pa.struct(
+            [
+                f.with_type(_DICTIONARY)
+                if f.name in fields
+                else f.with_type(f.type.value_type if f.type == _DICTIONARY else f.type)
+                for f in values.type.value_type
+            ]
+        )
+        nested[name] = pa.list_(values.type.value_field.with_type(struct))
+    plain = {f.name: f.type for f in table.schema if _text_type(f.type)}
+    return TablePlan(columns, nested, plain)
+
+
+def finish_table(table: pa.Table, plan: TablePlan) -> pa.Table:
+    """The blocks of ``plan`` put together, as the whole table's own plan would have them:
+    a column or field the first block showed repeating that does not repeat over the whole
+    table is plain text again, and one it did not that does is encoded. So which columns
+    are categoricals depends on the data only, not on the block size."""
+    final = table_plan(table)
+    columns = list(table.columns)
+    fields = list(table.schema)
+    for j, f in enumerate(fields):
+        if f.name in final.columns and f.name not in plan.columns:
+            columns[j] = _encoded_text(columns[j])
+            fields[j] = f.with_type(_DICTIONARY)
+        elif f.name in plan.columns and f.name not in final.columns:
+            type_ = plan.plain.get(f.name, pa.large_string())
+            columns[j] = columns[j].cast(type_)
+            fields[j] = f.with_type(type_)
+        elif f.name in final.nested and final.nested[f.name] != f.type:
+            type_ = final.nested[f.name]
+            columns[j] = pa.chunked_array(
+                [_rebuilt(c, type_) for c in columns[j].chunks], type=type_
+            )
+            fields[j] = f.with_type(type_)
+    return pa.table(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+
+
+def _encoded_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    text = values.cast(pa.string()) if pa.types.is_large_string(values.type) else values
+    return pa.chunked_array([pc.dictionary_encode(c) for c in text.chunks], type=_DICTIONARY)
+
+
+def compact_table(table: pa.Table, plan: TablePlan) -> pa.Table:
+    """``table`` (one block of an import) with the plan's columns and nested fields as
+    dictionaries; the other columns are shared, not copied. ``to_pandas`` then gives the
+    plan's columns as categoricals (see :func:`sorted_categories`)."""
+    columns = list(table.columns)
+    fields = list(table.schema)
+    for j, f in enumerate(fields):
+        if f.name in plan.columns:
+            columns[j] = _encoded_text(columns[j])
+            fields[j] = f.with_type(_DICTIONARY)
+        elif f.name in plan.nested and plan.nested[f.name] != f.type:
+            type_ = plan.nested[f.name]
+            columns[j] = pa.chunked_array(
+                [_rebuilt(c, type_) for c in columns[j].chunks], type=type_
+            )
+            fields[j] = f.with_type(type_)
+    return pa.table(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+
+
+def sorted_categories(frame: F) -> F:
+    """``frame`` with each categorical's categories in text order (as
+    :func:`compact_text_columns` makes them; Arrow dictionaries are in order of first
+    appearance), so sorting by such a column sorts by its text. Changed in place."""
+    for name in frame.columns:
+        values = frame[name]
+        if isinstance(values.dtype, pd.CategoricalDtype) and not values.cat.ordered:
+            cats = values.cat.categories
+            if not cats.is_monotonic_increasing:
+                frame[name] = values.cat.reorder_categories(cats.sort_values())
+    return frame
