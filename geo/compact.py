@@ -94,20 +94,27 @@ def plain_nested(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArr
     return _rebuilt(values, plain)
 
 
-def _repeating_fields(values: pa.ChunkedArray) -> set[str]:
-    """The ``string`` fields of the lists' structs with at most half as many distinct values
-    as values (counted over every chunk: one type for the whole column)."""
+def dictionary_type(distinct: int) -> pa.DictionaryType:
+    """Arrow dictionary of text with the narrowest index that numbers ``distinct`` values."""
+    index = pa.int8() if distinct < 2**7 else pa.int16() if distinct < 2**15 else pa.int32()
+    return pa.dictionary(index, pa.string())
+
+
+def _repeating_fields(values: pa.ChunkedArray) -> dict[str, int]:
+    """The text fields of the lists' structs with at most half as many distinct values as
+    values, and their distinct values (counted over every chunk: one type for the whole
+    column)."""
     flat = pa.chunked_array(
         [pc.list_flatten(c) for c in values.chunks], type=values.type.value_type
     )
-    out = set()
+    out = {}
     for field in values.type.value_type:
-        text = pa.types.is_string(field.type) or field.type == _DICTIONARY
+        text = pa.types.is_string(field.type) or pa.types.is_dictionary(field.type)
         if not text or len(flat) == 0:
             continue
         child = pa.chunked_array([c.field(field.name) for c in flat.chunks], type=field.type)
         if _repeats(child):
-            out.add(field.name)
+            out[field.name] = _distinct(child)
     return out
 
 
@@ -121,7 +128,9 @@ def _field_as(values: pa.Array, type_: pa.DataType) -> pa.Array:
     if values.type == type_:
         return _unsliced(values)
     if pa.types.is_dictionary(type_):
-        return pc.dictionary_encode(values)
+        if not pa.types.is_dictionary(values.type):
+            values = pc.dictionary_encode(values)
+        return values.cast(type_)  # its index narrowed
     return values.cast(type_)  # a dictionary decoded
 
 
@@ -163,9 +172,14 @@ def compact_nested_columns(frame: F) -> F:
         if not fields:
             continue
         struct = pa.struct(
-            [f.with_type(_DICTIONARY) if f.name in fields else f for f in values.type.value_type]
+            [
+                f.with_type(dictionary_type(fields[f.name])) if f.name in fields else f
+                for f in values.type.value_type
+            ]
         )
         type_ = pa.list_(values.type.value_field.with_type(struct))
+        if type_ == values.type:
+            continue
         encoded = pa.chunked_array([_rebuilt(c, type_) for c in values.chunks], type=type_)
         changed[name] = pd.Series(pd.arrays.ArrowExtensionArray(encoded), index=frame.index)
     if not changed:
@@ -212,13 +226,14 @@ class TablePlan:
     plain: dict[str, pa.DataType]  #: each text column's own type (``large_string``)
 
 
-def table_plan(table: pa.Table) -> TablePlan:
+def table_plan(table: pa.Table, *, narrow: bool = False) -> TablePlan:
     """The plan for an imported table's blocks, from its first block (see :class:`TablePlan`),
-    or for the whole table (see :func:`finish_table`)."""
+    or for the whole table (see :func:`finish_table`; ``narrow``: the nested dictionaries'
+    indices as narrow as the whole column's distinct values allow)."""
     columns = frozenset(
         f.name
         for f in table.schema
-        if (_text_type(f.type) or f.type == _DICTIONARY) and _repeats(table[f.name])
+        if (_text_type(f.type) or pa.types.is_dictionary(f.type)) and _repeats(table[f.name])
     )
     nested = {}
     for name in NESTED_COMPACTED:
@@ -228,9 +243,9 @@ def table_plan(table: pa.Table) -> TablePlan:
         fields = _repeating_fields(values)
         struct = pa.struct(
             [
-                f.with_type(_DICTIONARY)
+                f.with_type(dictionary_type(fields[f.name]) if narrow else _DICTIONARY)
                 if f.name in fields
-                else f.with_type(f.type.value_type if f.type == _DICTIONARY else f.type)
+                else f.with_type(f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
                 for f in values.type.value_type
             ]
         )
@@ -244,7 +259,7 @@ def finish_table(table: pa.Table, plan: TablePlan) -> pa.Table:
     a column or field the first block showed repeating that does not repeat over the whole
     table is plain text again, and one it did not that does is encoded. So which columns
     are categoricals depends on the data only, not on the block size."""
-    final = table_plan(table)
+    final = table_plan(table, narrow=True)
     columns = list(table.columns)
     fields = list(table.schema)
     for j, f in enumerate(fields):

@@ -118,7 +118,7 @@ def test_repeating_struct_fields_become_dictionaries_with_the_same_values() -> N
     # ids are all distinct (5 of 5): plain; outlets repeat (2 distinct of 5: Trend and null)
     assert [(f.name, str(f.type)) for f in got] == [
         ("id", "string"),
-        ("outlet", "dictionary<values=string, indices=int32, ordered=0>"),
+        ("outlet", "dictionary<values=string, indices=int8, ordered=0>"),
         ("cites", "list<item: string>"),
     ]
     assert out["sources"].tolist()[0] == lists[0]
