@@ -11,13 +11,24 @@ sorted, so category order is text order), CSV/GeoPackage/KML writing and Streaml
 Only columns whose non-missing values are all ``str`` and that repeat (at most half as
 many distinct values as rows) change; the index, numbers, dates, geometry, the nested
 ``claims``/``sources``/``tags`` and columns of mostly distinct texts (notes, ids) do not.
+
+The nested ``claims`` and ``sources`` of imported events (Arrow lists of structs) repeat
+the same few texts in every event too (the claimant, the measure, the subject, the note;
+the source's id, outlet, "published" note): :func:`compact_nested_columns` keeps those
+struct fields as Arrow dictionaries (each distinct text once, a 4-byte index per value).
+Every reader that takes Python values (``tolist``, ``iloc``, ``at``, ``iterrows``,
+``to_numpy``, pickling) gets the same lists of dicts of ``str``; a reader of the Arrow
+arrays themselves gets the plain type back with :func:`plain_nested`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import is_object_dtype, is_string_dtype
 
 F = TypeVar("F", bound=pd.DataFrame)
@@ -51,3 +62,255 @@ def compact_text_columns(frame: F) -> F:
     for name, values in changed.items():
         out[name] = values.astype("category")  # categories sorted; missing stays missing
     return out
+
+
+#: The nested columns whose repeated struct fields :func:`compact_nested_columns` encodes.
+NESTED_COMPACTED = ("claims", "sources")
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+
+
+def _list_of_struct(type_: pa.DataType) -> bool:
+    return pa.types.is_list(type_) and pa.types.is_struct(type_.value_type)
+
+
+def plain_nested_type(type_: pa.DataType) -> pa.DataType:
+    """``type_`` with every dictionary field of its list's struct as its plain value type."""
+    if not _list_of_struct(type_):
+        return type_
+    fields = [
+        f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f
+        for f in type_.value_type
+    ]
+    return pa.list_(type_.value_field.with_type(pa.struct(fields)))
+
+
+def plain_nested(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A list-of-struct array with its dictionary fields decoded (unchanged when none are)."""
+    plain = plain_nested_type(values.type)
+    if plain == values.type:
+        return values
+    if isinstance(values, pa.ChunkedArray):
+        return pa.chunked_array([_rebuilt(c, plain) for c in values.chunks], type=plain)
+    return _rebuilt(values, plain)
+
+
+def dictionary_type(distinct: int) -> pa.DictionaryType:
+    """Arrow dictionary of text with the narrowest index that numbers ``distinct`` values."""
+    index = pa.int8() if distinct < 2**7 else pa.int16() if distinct < 2**15 else pa.int32()
+    return pa.dictionary(index, pa.string())
+
+
+def _repeating_fields(values: pa.ChunkedArray) -> dict[str, int]:
+    """The text fields of the lists' structs with at most half as many distinct values as
+    values, and their distinct values (counted over every chunk: one type for the whole
+    column)."""
+    flat = pa.chunked_array(
+        [pc.list_flatten(c) for c in values.chunks], type=values.type.value_type
+    )
+    out = {}
+    for field in values.type.value_type:
+        text = pa.types.is_string(field.type) or pa.types.is_dictionary(field.type)
+        if not text or len(flat) == 0:
+            continue
+        child = pa.chunked_array([c.field(field.name) for c in flat.chunks], type=field.type)
+        if _repeats(child):
+            out[field.name] = _distinct(child)
+    return out
+
+
+def _unsliced(values: pa.Array) -> pa.Array:
+    """``values`` starting at offset 0 (a copy only when it is a slice): readers of the
+    column rebuild lists from a child's offsets, which Arrow refuses on a slice with nulls."""
+    return pa.concat_arrays([values]) if values.offset else values
+
+
+def _field_as(values: pa.Array, type_: pa.DataType) -> pa.Array:
+    if values.type == type_:
+        return _unsliced(values)
+    if pa.types.is_dictionary(type_):
+        if not pa.types.is_dictionary(values.type):
+            values = pc.dictionary_encode(values)
+        return values.cast(type_)  # its index narrowed
+    return values.cast(type_)  # a dictionary decoded
+
+
+def _rebuilt(chunk: pa.ListArray, type_: pa.ListType) -> pa.ListArray:
+    """A list-of-struct array as ``type_`` (its string fields dictionary-encoded or decoded),
+    built afresh: offsets from 0, no child a slice (Arrow's nested ``cast`` to dictionaries
+    took minutes at 10^6 lists)."""
+    struct = type_.value_type
+    offsets = chunk.offsets
+    first = offsets[0].as_py() if len(offsets) else 0
+    items = chunk.values.slice(first, offsets[-1].as_py() - first) if len(chunk) else chunk.values
+    children = [_field_as(items.field(f.name), f.type) for f in struct]
+    mask = items.is_null() if items.null_count else None
+    flat = pa.StructArray.from_arrays(children, fields=list(struct), mask=mask)
+    if first:
+        offsets = pc.subtract(offsets, pa.scalar(first, offsets.type))
+    return pa.ListArray.from_arrays(
+        offsets, flat, type=type_, mask=chunk.is_null() if chunk.null_count else None
+    )
+
+
+def compact_nested_columns(frame: F) -> F:
+    """``frame`` with the repeated texts of its ``claims``/``sources`` structs as Arrow
+    dictionaries (see the module docstring); other columns are shared, not copied.
+
+    Only Arrow list-of-struct columns change (the imported, columnar form); Python lists
+    (the curated form) are left as they are. ``frame`` is unchanged.
+    """
+    changed = {}
+    for name in NESTED_COMPACTED:
+        if name not in frame.columns or not isinstance(frame[name].dtype, pd.ArrowDtype):
+            continue
+        values = pa.array(frame[name].array)  # the column's own Arrow data, not a copy
+        if isinstance(values, pa.Array):
+            values = pa.chunked_array([values])
+        if not _list_of_struct(values.type):
+            continue
+        fields = _repeating_fields(values)
+        if not fields:
+            continue
+        struct = pa.struct(
+            [
+                f.with_type(dictionary_type(fields[f.name])) if f.name in fields else f
+                for f in values.type.value_type
+            ]
+        )
+        type_ = pa.list_(values.type.value_field.with_type(struct))
+        if type_ == values.type:
+            continue
+        encoded = pa.chunked_array([_rebuilt(c, type_) for c in values.chunks], type=type_)
+        changed[name] = pd.Series(pd.arrays.ArrowExtensionArray(encoded), index=frame.index)
+    if not changed:
+        return frame
+    out = frame.copy(deep=False)
+    for name, series in changed.items():
+        out[name] = series
+    return out
+
+
+# --- an imported table, block by block (``geo.importers.read_dataset``) --------------------
+
+
+def _text_type(type_: pa.DataType) -> bool:
+    return pa.types.is_string(type_) or pa.types.is_large_string(type_)
+
+
+def _distinct(values: pa.ChunkedArray) -> int:
+    """Distinct non-null values, also of a dictionary column whose chunks have dictionaries
+    of their own (each of the values its chunk uses, as ``dictionary_encode`` makes them)."""
+    if not pa.types.is_dictionary(values.type):
+        return int(pc.count_distinct(values, mode="only_valid").as_py())
+    words = [c.dictionary for c in values.chunks]
+    if not words:
+        return 0
+    return int(pc.count_distinct(pa.concat_arrays(words), mode="only_valid").as_py())
+
+
+def _repeats(values: pa.ChunkedArray) -> bool:
+    """Some text, and at most half as many distinct texts as values (missing ones counted
+    as values): the rule of :func:`_repeating_text`."""
+    n = len(values)
+    return values.null_count < n and _distinct(values) <= MAX_DISTINCT_SHARE * n
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """Which text columns of an imported table (and which fields of its nested claims and
+    sources) are kept as dictionaries: decided on the first block, applied to every block,
+    so all blocks have one schema."""
+
+    columns: frozenset[str]
+    nested: dict[str, pa.DataType]  #: column -> its type with the repeated fields encoded
+    plain: dict[str, pa.DataType]  #: each text column's own type (``large_string``)
+
+
+def table_plan(table: pa.Table, *, narrow: bool = False) -> TablePlan:
+    """The plan for an imported table's blocks, from its first block (see :class:`TablePlan`),
+    or for the whole table (see :func:`finish_table`; ``narrow``: the nested dictionaries'
+    indices as narrow as the whole column's distinct values allow)."""
+    columns = frozenset(
+        f.name
+        for f in table.schema
+        if (_text_type(f.type) or pa.types.is_dictionary(f.type)) and _repeats(table[f.name])
+    )
+    nested = {}
+    for name in NESTED_COMPACTED:
+        if name not in table.column_names or not _list_of_struct(table.schema.field(name).type):
+            continue
+        values = table[name]
+        fields = _repeating_fields(values)
+        struct = pa.struct(
+            [
+                f.with_type(dictionary_type(fields[f.name]) if narrow else _DICTIONARY)
+                if f.name in fields
+                else f.with_type(f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                for f in values.type.value_type
+            ]
+        )
+        nested[name] = pa.list_(values.type.value_field.with_type(struct))
+    plain = {f.name: f.type for f in table.schema if _text_type(f.type)}
+    return TablePlan(columns, nested, plain)
+
+
+def finish_table(table: pa.Table, plan: TablePlan) -> pa.Table:
+    """The blocks of ``plan`` put together, as the whole table's own plan would have them:
+    a column or field the first block showed repeating that does not repeat over the whole
+    table is plain text again, and one it did not that does is encoded. So which columns
+    are categoricals depends on the data only, not on the block size."""
+    final = table_plan(table, narrow=True)
+    columns = list(table.columns)
+    fields = list(table.schema)
+    for j, f in enumerate(fields):
+        if f.name in final.columns and f.name not in plan.columns:
+            columns[j] = _encoded_text(columns[j])
+            fields[j] = f.with_type(_DICTIONARY)
+        elif f.name in plan.columns and f.name not in final.columns:
+            type_ = plan.plain.get(f.name, pa.large_string())
+            columns[j] = columns[j].cast(type_)
+            fields[j] = f.with_type(type_)
+        elif f.name in final.nested and final.nested[f.name] != f.type:
+            type_ = final.nested[f.name]
+            columns[j] = pa.chunked_array(
+                [_rebuilt(c, type_) for c in columns[j].chunks], type=type_
+            )
+            fields[j] = f.with_type(type_)
+    return pa.table(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+
+
+def _encoded_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    text = values.cast(pa.string()) if pa.types.is_large_string(values.type) else values
+    return pa.chunked_array([pc.dictionary_encode(c) for c in text.chunks], type=_DICTIONARY)
+
+
+def compact_table(table: pa.Table, plan: TablePlan) -> pa.Table:
+    """``table`` (one block of an import) with the plan's columns and nested fields as
+    dictionaries; the other columns are shared, not copied. ``to_pandas`` then gives the
+    plan's columns as categoricals (see :func:`sorted_categories`)."""
+    columns = list(table.columns)
+    fields = list(table.schema)
+    for j, f in enumerate(fields):
+        if f.name in plan.columns:
+            columns[j] = _encoded_text(columns[j])
+            fields[j] = f.with_type(_DICTIONARY)
+        elif f.name in plan.nested and plan.nested[f.name] != f.type:
+            type_ = plan.nested[f.name]
+            columns[j] = pa.chunked_array(
+                [_rebuilt(c, type_) for c in columns[j].chunks], type=type_
+            )
+            fields[j] = f.with_type(type_)
+    return pa.table(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+
+
+def sorted_categories(frame: F) -> F:
+    """``frame`` with each categorical's categories in text order (as
+    :func:`compact_text_columns` makes them; Arrow dictionaries are in order of first
+    appearance), so sorting by such a column sorts by its text. Changed in place."""
+    for name in frame.columns:
+        values = frame[name]
+        if isinstance(values.dtype, pd.CategoricalDtype) and not values.cat.ordered:
+            cats = values.cat.categories
+            if not cats.is_monotonic_increasing:
+                frame[name] = values.cat.reorder_categories(cats.sort_values())
+    return frame

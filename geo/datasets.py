@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo._errors import ImportDataError
-from geo.compact import compact_text_columns
+from geo.compact import compact_nested_columns, compact_text_columns
 from geo.config import Settings
 from geo.importers import DATASETS
 from geo.importers._common import parquet_meta, read_imported
@@ -210,8 +210,10 @@ def load_imported(
                 "in the data folder"
             )
         seen[name] = path
-        events = read_imported(path)
-        events = events[[c for c in events.columns if "." not in c]]
+        # our columns only: the dataset's own (``acled.*``) stay in the file, unread (reading
+        # them to drop them was most of the load's peak at 10^6 events)
+        ours = [c for c in pq.read_schema(path).names if "." not in c]
+        events = read_imported(path, columns=ours)
         title = f"{meta.get('title', name)} (imported from {meta.get('source_file', '?')})"
         events.insert(0, "episode", name)
         events.insert(1, "episode_title", title)
@@ -242,8 +244,10 @@ def with_imported(data: Dataset, settings: Settings) -> Dataset:
     Curated events get ``dataset = 'curated'``; the nested columns of both stay Arrow lists
     (see :func:`nested_to_arrow`; Python lists only if a curated value has a field the
     Arrow type lacks); text columns that repeat few values are categoricals (the same
-    values, stored once each: :func:`geo.compact.compact_text_columns`). Accepted links of the data
-    folder's links file are applied (:func:`geo.link.apply_links`).
+    values, stored once each: :func:`geo.compact.compact_text_columns`), and so are the
+    repeated texts of the claims' and sources' fields (Arrow dictionaries:
+    :func:`geo.compact.compact_nested_columns`). Accepted links of the data folder's links
+    file are applied (:func:`geo.link.apply_links`).
     """
     if not imported_files(settings):
         return data
@@ -263,7 +267,7 @@ def with_imported(data: Dataset, settings: Settings) -> Dataset:
     both = apply_links(both, read_links(links_path(settings.datasets_dir)))
     # the repeating texts (actors, titles, region ids, ...) stored once each: at 10^6
     # events this is most of the frame's memory (geo.compact)
-    both = compact_text_columns(both)
+    both = compact_nested_columns(compact_text_columns(both))  # and claims'/sources' texts
     events = gpd.GeoDataFrame(both, geometry="geometry", crs=data.events.crs)
     return replace(
         data, events=events, episodes=pd.concat([data.episodes, episodes], ignore_index=True)

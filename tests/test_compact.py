@@ -11,13 +11,19 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from geo.card import region_card
-from geo.compact import compact_text_columns
+from geo.compact import (
+    NESTED_COMPACTED,
+    compact_nested_columns,
+    compact_text_columns,
+    plain_nested,
+)
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
-from geo.export import claims_table, export_bytes
+from geo.export import claims_table, export_bytes, sources_table
 from geo.gazetteer import Gazetteer
 from geo.importers import import_file
 from geo.render.features import _merge_intervals, _region_spans, area_features
@@ -63,11 +69,16 @@ def compacted(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> D
 
 @pytest.fixture(scope="module")
 def plain(compacted: Dataset) -> Dataset:
-    """The same dataset with every categorical back to a plain text column."""
+    """The same dataset with every categorical back to a plain text column, and the
+    claims' and sources' dictionary fields back to plain text."""
     events = compacted.events.copy()
     for name in events.columns:
         if isinstance(events[name].dtype, pd.CategoricalDtype):
             events[name] = events[name].astype(events[name].cat.categories.dtype)
+    for name in NESTED_COMPACTED:
+        decoded = plain_nested(pa.array(events[name].array))
+        assert decoded.type != events[name].dtype.pyarrow_dtype  # it was encoded
+        events[name] = pd.Series(pd.arrays.ArrowExtensionArray(decoded), index=events.index)
     return replace(compacted, events=events)
 
 
@@ -75,6 +86,77 @@ def test_the_loaded_imported_frame_holds_categoricals(compacted: Dataset) -> Non
     kinds = {n for n in compacted.events.columns if compacted.events[n].dtype == "category"}
     assert {"dataset", "episode", "event_type", "country", "region"} <= kinds
     assert "notes" not in kinds and "claims" not in kinds
+
+
+SOURCE = pa.struct([("id", pa.string()), ("outlet", pa.string()), ("cites", pa.list_(pa.string()))])
+
+
+def _source(id_: str, outlet: str | None, cites: list[str] | None) -> dict[str, object]:
+    return {"id": id_, "outlet": outlet, "cites": cites}
+
+
+def test_repeating_struct_fields_become_dictionaries_with_the_same_values() -> None:
+    lists = [
+        [_source("s1", "Trend", ["a"]), _source("s2", None, [])],
+        None,
+        [],
+        [_source("s3", "Trend", None)],
+        [_source("s4", "Trend", ["b", "c"]), _source("s5", "Trend", ["a"])],
+    ]
+    whole = pa.array(lists, type=pa.list_(SOURCE))
+    # two chunks, the second a slice with a null list: what a concatenated frame holds
+    column = pa.chunked_array([whole.slice(0, 2), whole.slice(2)])
+    frame = pd.DataFrame(
+        {
+            "sources": pd.arrays.ArrowExtensionArray(column),
+            "tags": pd.arrays.ArrowExtensionArray(pa.array([["x"]] * 5)),
+            "curated": [[{"id": "c"}]] * 5,  # Python lists: left as they are
+        }
+    )
+    out = compact_nested_columns(frame)
+    got = out["sources"].dtype.pyarrow_dtype.value_type
+    # ids are all distinct (5 of 5): plain; outlets repeat (2 distinct of 5: Trend and null)
+    assert [(f.name, str(f.type)) for f in got] == [
+        ("id", "string"),
+        ("outlet", "dictionary<values=string, indices=int8, ordered=0>"),
+        ("cites", "list<item: string>"),
+    ]
+    assert out["sources"].tolist()[0] == lists[0]
+    assert out["sources"].tolist()[3:] == lists[3:]
+    assert out["sources"].isna().tolist() == [False, True, False, False, False]
+    assert out["sources"].iloc[4][1] == {"id": "s5", "outlet": "Trend", "cites": ["a"]}
+    assert repr(out["sources"].to_numpy()) == repr(frame["sources"].to_numpy())
+    assert out["tags"].dtype == frame["tags"].dtype
+    assert out["curated"].tolist() == frame["curated"].tolist()
+    back = plain_nested(pa.array(out["sources"].array))
+    assert back.type == column.type
+    assert back.to_pylist() == lists
+    assert frame["sources"].dtype.pyarrow_dtype == column.type  # the input is unchanged
+    for chunk in pa.array(out["sources"].array).chunks:  # built afresh: no child a slice
+        assert chunk.offsets[0].as_py() == 0
+        assert chunk.values.field("cites").offset == 0
+
+
+def test_the_loaded_imported_frame_keeps_claims_and_sources_texts_once(
+    compacted: Dataset,
+) -> None:
+    sources = compacted.events["sources"].dtype.pyarrow_dtype.value_type
+    claims = compacted.events["claims"].dtype.pyarrow_dtype.value_type
+    assert pa.types.is_dictionary(sources.field("outlet").type)
+    assert pa.types.is_dictionary(claims.field("claimant").type)
+    assert pa.types.is_dictionary(claims.field("measure").type)
+
+
+def test_sources_and_claims_tables_are_the_same_from_dictionaries(
+    compacted: Dataset, plain: Dataset
+) -> None:
+    got, want = sources_table(compacted.events), sources_table(plain.events)
+    pd.testing.assert_frame_equal(got, want)
+    assert len(got) > len(compacted.events)  # imported events have several sources
+    pd.testing.assert_frame_equal(claims_table(compacted.events), claims_table(plain.events))
+    for label in compacted.events.index:
+        assert compacted.events.at[label, "sources"] == plain.events.at[label, "sources"]
+        assert compacted.events.at[label, "claims"] == plain.events.at[label, "claims"]
 
 
 def _zip_files(payload: bytes) -> dict[str, bytes]:

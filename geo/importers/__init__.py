@@ -57,7 +57,10 @@ def read_dataset(
     The file is read and mapped in blocks of whole records (:data:`BLOCK_BYTES`), on
     ``workers`` threads when it has more than one block (default one: see
     :func:`geo.importers._blocks.default_workers`); the events are the same as from one
-    pass over the whole file.
+    pass over the whole file. Text columns that repeat few values (actors, admin names,
+    event types, ...: decided on the first block) are categoricals, and the repeated
+    texts of ``claims`` and ``sources`` Arrow dictionaries (:mod:`geo.compact`): the same
+    values, each distinct text held once.
     """
     if kind not in DATASETS:
         raise ImportDataError(f"unknown dataset {kind!r}: use one of {', '.join(DATASETS)}")
@@ -73,6 +76,7 @@ def _read_blocks(
 ) -> ImportResult:
     import pyarrow as pa
 
+    from geo import compact
     from geo.importers import _blocks
     from geo.importers import _common as common
 
@@ -81,6 +85,7 @@ def _read_blocks(
     rows_read = 0
     tables: list[pa.Table] = []
     geo: dict[str, Any] = {}
+    plan: compact.TablePlan | None = None  # repeated texts as dictionaries (geo.compact)
     for got in _blocks.mapped_blocks(
         kind, path, block_bytes=size, workers=_workers(path, size, workers)
     ):
@@ -88,11 +93,18 @@ def _read_blocks(
         rows_read += got.rows_read
         if not geo:
             geo, schema = got.geo, got.table.schema
-        tables.append(_blocks.share_text(_same_schema(got, schema, str(path))))
+        block = _blocks.share_text(_same_schema(got, schema, str(path)))
         del got
+        if plan is None and block.num_rows:  # decided on the first block with rows
+            plan = compact.table_plan(block)
+            tables = [compact.compact_table(t, plan) for t in tables]
+        tables.append(compact.compact_table(block, plan) if plan is not None else block)
+        del block
     table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     del tables
-    events = common.events_from_arrow(table, geo)
+    if plan is not None:
+        table = compact.finish_table(table, plan)
+    events = compact.sorted_categories(common.events_from_arrow(table, geo))
     return ImportResult(kind, str(path), events, problems, rows_read)
 
 

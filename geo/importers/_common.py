@@ -963,13 +963,20 @@ def events_from_arrow(table: pa.Table, geo: dict[str, Any]) -> gpd.GeoDataFrame:
     return _imported_frame(events)
 
 
-def read_imported(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+def read_imported(
+    path: str | os.PathLike[str], *, columns: Sequence[str] | None = None
+) -> gpd.GeoDataFrame:
     """Read a GeoParquet file written by :func:`write_imported`, indexed by ``event_id``.
 
     ``sources``, ``claims`` and ``tags`` stay Arrow lists; dates are ``datetime64[ns]``.
+    Only ``columns`` (and the geometry) are read when given (default: all).
     """
     try:
-        events = gpd.read_parquet(path, to_pandas_kwargs={"types_mapper": _arrow_types})
+        events = gpd.read_parquet(
+            path,
+            columns=list(columns) if columns is not None else None,
+            to_pandas_kwargs={"types_mapper": _arrow_types},
+        )
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
     return _imported_frame(events)

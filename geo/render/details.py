@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.compact import plain_nested
 from geo.events import Claim
 from geo.render._common import (
     PlaceLookup,
@@ -325,7 +326,7 @@ def _arrow_list(values: pd.Series) -> pa.ListArray | None:
     """The column as one Arrow list array of structs, or ``None`` if it is not one."""
     if not isinstance(values.dtype, pd.ArrowDtype):
         return None
-    arr = pa.array(values.array)
+    arr = plain_nested(pa.array(values.array))  # repeated texts as plain text (geo.compact)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if not pa.types.is_list(arr.type) or not pa.types.is_struct(arr.type.value_type):
