@@ -217,3 +217,36 @@ def test_overlapped_writer_abandoned_drops_what_waits() -> None:
     writer.abandon()  # 1, 2 and 3 are dropped; 0 ends
     opener.join()
     assert rec.closed and rec.written == [(0, None)]
+
+
+def test_cli_workers_option_reaches_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from geo.cli import app
+
+    real = importers.import_file
+    asked: list[int | None] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("workers"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importers, "import_file", recording)
+    runner = CliRunner()
+    outs = []
+    for extra in ([], ["--workers", "2"]):
+        out = tmp_path / f"a{len(extra)}.parquet"
+        got = runner.invoke(
+            app, ["import", "acled", str(ACLED), "-o", str(out), "--no-link", *extra]
+        )
+        assert got.exit_code == 0, got.output
+        outs.append(pq.read_table(out))
+    assert asked == [None, 2]
+    assert outs[0].equals(outs[1]) and outs[0].num_rows > 0
+    bad = runner.invoke(
+        app, ["import", "acled", str(ACLED), "-o", str(tmp_path / "b.parquet"), "--workers", "0"]
+    )
+    assert bad.exit_code == 2 and "--workers" in bad.output
+    assert not (tmp_path / "b.parquet").exists()

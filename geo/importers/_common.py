@@ -616,25 +616,39 @@ def check_duplicates(
 
 def csv_blocks(stream: Any, size: int) -> Iterator[bytes]:
     """The bytes of a CSV stream in blocks of about ``size`` that end at a record's end
-    (a newline outside quotes), so each block holds whole records. At least one block."""
-    carry = b""
+    (a newline outside quotes), so each block holds whole records. At least one block.
+
+    Each read is searched once (the quotes before its last newline counted once, and only
+    the bytes between two newlines when a cut has to go back), and each block is built
+    with one copy: the unfinished record carried from the read before, then the read.
+    """
+    carry: bytes = b""
+    carry_quotes = 0  # quotes in ``carry`` (it starts at a record's start)
     sent = False
     while True:
         chunk = stream.read(size)
-        buf = carry + chunk if carry else chunk
         if not chunk:
-            if buf or not sent:
-                yield buf
+            if carry or not sent:
+                yield carry
             return
-        cut = buf.rfind(b"\n")
-        while cut >= 0 and buf.count(b'"', 0, cut) % 2:  # inside a quoted value: go back
-            cut = buf.rfind(b"\n", 0, cut)
-        if cut < 0:
-            carry = buf  # one record longer than a block: read on
+        cut = chunk.rfind(b"\n")
+        quotes = carry_quotes + chunk.count(b'"', 0, cut) if cut >= 0 else 0
+        while cut >= 0 and quotes % 2:  # inside a quoted value: go back a line
+            before = chunk.rfind(b"\n", 0, cut)
+            quotes -= chunk.count(b'"', max(before, 0), cut)
+            cut = before
+        if cut < 0:  # one record longer than what is read so far: read on
+            carry = b"".join((carry, chunk))
+            carry_quotes += chunk.count(b'"')
             continue
-        yield buf[: cut + 1]
+        view = memoryview(chunk)
+        if not carry and cut + 1 == len(chunk):
+            yield chunk
+        else:
+            yield b"".join((carry, view[: cut + 1])) if carry else bytes(view[: cut + 1])
         sent = True
-        carry = buf[cut + 1 :]
+        carry = bytes(view[cut + 1 :])
+        carry_quotes = carry.count(b'"')
 
 
 def open_csv_stream(path: str | os.PathLike[str]) -> Any:
