@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -250,3 +251,36 @@ def test_cli_workers_option_reaches_the_import(
     )
     assert bad.exit_code == 2 and "--workers" in bad.output
     assert not (tmp_path / "b.parquet").exists()
+
+
+def test_country_codes_are_the_former_iso3_fillna() -> None:
+    from geo.importers._common import country_codes, iso3, or_none
+
+    names = pd.Series(
+        ["Armenia", "azerbaijan", "", "Russia (Soviet Union)", "Nowhere", "Armenia", "", "Georgia"],
+        dtype="str",
+    )
+    isos = pd.Series(["51", "31", "268", "", "", "031", "", "268"], dtype="str")
+    for numbers in (isos, None):
+        former = iso3(names, numbers).fillna(or_none(names))
+        got = country_codes(names, numbers)
+        assert str(got.dtype) == str(names.dtype)
+        assert got.isna().tolist() == former.isna().tolist()
+        assert got.fillna("<missing>").tolist() == former.fillna("<missing>").tolist()
+    assert country_codes(names, isos).fillna("<missing>").tolist() == [
+        "ARM", "AZE", "GEO", "Russia (Soviet Union)", "Nowhere", "ARM", "<missing>", "GEO",
+    ]  # fmt: skip
+
+
+def test_ucdp_type_and_notes_are_the_former_formulas() -> None:
+    from geo.importers.ucdp import TYPES, _kinds, _notes
+
+    codes = pd.Series(["1", "2", "3", "", "4", "x", "1.0", "0"], dtype="str")
+    dyads = pd.Series(["A - B", "", "C - D", "E", "F", "G", "H", "I"], dtype="str")
+    former = pd.to_numeric(codes, errors="coerce").map(TYPES)
+    kind = _kinds(codes)
+    assert kind.to_pylist() == [v if isinstance(v, str) else None for v in former.tolist()]
+    notes = _notes(kind, dyads, codes.index)
+    former_notes = former.fillna("Organised violence").astype(str) + ": " + dyads + " (UCDP GED)"
+    assert notes.tolist() == former_notes.tolist()
+    assert notes.iloc[4] == "Organised violence: F (UCDP GED)"
