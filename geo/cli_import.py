@@ -23,6 +23,10 @@ _LINK_HELP = (
     "Propose links between the imported events and the curated layers and the data folder's "
     "datasets (added to links.csv in the data folder)."
 )
+_WORKERS_HELP = (
+    "Threads that map blocks of the file at once (default 1; the Parquet file is encoded on "
+    "a thread of its own either way). The result is the same with any number."
+)
 _SHOW = 20
 _LINK_COLUMNS = [
     "event_id", "dataset", "country", "date_start", "date_end", "event_date", "event_type",
@@ -30,12 +34,19 @@ _LINK_COLUMNS = [
 ]  # fmt: skip
 
 
-def _run(kind: str, file: Path, out: Path | None, strict: bool, link: bool = True) -> None:
+def _run(
+    kind: str,
+    file: Path,
+    out: Path | None,
+    strict: bool,
+    link: bool = True,
+    workers: int | None = None,
+) -> None:
     from geo.importers import DATASETS, import_file
 
     target = out or file.with_name(f"{file.name.split('.')[0]}.parquet")
     try:
-        result = import_file(kind, file, target, strict=strict, keep_events=False)
+        result = import_file(kind, file, target, strict=strict, keep_events=False, workers=workers)
     except ConflictMapError as exc:
         raise _fail(exc) from exc
     imported = result.rows_read - result.skipped  # every row is imported or reported
@@ -97,9 +108,10 @@ def import_acled(
     out: Annotated[Path | None, typer.Option("--out", "-o", help=_OUT_HELP)] = None,
     strict: Annotated[bool, typer.Option("--strict", help=_STRICT_HELP)] = False,
     link: Annotated[bool, typer.Option(help=_LINK_HELP)] = True,
+    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
 ) -> None:
     """Import an ACLED export (export tool, API, or the humanitarian portal's #hashtag file)."""
-    _run("acled", file, out, strict, link)
+    _run("acled", file, out, strict, link, workers)
 
 
 @import_app.command("ucdp")
@@ -108,9 +120,10 @@ def import_ucdp(
     out: Annotated[Path | None, typer.Option("--out", "-o", help=_OUT_HELP)] = None,
     strict: Annotated[bool, typer.Option("--strict", help=_STRICT_HELP)] = False,
     link: Annotated[bool, typer.Option(help=_LINK_HELP)] = True,
+    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
 ) -> None:
     """Import a UCDP Georeferenced Event Dataset (GED) CSV."""
-    _run("ucdp", file, out, strict, link)
+    _run("ucdp", file, out, strict, link, workers)
 
 
 @app.command("datasets")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -583,3 +585,41 @@ def test_csv_blocks_end_at_record_ends() -> None:
         for b in blocks:
             assert b.endswith(b"\n") and b.count(b'"') % 2 == 0
     assert list(csv_blocks(io.BytesIO(b""), 10)) == [b""]
+
+
+def _csv_blocks_before(stream: Any, size: int) -> Iterator[bytes]:
+    """``csv_blocks`` as it was before it counted each read's quotes once (the reference)."""
+    carry = b""
+    sent = False
+    while True:
+        chunk = stream.read(size)
+        buf = carry + chunk if carry else chunk
+        if not chunk:
+            if buf or not sent:
+                yield buf
+            return
+        cut = buf.rfind(b"\n")
+        while cut >= 0 and buf.count(b'"', 0, cut) % 2:
+            cut = buf.rfind(b"\n", 0, cut)
+        if cut < 0:
+            carry = buf
+            continue
+        yield buf[: cut + 1]
+        sent = True
+        carry = buf[cut + 1 :]
+
+
+def test_csv_blocks_cut_where_they_were_cut_before() -> None:
+    import io
+    import random
+
+    from geo.importers._common import csv_blocks
+
+    rng = random.Random(8)
+    cells = ["", "a", "bb", '"q,1"', '"two\nlines"', '"x ""y""\n\nz"', '"""', '"\n"']
+    for _ in range(200):
+        rows = [",".join(rng.choice(cells) for _ in range(3)) for _ in range(rng.randint(0, 12))]
+        text = ("h1,h2,h3\n" + "\n".join(rows) + rng.choice(["", "\n"])).encode()
+        for size in (1, 2, 3, 5, 8, 13, 40, 1000):
+            got = list(csv_blocks(io.BytesIO(text), size))
+            assert got == list(_csv_blocks_before(io.BytesIO(text), size)), (text, size)

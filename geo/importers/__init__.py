@@ -213,12 +213,17 @@ def _import_streamed(
     keep_events: bool,
     block_bytes: int | None = None,
     workers: int | None = 1,
+    write_thread: bool = True,
 ) -> ImportResult:
     """Import to GeoParquet block by block: each block of whole records is read, mapped and
     written as it comes, so memory holds a few blocks, not the file. Lines, duplicate ids
     (across blocks too) and every other rule are those of one pass over the whole file:
     the file written is the same with any block size and any number of ``workers``. It
     goes to a temporary file, renamed only when all is well.
+
+    With ``write_thread`` (the default) the Parquet encoding of the rows mapped so far runs
+    on a thread of its own while the next block is mapped
+    (:class:`geo.importers._writer.OverlappedWriter`); the file is the same.
     """
     import json
 
@@ -228,12 +233,13 @@ def _import_streamed(
     from geo._io import atomic_path
     from geo.importers import _blocks
     from geo.importers import _common as common
+    from geo.importers._writer import OverlappedWriter
 
     origin = str(path)
     size = block_bytes or BLOCK_BYTES
     problems: list[BadRow] = []
     rows_read = events = 0
-    writer: pq.ParquetWriter | None = None
+    writer: pq.ParquetWriter | OverlappedWriter | None = None
     schema: pa.Schema | None = None
     geo: dict[str, Any] = {}
     bounds: list[float] = []
@@ -269,6 +275,8 @@ def _import_streamed(
                     {key: v for key, v in meta.items() if key not in (b"pandas", b"geo")}
                 )
                 writer = common.parquet_writer(tmp, schema)
+                if write_thread:
+                    writer = OverlappedWriter(writer)
             types.update(got.geo["columns"][geo["primary_column"]].get("geometry_types", []))
             table = _same_schema(got, schema, origin)
             if table.num_rows:
@@ -306,13 +314,18 @@ def _import_streamed(
 
 @contextmanager
 def _closing(get: Callable[[], Any]) -> Iterator[None]:
-    """Close the Parquet writer ``get()`` gives (if any) however the block ends."""
+    """Close the Parquet writer ``get()`` gives (if any) however the block ends (a writer on
+    its own thread is abandoned when the block failed: what waits is not written)."""
     try:
         yield
-    finally:
+    except BaseException:
         writer = get()
         if writer is not None:
-            writer.close()
+            (getattr(writer, "abandon", None) or writer.close)()
+        raise
+    writer = get()
+    if writer is not None:
+        writer.close()
 
 
 def _empty_events() -> Any:

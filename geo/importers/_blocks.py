@@ -152,7 +152,9 @@ def mapped_blocks(
 
     def after(got: MappedBlock) -> MappedBlock:
         nonlocal rows_read, any_problem
-        seen.add(got.ids, got.lines)
+        # no id repeats (within the block, or from an earlier one) unless one was reported
+        all_new = not any(p.kind == "duplicate_id" for p in got.problems)
+        seen.add(got.ids, got.lines, all_new=all_new)
         rows_read += got.rows_read
         any_problem = any_problem or bool(got.problems)
         return got

@@ -349,6 +349,39 @@ def iso3(names: pd.Series, numbers_: pd.Series | None = None) -> pd.Series:
     return pd.Series(by_name, index=names.index, dtype=object)
 
 
+def country_codes(names: pd.Series, numbers_: pd.Series | None = None) -> pd.Series:
+    """What ``iso3(names, numbers_)`` gives, or else the dataset's own name (missing when it
+    is empty), as text: worked out once per distinct (name, number) pair and laid out in
+    Arrow, with no Python object per row."""
+    name_codes, name_values = pd.factorize(names, use_na_sentinel=False)
+    if numbers_ is None:
+        number_codes, number_values = np.zeros(len(names), dtype=np.int64), [None]
+    else:
+        number_codes, number_values = pd.factorize(numbers_, use_na_sentinel=False)
+    pair = name_codes.astype(np.int64) * max(len(number_values), 1) + number_codes
+    _, first, rows = np.unique(pair, return_index=True, return_inverse=True)
+    names_list, numbers_list = list(name_values), list(number_values)
+    out: list[str | None] = []
+    for row in first.tolist():
+        name = names_list[name_codes[row]]
+        number = numbers_list[number_codes[row]]
+        name = name if isinstance(name, str) else ""
+        code = _ISO3_BY_NAME.get(name.casefold())
+        if code is None and isinstance(number, str):
+            code = _ISO3_BY_NUMBER.get(number.lstrip("0"))
+        out.append(code if code is not None else (name or None))
+    arr = pa.array(out, pa.large_string()).take(pa.array(rows.reshape(-1).astype(np.int64)))
+    return text_series(arr, names.index)
+
+
+def text_series(arr: pa.Array, index: pd.Index) -> pd.Series:
+    """A text array as pandas' text column (Arrow-backed ``str`` on its buffers)."""
+    if not isinstance(STR_DTYPE, pd.StringDtype):
+        return pd.Series(arr.to_pylist(), index=index, dtype=object)
+    got = arr.to_pandas(types_mapper={pa.large_string(): STR_DTYPE}.get)
+    return pd.Series(got.array, index=index)
+
+
 def per_distinct(values: pd.Series, func: Any) -> np.ndarray:
     """``func`` of each cell (text, never missing) as an object array, called once per
     distinct value (a column of few names over many rows)."""
@@ -577,9 +610,17 @@ class SeenIds:
             return np.zeros(len(keys), dtype=bool)
         return np.fromiter((k in known for k in keys), dtype=bool, count=len(keys))
 
-    def add(self, ids: pd.Series, lines: np.ndarray) -> None:
-        """Add a block's ids not seen before ('' is no id), each with its first line."""
+    def add(self, ids: pd.Series, lines: np.ndarray, *, all_new: bool = False) -> None:
+        """Add a block's ids not seen before ('' is no id), each with its first line.
+
+        ``all_new``: the caller knows that no id of the block repeats (within it, or one of
+        an earlier block's), so none is looked up first.
+        """
         keys, at = ids.tolist(), lines.tolist()
+        if all_new:
+            self._lines.update(zip(keys, at, strict=True))
+            self._lines.pop("", None)
+            return
         fresh = dict(zip(reversed(keys), reversed(at), strict=True))  # first line wins
         fresh.pop("", None)
         for key in fresh.keys() & self._lines.keys() if self._lines else ():
@@ -616,25 +657,39 @@ def check_duplicates(
 
 def csv_blocks(stream: Any, size: int) -> Iterator[bytes]:
     """The bytes of a CSV stream in blocks of about ``size`` that end at a record's end
-    (a newline outside quotes), so each block holds whole records. At least one block."""
-    carry = b""
+    (a newline outside quotes), so each block holds whole records. At least one block.
+
+    Each read is searched once (the quotes before its last newline counted once, and only
+    the bytes between two newlines when a cut has to go back), and each block is built
+    with one copy: the unfinished record carried from the read before, then the read.
+    """
+    carry: bytes = b""
+    carry_quotes = 0  # quotes in ``carry`` (it starts at a record's start)
     sent = False
     while True:
         chunk = stream.read(size)
-        buf = carry + chunk if carry else chunk
         if not chunk:
-            if buf or not sent:
-                yield buf
+            if carry or not sent:
+                yield carry
             return
-        cut = buf.rfind(b"\n")
-        while cut >= 0 and buf.count(b'"', 0, cut) % 2:  # inside a quoted value: go back
-            cut = buf.rfind(b"\n", 0, cut)
-        if cut < 0:
-            carry = buf  # one record longer than a block: read on
+        cut = chunk.rfind(b"\n")
+        quotes = carry_quotes + chunk.count(b'"', 0, cut) if cut >= 0 else 0
+        while cut >= 0 and quotes % 2:  # inside a quoted value: go back a line
+            before = chunk.rfind(b"\n", 0, cut)
+            quotes -= chunk.count(b'"', max(before, 0), cut)
+            cut = before
+        if cut < 0:  # one record longer than what is read so far: read on
+            carry = b"".join((carry, chunk))
+            carry_quotes += chunk.count(b'"')
             continue
-        yield buf[: cut + 1]
+        view = memoryview(chunk)
+        if not carry and cut + 1 == len(chunk):
+            yield chunk
+        else:
+            yield b"".join((carry, view[: cut + 1])) if carry else bytes(view[: cut + 1])
         sent = True
-        carry = buf[cut + 1 :]
+        carry = bytes(view[cut + 1 :])
+        carry_quotes = carry.count(b'"')
 
 
 def open_csv_stream(path: str | os.PathLike[str]) -> Any:

@@ -46,10 +46,11 @@ from geo.importers._common import (
     check_figures,
     choose_text,
     claims_column,
+    country_codes,
     days,
     empty_events,
-    iso3,
     median_low,
+    numbers,
     or_none,
     parse_csv,
     per_distinct,
@@ -58,6 +59,7 @@ from geo.importers._common import (
     sources_column,
     split_items,
     text,
+    text_series,
 )
 
 DATASET = "ucdp"
@@ -162,7 +164,7 @@ def parse_ucdp(
     n = len(df)
 
     where = where_prec.fillna(7).astype("int64")
-    kind = pd.to_numeric(text(df, "type_of_violence"), errors="coerce").map(TYPES)
+    kind = _kinds(text(df, "type_of_violence"))
     side_a, side_b = text(df, "side_a"), text(df, "side_b")
     sa, sb = side_of(side_a), side_of(side_b)
 
@@ -261,25 +263,20 @@ def parse_ucdp(
         "date_start": start.to_numpy(),
         "date_end": end.to_numpy(),
         "time_precision": date_prec.map(TIME_PRECISION).fillna(3).astype("int64").to_numpy(),
-        "event_type": kind.to_numpy(dtype=object),
+        "event_type": text_series(kind, df.index),
         "sub_event_type": or_none(text(df, "conflict_name")),
         "actor1": or_none(side_a),
         "assoc_actor_1": None,
         "actor2": or_none(side_b),
         "assoc_actor_2": None,
-        "country": iso3(text(df, "country")).fillna(or_none(text(df, "country"))),
+        "country": country_codes(text(df, "country")),
         "country_name": or_none(text(df, "country")),
         "location": or_none(text(df, "where_coordinates")),
         "place_id": None,
         "geo_precision": np.minimum(where.to_numpy(), 3),
         "where_prec": where.to_numpy(),
         "location_note": or_none(text(df, "where_description")),
-        "notes": (
-            kind.fillna("Organised violence").astype(str)
-            + ": "
-            + text(df, "dyad_name")
-            + " (UCDP GED)"
-        ),
+        "notes": _notes(kind, text(df, "dyad_name"), df.index),
         "tags": pd.Series(
             pd.arrays.ArrowExtensionArray(pa.array([[]] * n, type=pa.list_(pa.string()))),
             index=df.index,
@@ -311,6 +308,26 @@ def parse_ucdp(
         )
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
     return ImportResult(DATASET, origin, events, problems.sorted(), rows_read=len(raw.frame))
+
+
+def _kinds(codes: pd.Series) -> pa.Array:
+    """``type_of_violence`` as its name (:data:`TYPES`), missing for any other value."""
+    number = numbers(codes).to_numpy()
+    known = np.isin(number, list(TYPES))
+    names = pa.array([None, *TYPES.values()], pa.large_string())
+    return names.take(pa.array(np.where(known, np.nan_to_num(number), 0).astype(np.int64)))
+
+
+def _notes(kind: pa.Array, dyad: pd.Series, index: pd.Index) -> pd.Series:
+    """``<type of violence>: <dyad> (UCDP GED)``, "Organised violence" when the type is not
+    known; built in Arrow."""
+
+    def large(value: str) -> pa.Scalar:
+        return pa.scalar(value, pa.large_string())
+
+    named = pc.fill_null(kind, large("Organised violence"))
+    pieces = [named, large(": "), arrow(dyad, pa.large_string()), large(" (UCDP GED)")]
+    return text_series(pc.binary_join_element_wise(*pieces, large("")), index)
 
 
 def _derived(
