@@ -25,8 +25,8 @@ App part (``--app``; canvas only, the real ``streamlit run app.py`` on synthetic
 layer files): ``app first`` (warm server: a new page → drawn; on the way ``title``, the
 page's first element shown, and ``map iframe``, the map's component attached; then
 ``card shown``, the region card under the map shown, polled and on the page's own clock;
-``drawn, in-page clock``: the events drawn on the page's own clock, when the map's frame
-set its ``data-events-drawn``, which polling a busy page reads later),
+``drawn, in-page clock``: the events drawn on the page's own clock, told by the map's
+frame right after its first draw, which polling a busy page reads later),
 ``app view bytes``
 (HTTP and websocket bytes of that page, the data file cached; ``of which websocket``: the
 script's output, broken down by element after the table, with the HTTP responses and a
@@ -121,23 +121,16 @@ CARD_CLOCK_JS = """
     }).observe(document, {subtree: true, childList: true});
 })();
 """
-#: The page's own clock (ms since the epoch, ``performance.timeOrigin`` + ``now()``, so the
-#: map's frame and the page compare) when the map's frame first set ``data-events-drawn``
-#: above 0: the events drawn, without the delay of polling a page whose main thread is
-#: then busy laying out what is under the map.
+#: The page's own clock (ms after its navigation started) when the map first drew: the
+#: event layer tells the page its first draw right after it (``conflictmap-drawn``,
+#: ``tellDrawn`` in geo/render/js/eventlayer.js), without the delay of polling a page whose
+#: main thread is then busy laying out what is under the map.
 DRAWN_CLOCK_JS = """
 (() => {
-    if (window === window.top) { return; }
-    new MutationObserver((_, obs) => {
-        const box = document.querySelector("[data-events-drawn]");
-        if (box && Number(box.getAttribute("data-events-drawn")) > 0) {
-            if (!window.top.__cmDrawnAt) {
-                window.top.__cmDrawnAt = performance.timeOrigin + performance.now();
-            }
-            obs.disconnect();
-        }
-    }).observe(document, {subtree: true, childList: true, attributes: true,
-                          attributeFilter: ["data-events-drawn"]});
+    if (window !== window.top) { return; }
+    window.addEventListener("conflictmap-drawn", () => {
+        if (!window.__cmDrawnAt) { window.__cmDrawnAt = performance.now(); }
+    });
 })();
 """
 #: Milliseconds from an action on the map until it is redrawn and two frames have passed.
