@@ -1002,6 +1002,11 @@ def test_a_second_page_draws_from_the_browsers_cache_without_asking(
         page = context.new_page()
         page.goto(f"{app_url}/?tiles=0", timeout=30_000)
         _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        _wait_for(  # fetched after the first draw: in the cache before the page closes
+            "the admin outlines",
+            lambda: b if (b := _map_frame(page).evaluate(BOUNDARIES_JS))["state"] else None,
+            MAP_DRAWN_S,
+        )
         page.close()
         page = context.new_page()
         cdp = context.new_cdp_session(page)
