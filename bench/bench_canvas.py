@@ -450,9 +450,7 @@ def _app_run(browser: Any, env: dict[str, str], timeout: float) -> dict[str, Any
             out["app_iframe_s"] = time.monotonic() - t0  # the script reached st_folium
             _wait_drawn(page, deadline)
             out["app_first_s"] = time.monotonic() - t0
-            drawn_at = page.evaluate(
-                "window.__cmDrawnAt && window.__cmDrawnAt - performance.timeOrigin"
-            )
+            drawn_at = page.evaluate("window.__cmDrawnAt")
             if drawn_at:
                 out["app_drawn_in_page_s"] = drawn_at / 1000
             page.wait_for_selector(".st-key-region-card", timeout=timeout * 1000)
