@@ -18,6 +18,7 @@ import pytest
 from folium.plugins import Timeline, TimelineSlider
 
 from geo.config import Settings
+from geo.render._immutable import IMMUTABLE_MTIME
 from geo.render.assets import (
     AssetError,
     asset_urls,
@@ -351,6 +352,10 @@ def test_publish_and_asset_urls(fake_settings: Settings, fake_npm: Path, tmp_pat
     prepare_assets(fake_settings)
     publish_assets(fake_settings, vendor_dir=vendor)
     assert not any(p.is_symlink() for p in vendor.rglob("*"))  # copies: Streamlit refuses links
+    # under a pinned version: an old time, so browsers keep them (geo/render/_immutable.py)
+    published = [p for p in vendor.rglob("*") if p.is_file()]
+    assert len(published) == 4
+    assert {p.stat().st_mtime for p in published} == {IMMUTABLE_MTIME}
     assert check_assets(fake_settings, vendor_dir=vendor) == []
     assert asset_urls(fake_settings, vendor_dir=vendor) == {
         "https://cdn.example/fake.js": "/app/static/vendor/fake-lib@1.0.0/dist/fake.js",

@@ -1063,6 +1063,63 @@ def test_the_layer_list_folds_while_a_popup_would_be_under_it(app_url: str, brow
         page.close()
 
 
+def test_a_second_page_draws_from_the_browsers_cache_without_asking(
+    app_url: str, browser: Any
+) -> None:
+    """geo/render/_immutable.py: the events file, the layer script and the map's libraries
+    are kept by the browser (Streamlit's static route sends no Cache-Control and answers
+    a revalidation with the whole file), so a new page of the same browser draws without
+    fetching them again."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        _wait_for(  # fetched after the first draw: in the cache before the page closes
+            "the admin outlines",
+            lambda: b if (b := _map_frame(page).evaluate(BOUNDARIES_JS))["state"] else None,
+            MAP_DRAWN_S,
+        )
+        page.close()
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        urls: dict[str, str] = {}
+        cached: set[str] = set()
+        network: dict[str, int] = {}
+        cdp.on(
+            "Network.requestWillBeSent",
+            lambda e: urls.setdefault(e["requestId"], e["request"]["url"]),
+        )
+        cdp.on("Network.requestServedFromCache", lambda e: cached.add(e["requestId"]))
+
+        def received(e: dict[str, Any]) -> None:
+            r = e["response"]
+            if r.get("fromDiskCache") or r.get("fromPrefetchCache"):
+                cached.add(e["requestId"])
+            else:
+                network[e["requestId"]] = int(r["status"])
+
+        cdp.on("Network.responseReceived", received)
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        assert _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S) > 0
+        ours = {rid: u for rid, u in urls.items() if "/app/static/" in u}
+        kept = sorted(
+            urlsplit(u).path.rsplit("/", 1)[1] for rid, u in ours.items() if rid in cached
+        )
+        fetched = sorted(
+            (urlsplit(u).path, network[rid])
+            for rid, u in ours.items()
+            if rid in network and rid not in cached
+        )
+        assert fetched == []
+        assert any(name.startswith("events-") and name.endswith(".bin") for name in kept), kept
+        assert any(name.startswith("eventlayer-") for name in kept), kept
+        assert "leaflet.js" in kept, kept
+    finally:
+        context.close()
+
+
 #: Records, in the page, whether the region card was laid out when the map first drew.
 CARD_AT_DRAW_JS = """
 window.addEventListener("conflictmap-drawn", () => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import zlib
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
 from geo.gazetteer import Gazetteer
 from geo.render import mapdata
+from geo.render._immutable import IMMUTABLE_MTIME
 from geo.render.details import event_rows
 from geo.render.features import PopupData
 from geo.view import View, apply_view
@@ -131,15 +133,36 @@ def test_files_are_named_by_content_and_written_once(dataset: Dataset, tmp_path:
     )
     layer = tmp_path / "mapdata" / files.layer_url.rsplit("/", 1)[1]
     assert layer.read_bytes() == mapdata.LAYER_JS.read_bytes()
-    stamp = binary.stat().st_mtime_ns
+    stamp = binary.stat().st_ino  # an atomic write would make a new file
     again = mapdata.write_event_data(
         mapdata.pack_events(dataset.events), tmp_path / "mapdata", base_url="/x"
     )
-    assert again.data_url == f"/x/{binary.name}" and binary.stat().st_mtime_ns == stamp
+    assert again.data_url == f"/x/{binary.name}" and binary.stat().st_ino == stamp
     changed = dataset.events.copy()
     changed.loc[changed.index[0], "notes"] = "Another note."
     assert mapdata.pack_events(changed).digest != packed.digest
     assert sorted(p.name for p in (tmp_path / "mapdata").iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("how", ["write_event_data", "pack_and_write"])
+def test_files_named_by_content_carry_an_old_time_so_browsers_keep_them(
+    dataset: Dataset, tmp_path: Path, how: str
+) -> None:
+    """geo/render/_immutable.py: Streamlit sends no Cache-Control; a browser keeps a file
+    for a tenth of its age, so a file just written was fetched again on every page."""
+    folder = tmp_path / "mapdata"
+    if how == "write_event_data":
+        files = mapdata.write_event_data(mapdata.pack_events(dataset.events), folder, base_url="/m")
+    else:
+        files = mapdata.pack_and_write(dataset.events, folder, base_url="/m")
+    served = [folder / files.data_url.rsplit("/", 1)[1], folder / files.layer_url.rsplit("/", 1)[1]]
+    served += sorted((folder / files.details_url.strip("/").rsplit("/", 1)[1]).iterdir())
+    assert len(served) > 2
+    assert {p.stat().st_mtime for p in served} == {IMMUTABLE_MTIME}
+    binary = served[0]
+    os.utime(binary)  # written by an older version of the app: marked when next used
+    mapdata.write_event_data(mapdata.pack_events(dataset.events), folder, base_url="/m")
+    assert binary.stat().st_mtime == IMMUTABLE_MTIME
 
 
 def test_unwritable_folder_is_an_error_naming_it(dataset: Dataset, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from geo._errors import AssetError
 from geo._manifest import read_json, sha256_bytes, sha256_file, validate_manifest
 from geo.config import Settings
+from geo.render._immutable import mark_immutable
 
 MANIFEST_NAME = "assets.json"
 #: Sub-folder of ``Settings.static_dir`` (served by Streamlit at ``/app/static/``,
@@ -439,13 +440,13 @@ def publish_assets(
     for package in manifest.packages:
         for f in package.files:
             dest = vendor_dir / package.dirname / f.path
-            if dest.is_file() and sha256_file(dest) == f.sha256:
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-            shutil.copyfile(root / package.dirname / f.path, tmp)
-            tmp.replace(dest)
-            copied += 1
+            if not (dest.is_file() and sha256_file(dest) == f.sha256):
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+                shutil.copyfile(root / package.dirname / f.path, tmp)
+                tmp.replace(dest)
+                copied += 1
+            mark_immutable(dest)  # under a pinned version: browsers may keep it
     if progress is not None:
         total = sum(len(p.files) for p in manifest.packages)
         progress(f"published {total} file(s) to {vendor_dir} ({copied} copied)")

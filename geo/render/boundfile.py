@@ -23,6 +23,7 @@ from folium.template import Template
 from geo._errors import OutputError
 from geo._io import atomic_write_bytes
 from geo.render._common import display_geometries
+from geo.render._immutable import mark_immutable
 from geo.render.elements import _js_string, _script_json
 
 #: Leaflet pane of the outlines: under the overlays (choropleth, region areas, events:
@@ -61,6 +62,7 @@ def write_boundaries(data: BoundaryData, folder: str | os.PathLike[str], *, base
         root.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             atomic_write_bytes(path, data.body)
+        mark_immutable(path)  # named by content: browsers may keep it (see there)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return f"{base_url.rstrip('/')}/{path.name}"

@@ -42,6 +42,7 @@ import pandas as pd
 from geo._errors import OutputError
 from geo._io import atomic_write_bytes
 from geo.render._common import PlaceLookup
+from geo.render._immutable import mark_immutable
 from geo.render.details import detail_chunks
 from geo.style import EVENT_TYPE_COLORS, marker_radius
 
@@ -295,6 +296,7 @@ def _root(folder: str | os.PathLike[str]) -> Path:
 def _move_into_place(tmp: Path, details: Path) -> None:
     tmp.chmod(0o755)
     tmp.rename(details)
+    mark_immutable(details)  # the popup chunks: named by the folder's content hash
 
 
 def _finish(root: Path, stem: str, body: bytes, ids: pd.Index, base_url: str) -> EventDataFiles:
@@ -306,6 +308,7 @@ def _finish(root: Path, stem: str, body: bytes, ids: pd.Index, base_url: str) ->
     layer = root / f"eventlayer-{hashlib.sha256(layer_text).hexdigest()[:16]}.js"
     if not layer.exists():
         atomic_write_bytes(layer, layer_text)
+    mark_immutable(binary, layer)  # named by content: browsers may keep them (see there)
     url = base_url.rstrip("/")
     return EventDataFiles(
         data_url=f"{url}/{binary.name}",
