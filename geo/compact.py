@@ -314,3 +314,27 @@ def sorted_categories(frame: F) -> F:
             if not cats.is_monotonic_increasing:
                 frame[name] = values.cat.reorder_categories(cats.sort_values())
     return frame
+
+
+def plain_table(table: pa.Table) -> pa.Table:
+    """``table`` with its dictionary text columns as ``large_string`` and its nested
+    columns' dictionary fields as plain text: what a frame of plain text gives, so a file
+    written from a compacted frame is the file written before (see
+    :func:`geo.importers._common.write_imported`)."""
+    columns = list(table.columns)
+    fields = list(table.schema)
+    changed = False
+    for j, f in enumerate(fields):
+        if pa.types.is_dictionary(f.type) and _text_type(f.type.value_type):
+            type_: pa.DataType = pa.large_string()
+        else:
+            type_ = plain_nested_type(f.type)
+        if type_ != f.type:
+            columns[j] = (
+                plain_nested(columns[j]) if _list_of_struct(f.type) else columns[j].cast(type_)
+            )
+            fields[j] = f.with_type(type_)
+            changed = True
+    if not changed:
+        return table
+    return pa.table(columns, schema=pa.schema(fields, metadata=table.schema.metadata))

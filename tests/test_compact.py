@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from geo.card import region_card
@@ -25,7 +26,8 @@ from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
 from geo.export import claims_table, export_bytes, sources_table
 from geo.gazetteer import Gazetteer
-from geo.importers import import_file
+from geo.importers import import_file, read_dataset
+from geo.importers._common import write_imported
 from geo.render.features import _merge_intervals, _region_spans, area_features
 from geo.render.mapdata import pack_events
 from geo.summary import region_summary
@@ -286,3 +288,36 @@ def table_with_column(at: object, column: str) -> pd.DataFrame:
     found = [t.value for t in at.table if column in t.value.columns]  # type: ignore[attr-defined]
     assert len(found) == 1
     return found[0]
+
+
+def _plain_frame(events: pd.DataFrame) -> pd.DataFrame:
+    out = events.copy()
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):
+            out[name] = out[name].astype(out[name].cat.categories.dtype)
+        elif isinstance(out[name].dtype, pd.ArrowDtype):
+            decoded = plain_nested(pa.array(out[name].array))
+            out[name] = pd.Series(pd.arrays.ArrowExtensionArray(decoded), index=out.index)
+    return out
+
+
+@pytest.mark.parametrize("kind,name", [("acled", "acled_export.csv"), ("ucdp", "ucdp_ged.csv")])
+def test_read_dataset_holds_repeated_texts_once_and_writes_the_same_file(
+    tmp_path: Path, kind: str, name: str
+) -> None:
+    events = read_dataset(kind, DATA / name).events
+    held_once = [c for c in events.columns if isinstance(events[c].dtype, pd.CategoricalDtype)]
+    assert any(c.startswith(f"{kind}.") for c in held_once)  # original columns too
+    assert pa.types.is_dictionary(events["claims"].dtype.pyarrow_dtype.value_type[0].type)
+    plain = _plain_frame(events)
+    assert not any(isinstance(plain[c].dtype, pd.CategoricalDtype) for c in plain.columns)
+    assert plain["sources"].tolist() == events["sources"].tolist()
+    write_imported(events, tmp_path / "compact.parquet", meta={"dataset": kind})
+    write_imported(plain, tmp_path / "plain.parquet", meta={"dataset": kind})
+    got, want = (
+        (tmp_path / "compact.parquet").read_bytes(),
+        (tmp_path / "plain.parquet").read_bytes(),
+    )
+    assert got == want  # byte for byte: no dictionary type reaches the file
+    schema = pq.read_schema(tmp_path / "compact.parquet")
+    assert {str(schema.field(c).type) for c in held_once} == {"large_string"}

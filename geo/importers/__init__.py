@@ -57,10 +57,10 @@ def read_dataset(
     The file is read and mapped in blocks of whole records (:data:`BLOCK_BYTES`), on
     ``workers`` threads when it has more than one block (default one: see
     :func:`geo.importers._blocks.default_workers`); the events are the same as from one
-    pass over the whole file. Text columns that repeat few values (actors, admin names,
-    event types, ...: decided on the first block) are categoricals, and the repeated
-    texts of ``claims`` and ``sources`` Arrow dictionaries (:mod:`geo.compact`): the same
-    values, each distinct text held once.
+    pass over the whole file. Text columns that repeat few values over the whole file
+    (actors, admin names, event types, ...) are categoricals, and the repeated texts of
+    ``claims`` and ``sources`` Arrow dictionaries (:mod:`geo.compact`): the same values,
+    each distinct text held once; :func:`write_imported` writes them as plain text.
     """
     if kind not in DATASETS:
         raise ImportDataError(f"unknown dataset {kind!r}: use one of {', '.join(DATASETS)}")

@@ -482,7 +482,10 @@ def write_imported(
             import pyarrow.parquet as pq
             from geopandas.io.arrow import _geopandas_to_arrow
 
-            table = _geopandas_to_arrow(events, index=False)
+            from geo.compact import plain_table
+
+            # repeated texts held once in memory (geo.compact) are written as plain text
+            table = plain_table(_geopandas_to_arrow(events, index=False))
             kept = {k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"}
             if meta:
                 kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
@@ -1024,7 +1027,7 @@ def read_imported(
     """Read a GeoParquet file written by :func:`write_imported`, indexed by ``event_id``.
 
     ``sources``, ``claims`` and ``tags`` stay Arrow lists; dates are ``datetime64[ns]``.
-    Only ``columns`` (and the geometry) are read when given (default: all).
+    Only ``columns`` are read when given (default: all; name the geometry column too).
     """
     try:
         events = gpd.read_parquet(
