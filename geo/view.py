@@ -13,6 +13,7 @@ from geo._errors import ViewError
 from geo.events import COUNTRIES, EVENT_TYPES
 from geo.names import known_names, lookup, unknown_message
 from geo.period import in_period
+from geo.rows import filter_rows
 
 MODES: tuple[str, ...] = ("events", "regions")
 #: What a choropleth can show, with the label every output uses for it.
@@ -112,7 +113,7 @@ def apply_view(events: pd.DataFrame, view: View) -> pd.DataFrame:
     mask = view_mask(events, view)
     if bool(mask.all()):  # nothing left out: no copy of every column (copy-on-write)
         return events.copy(deep=False)
-    return events[mask]
+    return filter_rows(events, mask.to_numpy(dtype=bool))  # = events[mask], chunk by chunk
 
 
 def view_mask(events: pd.DataFrame, view: View) -> pd.Series:

@@ -81,3 +81,34 @@ def test_list_lengths(frame: pd.DataFrame) -> None:
     assert lengths.tolist() == [0 if i % 5 == 0 else 2 for i in range(N)]
     python = pd.Series([[1, 2, 3], None, [], ["a"]], dtype=object)
     assert list_lengths(python).tolist() == [3, 0, 0, 1]
+
+
+def test_filter_rows_is_the_mask_of_pandas(frame: pd.DataFrame) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.rows import filter_rows
+
+    geo = gpd.GeoDataFrame(
+        frame.assign(where=[Point(45 + i / N, 40) for i in range(N)]),
+        geometry="where",
+        crs="EPSG:4326",
+    )
+    geo.attrs["dataset"] = "test"
+    mask = np.zeros(N, dtype=bool)
+    mask[[0, 1, 299, 300, 301, 650, 999]] = True  # both sides of chunk boundaries
+    got = filter_rows(geo, mask)
+    pd.testing.assert_frame_equal(got, geo[mask])
+    assert isinstance(got, gpd.GeoDataFrame) and got.crs == geo.crs
+    assert got.geometry.name == "where" and got.attrs == {"dataset": "test"}
+    assert list(got.index) == ["ev-0", "ev-1", "ev-299", "ev-300", "ev-301", "ev-650", "ev-999"]
+    assert list(got["claims"].iloc[2]) == [
+        {"claimant": "c299", "value": 299},
+        {"claimant": "x", "value": 1},
+    ]
+    every = np.random.default_rng(5).random(N) < 0.3
+    pd.testing.assert_frame_equal(filter_rows(frame, every), frame[every])
+    none = filter_rows(frame, np.zeros(N, dtype=bool))
+    pd.testing.assert_frame_equal(none, frame[np.zeros(N, dtype=bool)])
+    with pytest.raises(ValueError, match="a mask of 3 rows for a frame of 1000"):
+        filter_rows(frame, np.ones(3, dtype=bool))

@@ -304,7 +304,9 @@ def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[
     last moment of those. Outlines are simplified for display (:func:`display_geometries`).
     Events the join put in no region get none.
     """
-    coarse = events[(events["geo_precision"] == 3) & events["region_id"].notna()]
+    # only the three columns read: a mask over the whole frame would copy every column
+    wanted = (events["geo_precision"] == 3) & events["region_id"].notna()
+    coarse = events.loc[wanted, ["region_id", "date_start", "date_end"]]
     if coarse.empty:
         return []
     spans = _region_spans(
