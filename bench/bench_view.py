@@ -13,43 +13,29 @@ medians of 3, and says whether both frames are equal.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
 import pandas as pd  # noqa: E402
+from bench_card import _loaded, _median  # noqa: E402
 
-from geo._memory import use_system_allocator  # noqa: E402
 from geo.config import Settings  # noqa: E402
-from geo.dataset import load_dataset  # noqa: E402
 from geo.rows import filter_rows  # noqa: E402
 from geo.view import View, view_mask  # noqa: E402
-
-
-def _median(fn: Callable[[], Any], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True)
     args = parser.parse_args()
-    use_system_allocator()  # as the app does
-    settings = Settings.from_env().with_(allow_download=False, datasets_dir=Path(args.data_dir))
+    settings = Settings.from_env().with_(allow_download=False)
     t0 = time.perf_counter()
-    data = load_dataset(settings, boundaries="optional", invalid="skip")
+    data = _loaded(args.data_dir, settings)  # as the app loads it
     events = data.events
     print(f"loaded {len(events):,} events, {len(events.columns)} columns, "
           f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip

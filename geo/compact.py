@@ -134,6 +134,11 @@ def _field_as(values: pa.Array, type_: pa.DataType) -> pa.Array:
     return values.cast(type_)  # a dictionary decoded
 
 
+def _rebuilt_column(values: pa.ChunkedArray, type_: pa.ListType) -> pa.ChunkedArray:
+    """Every chunk of a list-of-struct column :func:`_rebuilt` as ``type_``."""
+    return pa.chunked_array([_rebuilt(c, type_) for c in values.chunks], type=type_)
+
+
 def _rebuilt(chunk: pa.ListArray, type_: pa.ListType) -> pa.ListArray:
     """A list-of-struct array as ``type_`` (its string fields dictionary-encoded or decoded),
     built afresh: offsets from 0, no child a slice (Arrow's nested ``cast`` to dictionaries
@@ -180,7 +185,7 @@ def compact_nested_columns(frame: F) -> F:
         type_ = pa.list_(values.type.value_field.with_type(struct))
         if type_ == values.type:
             continue
-        encoded = pa.chunked_array([_rebuilt(c, type_) for c in values.chunks], type=type_)
+        encoded = _rebuilt_column(values, type_)
         changed[name] = pd.Series(pd.arrays.ArrowExtensionArray(encoded), index=frame.index)
     if not changed:
         return frame
@@ -272,9 +277,7 @@ def finish_table(table: pa.Table, plan: TablePlan) -> pa.Table:
             fields[j] = f.with_type(type_)
         elif f.name in final.nested and final.nested[f.name] != f.type:
             type_ = final.nested[f.name]
-            columns[j] = pa.chunked_array(
-                [_rebuilt(c, type_) for c in columns[j].chunks], type=type_
-            )
+            columns[j] = _rebuilt_column(columns[j], type_)
             fields[j] = f.with_type(type_)
     return pa.table(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
 
@@ -296,9 +299,7 @@ def compact_table(table: pa.Table, plan: TablePlan) -> pa.Table:
             fields[j] = f.with_type(_DICTIONARY)
         elif f.name in plan.nested and plan.nested[f.name] != f.type:
             type_ = plan.nested[f.name]
-            columns[j] = pa.chunked_array(
-                [_rebuilt(c, type_) for c in columns[j].chunks], type=type_
-            )
+            columns[j] = _rebuilt_column(columns[j], type_)
             fields[j] = f.with_type(type_)
     return pa.table(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
 

@@ -92,9 +92,7 @@ def _filtered(values: pd.Series, mask: np.ndarray, arrow_mask: pa.BooleanArray) 
     """The values of ``values`` where ``mask``, as an array of the same dtype."""
     array = values.array
     if _chunk_starts(values) is None and not isinstance(values.dtype, pd.ArrowDtype):
-        return array[mask]
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage != "pyarrow":
-        return array[mask]
+        return array[mask]  # numpy, categorical, python strings, or one Arrow chunk
     # Arrow filters chunk by chunk; a take (what pandas does for a mask) joins the chunks
     kept = array.__arrow_array__().filter(arrow_mask)
     if isinstance(values.dtype, pd.StringDtype):
