@@ -11,6 +11,8 @@ import pytest
 import streamlit as st
 
 from geo.config import ENV_BOUNDARIES_DIR, ENV_DATA_DIR, Settings
+from geo.dataset import Dataset, load_dataset
+from geo.importers import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The local mirror of the boundary files that sits beside every checkout of this project.
@@ -59,3 +61,14 @@ def fresh_caches(settings: Settings) -> Iterator[None]:
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def imported_test_data(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """The ACLED and UCDP test files (``tests/data/importers``) imported and loaded beside
+    the curated layers, once per run. Shared: read it, never change it."""
+    data = Path(__file__).parent / "data" / "importers"
+    out = tmp_path_factory.mktemp("imported")
+    import_file("acled", data / "acled_export.csv", out / "acled.parquet")
+    import_file("ucdp", data / "ucdp_ged.csv", out / "ucdp.parquet")
+    return load_dataset(settings.with_(datasets_dir=out))

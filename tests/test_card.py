@@ -27,7 +27,6 @@ from geo.card import (
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
 from geo.handout import _pdf_paragraphs, build_handout, handout_html
-from geo.importers import import_file
 from geo.join import JOIN_COLUMNS
 from geo.layers import episodes_frame, layers_to_frame, parse_layer
 from geo.markdown import md_escape
@@ -695,11 +694,8 @@ def test_hostile_layer_card(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def imported(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Dataset:
-    out = tmp_path_factory.mktemp("data")
-    import_file("acled", IMPORTED / "acled_export.csv", out / "acled.parquet")
-    import_file("ucdp", IMPORTED / "ucdp_ged.csv", out / "ucdp.parquet")
-    return load_dataset(settings.with_(datasets_dir=out))
+def imported(imported_test_data: Dataset) -> Dataset:
+    return imported_test_data
 
 
 def test_an_imported_dataset(imported: Dataset) -> None:

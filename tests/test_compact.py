@@ -23,7 +23,7 @@ from geo.compact import (
     plain_nested,
 )
 from geo.config import Settings
-from geo.dataset import Dataset, load_dataset
+from geo.dataset import Dataset
 from geo.export import claims_table, export_bytes, sources_table
 from geo.gazetteer import Gazetteer
 from geo.importers import import_file, read_dataset
@@ -62,11 +62,8 @@ def test_repeating_text_columns_become_categoricals_with_the_same_values() -> No
 
 
 @pytest.fixture(scope="module")
-def compacted(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Dataset:
-    folder = tmp_path_factory.mktemp("data")
-    import_file("acled", DATA / "acled_export.csv", folder / "acled.parquet")
-    import_file("ucdp", DATA / "ucdp_ged.csv", folder / "ucdp.parquet")
-    return load_dataset(settings.with_(datasets_dir=folder))
+def compacted(imported_test_data: Dataset) -> Dataset:
+    return imported_test_data
 
 
 @pytest.fixture(scope="module")

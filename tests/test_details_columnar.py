@@ -10,10 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from geo.config import Settings
-from geo.dataset import load_dataset
+from geo.dataset import Dataset
 from geo.datasets import nested_to_lists
-from geo.importers import import_file
 from geo.render import details
 from geo.render.mapdata import _days
 
@@ -21,11 +19,8 @@ DATA = Path(__file__).parent / "data" / "importers"
 
 
 @pytest.fixture(scope="module")
-def events(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    out = tmp_path_factory.mktemp("data")
-    import_file("acled", DATA / "acled_export.csv", out / "acled.parquet")
-    import_file("ucdp", DATA / "ucdp_ged.csv", out / "ucdp.parquet")
-    return load_dataset(settings.with_(datasets_dir=out)).events
+def events(imported_test_data: Dataset) -> pd.DataFrame:
+    return imported_test_data.events
 
 
 def _decoded(events: pd.DataFrame, chunk: int) -> list[dict[str, Any]]:

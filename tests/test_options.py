@@ -10,7 +10,6 @@ import pytest
 
 from geo.config import Settings
 from geo.dataset import Dataset, load_dataset
-from geo.importers import import_file
 from geo.options import filter_options
 from geo.period import data_span
 from geo.view import View, apply_view, view_mask
@@ -19,15 +18,10 @@ DATA = Path(__file__).parent / "data" / "importers"
 
 
 @pytest.fixture(scope="module", params=["curated", "imported"])
-def data(
-    request: pytest.FixtureRequest, settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Dataset:
+def data(request: pytest.FixtureRequest, settings: Settings) -> Dataset:
     if request.param == "curated":
         return load_dataset(settings)
-    folder = tmp_path_factory.mktemp("data")
-    import_file("acled", DATA / "acled_export.csv", folder / "acled.parquet")
-    import_file("ucdp", DATA / "ucdp_ged.csv", folder / "ucdp.parquet")
-    return load_dataset(settings.with_(datasets_dir=folder))
+    return request.getfixturevalue("imported_test_data")
 
 
 def _unit_names_by_reading_every_event(
