@@ -551,14 +551,42 @@ def test_failed_write_keeps_previous_file(
 def test_export_bytes_are_the_main_file_of_the_package(
     tmp_path: Path, data: Dataset, fmt: Format
 ) -> None:
-    """A download holds exactly what ``conflictmap export`` writes (built in memory).
-
-    (A GeoPackage is not byte-for-byte repeatable, SQLite's pages vary, so the zip here
-    bundles the other formats.)
-    """
+    """A download holds exactly what ``conflictmap export`` writes (built in memory)."""
     bundle = ("geojson", "csv", "kml")
     path = export_package(data, tmp_path / export_filename(fmt), fmt=fmt, now=NOW, bundle=bundle)
     assert export_bytes(data, fmt=fmt, now=NOW, bundle=bundle) == path.read_bytes()
+
+
+def test_the_same_export_twice_is_the_same_geopackage(tmp_path: Path, data: Dataset) -> None:
+    """Fixed time, same name: byte for byte (GDAL's own table times replaced by ours)."""
+    for folder in ("one", "two", "three"):
+        (tmp_path / folder).mkdir()
+    one = export_package(data, tmp_path / "one" / "events.gpkg", now=NOW)
+    two = export_package(data, tmp_path / "two" / "events.gpkg", now=NOW)
+    assert one.read_bytes() == two.read_bytes()
+    with sqlite3.connect(one) as conn:
+        stamps = {row[0] for row in conn.execute("SELECT last_change FROM gpkg_contents")}
+    assert stamps == {"2024-03-01T12:00:00.000Z"}
+    later = export_package(data, tmp_path / "three" / "events.gpkg", now=NOW.replace(hour=13))
+    assert later.read_bytes() != one.read_bytes()
+
+
+def test_source_date_epoch_sets_the_export_time(
+    tmp_path: Path, data: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(NOW.timestamp())))
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+    one = export_package(data, tmp_path / "one" / "events.zip", fmt="zip")
+    two = export_package(data, tmp_path / "two" / "events.zip", fmt="zip")
+    assert one.read_bytes() == two.read_bytes()
+    with zipfile.ZipFile(one) as zf:
+        readme = zf.read("README.txt").decode()
+    assert "2024-03-01T12:00:00+00:00" in readme
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ExportError, match="SOURCE_DATE_EPOCH='yesterday'"):
+        export_package(data, tmp_path / "bad.csv", fmt="csv")
+    assert not (tmp_path / "bad.csv").exists()
 
 
 def test_overlap_rule_matches_view(data: Dataset) -> None:

@@ -102,6 +102,11 @@ def _bbox(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
     return x0, y0, x1, y1
 
 
+def _stamp(info: ExportInfo) -> str:
+    """The export time as GeoPackage writes times (``2020-07-12T08:00:00.000Z``)."""
+    return info.exported_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def _write_gpkg_metadata(conn: sqlite3.Connection, info: ExportInfo, readme: str) -> None:
     conn.executescript(
         """
@@ -133,7 +138,7 @@ def _write_gpkg_metadata(conn: sqlite3.Connection, info: ExportInfo, readme: str
             "'http://www.geopackage.org/spec120/#extension_metadata', 'read-write')",
             (table,),
         )
-    stamp = info.exported_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    stamp = _stamp(info)
     for uri, mime, text in (
         (
             "urn:conflictmap:export-metadata:1",
@@ -378,6 +383,9 @@ def _write_gpkg_file(parts: _Parts, target: Path) -> None:
                     conn, PROJECT_NAME, qgis.qgz_bytes(qgs, PROJECT_NAME), when=info.exported_at
                 )
                 _write_gpkg_metadata(conn, info, readme_text(info, _gpkg_contents(parts)))
+                # GDAL stamps each table with the clock; the export's own time instead, so
+                # the same export (same ``now``/SOURCE_DATE_EPOCH) is the same bytes.
+                conn.execute("UPDATE gpkg_contents SET last_change = ?", (_stamp(info),))
             app_id, version = _gpkg_header(conn)
         finally:
             conn.close()

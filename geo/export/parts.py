@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -90,6 +91,25 @@ def dataset_version(events: gpd.GeoDataFrame, episodes: pd.DataFrame | None = No
     if episodes is not None and len(episodes):
         digest.update(episodes.to_json(orient="records", date_format="iso").encode())
     return f"{_software_version()}+{digest.hexdigest()[:12]}"
+
+
+def export_time() -> datetime:
+    """The time an export records: ``SOURCE_DATE_EPOCH`` when set, else now (UTC).
+
+    ``SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC, the reproducible-builds
+    convention) makes two exports of the same data and filters the same bytes, so an
+    analyst can keep exports in version control and see only real changes.
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return datetime.now(UTC)
+    try:
+        seconds = int(raw)
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ExportError(
+            f"SOURCE_DATE_EPOCH={raw!r}: not a whole number of seconds since 1970-01-01 UTC"
+        ) from exc
 
 
 def _software_version() -> str:
@@ -265,7 +285,7 @@ def _prepare(
         title="Armenia–Azerbaijan conflict events (conflictmap export)",
         dataset_version=dataset_version(events, episodes),
         software_version=_software_version(),
-        exported_at=now or datetime.now(UTC),
+        exported_at=now or export_time(),
         filters=view.to_query() if view is not None else {},
         filters_text=describe_view(view),
         period_start=start or (min(days) if days else None),
