@@ -36,6 +36,12 @@ def test_the_server_is_configured_for_a_fast_first_page(option: str, value: obje
     assert type(default) is type(value)
 
 
+def test_readers_get_the_viewers_toolbar() -> None:
+    """No "Deploy" button or developer menu on a page that is projected and printed."""
+    assert _settings()["client.toolbarMode"] == "viewer"
+    assert "viewer" in st_config._config_options_template["client.toolbarMode"].description
+
+
 def test_every_setting_is_a_streamlit_option() -> None:
     unknown = sorted(set(_settings()) - set(st_config._config_options_template))
     assert unknown == []
