@@ -104,8 +104,8 @@ BAKU_14_15_JULY = (
     ),
     "Narimanov Monument to Ministry of Taxes, Baku (approximate), 15 July 2020:",
     (
-        "  Turan news agency (via seed 002 (encyclopedia-style article)): marchers on the "
-        f"morning of 15 July — “several hundred”, no number given (source: {ENC})."
+        "  Turan news agency: marchers on the morning of 15 July"
+        f" — “several hundred”, no number given (source: {ENC})."
     ),
     "No figures are given for this event: Second Alley of Honor, Baku, 15 July 2020.",
 )
