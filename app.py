@@ -100,6 +100,7 @@ EVENT_COLUMNS = {
 }
 #: Display of the event tables' columns: days as dates, counts as right-aligned numbers.
 EVENT_COLUMN_CONFIG = {
+    "_index": st.column_config.TextColumn("Event id"),  # the frame's index: the event ids
     **DAY_COLUMNS,
     **{
         EVENT_COLUMNS[name]: st.column_config.NumberColumn(

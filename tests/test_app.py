@@ -193,6 +193,9 @@ def test_region_select_shows_that_regions_events_and_claims() -> None:
         for e in events
     )
     assert len(events) == 2  # the region's table and the table of events in view
+    # the index (the event ids) is labelled for readers, not shown as 'event_id'
+    tables = [d for d in at.dataframe if "Type" in d.value.columns]
+    assert all(json.loads(t.proto.columns)["_index"]["label"] == "Event id" for t in tables)
     claims = static_table_with(at, "Figure", "Claimant", "Event")
     assert list(claims["Figure"]) == ["at least 11", "at least 1", "2"]
     # events are named by place and date, not by id (the exports keep the ids)
