@@ -253,11 +253,12 @@ def _settled(frame: Any) -> None:
     _wait_for("the map to stop redrawing", calm, 30)
 
 
-def _pixels(frame: Any, events: pd.DataFrame, *, day: date, start: date) -> dict[str, int]:
+def _pixels(frame: Any, events: pd.DataFrame, *, day: date | None, start: date) -> dict[str, int]:
     """Check the canvas at every event that nothing else could paint over; count the kinds.
 
     Events of the time bar's ``day`` are bright (a marker), the rest of the period from
     ``start`` faint (a small translucent dot), events that ended before ``start`` absent.
+    ``day=None``: the time bar's whole period, every event from ``start`` on bright.
     """
     points = events[["latitude", "longitude"]].astype(float).values.tolist()
     _settled(frame)
@@ -275,7 +276,7 @@ def _pixels(frame: Any, events: pd.DataFrame, *, day: date, start: date) -> dict
         if last < start:
             assert alpha == 0, f"{event_id} ended before {start} but is drawn ({probe})"
             seen["absent"] += 1
-        elif first <= day <= last:
+        elif day is None or first <= day <= last:
             assert alpha >= 200, f"{event_id} is on {day} but not drawn bright ({probe})"
             seen["bright"] += 1
         else:
@@ -306,29 +307,35 @@ def test_map_draws_follows_the_slider_and_plays(
     try:
         page.goto(f"{app_url}/?tiles=0", timeout=30_000)
 
-        # 1. the map is drawn, from local copies only, the events of the time bar's day
-        #    bright and the rest of the period faint, on the canvas
+        # 1. the map is drawn, from local copies only, on the canvas: until the time bar is
+        #    used, every event of the period bright
         before = _wait_for(
             "events drawn in the map iframe",
             lambda: n if (n := _drawn(_map_frame(page))) else None,
             MAP_DRAWN_S,
         )
         frame = _map_frame(page)
-        first_day = date.fromisoformat(frame.locator(TIME_TEXT).inner_text().strip())
-        assert before == _active_on(curated, first_day)
-        assert _attr(frame, "data-period") == f"{first_day}/{first_day}"
-        seen = _pixels(frame, curated, day=first_day, start=first_day)
-        assert seen["bright"] >= 1 and seen["faint"] >= 1, seen
+        first_day = curated["date_start"].dt.date.min()
+        last_day = curated["date_end"].dt.date.max()
+        assert before == len(curated)
+        assert frame.locator(TIME_TEXT).inner_text().strip() == f"{first_day} to {last_day}"
+        assert _attr(frame, "data-period") == f"{first_day}/{last_day}"
+        assert frame.locator("#conflictmap-timeline[data-whole-period]").count() == 1
+        seen = _pixels(frame, curated, day=None, start=first_day)
+        assert seen["bright"] >= 2 and seen["faint"] == 0, seen
+        # and every region-level event's area, each region once per episode
+        areas = curated[(curated["geo_precision"] == 3) & curated["region_id"].notna()]
+        shown = frame.evaluate(
+            "() => Object.values(window).filter((v) => v instanceof L.Timeline && v.cmWholeKey)"
+            ".reduce((n, t) => n + t.getLayers().length, 0)"
+        )
+        assert shown == int(areas.groupby("episode")["region_id"].nunique().sum()) > 0
         # an episode's layer switched off in the layer control takes its events away
-        on_day = curated[
-            (curated["date_start"].dt.date <= first_day)
-            & (curated["date_end"].dt.date >= first_day)
-        ]
-        episode = on_day["episode"].value_counts().index[0]
-        title = str(on_day.loc[on_day["episode"] == episode, "episode_title"].iloc[0])
+        episode = curated["episode"].value_counts().index[0]
+        title = str(curated.loc[curated["episode"] == episode, "episode_title"].iloc[0])
         box = frame.locator(".leaflet-control-layers label", has_text=title).locator("input")
         box.click()
-        fewer = before - int((on_day["episode"] == episode).sum())
+        fewer = before - int((curated["episode"] == episode).sum())
         _wait_for(f"{fewer} events without {episode}", lambda: _drawn(frame) == fewer or None, 10)
         box.click()
         _wait_for(f"{before} events again", lambda: _drawn(frame) == before or None, 10)
@@ -357,34 +364,64 @@ def test_map_draws_follows_the_slider_and_plays(
 
         def moved() -> int | None:
             frame = _map_frame(page)
-            if frame.locator(TIME_TEXT).inner_text().strip() != new_day.isoformat():
+            if frame.locator(TIME_TEXT).inner_text().strip() != f"{new_day} to {last_day}":
                 return None
-            if _attr(frame, "data-period") != f"{new_day}/{new_day}":
+            if _attr(frame, "data-period") != f"{new_day}/{last_day}":
                 return None
             return _drawn(frame)
 
         after = _wait_for(f"a map starting on {new_day}", moved, RERUN_S)
-        assert after == _active_on(curated, new_day)
+        assert after == int((curated["date_end"].dt.date >= new_day).sum())
         assert after != before
         frame = _map_frame(page)
-        seen = _pixels(frame, curated, day=new_day, start=new_day)
+        seen = _pixels(frame, curated, day=None, start=new_day)
         assert seen["bright"] >= 1 and seen["absent"] >= 1, seen
 
-        # 3. play on the time control advances the shown day and redraws the canvas
-        shown = frame.locator(TIME_TEXT).inner_text().strip()
+        # 3. play on the time control shows the period's first day, then the next ones,
+        #    the day's events bright and the rest faint
+        frame.evaluate(
+            "() => {"
+            + LAYER_JS
+            + """
+            const box = map.getContainer();
+            window.__periods = [];
+            new MutationObserver(() => window.__periods.push(box.getAttribute("data-period")))
+                .observe(box, {attributes: true, attributeFilter: ["data-period"]});
+        }"""
+        )
         frame.locator(PLAY_BUTTON).click()
+        _wait_for(
+            "the time bar to leave the whole period",
+            lambda: frame.locator("#conflictmap-timeline[data-whole-period]").count() == 0 or None,
+            PLAY_S,
+        )
         later = _wait_for(
             "the time bar to advance",
-            lambda: t if (t := frame.locator(TIME_TEXT).inner_text().strip()) > shown else None,
+            lambda: (
+                t
+                if (t := frame.locator(TIME_TEXT).inner_text().strip()) > new_day.isoformat()
+                and " " not in t
+                else None
+            ),
             PLAY_S,
         )
-        assert date.fromisoformat(later) > date.fromisoformat(shown)
+        assert date.fromisoformat(later) > new_day
         period = _wait_for(
             "the canvas to follow the time bar",
-            lambda: p if (p := _attr(frame, "data-period")) != f"{shown}/{shown}" else None,
+            lambda: (
+                p
+                if (p := str(_attr(frame, "data-period"))).split("/")[0] > new_day.isoformat()
+                and p.split("/")[0] == p.split("/")[1]
+                else None
+            ),
             PLAY_S,
         )
-        assert period.split("/")[0] > shown
+        assert period.split("/")[0] > new_day.isoformat()
+        # the first day was shown first, not skipped
+        days = frame.evaluate(
+            "() => window.__periods.filter((p) => p.split('/')[0] === p.split('/')[1])"
+        )
+        assert days[0] == f"{new_day}/{new_day}", days
         assert failures == [], f"failed requests: {failures}"
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -1313,7 +1350,7 @@ def test_keyboard_alone_changes_the_period_picks_a_region_and_opens_an_event(
             if (
                 "start=2020-07-13" in page.url
                 and view
-                and view["period"] == "2020-07-13/2020-07-13"
+                and view["period"] == "2020-07-13/2020-07-16"  # the time bar's whole period
             ):
                 return True
             return None
@@ -1338,7 +1375,7 @@ def test_keyboard_alone_changes_the_period_picks_a_region_and_opens_an_event(
         page.keyboard.press("Enter")
         view = _focused_on(page, "Tavush")
         assert "region=Tavush" in page.url and "start=2020-07-13" in page.url
-        assert view["period"] == "2020-07-13/2020-07-13"
+        assert view["period"] == "2020-07-13/2020-07-16"
         _idle(page)
 
         # an event's details: the map's event list (Space opens it), Enter on an event
@@ -1381,8 +1418,8 @@ def test_keyboard_alone_changes_the_period_picks_a_region_and_opens_an_event(
         popup.wait_for(state="detached", timeout=10_000)
         assert "cm-event-item" in _focused(page).get("cls", "")  # back on the list
 
-        # the play control under the map: its "next" button, with Space, moves the day
-        # shown to the next day on which an event starts or ends
+        # the play control under the map: its "next" button, with Space, leaves the whole
+        # period for the next day on which an event starts or ends
         button = _tab_to(
             page, "the time bar's next button", lambda f: f.get("aria") == "Next event date"
         )
@@ -1392,7 +1429,9 @@ def test_keyboard_alone_changes_the_period_picks_a_region_and_opens_an_event(
             "the map to show a later day",
             lambda: (
                 p
-                if (v := _map_view(page)) and (p := v["period"]) != "2020-07-13/2020-07-13"
+                if (v := _map_view(page))
+                and (p := v["period"]) != "2020-07-13/2020-07-16"
+                and p.split("/")[0] == p.split("/")[1]
                 else None
             ),
             PLAY_S,

@@ -389,6 +389,40 @@ class TimeControl(TimelineSlider):
           {% for timeline in this.timelines %}
               {{ this.get_name() }}.addTimelines({{ timeline.get_name() }});
           {% endfor %}
+          {#- the whole period, every event of it shown, until the reader uses the time bar:
+              dragged, stepped or played (from the first day), it shows one day -#}
+          (function (c) {
+              var whole = true, box = c.getContainer(), setTime = c._setTime, play = c.play;
+              c.timelines.forEach(function (tl) {
+                  if (tl.showWhole) { tl.showWhole(); return; }
+                  if (!tl.cmFeatures) { return; }
+                  var seen = {}, key = tl.cmWholeKey;
+                  tl.clearLayers();
+                  tl.cmFeatures.forEach(function (f) {
+                      var id = key ? f.properties[key] : null;
+                      if (id == null || !seen[id]) { seen[id] = 1; tl.addData(f); }
+                  });
+              });
+              var out = box.querySelector("output.time-text");
+              var s = box.querySelector("input.time-slider");
+              var a = c.options.formatOutput(c.start), b = c.options.formatOutput(c.end);
+              if (out) { out.textContent = a === b ? a : a + ' to ' + b; }
+              if (s && out) { s.setAttribute("aria-valuetext", out.textContent + ", every day"); }
+              box.setAttribute("data-whole-period", "1");
+              c._setTime = function () {
+                  whole = false;
+                  box.removeAttribute("data-whole-period");
+                  return setTime.apply(this, arguments);
+              };
+              c.play = function () {
+                  if (!whole) { return play.apply(this, arguments); }
+                  this.pause();
+                  this.setTime(this.start);
+                  this._playing = true;
+                  box.classList.add("playing");
+                  this._timer = setTimeout(function () { c.play(true); }, this._stepDuration);
+              };
+          })({{ this.get_name() }});
         {% endmacro %}
         """
     )
@@ -431,6 +465,7 @@ class EventTimeline(Timeline):
               {{ this.get_name() }}_data,
               {{ this.get_name() }}_options
           );
+          {{ this.get_name() }}.cmFeatures = {{ this.get_name() }}_data.features;
           {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
@@ -495,10 +530,7 @@ class AreaTimeline(EventTimeline):
         {% macro script(this, kwargs) %}
           var {{ this.get_name() }}_options = {{ this.options|tojavascript }};
           var {{ this.get_name() }}_packed = {{ this.data_js }};
-          var {{ this.get_name() }} = L.timeline(
-              {
-                  type: "FeatureCollection",
-                  features: (function (packed) {
+          var {{ this.get_name() }}_features = (function (packed) {
                       var out = [], DAY = 86400000;
                       packed.spans.forEach(function (r) {
                           var id = packed.regions[r[0]], day = r[1];
@@ -515,10 +547,14 @@ class AreaTimeline(EventTimeline):
                           }
                       });
                       return out;
-                  })({{ this.get_name() }}_packed)
-              },
+                  })({{ this.get_name() }}_packed);
+          var {{ this.get_name() }} = L.timeline(
+              {type: "FeatureCollection", features: {{ this.get_name() }}_features},
               {{ this.get_name() }}_options
           );
+          {#- the time bar's whole period (TimeControl) shows each region once #}
+          {{ this.get_name() }}.cmFeatures = {{ this.get_name() }}_features;
+          {{ this.get_name() }}.cmWholeKey = "region_id";
           {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """

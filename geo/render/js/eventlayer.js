@@ -8,7 +8,8 @@
  * After every draw the map container carries data-events-drawn, data-period (FROM/TO),
  * data-events-filtered (in the period anywhere), data-cell-total and data-aggregated.
  * It has setTime(ms), start, end and times, so Leaflet.timeline's slider drives it:
- * the events of the day shown are drawn bright, the rest of the period faint.
+ * the events of the day shown are drawn bright, the rest of the period faint; until the
+ * reader uses the time bar, showWhole() draws every event of the period bright.
  * setPeriod("YYYY-MM-DD", "YYYY-MM-DD") sets a new period: events outside it go.
  * For keyboard and screen-reader users it adds a control (#conflictmap-event-list): a
  * list of the events of the period in view, each a button that opens its popup (focus
@@ -169,6 +170,11 @@
             var day = Math.floor(ms / DAY);
             this._range = this._d ? [day - this._d.day0, day - this._d.day0] : null;
             this._pending = day;
+            this._redraw();
+        },
+        showWhole: function () {  // the time bar's whole period: every event of it bright
+            this._pending = null;
+            this._range = this._d ? this._view.slice() : null;
             this._redraw();
         },
         setPeriod: function (from, to) {  // a new period: events outside it are not drawn
