@@ -109,7 +109,13 @@ EVENT_COLUMN_CONFIG = {
         for name in ("deaths_low", "deaths_best", "deaths_high", "injured_low", "injured_high")
     },
     EVENT_COLUMNS["geo_precision"]: st.column_config.NumberColumn(
-        EVENT_COLUMNS["geo_precision"], format="%d", alignment="right"
+        EVENT_COLUMNS["geo_precision"],
+        format="%d",
+        alignment="right",
+        help=(
+            "How precisely the event is placed (ACLED's scale): 1 at the place itself, "
+            "2 near it, 3 only its district or region is known."
+        ),
     ),
 }
 #: Claims listed in one table at most (a static table shows every row; the export has all).

@@ -196,6 +196,9 @@ def test_region_select_shows_that_regions_events_and_claims() -> None:
     # the index (the event ids) is labelled for readers, not shown as 'event_id'
     tables = [d for d in at.dataframe if "Type" in d.value.columns]
     assert all(json.loads(t.proto.columns)["_index"]["label"] == "Event id" for t in tables)
+    # the precision column says what its numbers mean
+    helps = [json.loads(t.proto.columns)["Geo precision"]["help"] for t in tables]
+    assert all("1 at the place itself" in h and "3 only its district" in h for h in helps)
     claims = static_table_with(at, "Figure", "Claimant", "Event")
     assert list(claims["Figure"]) == ["at least 11", "at least 1", "2"]
     # events are named by place and date, not by id (the exports keep the ids)
