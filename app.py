@@ -20,7 +20,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import add_from_article
 from geo import render
@@ -58,6 +57,7 @@ from geo.view import (
     clicked_point,
     view_mask,
 )
+from map_frame import map_frame
 from map_period import map_period_bar
 from page_after_map import page_after_map
 from table_pages import paged_table
@@ -661,23 +661,20 @@ def show_map(
         boundaries_url=boundaries_file(key),
     )
     map_data_pruned(key)
-    # The one render of the page per run: kept for tests, and st_folium is told not to
-    # render it again (render=False; it still collects the scripts it sends).
-    st.session_state[MAP_HTML_KEY] = render.map_html(m)
+    # The one render of the page per run: kept for tests, and shown as it is (map_frame.py).
+    st.session_state[MAP_HTML_KEY] = page = render.map_html(m)
     regions_mode = view.mode == "regions" and data.admin is not None
 
     def on_click() -> None:
         select_clicked_unit(key)
 
-    st_folium(
-        m,
+    map_frame(
+        page,
         key="map",
         # Only the choropleth reacts to clicks; panning, zooming and popups never rerun.
         returned_objects=["last_object_clicked"] if regions_mode else [],
-        use_container_width=True,
         height=PRESENT_MAP_HEIGHT if view.present else MAP_HEIGHT,
         on_change=on_click if regions_mode else None,
-        render=False,
     )
     if urls is None:
         st.caption(

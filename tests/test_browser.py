@@ -29,6 +29,7 @@ import pytest
 from geo.config import Settings
 from geo.render import AREA_RING_RADIUS_M
 from geo.render.assets import ASSETS_COMMAND, asset_urls
+from map_frame import TITLE as MAP_FRAME_TITLE
 
 pytestmark = pytest.mark.browser
 
@@ -120,7 +121,7 @@ RING_JS = (
 )
 TIME_TEXT = "#conflictmap-timeline output.time-text"
 PLAY_BUTTON = "#conflictmap-timeline button.play"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = f'iframe[title="{MAP_FRAME_TITLE}"]'
 
 T = TypeVar("T")
 
@@ -1215,7 +1216,7 @@ def test_presentation_mode_fills_a_1280x720_screen_and_leaving_restores_the_view
                 """() => {
                 const box = (el) => { const r = el.getBoundingClientRect();
                     return [r.left, r.top, r.right, r.bottom]; };
-                const map = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+                const map = document.querySelector('iframe[title="map_frame.conflictmap_map"]');
                 const card = document.querySelector(".st-key-region-card");
                 const text = card && card.querySelector("p");
                 return {scroll: document.scrollingElement.scrollHeight, inner: innerHeight,
@@ -1258,7 +1259,7 @@ def test_presentation_mode_fills_a_1280x720_screen_and_leaving_restores_the_view
 def _focused(page: Any) -> dict[str, Any]:
     """The focused element, looking into the map's iframe when the focus is there."""
     found = page.evaluate(FOCUSED_JS) or {}
-    if found.get("tag") == "IFRAME" and found.get("title") == "streamlit_folium.st_folium":
+    if found.get("tag") == "IFRAME" and found.get("title") == MAP_FRAME_TITLE:
         return {**(_map_frame(page).evaluate(FOCUSED_JS) or {}), "in": "map"}
     return {**found, "in": "page"}
 
