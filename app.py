@@ -59,7 +59,7 @@ from geo.view import (
 )
 from map_frame import map_frame
 from map_period import map_period_bar
-from page_after_map import page_after_map
+from page_after_map import SIDEBAR_WAIT_NOTE, page_after_map, sidebar_waits
 from table_pages import paged_table
 from widget_options import MAX_OPTIONS, bounded_options, value_counts
 
@@ -959,12 +959,22 @@ def main() -> None:
     for problem in st.session_state.get("url_problems", []):
         st.warning(md_escape(shorten(problem, URL_ECHO_CHARS)))
 
-    sidebar(data, key)
+    # On a browser's first page the sidebar's widgets follow the map's first draw.
+    map_reports = (
+        st.session_state["mode"] == "events" and len(data.events) <= settings.max_map_events
+    )
+    waiting = sidebar_waits(map_reports, presenting=presenting)
+    if waiting:
+        st.sidebar.header("View")
+        st.sidebar.caption(SIDEBAR_WAIT_NOTE)
+    else:
+        sidebar(data, key)
     view = current_view(key)
     st.query_params.from_dict(view.to_query())
-    with st.sidebar:
-        export_section(data, view)
-        st.markdown(f"[Add events from an article](?page={add_from_article.PAGE_PARAM})")
+    if not waiting:
+        with st.sidebar:
+            export_section(data, view)
+            st.markdown(f"[Add events from an article](?page={add_from_article.PAGE_PARAM})")
 
     events = apply_view(data.events, view)
     card_query = tuple(sorted(view.with_(present=False).to_query().items()))
@@ -997,7 +1007,6 @@ def main() -> None:
     if view.mode == "events":
         map_period_bar(st.session_state["period"], *_span(key))
     # Laid out after the map's first draw on a browser's first page (page_after_map.py).
-    map_reports = view.mode == "events" and len(data.events) <= _settings().max_map_events
     page_after_map(
         lambda: page_under_map(data, view, events, summary, key, card_query),
         map_reports=map_reports,

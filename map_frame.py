@@ -25,7 +25,7 @@ FRONTEND = Path(__file__).resolve().parent / "map_frame_frontend"
 #: The frame's title on the page (Streamlit names a component's iframe after it).
 TITLE = "map_frame.conflictmap_map"
 #: folium's element ids (``map_<32 hex>``): new on every build of the same map.
-_FOLIUM_ID = re.compile(r"_[0-9a-f]{32}\b")
+_FOLIUM_ID = re.compile(r"_[0-9a-f]{32}(?![0-9a-f])")
 _component = components.declare_component("conflictmap_map", path=str(FRONTEND))
 
 
