@@ -20,7 +20,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import add_from_article
 from geo import render
@@ -58,8 +57,9 @@ from geo.view import (
     clicked_point,
     view_mask,
 )
+from map_frame import map_frame
 from map_period import map_period_bar
-from page_after_map import page_after_map
+from page_after_map import SIDEBAR_WAIT_NOTE, page_after_map, sidebar_waits
 from table_pages import paged_table
 from widget_options import MAX_OPTIONS, bounded_options, value_counts
 
@@ -668,23 +668,20 @@ def show_map(
         boundaries_url=boundaries_file(key),
     )
     map_data_pruned(key)
-    # The one render of the page per run: kept for tests, and st_folium is told not to
-    # render it again (render=False; it still collects the scripts it sends).
-    st.session_state[MAP_HTML_KEY] = render.map_html(m)
+    # The one render of the page per run: kept for tests, and shown as it is (map_frame.py).
+    st.session_state[MAP_HTML_KEY] = page = render.map_html(m)
     regions_mode = view.mode == "regions" and data.admin is not None
 
     def on_click() -> None:
         select_clicked_unit(key)
 
-    st_folium(
-        m,
+    map_frame(
+        page,
         key="map",
         # Only the choropleth reacts to clicks; panning, zooming and popups never rerun.
         returned_objects=["last_object_clicked"] if regions_mode else [],
-        use_container_width=True,
         height=PRESENT_MAP_HEIGHT if view.present else MAP_HEIGHT,
         on_change=on_click if regions_mode else None,
-        render=False,
     )
     if urls is None:
         st.caption(
@@ -969,12 +966,22 @@ def main() -> None:
     for problem in st.session_state.get("url_problems", []):
         st.warning(md_escape(shorten(problem, URL_ECHO_CHARS)))
 
-    sidebar(data, key)
+    # On a browser's first page the sidebar's widgets follow the map's first draw.
+    map_reports = (
+        st.session_state["mode"] == "events" and len(data.events) <= settings.max_map_events
+    )
+    waiting = sidebar_waits(map_reports, presenting=presenting)
+    if waiting:
+        st.sidebar.header("View")
+        st.sidebar.caption(SIDEBAR_WAIT_NOTE)
+    else:
+        sidebar(data, key)
     view = current_view(key)
     st.query_params.from_dict(view.to_query())
-    with st.sidebar:
-        export_section(data, view)
-        st.markdown(f"[Add events from an article](?page={add_from_article.PAGE_PARAM})")
+    if not waiting:
+        with st.sidebar:
+            export_section(data, view)
+            st.markdown(f"[Add events from an article](?page={add_from_article.PAGE_PARAM})")
 
     events = apply_view(data.events, view)
     card_query = tuple(sorted(view.with_(present=False).to_query().items()))
@@ -1007,7 +1014,6 @@ def main() -> None:
     if view.mode == "events":
         map_period_bar(st.session_state["period"], *_span(key))
     # Laid out after the map's first draw on a browser's first page (page_after_map.py).
-    map_reports = view.mode == "events" and len(data.events) <= _settings().max_map_events
     page_after_map(
         lambda: page_under_map(data, view, events, summary, key, card_query),
         map_reports=map_reports,

@@ -76,7 +76,9 @@ COUNT_DRAWN_JS = """
     return drawn;
 }
 """
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The map's frame: the app's own (map_frame.py) or streamlit-folium's (older checkouts
+#: measured with ``--app-root``, and the naive app).
+MAP_IFRAME = 'iframe[title="map_frame.conflictmap_map"], iframe[title="streamlit_folium.st_folium"]'
 #: Notes when the app's script starts running again (Streamlit's own test attribute).
 WATCH_RUN_JS = """
 () => {

@@ -29,6 +29,7 @@ import pytest
 from geo.config import Settings
 from geo.render import AREA_RING_RADIUS_M
 from geo.render.assets import ASSETS_COMMAND, asset_urls
+from map_frame import TITLE as MAP_FRAME_TITLE
 
 pytestmark = pytest.mark.browser
 
@@ -120,7 +121,7 @@ RING_JS = (
 )
 TIME_TEXT = "#conflictmap-timeline output.time-text"
 PLAY_BUTTON = "#conflictmap-timeline button.play"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = f'iframe[title="{MAP_FRAME_TITLE}"]'
 
 T = TypeVar("T")
 
@@ -449,6 +450,9 @@ def test_the_tables_follow_the_map_period_on_one_click(
     try:
         page.goto(f"{app_url}/?tiles=0", timeout=30_000)
         _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        # the sidebar follows the map's first draw (page_after_map.py): use a page at rest
+        page.locator('[data-testid="stSidebar"] .stSlider').wait_for(timeout=RERUN_S * 1000)
+        _idle(page)
         bar = page.locator(PERIOD_BAR)
         bar.wait_for(state="attached", timeout=30_000)
         first = curated["date_start"].dt.date.min()
@@ -1161,6 +1165,7 @@ def test_a_second_page_draws_from_the_browsers_cache_without_asking(
 CARD_AT_DRAW_JS = """
 window.addEventListener("conflictmap-drawn", () => {
     window.__cardAtDraw = !!document.querySelector(".st-key-region-card");
+    window.__sliderAtDraw = !!document.querySelector('[data-testid="stSidebar"] .stSlider');
 });
 """
 
@@ -1172,11 +1177,16 @@ def test_the_page_under_the_map_is_laid_out_after_the_map_draws(app_url: str, br
         page.add_init_script(CARD_AT_DRAW_JS)
         page.goto(f"{app_url}/?tiles=0", timeout=30_000)
         _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S)
+        _map_frame(page).evaluate("window.__cmFirstFrame = true")
         page.locator(".st-key-region-card").wait_for(state="visible", timeout=RERUN_S * 1000)
         page.get_by_text("Events in view", exact=True).last.wait_for(timeout=RERUN_S * 1000)
         page.get_by_text("Episode-wide claims", exact=True).wait_for(timeout=RERUN_S * 1000)
         assert page.evaluate("window.conflictmapDrawn") is True
         assert page.evaluate("window.__cardAtDraw") is False  # told before the card existed
+        assert page.evaluate("window.__sliderAtDraw") is False  # and the sidebar's widgets
+        page.locator('[data-testid="stSidebar"] .stSlider').wait_for(timeout=RERUN_S * 1000)
+        # the full page came by running the script again: the map's frame stayed
+        assert _map_frame(page).evaluate("window.__cmFirstFrame") is True
     finally:
         page.close()
 
@@ -1210,8 +1220,12 @@ def test_boundaries_come_from_a_cached_file_and_a_choropleth_click_selects_the_u
         assert outlines == {"state": "drawn", "drawn": n_outlines}
         files = [u for u in fetched if "/app/static/mapdata/boundaries-" in u]
         assert len(files) == 1 and files[0].endswith(".json"), files
-        # nothing of jQuery, Bootstrap or awesome-markers is loaded
+        # nothing of jQuery, Bootstrap or awesome-markers is loaded, nor streamlit-folium's
+        # front end: the map's frame is the app's own (map_frame.py), its script inline
         assert not [u for u in fetched if any(k in u for k in ("jquery", "bootstrap", "awesome"))]
+        assert not [u for u in fetched if "/component/streamlit_folium" in u]
+        frames = [u for u in fetched if "/component/map_frame.conflictmap_map/" in u]
+        assert frames and all(urlsplit(u).path.endswith("/index.html") for u in frames), frames
         assert _map_frame(page).evaluate("() => typeof window.jQuery") == "undefined"
 
         # a click on Tavush in the choropleth reaches Streamlit and selects it
@@ -1252,7 +1266,7 @@ def test_presentation_mode_fills_a_1280x720_screen_and_leaving_restores_the_view
                 """() => {
                 const box = (el) => { const r = el.getBoundingClientRect();
                     return [r.left, r.top, r.right, r.bottom]; };
-                const map = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+                const map = document.querySelector('iframe[title="map_frame.conflictmap_map"]');
                 const card = document.querySelector(".st-key-region-card");
                 const text = card && card.querySelector("p");
                 return {scroll: document.scrollingElement.scrollHeight, inner: innerHeight,
@@ -1295,7 +1309,7 @@ def test_presentation_mode_fills_a_1280x720_screen_and_leaving_restores_the_view
 def _focused(page: Any) -> dict[str, Any]:
     """The focused element, looking into the map's iframe when the focus is there."""
     found = page.evaluate(FOCUSED_JS) or {}
-    if found.get("tag") == "IFRAME" and found.get("title") == "streamlit_folium.st_folium":
+    if found.get("tag") == "IFRAME" and found.get("title") == MAP_FRAME_TITLE:
         return {**(_map_frame(page).evaluate(FOCUSED_JS) or {}), "in": "map"}
     return {**found, "in": "page"}
 

@@ -25,7 +25,7 @@ MANIFEST_NAME = "assets.json"
 #: symlinks and refuses files outside ``static/``, so the files are copied there, not linked.
 VENDOR_SUBDIR = "vendor"
 #: URL of the vendor folder as the browser sees it. Absolute from the server's origin: the map
-#: is drawn inside the streamlit-folium component iframe (``/component/...``), where a
+#: is drawn inside a component iframe (``/component/...``, map_frame.py), where a
 #: relative ``app/static/...`` would resolve under the component's own path.
 DEFAULT_BASE_URL = "/app/static/vendor"
 #: Sub-folder of ``Settings.cache_dir`` holding the prepared copies.
@@ -471,7 +471,7 @@ def asset_urls(
         Where the manifest is (``data_dir``).
     base_url
         The URL at which ``vendor_dir`` is served. The default, absolute from the
-        Streamlit server's origin, works inside the streamlit-folium iframe; prefix it
+        Streamlit server's origin, works inside the map's component iframe; prefix it
         with ``server.baseUrlPath`` when the app is served below a path.
     vendor_dir
         The folder holding the published copies (default: :func:`vendor_path`).
