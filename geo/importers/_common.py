@@ -1069,7 +1069,8 @@ def _imported_frame(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for name in ("event_date", "date_start", "date_end"):
         if name in events.columns:
             events[name] = events[name].astype("datetime64[ns]")
-    events.index = pd.Index(events["event_id"].to_numpy(), name="event_id")
+    # the column's own text (not a Python string per event, copied back into Arrow)
+    events.index = pd.Index(events["event_id"].array, name="event_id")
     return events
 
 
