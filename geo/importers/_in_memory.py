@@ -42,8 +42,6 @@ def events_from_blocks(
     frame = table.to_pandas(types_mapper=types, self_destruct=True)
     del table  # emptied by the conversion: never to be used again
     x, y = frame["longitude"].to_numpy(), frame["latitude"].to_numpy()
-    events = gpd.GeoDataFrame(
-        frame, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326", copy=False
-    )
+    events = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326", copy=False)
     del frame
     return compact.sorted_categories(_imported_frame(events))
