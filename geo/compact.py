@@ -43,12 +43,25 @@ def _repeating_text(values: pd.Series) -> bool:
         return False
     if not (is_string_dtype(values.dtype) or is_object_dtype(values.dtype)):
         return False
+    text = _arrow_text(values)
+    if text is not None:  # counted in Arrow, in parts (not a copy of every distinct text)
+        return _repeating_count(text) is not None
     present = values.dropna()
     if present.empty:
         return False
     if is_object_dtype(values.dtype) and not all(type(v) is str for v in present):
         return False  # lists (claims, sources), numbers, mixed: left as they are
     return present.nunique() <= MAX_DISTINCT_SHARE * len(values)
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow text under a pandas text column stored in Arrow (``None`` for others)."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return None
+    data = getattr(values.array, "_pa_array", None)
+    if not isinstance(data, pa.ChunkedArray) or not _text_type(data.type):
+        return None
+    return data
 
 
 def compact_text_columns(frame: F) -> F:
