@@ -256,7 +256,7 @@ def with_imported(data: Dataset, settings: Settings) -> Dataset:
     imported, episodes = load_imported(settings, data.admin)
     # at each step below, what the step before freed goes back to the system (glibc keeps
     # it otherwise), so that the step's own copies do not come on top of it: at 10^6
-    # events the peak went from 3.4 to 2.3 GiB (geo._memory, bench/README.md)
+    # events the peak went from 3.4 to 2.4 GiB (geo._memory, bench/README.md)
     release_memory()
     curated = data.events.copy()
     curated.insert(0, "dataset", CURATED)

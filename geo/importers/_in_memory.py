@@ -16,10 +16,11 @@ def events_from_blocks(
     tables: list[pa.Table], plan: compact.TablePlan | None, geo: dict[str, Any]
 ) -> gpd.GeoDataFrame:
     """The imported events of the blocks' Arrow tables (GeoParquet encoding, repeated texts
-    as dictionaries by ``plan``: :func:`geo.compact.compact_table`): settled over the whole
-    table (:func:`geo.compact.finish_table`), then as :func:`read_imported` gives a file's
-    events: text in its Arrow buffers, the points made from the coordinates, categoricals
-    with their categories in text order (:func:`geo.compact.sorted_categories`).
+    as dictionaries by ``plan``: :func:`geo.compact.compact_table`), settled over the whole
+    table (:func:`geo.compact.finish_table`), as
+    :func:`geo.importers._common.read_imported` gives a file's events: text in its Arrow
+    buffers, the points made from the coordinates, categoricals with their categories in
+    text order (:func:`geo.compact.sorted_categories`).
 
     ``tables`` is emptied: this function holds the only reference to the blocks, so each
     column's Arrow memory is let go as soon as its pandas column is made (numbers, dates
