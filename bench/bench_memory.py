@@ -42,9 +42,12 @@ def status(key):
     return float("nan")
 
 base = status("VmRSS:")
+import time
+start = time.perf_counter()
 data = load_dataset(Settings.from_env(), boundaries="optional", invalid="skip")
+seconds = time.perf_counter() - start
 release_memory()
-print(json.dumps({"events": len(data.events), "peak_mb": status("VmHWM:"),
+print(json.dumps({"events": len(data.events), "peak_mb": status("VmHWM:"), "seconds": seconds,
                   "rss_mb": status("VmRSS:"), "base_mb": base,
                   "frame_mb": float(data.events.memory_usage(deep=True).sum()) / 2**20}))
 """
@@ -66,8 +69,8 @@ def main() -> None:
     roots = {"before": args.before.resolve(), "after": HERE}
     env = {**os.environ}
     print(f"# load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print("| round | what | code | peak MB | RSS after release MB | load average |")
-    print("|---|---|---|---|---|---|")
+    print("| round | what | code | peak MiB | RSS after release MiB | seconds | load average |")
+    print("|---|---|---|---|---|---|---|")
     for rnd in range(1, args.rounds + 1):
         for kind, csv in (("acled", args.acled), ("ucdp", args.ucdp)):
             if csv is None:
@@ -80,7 +83,8 @@ def main() -> None:
                 )  # fmt: skip
                 print(
                     f"| {rnd} | read_dataset {kind} ({got['rows']:,} rows) | {code} "
-                    f"| {got['peak_mb']:,.0f} | | {os.getloadavg()[0]:.1f} |",
+                    f"| {got['peak_mb']:,.0f} | | {got['seconds']:.1f} "
+                    f"| {os.getloadavg()[0]:.1f} |",
                     flush=True,
                 )
         if args.data_dir:
@@ -91,7 +95,8 @@ def main() -> None:
                 )
                 print(
                     f"| {rnd} | load_dataset ({got['events']:,} events) | {code} "
-                    f"| {got['peak_mb']:,.0f} | {got['rss_mb']:,.0f} | {os.getloadavg()[0]:.1f} |",
+                    f"| {got['peak_mb']:,.0f} | {got['rss_mb']:,.0f} | {got['seconds']:.1f} "
+                    f"| {os.getloadavg()[0]:.1f} |",
                     flush=True,
                 )
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,12 +43,25 @@ def _repeating_text(values: pd.Series) -> bool:
         return False
     if not (is_string_dtype(values.dtype) or is_object_dtype(values.dtype)):
         return False
+    text = _arrow_text(values)
+    if text is not None:  # counted in Arrow, in parts (not a copy of every distinct text)
+        return _repeating_count(text) is not None
     present = values.dropna()
     if present.empty:
         return False
     if is_object_dtype(values.dtype) and not all(type(v) is str for v in present):
         return False  # lists (claims, sources), numbers, mixed: left as they are
     return present.nunique() <= MAX_DISTINCT_SHARE * len(values)
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow text under a pandas text column stored in Arrow (``None`` for others)."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return None
+    data = getattr(values.array, "_pa_array", None)
+    if not isinstance(data, pa.ChunkedArray) or not _text_type(data.type):
+        return None
+    return data
 
 
 def compact_text_columns(frame: F) -> F:
@@ -113,8 +127,9 @@ def _repeating_fields(values: pa.ChunkedArray) -> dict[str, int]:
         if not text or len(flat) == 0:
             continue
         child = pa.chunked_array([c.field(field.name) for c in flat.chunks], type=field.type)
-        if _repeats(child):
-            out[field.name] = _distinct(child)
+        distinct = _repeating_count(child)
+        if distinct is not None:
+            out[field.name] = distinct
     return out
 
 
@@ -202,22 +217,113 @@ def _text_type(type_: pa.DataType) -> bool:
     return pa.types.is_string(type_) or pa.types.is_large_string(type_)
 
 
-def _distinct(values: pa.ChunkedArray) -> int:
+def _distinct(values: pa.ChunkedArray, *, above: int | None = None) -> int:
     """Distinct non-null values, also of a dictionary column whose chunks have dictionaries
-    of their own (each of the values its chunk uses, as ``dictionary_encode`` makes them)."""
-    if not pa.types.is_dictionary(values.type):
+    of their own (each of the values its chunk uses, as ``dictionary_encode`` makes them).
+    Counted by :func:`distinct_text` (exact, in parts); with ``above``, any count over it
+    may stand for the count once the count passes it."""
+    if pa.types.is_dictionary(values.type):
+        words = [c.dictionary for c in values.chunks]
+        if not words:
+            return 0
+        values = pa.chunked_array(words, type=values.type.value_type)
+    if _text_type(values.type):
+        return distinct_text(values, above=above)
+    return int(pc.count_distinct(values, mode="only_valid").as_py())
+
+
+#: Text counted at a time by :func:`distinct_text` (bytes): Arrow's count keeps a copy of
+#: every distinct text it has seen, so a column of mostly distinct texts (``notes``) is
+#: counted in parts of about this size.
+DISTINCT_PART_BYTES = 16 << 20
+
+
+def distinct_text(
+    values: pa.ChunkedArray | pa.Array,
+    *,
+    above: int | None = None,
+    part_bytes: int = DISTINCT_PART_BYTES,
+) -> int:
+    """Distinct non-null texts of ``values`` (``string``/``large_string``), what
+    ``pyarrow.compute.count_distinct(values, mode="only_valid")`` gives, with memory for
+    about ``part_bytes`` of text at a time instead of the whole column's.
+
+    The texts are shared out among parts by their length and three of their bytes (first,
+    middle, last): equal texts always fall in the same part, so the parts' counts add up
+    to the column's. With ``above``, counting stops as soon as the count passes it (the
+    count so far, more than ``above``, is returned).
+    """
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    size = sum(_text_bytes(c) for c in chunks)
+    parts = 1
+    while parts * part_bytes < size and parts < 1024:
+        parts *= 2
+    if parts == 1:
         return int(pc.count_distinct(values, mode="only_valid").as_py())
-    words = [c.dictionary for c in values.chunks]
-    if not words:
+    keys = [_part_keys(c, parts) for c in chunks]
+    total = 0
+    for part in range(parts):
+        pieces = [c.filter(pa.array(k == part)) for c, k in zip(chunks, keys, strict=True)]
+        total += int(
+            pc.count_distinct(
+                pa.chunked_array(pieces, type=chunks[0].type), mode="only_valid"
+            ).as_py()
+        )
+        del pieces
+        if above is not None and total > above:
+            break
+    return total
+
+
+def _text_bytes(chunk: pa.Array) -> int:
+    if len(chunk) == 0 or chunk.buffers()[2] is None:
         return 0
-    return int(pc.count_distinct(pa.concat_arrays(words), mode="only_valid").as_py())
+    offsets = _offsets(chunk)
+    return int(offsets[-1] - offsets[0])
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    """A text array's ``len + 1`` offsets (as ``int64``), its own slice of the buffer."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    raw = np.frombuffer(chunk.buffers()[1], dtype=width)
+    return raw[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
+
+
+def _part_keys(chunk: pa.Array, parts: int) -> np.ndarray:
+    """The part (``0 <= k < parts``, ``parts`` a power of two) of each text of ``chunk``:
+    a function of its length and its first, middle and last bytes."""
+    if len(chunk) == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = _offsets(chunk)
+    start, stop = offsets[:-1], offsets[1:]
+    length = stop - start
+    key = length.astype(np.uint64)
+    data = chunk.buffers()[2]
+    if data is not None and data.size:
+        raw = np.frombuffer(data, dtype=np.uint8)
+        some = length > 0
+        for at in (start, start + length // 2, stop - 1):
+            byte = np.zeros(len(length), dtype=np.uint64)
+            byte[some] = raw[at[some]]
+            key = key * np.uint64(257) + byte
+    key *= np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits pick the part
+    return (key >> np.uint64(64 - parts.bit_length() + 1)).astype(np.int64)
 
 
 def _repeats(values: pa.ChunkedArray) -> bool:
     """Some text, and at most half as many distinct texts as values (missing ones counted
     as values): the rule of :func:`_repeating_text`."""
+    return _repeating_count(values) is not None
+
+
+def _repeating_count(values: pa.ChunkedArray) -> int | None:
+    """The distinct values of a column that :func:`_repeats`, else ``None``."""
     n = len(values)
-    return values.null_count < n and _distinct(values) <= MAX_DISTINCT_SHARE * n
+    if values.null_count == n:
+        return None
+    limit = int(MAX_DISTINCT_SHARE * n)
+    distinct = _distinct(values, above=limit)
+    return distinct if distinct <= limit else None
 
 
 @dataclass(frozen=True)
@@ -289,19 +395,100 @@ def _encoded_text(values: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def compact_table(table: pa.Table, plan: TablePlan) -> pa.Table:
     """``table`` (one block of an import) with the plan's columns and nested fields as
-    dictionaries; the other columns are shared, not copied. ``to_pandas`` then gives the
+    dictionaries, each with the narrowest index its block's own distinct values allow (so
+    blocks of one import may differ in index width: :func:`concat_blocks` puts them
+    together); the other columns are shared, not copied. ``to_pandas`` then gives the
     plan's columns as categoricals (see :func:`sorted_categories`)."""
     columns = list(table.columns)
     fields = list(table.schema)
     for j, f in enumerate(fields):
         if f.name in plan.columns:
-            columns[j] = _encoded_text(columns[j])
-            fields[j] = f.with_type(_DICTIONARY)
+            columns[j] = _narrowed(_encoded_text(columns[j]))
+            fields[j] = f.with_type(columns[j].type)
         elif f.name in plan.nested and plan.nested[f.name] != f.type:
-            type_ = plan.nested[f.name]
-            columns[j] = _rebuilt_column(columns[j], type_)
-            fields[j] = f.with_type(type_)
+            columns[j] = _narrowed_nested(_rebuilt_column(columns[j], plan.nested[f.name]))
+            fields[j] = f.with_type(columns[j].type)
     return pa.table(columns, schema=pa.schema(fields, metadata=table.schema.metadata))
+
+
+def _narrowed(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary column with the narrowest index that numbers its largest chunk's
+    dictionary (at 10^6 events, int32 indices of the ~50 repeated text columns and of the
+    claims' and sources' fields were 200-400 MB of the blocks, mostly zeros)."""
+    type_ = dictionary_type(max((len(c.dictionary) for c in values.chunks), default=0))
+    return values if type_ == values.type else values.cast(type_)
+
+
+def _narrowed_nested(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A list-of-struct column with each dictionary field's index as narrow as its chunks'
+    dictionaries allow (see :func:`_narrowed`)."""
+    struct = values.type.value_type
+    if not any(pa.types.is_dictionary(f.type) for f in struct):
+        return values
+    longest: dict[str, int] = {}
+    for chunk in values.chunks:
+        items = chunk.values
+        for f in struct:
+            if pa.types.is_dictionary(f.type):
+                size = len(items.field(f.name).dictionary)
+                longest[f.name] = max(longest.get(f.name, 0), size)
+    narrow = pa.struct(
+        [f.with_type(dictionary_type(longest.get(f.name, 0))) if f.name in longest else f
+         for f in struct]
+    )  # fmt: skip
+    type_ = pa.list_(values.type.value_field.with_type(narrow))
+    return values if type_ == values.type else _rebuilt_column(values, type_)
+
+
+def _wider(a: pa.DataType, b: pa.DataType) -> pa.DataType:
+    """The type that holds the values of both: of two dictionary types (also as fields of
+    a list's structs) the one with the wider index; otherwise ``a``."""
+    if a == b:
+        return a
+    if pa.types.is_dictionary(a) and pa.types.is_dictionary(b):
+        return a if a.index_type.bit_width >= b.index_type.bit_width else b
+    if (
+        _list_of_struct(a)
+        and _list_of_struct(b)
+        and a.value_type.num_fields == b.value_type.num_fields
+    ):
+        struct = pa.struct(
+            [
+                fa.with_type(_wider(fa.type, fb.type))
+                for fa, fb in zip(a.value_type, b.value_type, strict=True)
+            ]
+        )
+        return pa.list_(a.value_field.with_type(struct))
+    return a
+
+
+def concat_blocks(tables: list[pa.Table]) -> pa.Table:
+    """The blocks of :func:`compact_table` as one table: each dictionary column (or field of
+    the nested columns) with the widest index of any block, the others' chunks cast to it.
+    ``tables`` is emptied (each block let go once it is in the result)."""
+    if not tables:
+        raise ValueError("no blocks")
+    schema = tables[0].schema
+    for t in tables[1:]:
+        schema = pa.schema(
+            [f.with_type(_wider(f.type, g.type)) for f, g in zip(schema, t.schema, strict=True)],
+            metadata=schema.metadata,
+        )
+    out = []
+    while tables:
+        block = tables.pop(0)
+        if block.schema != schema:
+            columns = list(block.columns)
+            for j, (f, g) in enumerate(zip(block.schema, schema, strict=True)):
+                if f.type == g.type:
+                    continue
+                if _list_of_struct(g.type):
+                    columns[j] = _rebuilt_column(columns[j], g.type)
+                else:
+                    columns[j] = columns[j].cast(g.type)
+            block = pa.table(columns, schema=schema)
+        out.append(block)
+    return pa.concat_tables(out) if len(out) > 1 else out[0]
 
 
 def sorted_categories(frame: F) -> F:

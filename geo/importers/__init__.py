@@ -64,7 +64,10 @@ def read_dataset(
     """
     if kind not in DATASETS:
         raise ImportDataError(f"unknown dataset {kind!r}: use one of {', '.join(DATASETS)}")
-    return _read_blocks(kind, path, workers=workers)
+    from geo._memory import bulk_arrow_pool
+
+    with bulk_arrow_pool():  # what the mapping frees goes back (geo._memory)
+        return _read_blocks(kind, path, workers=workers)
 
 
 def _read_blocks(
@@ -78,7 +81,7 @@ def _read_blocks(
 
     from geo import compact
     from geo.importers import _blocks
-    from geo.importers import _common as common
+    from geo.importers._in_memory import events_from_blocks
 
     size = block_bytes or BLOCK_BYTES
     problems: list[BadRow] = []
@@ -100,11 +103,7 @@ def _read_blocks(
             tables = [compact.compact_table(t, plan) for t in tables]
         tables.append(compact.compact_table(block, plan) if plan is not None else block)
         del block
-    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-    del tables
-    if plan is not None:
-        table = compact.finish_table(table, plan)
-    events = compact.sorted_categories(common.events_from_arrow(table, geo))
+    events = events_from_blocks(tables, plan, geo)  # empties ``tables``: held once
     return ImportResult(kind, str(path), events, problems, rows_read)
 
 

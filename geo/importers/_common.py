@@ -1006,21 +1006,6 @@ def table_bounds(table: pa.Table) -> list[float]:
     return [x["min"].as_py(), y["min"].as_py(), x["max"].as_py(), y["max"].as_py()]
 
 
-def events_from_arrow(table: pa.Table, geo: dict[str, Any]) -> gpd.GeoDataFrame:
-    """Imported events from their Arrow table (GeoParquet encoding), as :func:`read_imported`
-    gives them: text stays in its Arrow buffers, the points are made from the coordinates."""
-    name = geo["primary_column"]
-    mapper = {pa.large_string(): STR_DTYPE} if isinstance(STR_DTYPE, pd.StringDtype) else {}
-
-    def types(type_: pa.DataType) -> Any:
-        return mapper.get(type_) or _arrow_types(type_)
-
-    frame = table.drop_columns([name]).to_pandas(types_mapper=types)
-    x, y = frame["longitude"].to_numpy(), frame["latitude"].to_numpy()
-    events = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
-    return _imported_frame(events)
-
-
 def read_imported(
     path: str | os.PathLike[str], *, columns: Sequence[str] | None = None
 ) -> gpd.GeoDataFrame:
@@ -1069,7 +1054,8 @@ def _imported_frame(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for name in ("event_date", "date_start", "date_end"):
         if name in events.columns:
             events[name] = events[name].astype("datetime64[ns]")
-    events.index = pd.Index(events["event_id"].to_numpy(), name="event_id")
+    # the column's own text (not a Python string per event, copied back into Arrow)
+    events.index = pd.Index(events["event_id"].array, name="event_id")
     return events
 
 
