@@ -73,6 +73,22 @@ def _read_blocks(
     *,
     workers: int | None = None,
     block_bytes: int | None = None,
+    reader: str = "arrow",
+) -> ImportResult:
+    from geo.importers._stream import ReadAgain
+
+    try:
+        return _read_blocks_with(kind, path, workers, block_bytes, reader)
+    except ReadAgain:  # only the Python block reader gives this file's exact lines
+        return _read_blocks_with(kind, path, workers, block_bytes, "python")
+
+
+def _read_blocks_with(
+    kind: str,
+    path: str | os.PathLike[str],
+    workers: int | None,
+    block_bytes: int | None,
+    reader: str,
 ) -> ImportResult:
     import pyarrow as pa
 
@@ -87,7 +103,7 @@ def _read_blocks(
     geo: dict[str, Any] = {}
     plan: compact.TablePlan | None = None  # repeated texts as dictionaries (geo.compact)
     for got in _blocks.mapped_blocks(
-        kind, path, block_bytes=size, workers=_workers(path, size, workers)
+        kind, path, block_bytes=size, workers=_workers(path, size, workers), reader=reader
     ):
         problems.extend(got.problems)
         rows_read += got.rows_read
@@ -214,6 +230,7 @@ def _import_streamed(
     block_bytes: int | None = None,
     workers: int | None = 1,
     write_thread: bool = True,
+    reader: str = "arrow",
 ) -> ImportResult:
     """Import to GeoParquet block by block: each block of whole records is read, mapped and
     written as it comes, so memory holds a few blocks, not the file. Lines, duplicate ids
@@ -224,7 +241,38 @@ def _import_streamed(
     With ``write_thread`` (the default) the Parquet encoding of the rows mapped so far runs
     on a thread of its own while the next block is mapped
     (:class:`geo.importers._writer.OverlappedWriter`); the file is the same.
+
+    The file is read with Arrow's streaming CSV reader (``reader="arrow"``), or again with
+    the Python block reader when only that one gives its exact lines
+    (:class:`geo.importers._stream.ReadAgain`: what was written so far is dropped).
     """
+    from geo.importers._stream import ReadAgain
+
+    def once(how: str) -> ImportResult:
+        return _streamed_once(
+            kind, path, out, strict=strict, keep_events=keep_events,
+            block_bytes=block_bytes, workers=workers, write_thread=write_thread, reader=how,
+        )  # fmt: skip
+
+    try:
+        return once(reader)
+    except ReadAgain:
+        return once("python")
+
+
+def _streamed_once(
+    kind: str,
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    strict: bool,
+    keep_events: bool,
+    block_bytes: int | None = None,
+    workers: int | None = 1,
+    write_thread: bool = True,
+    reader: str = "arrow",
+) -> ImportResult:
+    """One import to GeoParquet with the given ``reader`` (see :func:`_import_streamed`)."""
     import json
 
     import pyarrow as pa
@@ -262,7 +310,7 @@ def _import_streamed(
 
     with atomic_path(target) as tmp, _closing(lambda: writer):
         for got in _blocks.mapped_blocks(
-            kind, path, block_bytes=size, workers=_workers(path, size, workers)
+            kind, path, block_bytes=size, workers=_workers(path, size, workers), reader=reader
         ):
             problems.extend(got.problems)
             rows_read += got.rows_read

@@ -158,37 +158,55 @@ def parse_csv(data: bytes, *, origin: str, hashtag_row: bool = True) -> RawTable
     if end < 0:  # the header alone, unterminated: Arrow reads no line without its newline
         data += b"\n"
         end = len(data) - 1
-    first = data[:end].decode("utf-8", errors="replace").rstrip("\r")
+    header = header_names(data[:end], origin=origin)
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(data),
+            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 20),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=text_options(header),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise ImportDataError(f"{origin}: not a readable CSV file: {exc}") from exc
+    frame = table.to_pandas()
+    lines = _record_lines(data, len(frame))
+    if hashtag_row and is_hashtag_row(frame):
+        frame = frame.iloc[1:].reset_index(drop=True)
+        lines = lines[1:]
+    return RawTable(frame, lines)
+
+
+def header_names(first_line: bytes, *, origin: str) -> list[str]:
+    """The column names of a CSV header line (without its newline); a file without one, or
+    with a name repeated, is refused."""
+    first = first_line.decode("utf-8", errors="replace").rstrip("\r")
     header = next(csv.reader([first]), [])
     if not header or not any(h.strip() for h in header):
         raise ImportDataError(f"{origin}: no header row")
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise ImportDataError(f"{origin}: column(s) repeated in the header: {', '.join(dupes)}")
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(data),
-            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 20),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.large_string()),  # pandas str: no copy
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise ImportDataError(f"{origin}: not a readable CSV file: {exc}") from exc
-    frame = table.to_pandas()
-    lines = _record_lines(data, len(frame))
-    if (
-        hashtag_row
-        and len(frame)
-        and all((v == "" or str(v).startswith("#")) for v in frame.iloc[0].tolist())
-        and any(str(v).startswith("#") for v in frame.iloc[0].tolist())
-    ):
-        frame = frame.iloc[1:].reset_index(drop=True)
-        lines = lines[1:]
-    return RawTable(frame, lines)
+    return header
+
+
+def text_options(header: Sequence[str]) -> pa_csv.ConvertOptions:
+    """Arrow's CSV conversion of an import: every cell text as written, '' when empty."""
+    return pa_csv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.large_string()),  # pandas str: no copy
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+
+def is_hashtag_row(frame: pd.DataFrame) -> bool:
+    """The frame's first row is a humanitarian portal's ``#hashtag`` row (HXL): every cell
+    empty or a ``#tag``, one at least a tag."""
+    if not len(frame):
+        return False
+    first = frame.iloc[0].tolist()
+    return all((v == "" or str(v).startswith("#")) for v in first) and any(
+        str(v).startswith("#") for v in first
+    )
 
 
 def _record_lines(data: bytes, n_records: int) -> np.ndarray:
