@@ -322,7 +322,7 @@ def _streamed_once(
                 schema = got.table.schema.with_metadata(
                     {key: v for key, v in meta.items() if key not in (b"pandas", b"geo")}
                 )
-                writer = common.parquet_writer(tmp, schema)
+                writer = common.parquet_writer(tmp, schema, got.table)
                 if write_thread:
                     writer = OverlappedWriter(writer)
             types.update(got.geo["columns"][geo["primary_column"]].get("geometry_types", []))

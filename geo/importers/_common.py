@@ -509,7 +509,7 @@ def write_imported(
                 kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
             table = table.replace_schema_metadata(kept)
             pq.write_table(
-                table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_options(table.schema)
+                table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_options(table.schema, table)
             )
         else:
             driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
@@ -997,9 +997,11 @@ def _arrow_types(type_: pa.DataType) -> Any:
     return None
 
 
-def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+def parquet_options(schema: pa.Schema, sample: pa.Table | None = None) -> dict[str, Any]:
     """How imports are written: zstd; min/max statistics for numbers and dates only (the
-    text's min/max, which no reader of ours uses, cost a sixth of the writing)."""
+    text's min/max, which no reader of ours uses, cost a sixth of the writing); dictionary
+    encoding only for the columns whose values repeat in ``sample`` (:func:`plain_columns`).
+    """
     stats = [
         f.name
         for f in schema
@@ -1007,14 +1009,50 @@ def parquet_options(schema: pa.Schema) -> dict[str, Any]:
         or pa.types.is_floating(f.type)
         or pa.types.is_temporal(f.type)
     ]
-    return {"compression": "zstd", "write_statistics": stats}
+    options: dict[str, Any] = {"compression": "zstd", "write_statistics": stats}
+    plain = plain_columns(sample) if sample is not None else set()
+    if plain:
+        options["use_dictionary"] = [f.name for f in schema if f.name not in plain]
+    return options
 
 
-def parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> Any:
+#: Rows of an import's first block looked at to tell which columns repeat their values.
+DICTIONARY_SAMPLE = 10_000
+
+
+def plain_columns(sample: pa.Table) -> set[str]:
+    """Flat columns (text, bytes, floats) of which more than half the values in the first
+    :data:`DICTIONARY_SAMPLE` rows of ``sample`` are distinct (ids, notes, coordinates,
+    points): Parquet's dictionary for them is built and then dropped for plain encoding
+    (the values are the same either way; those columns come out smaller and cheaper
+    without it: bench/README.md)."""
+    head = sample.slice(0, DICTIONARY_SAMPLE)
+    n = head.num_rows
+    if n < 2:
+        return set()
+    out = set()
+    for name, col in zip(head.column_names, head.columns, strict=True):
+        t = col.type
+        if not (
+            pa.types.is_string(t)
+            or pa.types.is_large_string(t)
+            or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t)
+            or pa.types.is_floating(t)
+        ):
+            continue
+        if pc.count_distinct(col).as_py() > n // 2:
+            out.add(name)
+    return out
+
+
+def parquet_writer(
+    path: str | os.PathLike[str], schema: pa.Schema, sample: pa.Table | None = None
+) -> Any:
     """The Parquet writer of an import (see :func:`parquet_options`)."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetWriter(path, schema, **parquet_options(schema))
+    return pq.ParquetWriter(path, schema, **parquet_options(schema, sample))
 
 
 def table_bounds(table: pa.Table) -> list[float]:
