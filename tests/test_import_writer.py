@@ -116,7 +116,7 @@ def test_a_failed_write_leaves_the_previous_file(
     target = tmp_path / "acled.parquet"
     target.write_bytes(b"previous import")
     real = common.parquet_writer
-    monkeypatch.setattr(common, "parquet_writer", lambda p, s: _FailingWriter(real(p, s), 3))
+    monkeypatch.setattr(common, "parquet_writer", lambda p, s, t: _FailingWriter(real(p, s, t), 3))
     with pytest.raises(OutputError, match=r"cannot write .*acled\.parquet: No space left"):
         _import_streamed(
             "acled", src, target, strict=False, keep_events=False,

@@ -76,6 +76,22 @@ def _read_blocks(
     *,
     workers: int | None = None,
     block_bytes: int | None = None,
+    reader: str = "arrow",
+) -> ImportResult:
+    from geo.importers._stream import ReadAgain
+
+    try:
+        return _read_blocks_with(kind, path, workers, block_bytes, reader)
+    except ReadAgain:  # only the Python block reader gives this file's exact lines
+        return _read_blocks_with(kind, path, workers, block_bytes, "python")
+
+
+def _read_blocks_with(
+    kind: str,
+    path: str | os.PathLike[str],
+    workers: int | None,
+    block_bytes: int | None,
+    reader: str,
 ) -> ImportResult:
     import pyarrow as pa
 
@@ -90,7 +106,7 @@ def _read_blocks(
     geo: dict[str, Any] = {}
     plan: compact.TablePlan | None = None  # repeated texts as dictionaries (geo.compact)
     for got in _blocks.mapped_blocks(
-        kind, path, block_bytes=size, workers=_workers(path, size, workers)
+        kind, path, block_bytes=size, workers=_workers(path, size, workers), reader=reader
     ):
         problems.extend(got.problems)
         rows_read += got.rows_read
@@ -213,6 +229,7 @@ def _import_streamed(
     block_bytes: int | None = None,
     workers: int | None = 1,
     write_thread: bool = True,
+    reader: str = "arrow",
 ) -> ImportResult:
     """Import to GeoParquet block by block: each block of whole records is read, mapped and
     written as it comes, so memory holds a few blocks, not the file. Lines, duplicate ids
@@ -223,7 +240,38 @@ def _import_streamed(
     With ``write_thread`` (the default) the Parquet encoding of the rows mapped so far runs
     on a thread of its own while the next block is mapped
     (:class:`geo.importers._writer.OverlappedWriter`); the file is the same.
+
+    The file is read with Arrow's streaming CSV reader (``reader="arrow"``), or again with
+    the Python block reader when only that one gives its exact lines
+    (:class:`geo.importers._stream.ReadAgain`: what was written so far is dropped).
     """
+    from geo.importers._stream import ReadAgain
+
+    def once(how: str) -> ImportResult:
+        return _streamed_once(
+            kind, path, out, strict=strict, keep_events=keep_events,
+            block_bytes=block_bytes, workers=workers, write_thread=write_thread, reader=how,
+        )  # fmt: skip
+
+    try:
+        return once(reader)
+    except ReadAgain:
+        return once("python")
+
+
+def _streamed_once(
+    kind: str,
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    strict: bool,
+    keep_events: bool,
+    block_bytes: int | None = None,
+    workers: int | None = 1,
+    write_thread: bool = True,
+    reader: str = "arrow",
+) -> ImportResult:
+    """One import to GeoParquet with the given ``reader`` (see :func:`_import_streamed`)."""
     import json
 
     import pyarrow as pa
@@ -236,6 +284,7 @@ def _import_streamed(
 
     origin = str(path)
     size = block_bytes or BLOCK_BYTES
+    copies = common.COPIES.get(kind, {})  # original columns written only where not ours
     problems: list[BadRow] = []
     rows_read = events = 0
     writer: pq.ParquetWriter | OverlappedWriter | None = None
@@ -261,7 +310,7 @@ def _import_streamed(
 
     with atomic_path(target) as tmp, _closing(lambda: writer):
         for got in _blocks.mapped_blocks(
-            kind, path, block_bytes=size, workers=_workers(path, size, workers)
+            kind, path, block_bytes=size, workers=_workers(path, size, workers), reader=reader
         ):
             problems.extend(got.problems)
             rows_read += got.rows_read
@@ -273,11 +322,11 @@ def _import_streamed(
                 schema = got.table.schema.with_metadata(
                     {key: v for key, v in meta.items() if key not in (b"pandas", b"geo")}
                 )
-                writer = common.parquet_writer(tmp, schema)
+                writer = common.parquet_writer(tmp, schema, got.table)
                 if write_thread:
                     writer = OverlappedWriter(writer)
             types.update(got.geo["columns"][geo["primary_column"]].get("geometry_types", []))
-            table = _same_schema(got, schema, origin)
+            table = common.shed_copies(_same_schema(got, schema, origin), copies)
             if table.num_rows:
                 b = common.table_bounds(table)
                 bounds = (
@@ -300,6 +349,8 @@ def _import_streamed(
         else:
             column.pop("bbox", None)
         meta_ = _meta(kind, path, result, events=events)
+        if copies:
+            meta_["copies"] = copies
         writer.add_key_value_metadata(
             {
                 "geo": json.dumps(geo),

@@ -52,15 +52,23 @@ def map_block(
     line) holds ids of earlier blocks; without it, repeats of earlier blocks' ids are
     left to :func:`repeats_of_earlier_blocks`.
     """
-    import json
-
-    from geo.importers import _PARSE
-
     if first:
         raw = common.parse_csv(block, origin=origin)
     else:
         raw = common.parse_csv(header + block, origin=origin, hashtag_row=hashtag_row)
         raw = common.RawTable(raw.frame, raw.lines + lines_before - 1)
+    return map_raw(kind, origin, raw, seen=seen)
+
+
+def map_raw(
+    kind: str, origin: str, raw: common.RawTable, *, seen: common.SeenIds | None = None
+) -> MappedBlock:
+    """Map one block read already (its cells as text, with the file line of each record);
+    ``seen`` as for :func:`map_block`."""
+    import json
+
+    from geo.importers import _PARSE
+
     got = _PARSE[kind](raw, origin=origin, seen=seen, as_table=True)
     ids = common.text(raw.frame, ID_COLUMN[kind])
     lines = np.asarray(raw.lines, dtype=np.int64)
@@ -121,8 +129,16 @@ def mapped_blocks(
     *,
     block_bytes: int,
     workers: int = 1,
+    reader: str = "arrow",
 ) -> Iterator[MappedBlock]:
     """The file's blocks of whole records, mapped, in file order.
+
+    ``reader="arrow"`` (the default) reads the file with Arrow's streaming CSV reader
+    (:mod:`geo.importers._stream`: parsed on Arrow's threads, lines counted from the
+    cells); it raises :class:`geo.importers._stream.ReadAgain` when only the Python block
+    reader (``reader="python"``: the bytes cut at record ends here, each block parsed
+    alone) can give the exact rows, lines and messages, and the caller reads the file again
+    that way. Both give the same blocks' rows, lines and bad rows.
 
     With ``workers`` > 1 the blocks are mapped on that many threads (the mapping is
     Arrow compute, which runs without Python's lock), at most ``workers`` blocks at a
@@ -159,6 +175,22 @@ def mapped_blocks(
         any_problem = any_problem or bool(got.problems)
         return got
 
+    if reader == "arrow":
+        from geo.importers._stream import raw_blocks
+
+        raws = raw_blocks(path, origin=origin, block_bytes=block_bytes)
+        if workers <= 1:
+            for raw in raws:
+                yield after(map_raw(kind, origin, raw, seen=seen))
+            return
+        # the #hashtag row is dropped by the reader: every block is mapped alone
+        for got in _on_pool(
+            workers,
+            ((lambda raw=raw: map_raw(kind, origin, raw)) for raw in raws),
+        ):
+            yield after(repeats_of_earlier_blocks(kind, got, seen))
+        return
+
     if workers <= 1:
         for k, block, before in jobs():
             # the #hashtag row can only be the file's first row (in this block if the
@@ -172,41 +204,53 @@ def mapped_blocks(
             )  # fmt: skip
         return
 
+    def tasks() -> Iterator[Any]:
+        for k, block, before in jobs():
+
+            def task(k: int = k, block: bytes = block, before: int = before) -> Any:
+                got = map_block(
+                    kind, origin, header, block,
+                    first=k == 0, lines_before=before, hashtag_row=False,
+                )  # fmt: skip
+                # a later block's bytes are kept only while it may have to be mapped again
+                # (no row read yet: the #hashtag row may be in it)
+                return got, (k, block if k > 0 else b"", before)
+
+            yield task
+
+    for got, (k, block, before) in _on_pool(workers, tasks()):
+        if k > 0 and rows_read == 0 and not any_problem:
+            # the blocks before held only the header: the #hashtag row may be here
+            got = map_block(
+                kind, origin, header, block,
+                first=False, lines_before=before, hashtag_row=True, seen=seen,
+            )  # fmt: skip
+        else:
+            got = repeats_of_earlier_blocks(kind, got, seen)
+        del block
+        yield after(got)
+
+
+def _on_pool(workers: int, tasks: Iterator[Any]) -> Iterator[Any]:
+    """Each task's result, in order, the tasks run on ``workers`` threads, at most
+    ``workers`` at a time (the next is started as soon as a result is taken); a task's
+    error is raised here, and the tasks not yet run are dropped."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import-block")
-    pending: deque[tuple[Future[MappedBlock], int, bytes, int]] = deque()
-    todo = jobs()
+    pending: deque[Future[Any]] = deque()
     try:
 
         def submit() -> None:
-            job = next(todo, None)
-            if job is None:
-                return
-            k, block, before = job
-            future = pool.submit(
-                map_block, kind, origin, header, block,
-                first=k == 0, lines_before=before, hashtag_row=False,
-            )  # fmt: skip
-            # a later block's bytes are kept only while it may have to be mapped again here
-            # (no row read yet: the #hashtag row may be in it)
-            again = k > 0 and rows_read == 0 and not any_problem
-            pending.append((future, k, block if again else b"", before))
+            task = next(tasks, None)
+            if task is not None:
+                pending.append(pool.submit(task))
 
         for _ in range(workers):
             submit()
         while pending:
-            future, k, block, before = pending.popleft()
-            got = future.result()
-            submit()  # keep every process busy while this block is handled
-            if k > 0 and rows_read == 0 and not any_problem:
-                # the blocks before held only the header: the #hashtag row may be here
-                got = map_block(
-                    kind, origin, header, block,
-                    first=False, lines_before=before, hashtag_row=True, seen=seen,
-                )  # fmt: skip
-            else:
-                got = repeats_of_earlier_blocks(kind, got, seen)
-            del future, block
-            yield after(got)
+            got = pending.popleft().result()
+            submit()  # keep every thread busy while this result is handled
+            yield got
+            del got
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -158,37 +158,55 @@ def parse_csv(data: bytes, *, origin: str, hashtag_row: bool = True) -> RawTable
     if end < 0:  # the header alone, unterminated: Arrow reads no line without its newline
         data += b"\n"
         end = len(data) - 1
-    first = data[:end].decode("utf-8", errors="replace").rstrip("\r")
+    header = header_names(data[:end], origin=origin)
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(data),
+            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 20),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=text_options(header),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise ImportDataError(f"{origin}: not a readable CSV file: {exc}") from exc
+    frame = table.to_pandas()
+    lines = _record_lines(data, len(frame))
+    if hashtag_row and is_hashtag_row(frame):
+        frame = frame.iloc[1:].reset_index(drop=True)
+        lines = lines[1:]
+    return RawTable(frame, lines)
+
+
+def header_names(first_line: bytes, *, origin: str) -> list[str]:
+    """The column names of a CSV header line (without its newline); a file without one, or
+    with a name repeated, is refused."""
+    first = first_line.decode("utf-8", errors="replace").rstrip("\r")
     header = next(csv.reader([first]), [])
     if not header or not any(h.strip() for h in header):
         raise ImportDataError(f"{origin}: no header row")
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise ImportDataError(f"{origin}: column(s) repeated in the header: {', '.join(dupes)}")
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(data),
-            read_options=pa_csv.ReadOptions(use_threads=True, block_size=1 << 20),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.large_string()),  # pandas str: no copy
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise ImportDataError(f"{origin}: not a readable CSV file: {exc}") from exc
-    frame = table.to_pandas()
-    lines = _record_lines(data, len(frame))
-    if (
-        hashtag_row
-        and len(frame)
-        and all((v == "" or str(v).startswith("#")) for v in frame.iloc[0].tolist())
-        and any(str(v).startswith("#") for v in frame.iloc[0].tolist())
-    ):
-        frame = frame.iloc[1:].reset_index(drop=True)
-        lines = lines[1:]
-    return RawTable(frame, lines)
+    return header
+
+
+def text_options(header: Sequence[str]) -> pa_csv.ConvertOptions:
+    """Arrow's CSV conversion of an import: every cell text as written, '' when empty."""
+    return pa_csv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.large_string()),  # pandas str: no copy
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+
+def is_hashtag_row(frame: pd.DataFrame) -> bool:
+    """The frame's first row is a humanitarian portal's ``#hashtag`` row (HXL): every cell
+    empty or a ``#tag``, one at least a tag."""
+    if not len(frame):
+        return False
+    first = frame.iloc[0].tolist()
+    return all((v == "" or str(v).startswith("#")) for v in first) and any(
+        str(v).startswith("#") for v in first
+    )
 
 
 def _record_lines(data: bytes, n_records: int) -> np.ndarray:
@@ -491,7 +509,7 @@ def write_imported(
                 kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
             table = table.replace_schema_metadata(kept)
             pq.write_table(
-                table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_options(table.schema)
+                table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_options(table.schema, table)
             )
         else:
             driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
@@ -979,9 +997,11 @@ def _arrow_types(type_: pa.DataType) -> Any:
     return None
 
 
-def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+def parquet_options(schema: pa.Schema, sample: pa.Table | None = None) -> dict[str, Any]:
     """How imports are written: zstd; min/max statistics for numbers and dates only (the
-    text's min/max, which no reader of ours uses, cost a sixth of the writing)."""
+    text's min/max, which no reader of ours uses, cost a sixth of the writing); dictionary
+    encoding only for the columns whose values repeat in ``sample`` (:func:`plain_columns`).
+    """
     stats = [
         f.name
         for f in schema
@@ -989,14 +1009,50 @@ def parquet_options(schema: pa.Schema) -> dict[str, Any]:
         or pa.types.is_floating(f.type)
         or pa.types.is_temporal(f.type)
     ]
-    return {"compression": "zstd", "write_statistics": stats}
+    options: dict[str, Any] = {"compression": "zstd", "write_statistics": stats}
+    plain = plain_columns(sample) if sample is not None else set()
+    if plain:
+        options["use_dictionary"] = [f.name for f in schema if f.name not in plain]
+    return options
 
 
-def parquet_writer(path: str | os.PathLike[str], schema: pa.Schema) -> Any:
+#: Rows of an import's first block looked at to tell which columns repeat their values.
+DICTIONARY_SAMPLE = 10_000
+
+
+def plain_columns(sample: pa.Table) -> set[str]:
+    """Flat columns (text, bytes, floats) of which more than half the values in the first
+    :data:`DICTIONARY_SAMPLE` rows of ``sample`` are distinct (ids, notes, coordinates,
+    points): Parquet's dictionary for them is built and then dropped for plain encoding
+    (the values are the same either way; those columns come out smaller and cheaper
+    without it: bench/README.md)."""
+    head = sample.slice(0, DICTIONARY_SAMPLE)
+    n = head.num_rows
+    if n < 2:
+        return set()
+    out = set()
+    for name, col in zip(head.column_names, head.columns, strict=True):
+        t = col.type
+        if not (
+            pa.types.is_string(t)
+            or pa.types.is_large_string(t)
+            or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t)
+            or pa.types.is_floating(t)
+        ):
+            continue
+        if pc.count_distinct(col).as_py() > n // 2:
+            out.add(name)
+    return out
+
+
+def parquet_writer(
+    path: str | os.PathLike[str], schema: pa.Schema, sample: pa.Table | None = None
+) -> Any:
     """The Parquet writer of an import (see :func:`parquet_options`)."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetWriter(path, schema, **parquet_options(schema))
+    return pq.ParquetWriter(path, schema, **parquet_options(schema, sample))
 
 
 def table_bounds(table: pa.Table) -> list[float]:
@@ -1006,6 +1062,53 @@ def table_bounds(table: pa.Table) -> list[float]:
     return [x["min"].as_py(), y["min"].as_py(), x["max"].as_py(), y["max"].as_py()]
 
 
+#: Original columns an import to GeoParquet stores only where they differ from one of ours
+#: (original → ours): ACLED's ``notes`` is ours unless it had spaces to strip. Where the
+#: original is null in the file it is ours; :func:`read_imported` gives it back whole.
+#: Files list what they shed under ``copies`` in their ``conflictmap`` metadata (files
+#: written before have no such entry and every value stored).
+COPIES: dict[str, dict[str, str]] = {"acled": {"acled.notes": "notes"}}
+
+
+def shed_copies(table: pa.Table, copies: dict[str, str]) -> pa.Table:
+    """``table`` with each original column of ``copies`` null where it equals ours (the
+    text is written once; :func:`fill_copies` puts it back)."""
+    for original, ours in copies.items():
+        if original not in table.column_names or ours not in table.column_names:
+            continue
+        col, same = table[original], pc.equal(table[original], table[ours])
+        kept = pc.if_else(pc.fill_null(same, False), pa.scalar(None, col.type), col)
+        table = table.set_column(table.column_names.index(original), original, kept)
+    return table
+
+
+def file_copies(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The original columns a file stores only where they differ from ours (original →
+    ours; see :data:`COPIES`), from its metadata ({} for files written before)."""
+    return dict(parquet_meta(path).get("copies") or {})
+
+
+def _with_copies(columns: Sequence[str] | None, copies: dict[str, str]) -> list[str] | None:
+    """``columns`` and the columns of ours that an original of them is filled from."""
+    if columns is None:
+        return None
+    extra = [ours for orig, ours in copies.items() if orig in columns and ours not in columns]
+    return [*columns, *extra]
+
+
+def fill_copies(
+    events: pd.DataFrame, copies: dict[str, str], columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Each original column of ``copies`` whole again (ours where it is null), and the
+    columns of ours read only for it dropped (``columns``: what the caller asked for)."""
+    for original, ours in copies.items():
+        if original in events.columns and ours in events.columns:
+            events[original] = events[original].where(events[original].notna(), events[ours])
+            if columns is not None and ours not in columns:
+                events = events.drop(columns=ours)
+    return events
+
+
 def read_imported(
     path: str | os.PathLike[str], *, columns: Sequence[str] | None = None
 ) -> gpd.GeoDataFrame:
@@ -1013,16 +1116,18 @@ def read_imported(
 
     ``sources``, ``claims`` and ``tags`` stay Arrow lists; dates are ``datetime64[ns]``.
     Only ``columns`` are read when given (default: all; name the geometry column too).
+    Original columns stored once beside ours (:data:`COPIES`) come back whole.
     """
     try:
+        copies = file_copies(path)
         events = gpd.read_parquet(
             path,
-            columns=list(columns) if columns is not None else None,
+            columns=_with_copies(columns, copies),
             to_pandas_kwargs={"types_mapper": _arrow_types},
         )
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
-    return _imported_frame(events)
+    return _imported_frame(fill_copies(events, copies, columns))
 
 
 def read_imported_rows(
@@ -1040,14 +1145,17 @@ def read_imported_rows(
         sizes = [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)]
         bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
         groups = [i for i in range(len(sizes)) if bounds[i] < stop and bounds[i + 1] > start]
-        table = file.read_row_groups(groups, columns=list(columns) if columns else None)
+        raw_meta = (file.metadata.metadata or {}).get(PARQUET_META_KEY)
+        copies = dict(json.loads(raw_meta).get("copies") or {}) if raw_meta else {}
+        wanted = _with_copies(list(columns), copies) if columns else None
+        table = file.read_row_groups(groups, columns=wanted)
         first = int(bounds[groups[0]]) if groups else 0
         table = table.slice(max(start - first, 0), max(stop - start, 0))
         geo = json.loads(file.metadata.metadata[b"geo"])  # the file's key-values
         events = _arrow_to_geopandas(table, geo, to_pandas_kwargs={"types_mapper": _arrow_types})
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
-    return _imported_frame(events)
+    return _imported_frame(fill_copies(events, copies, columns or None))
 
 
 def _imported_frame(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

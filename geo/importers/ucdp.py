@@ -171,13 +171,8 @@ def parse_ucdp(
     articles = _articles(text(df, "source_article"))
     flat = pc.list_flatten(articles)
     m = len(flat)
-    outlet = pc.utf8_trim_whitespace(
-        pc.if_else(
-            pc.match_substring(flat, ","),
-            pc.extract_regex(flat, r"^(?P<o>[^,]*),").field("o"),
-            flat,
-        )
-    )
+    # the text before the first comma (the whole item when it has none)
+    outlet = pc.utf8_trim_whitespace(pc.list_element(pc.split_pattern(flat, ",", max_splits=1), 0))
     dated = r"^[^,]*,\s*(?P<d>\d{4}-\d{2}-\d{2})"
     has_date = pc.match_substring_regex(flat, dated)
     published = pc.if_else(
