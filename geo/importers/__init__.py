@@ -284,7 +284,6 @@ def _streamed_once(
 
     origin = str(path)
     size = block_bytes or BLOCK_BYTES
-    copies = common.COPIES.get(kind, {})  # original columns written only where not ours
     problems: list[BadRow] = []
     rows_read = events = 0
     writer: pq.ParquetWriter | OverlappedWriter | None = None
@@ -326,7 +325,7 @@ def _streamed_once(
                 if write_thread:
                     writer = OverlappedWriter(writer)
             types.update(got.geo["columns"][geo["primary_column"]].get("geometry_types", []))
-            table = common.shed_copies(_same_schema(got, schema, origin), copies)
+            table = _same_schema(got, schema, origin)
             if table.num_rows:
                 b = common.table_bounds(table)
                 bounds = (
@@ -349,8 +348,6 @@ def _streamed_once(
         else:
             column.pop("bbox", None)
         meta_ = _meta(kind, path, result, events=events)
-        if copies:
-            meta_["copies"] = copies
         writer.add_key_value_metadata(
             {
                 "geo": json.dumps(geo),

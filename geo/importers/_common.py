@@ -1062,53 +1062,6 @@ def table_bounds(table: pa.Table) -> list[float]:
     return [x["min"].as_py(), y["min"].as_py(), x["max"].as_py(), y["max"].as_py()]
 
 
-#: Original columns an import to GeoParquet stores only where they differ from one of ours
-#: (original → ours): ACLED's ``notes`` is ours unless it had spaces to strip. Where the
-#: original is null in the file it is ours; :func:`read_imported` gives it back whole.
-#: Files list what they shed under ``copies`` in their ``conflictmap`` metadata (files
-#: written before have no such entry and every value stored).
-COPIES: dict[str, dict[str, str]] = {"acled": {"acled.notes": "notes"}}
-
-
-def shed_copies(table: pa.Table, copies: dict[str, str]) -> pa.Table:
-    """``table`` with each original column of ``copies`` null where it equals ours (the
-    text is written once; :func:`fill_copies` puts it back)."""
-    for original, ours in copies.items():
-        if original not in table.column_names or ours not in table.column_names:
-            continue
-        col, same = table[original], pc.equal(table[original], table[ours])
-        kept = pc.if_else(pc.fill_null(same, False), pa.scalar(None, col.type), col)
-        table = table.set_column(table.column_names.index(original), original, kept)
-    return table
-
-
-def file_copies(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The original columns a file stores only where they differ from ours (original →
-    ours; see :data:`COPIES`), from its metadata ({} for files written before)."""
-    return dict(parquet_meta(path).get("copies") or {})
-
-
-def _with_copies(columns: Sequence[str] | None, copies: dict[str, str]) -> list[str] | None:
-    """``columns`` and the columns of ours that an original of them is filled from."""
-    if columns is None:
-        return None
-    extra = [ours for orig, ours in copies.items() if orig in columns and ours not in columns]
-    return [*columns, *extra]
-
-
-def fill_copies(
-    events: pd.DataFrame, copies: dict[str, str], columns: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """Each original column of ``copies`` whole again (ours where it is null), and the
-    columns of ours read only for it dropped (``columns``: what the caller asked for)."""
-    for original, ours in copies.items():
-        if original in events.columns and ours in events.columns:
-            events[original] = events[original].where(events[original].notna(), events[ours])
-            if columns is not None and ours not in columns:
-                events = events.drop(columns=ours)
-    return events
-
-
 def read_imported(
     path: str | os.PathLike[str], *, columns: Sequence[str] | None = None
 ) -> gpd.GeoDataFrame:
@@ -1116,18 +1069,16 @@ def read_imported(
 
     ``sources``, ``claims`` and ``tags`` stay Arrow lists; dates are ``datetime64[ns]``.
     Only ``columns`` are read when given (default: all; name the geometry column too).
-    Original columns stored once beside ours (:data:`COPIES`) come back whole.
     """
     try:
-        copies = file_copies(path)
         events = gpd.read_parquet(
             path,
-            columns=_with_copies(columns, copies),
+            columns=list(columns) if columns is not None else None,
             to_pandas_kwargs={"types_mapper": _arrow_types},
         )
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
-    return _imported_frame(fill_copies(events, copies, columns))
+    return _imported_frame(events)
 
 
 def read_imported_rows(
@@ -1145,17 +1096,14 @@ def read_imported_rows(
         sizes = [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)]
         bounds = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
         groups = [i for i in range(len(sizes)) if bounds[i] < stop and bounds[i + 1] > start]
-        raw_meta = (file.metadata.metadata or {}).get(PARQUET_META_KEY)
-        copies = dict(json.loads(raw_meta).get("copies") or {}) if raw_meta else {}
-        wanted = _with_copies(list(columns), copies) if columns else None
-        table = file.read_row_groups(groups, columns=wanted)
+        table = file.read_row_groups(groups, columns=list(columns) if columns else None)
         first = int(bounds[groups[0]]) if groups else 0
         table = table.slice(max(start - first, 0), max(stop - start, 0))
         geo = json.loads(file.metadata.metadata[b"geo"])  # the file's key-values
         events = _arrow_to_geopandas(table, geo, to_pandas_kwargs={"types_mapper": _arrow_types})
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
         raise ImportDataError(f"{path}: not a readable GeoParquet file: {exc}") from exc
-    return _imported_frame(fill_copies(events, copies, columns or None))
+    return _imported_frame(events)
 
 
 def _imported_frame(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
