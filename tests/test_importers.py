@@ -375,6 +375,30 @@ def test_geoparquet_round_trip_keeps_everything(tmp_path: Path) -> None:
     assert meta["attribution"].startswith("Armed Conflict Location & Event Data (ACLED)")
 
 
+@pytest.mark.parametrize(("kind", "path"), [("acled", ACLED), ("ucdp", UCDP)])
+def test_the_geoparquet_file_itself_holds_every_original_value(
+    tmp_path: Path, kind: str, path: Path
+) -> None:
+    """Read with pyarrow alone (as QGIS or pandas would), not through our readers: every
+    original column of every imported row is there, as the CSV has it."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / f"{kind}.parquet"
+    result = import_file(kind, path, out)
+    raw = pq.read_table(out).to_pandas().set_index("event_id")
+    originals = [c for c in result.events.columns if c.startswith(f"{kind}.")]
+    assert originals and set(originals) <= set(raw.columns)
+    csv = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+    csv = csv[~csv.iloc[:, 0].astype(str).str.startswith("#")]
+    key = "event_id_cnty" if kind == "acled" else "id"
+    csv.index = pd.Index([f"{kind}-{v}" for v in csv[key]])
+    csv = csv[~csv.index.duplicated()]  # a repeated id is a bad row: the first is imported
+    for col in originals:
+        name = col.split(".", 1)[1]
+        want = csv.loc[raw.index, name].tolist()
+        assert raw[col].fillna("").astype(str).tolist() == want, col
+
+
 @pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
 def test_gpkg_and_geojson_keep_every_original_column(tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"ucdp{suffix}"
