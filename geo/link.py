@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo._errors import ConflictMapError, ValidationError
@@ -113,6 +115,20 @@ def _pairs_across(
     return np.concatenate(found_a), np.concatenate(found_b)
 
 
+def _is_in(index: pd.Index, values: Iterable[str]) -> np.ndarray:
+    """``index.isin(values)`` in Arrow: pandas' ``isin`` on Arrow-backed text (imported ids)
+    made a Python string per id, 5.5 s for 10^6 ids."""
+    wanted = values if isinstance(values, pd.Index) else pd.Index(list(values), dtype=object)
+    keys, kept = (pa.array(x.array, from_pandas=True) for x in (index, wanted))
+    text = pa.large_string()
+    if not (pa.types.is_string(keys.type) or pa.types.is_large_string(keys.type)):
+        return index.isin(wanted)
+    if not (pa.types.is_string(kept.type) or pa.types.is_large_string(kept.type)):
+        kept = pa.array(wanted.astype(str).tolist(), type=text)
+    found = pc.is_in(keys.cast(text), value_set=kept.cast(text))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
 def propose_links(
     events: pd.DataFrame, *, min_score: float = 0.0, new: Iterable[str] | None = None
 ) -> pd.DataFrame:
@@ -147,7 +163,7 @@ def propose_links(
     positions = np.arange(len(events))
     sides: list[tuple[np.ndarray, np.ndarray]] = []
     if new is not None:
-        fresh = events.index.isin(new if isinstance(new, pd.Index) else pd.Index(list(new)))
+        fresh = _is_in(events.index, new)
         for name in pd.unique(ds[fresh]):
             sides.append((positions[fresh & (ds == name)], positions[~fresh & (ds != name)]))
     else:

@@ -115,6 +115,12 @@ def test_the_block_search_finds_exactly_the_pairs_of_the_rule(
     only = propose_links(events, new=fresh)
     involving = got[got["event_a"].isin(fresh) | got["event_b"].isin(fresh)]
     assert only.equals(involving.reset_index(drop=True))
+    # imported ids are Arrow-backed text: the same answer (found in Arrow, not in Python)
+    arrow_ids = events.set_axis(events.index.astype("string[pyarrow]"))
+    fresh_index = pd.Index(fresh, dtype="string[pyarrow]")
+    for new in (fresh, fresh_index, iter(fresh)):
+        again = propose_links(arrow_ids, new=new)
+        assert again[["event_a", "event_b"]].equals(only[["event_a", "event_b"]])
 
 
 def test_no_link_within_one_dataset_across_countries_days_or_types() -> None:
