@@ -295,6 +295,38 @@ def map_files(settings_key: str) -> EventDataFiles:
 
 
 @st.cache_resource(show_spinner=False)
+def region_shapes(settings_key: str) -> dict[str, dict[str, object]]:
+    """The regions' outlines as the map draws them, simplified once per boundary set."""
+    admin = load(settings_key).admin
+    return {} if admin is None else render.region_shapes(admin.regions)
+
+
+#: Views whose map parts are kept (each a few hundred kB at most: a deflated bit per event
+#: and the outlines of the regions with region-level events).
+MAP_PARTS_KEPT = 32
+
+
+@st.cache_data(show_spinner=False, max_entries=MAP_PARTS_KEPT)
+def map_parts_for(
+    settings_key: str, version: str, view_key: tuple[tuple[str, str], ...]
+) -> render.MapParts:
+    """What the map takes from a view's events (:mod:`geo.render.parts`), per dataset
+    ``version`` (the events file's name, which holds its hash) and view
+    (:func:`geo.render.parts_key`): 0.4 s at 10^6 events, on every page load before."""
+    data = load(settings_key)
+    view, _ = View.from_query(dict(view_key))
+    return render.map_parts(
+        apply_view(data.events, view),
+        view=view,
+        admin=data.admin,
+        episodes=data.episodes,
+        event_data=map_files(settings_key),
+        with_areas=view.mode != "regions",  # the app's choropleth (summary given) has none
+        shapes=region_shapes(settings_key),
+    )
+
+
+@st.cache_resource(show_spinner=False)
 def boundaries_file(settings_key: str) -> str | None:
     """The admin outlines as one static file the map fetches (named by content, so cached)."""
     admin = load(settings_key).admin
@@ -604,6 +636,7 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             gazetteer.clear()
             map_files.clear()
             boundaries_file.clear()
+            region_shapes.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
 
@@ -648,6 +681,7 @@ def show_map(
         )
         return
     urls = asset_urls(settings)
+    files = map_files(key)
     m = render.build_map(
         events,
         view=view,
@@ -657,8 +691,9 @@ def show_map(
         places=gazetteer(key),
         attribution=data.attribution,
         asset_urls=urls,
-        event_data=map_files(key),
+        event_data=files,
         boundaries_url=boundaries_file(key),
+        parts=map_parts_for(key, files.data_url, render.parts_key(view)),
     )
     map_data_pruned(key)
     # The one render of the page per run: kept for tests, and st_folium is told not to
