@@ -8,6 +8,7 @@ Run with ``streamlit run app.py``. Every job done here can be done from Python w
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -231,6 +232,19 @@ def summary_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> pd.Dat
     )
 
 
+#: The deaths shown above the map, low to high.
+DEATHS = ("deaths_low", "deaths_best", "deaths_high")
+
+
+@st.cache_data(show_spinner=False)
+def view_totals(settings_key: str, query: tuple[tuple[str, str], ...]) -> tuple[int, ...]:
+    """How many events a view has and their deaths (:data:`DEATHS`), shown above the map."""
+    events = load(settings_key).events
+    view, _ = View.from_query(dict(query))
+    mask = view_mask(events, view).to_numpy(dtype=bool)
+    return (int(mask.sum()), *(int(events[name][mask].sum()) for name in DEATHS))
+
+
 @st.cache_data(show_spinner=False)
 def card_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> RegionCard:
     """The region card of a view (see :func:`geo.card.region_card`)."""
@@ -308,15 +322,20 @@ MAP_PARTS_KEPT = 32
 
 @st.cache_data(show_spinner=False, max_entries=MAP_PARTS_KEPT)
 def map_parts_for(
-    settings_key: str, version: str, view_key: tuple[tuple[str, str], ...]
+    settings_key: str,
+    version: str,
+    view_key: tuple[tuple[str, str], ...],
+    _events: Callable[[], gpd.GeoDataFrame],
 ) -> render.MapParts:
     """What the map takes from a view's events (:mod:`geo.render.parts`), per dataset
     ``version`` (the events file's name, which holds its hash) and view
-    (:func:`geo.render.parts_key`): 0.4 s at 10^6 events, on every page load before."""
+    (:func:`geo.render.parts_key`): 0.4 s at 10^6 events, on every page load before.
+
+    ``_events()``: the view's events (left out of the key: the view gives them)."""
     data = load(settings_key)
     view, _ = View.from_query(dict(view_key))
     return render.map_parts(
-        apply_view(data.events, view),
+        _events(),
         view=view,
         admin=data.admin,
         episodes=data.episodes,
@@ -670,7 +689,11 @@ def actor_filter(settings_key: str) -> None:
 
 
 def show_map(
-    data: Dataset, view: View, events: gpd.GeoDataFrame, summary: pd.DataFrame, key: str
+    data: Dataset,
+    view: View,
+    events_of: Callable[[], gpd.GeoDataFrame],
+    summary: pd.DataFrame,
+    key: str,
 ) -> None:
     settings = _settings()
     if len(data.events) > settings.max_map_events:
@@ -682,8 +705,9 @@ def show_map(
         return
     urls = asset_urls(settings)
     files = map_files(key)
+    parts = map_parts_for(key, files.data_url, render.parts_key(view), events_of)
     m = render.build_map(
-        events,
+        events_of() if parts.canvas is None else None,  # a canvas reads the files
         view=view,
         admin=data.admin,
         episodes=data.episodes,
@@ -693,7 +717,7 @@ def show_map(
         asset_urls=urls,
         event_data=files,
         boundaries_url=boundaries_file(key),
-        parts=map_parts_for(key, files.data_url, render.parts_key(view)),
+        parts=parts,
     )
     map_data_pruned(key)
     # The one render of the page per run: kept for tests, and st_folium is told not to
@@ -1004,22 +1028,26 @@ def main() -> None:
         export_section(data, view)
         st.markdown(f"[Add events from an article](?page={add_from_article.PAGE_PARAM})")
 
-    events = apply_view(data.events, view)
+    # the view's events, made once when first needed: the map needs none of their rows
+    # when its parts are kept (map_parts_for), so they are made after its message
+    events_of = functools.cache(lambda: apply_view(data.events, view))
     card_query = tuple(sorted(view.with_(present=False).to_query().items()))
     summary = summary_for(key, card_query)
     if view.present:  # the map and the card, side by side, and nothing else
         left, right = st.columns([3, 2])
         with left:
-            show_map(data, view, events, summary, key)
+            show_map(data, view, events_of, summary, key)
         with right:
             show_region_card(card_for(key, card_query))
         return
     cols = st.columns(4)
-    cols[0].metric("Events in view", len(events))
-    for col, name in zip(cols[1:], ("deaths_low", "deaths_best", "deaths_high"), strict=True):
-        col.metric(MEASURE_LABELS[name], int(events[name].sum()))
+    count, *deaths = view_totals(key, card_query)
+    cols[0].metric("Events in view", count)
+    for col, name, value in zip(cols[1:], DEATHS, deaths, strict=True):
+        col.metric(MEASURE_LABELS[name], value)
 
-    show_map(data, view, events, summary, key)
+    show_map(data, view, events_of, summary, key)
+    events = events_of()
     st.caption(
         " · ".join(
             line

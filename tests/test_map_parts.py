@@ -106,6 +106,28 @@ def test_kept_parts_give_the_page_built_without_them(
         assert built != page(dataset, VIEWS["everything"], data)
 
 
+@pytest.mark.parametrize("name", ["everything", "one region", "nothing", "choropleth"])
+def test_with_kept_parts_a_canvas_map_needs_no_event_rows(
+    dataset: Dataset, files: mapdata.EventDataFiles, name: str
+) -> None:
+    view = VIEWS[name]
+    parts = parts_of(dataset, view, files)
+    summary = region_summary(dataset.events, by=view.level, admin=dataset.admin)
+    without = render.build_map(None, view=view, admin=dataset.admin, episodes=dataset.episodes,
+                               summary=summary, event_data=files, parts=parts)  # fmt: skip
+    assert same_ids(render.map_html(without)) == page(dataset, view, files)
+
+
+def test_without_parts_or_canvas_the_events_are_needed(
+    dataset: Dataset, files: mapdata.EventDataFiles
+) -> None:
+    with pytest.raises(ValueError, match="needs the events, or map parts"):
+        render.build_map(None, view=View(), admin=dataset.admin, event_data=files)
+    inline = parts_of(dataset, View(), None)
+    with pytest.raises(ValueError, match="without an event canvas needs the events"):
+        render.build_map(None, view=View(), admin=dataset.admin, parts=inline)
+
+
 def test_region_level_outlines_are_in_the_kept_parts(
     dataset: Dataset, files: mapdata.EventDataFiles
 ) -> None:

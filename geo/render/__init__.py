@@ -174,7 +174,7 @@ def localize_assets(root: Element, asset_urls: Mapping[str, str] | None) -> None
 
 
 def build_map(
-    events: gpd.GeoDataFrame,
+    events: gpd.GeoDataFrame | None,
     *,
     view: View,
     admin: Any = None,
@@ -194,7 +194,9 @@ def build_map(
     ----------
     events
         Events (joined; see :func:`geo.dataset.load_dataset`), already filtered by
-        :func:`geo.view.apply_view`: everything given is drawn.
+        :func:`geo.view.apply_view`: everything given is drawn. ``None`` with ``parts``
+        whose canvas draws them (or with no events in view): then the map needs none of
+        their rows.
     view
         Display choices: ``mode`` ('events' or 'regions'), ``level``, ``measure``,
         ``tiles`` (when ``tiles`` is not given) and the period for the time control.
@@ -256,6 +258,8 @@ def build_map(
     choropleth = regions_mode and summary is not None and admin is not None
     # region-level events' outlines follow the time bar, which the choropleth has not
     if parts is None:
+        if events is None:
+            raise ValueError("build_map needs the events, or map parts computed from them")
         parts = map_parts(
             events,
             view=view,
@@ -295,7 +299,11 @@ def build_map(
     names_used: set[str] = set()
     # each episode's rows found in one pass (not one scan of every event per episode);
     # the canvas needs none of them
-    rows_of = events.groupby("episode", sort=False, dropna=False).indices if canvas is None else {}
+    rows_of: dict[Any, Any] = {}
+    if canvas is None and order:
+        if events is None:
+            raise ValueError("a map without an event canvas needs the events themselves")
+        rows_of = events.groupby("episode", sort=False, dropna=False).indices
     for episode, first_title in zip(order, first_titles, strict=True):
         title = titles.get(episode) or first_title
         name = esc(title) or esc(episode)
@@ -316,7 +324,9 @@ def build_map(
         points = EventTimeline(
             {
                 "type": "FeatureCollection",
-                "features": event_features(events.iloc[rows_of[episode]], kit.data, places=places),
+                "features": event_features(
+                    cast(gpd.GeoDataFrame, events).iloc[rows_of[episode]], kit.data, places=places
+                ),
             },
             ghost=_with_kit(_GHOST_POINT_JS, kit),
             point_to_layer=_with_kit(_POINT_TO_LAYER_JS, kit),
@@ -350,7 +360,7 @@ def build_map(
     if focus is not None:  # a chosen region fills the map, in both modes
         m.fit_bounds(focus.bounds, padding=(FOCUS_PADDING_PX, FOCUS_PADDING_PX))
     else:  # the choropleth keeps its frame (both countries)
-        m.fit_bounds(event_bounds(events.iloc[0:0], admin) if choropleth else parts.bounds)
+        m.fit_bounds(event_bounds(None, admin) if choropleth else parts.bounds)
     localize_assets(m, asset_urls)
     return m
 

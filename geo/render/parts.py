@@ -58,9 +58,9 @@ def parts_key(view: View) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(view.with_(**LOOKS_ONLY).to_query().items()))
 
 
-def event_bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
+def event_bounds(events: pd.DataFrame | None, admin: Any) -> list[list[float]]:
     """The events' bounds padded by 0.3°, else the countries' (``admin``), else a default."""
-    if len(events):
+    if events is not None and len(events):
         lat, lon = events["latitude"].astype(float), events["longitude"].astype(float)
         pad = 0.3
         return [[lat.min() - pad, lon.min() - pad], [lat.max() + pad, lon.max() + pad]]
