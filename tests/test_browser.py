@@ -337,7 +337,7 @@ def test_map_draws_follows_the_slider_and_plays(
         loaded = [u for u in requests if "/app/static/vendor/" in u]
         assert any(u.endswith("/leaflet.js") for u in loaded), "Leaflet was not loaded locally"
         data = [u for u in requests if "/app/static/mapdata/events-" in u]
-        assert [u.rsplit(".", 1)[1] for u in data] == ["bin"]  # popup details not yet
+        assert [u.rsplit("/", 1)[1].split(".", 1)[1] for u in data] == ["bin.gz"]  # no popup yet
         assert failures == [], f"failed requests: {failures}"
 
         # 2. the period slider (Streamlit, keyboard on the start thumb) reruns the app and
@@ -757,14 +757,14 @@ def test_a_data_file_that_cannot_be_fetched_is_reported(
     try:
         url = f"{app_url}/conflictmap-missing-test.html"
         page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
-        for binary in tmp_path.glob("events-*.bin"):
+        for binary in tmp_path.glob("events-*.bin.gz"):
             binary.unlink()  # the layer's script is served, its data file is gone
         _serve(page, f"{app_url}/test-mapdata/", tmp_path)
         page.goto(url, timeout=30_000)
         error = _wait_for(
             "the error on the map", lambda: _attr(page.main_frame, "data-events-error"), 30
         )
-        assert ".bin: HTTP 404" in error
+        assert ".bin.gz: HTTP 404" in error
         assert _attr(page.main_frame, "data-events-drawn") is None
     finally:
         page.close()
@@ -1113,7 +1113,7 @@ def test_a_second_page_draws_from_the_browsers_cache_without_asking(
             if rid in network and rid not in cached
         )
         assert fetched == []
-        assert any(name.startswith("events-") and name.endswith(".bin") for name in kept), kept
+        assert any(name.startswith("events-") and name.endswith(".bin.gz") for name in kept), kept
         assert any(name.startswith("eventlayer-") for name in kept), kept
         assert "leaflet.js" in kept, kept
     finally:

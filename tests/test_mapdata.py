@@ -124,10 +124,13 @@ def test_columnar_details_equal_the_per_event_properties(
 def test_files_are_named_by_content_and_written_once(dataset: Dataset, tmp_path: Path) -> None:
     packed = mapdata.pack_events(dataset.events)
     files = mapdata.write_event_data(packed, tmp_path / "mapdata", base_url="/app/static/mapdata")
-    binary = tmp_path / "mapdata" / f"events-{packed.digest}.bin"
+    binary = tmp_path / "mapdata" / f"events-{packed.digest}.bin.gz"
     assert files.data_url == f"/app/static/mapdata/{binary.name}"
     assert files.details_url == f"/app/static/mapdata/events-{packed.digest}/"
-    assert binary.read_bytes() == packed.binary
+    # served gzipped, compressed once: the same bytes for the same data (no time inside)
+    assert binary.read_bytes()[:2] == b"\x1f\x8b"
+    assert mapdata.read_served(binary) == packed.binary
+    assert binary.read_bytes() == mapdata.served_binary(packed.binary)
     assert (tmp_path / "mapdata" / f"events-{packed.digest}" / "0.json").read_bytes() == (
         packed.chunks[0]
     )

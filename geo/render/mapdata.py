@@ -2,7 +2,11 @@
 
 Written once per dataset version and named by a hash of their content, so the browser
 caches them and the map page carries none of the events (:func:`geo.render.build_map`
-with ``event_data``). The binary (``events-<hash>.bin``) is, little-endian::
+with ``event_data``). The binary is served gzipped, as ``events-<hash>.bin.gz``
+(``application/gzip``, inflated by the browser's ``DecompressionStream``), compressed once
+when written: served plain, Streamlit's server gzipped it again for every request (0.7-1.2 s
+of one core at 10^6 events, before the first byte; the same 9.8 MB reached the browser).
+The binary is, little-endian::
 
     b"CMAPDAT1"  uint32 header length  header (UTF-8 JSON, padded to 4 bytes)  columns
 
@@ -24,6 +28,7 @@ with DOM text calls only.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -299,11 +304,26 @@ def _move_into_place(tmp: Path, details: Path) -> None:
     mark_immutable(details)  # the popup chunks: named by the folder's content hash
 
 
+#: gzip level of the served binary (9 makes 10^6 events 0.1 % smaller in 2.4 times the time).
+GZIP_LEVEL = 6
+
+
+def served_binary(body: bytes) -> bytes:
+    """The binary as served: gzip, without a time or a name in its header (same bytes for
+    the same binary)."""
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def read_served(path: str | os.PathLike[str]) -> bytes:
+    """The binary of a served ``events-<hash>.bin.gz`` file (for tests and tools)."""
+    return gzip.decompress(Path(path).read_bytes())
+
+
 def _finish(root: Path, stem: str, body: bytes, ids: pd.Index, base_url: str) -> EventDataFiles:
     """Write the binary and the layer script (when missing); where the files are served."""
-    binary = root / f"{stem}.bin"
+    binary = root / f"{stem}.bin.gz"
     if not binary.exists():
-        atomic_write_bytes(binary, body)
+        atomic_write_bytes(binary, served_binary(body))
     layer_text = LAYER_JS.read_bytes()
     layer = root / f"eventlayer-{hashlib.sha256(layer_text).hexdigest()[:16]}.js"
     if not layer.exists():

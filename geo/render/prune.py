@@ -1,7 +1,7 @@
 """Map-data files of earlier dataset versions, removed once nobody has used them for a day.
 
 The app writes each dataset version's map files once, named by their content
-(``events-<hash>.bin``, the popup chunks in ``events-<hash>/``, ``eventlayer-<hash>.js``,
+(``events-<hash>.bin.gz``, the popup chunks in ``events-<hash>/``, ``eventlayer-<hash>.js``,
 ``boundaries-<hash>.json``; see :mod:`geo.render.mapdata`), so a browser caches them for
 good. Nothing ever removed them: every import, edit of a layer or update of the app left
 another set behind — at 10^6 events some hundreds of MB each time.
@@ -41,7 +41,7 @@ KEEP_FOR = timedelta(days=1)
 RECORD = ".last-used.json"
 
 _OURS = re.compile(
-    r"^(?:events-[0-9a-f]+(?:\.bin)?|eventlayer-[0-9a-f]+\.js|boundaries-[0-9a-f]+\.json"
+    r"^(?:events-[0-9a-f]+(?:\.bin(?:\.gz)?)?|eventlayer-[0-9a-f]+\.js|boundaries-[0-9a-f]+\.json"
     r"|\.events-[A-Za-z0-9_]+)$"
 )
 
