@@ -554,7 +554,6 @@ def select_clicked_unit(settings_key: str) -> None:
 def sidebar(data: Dataset, settings_key: str) -> None:
     """Every filter and display choice, each with a stable key."""
     ss = st.session_state
-    ev = data.events
     choices = options(settings_key)
     first, last = _span(settings_key)
     with st.sidebar:
@@ -635,11 +634,9 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             key="precise_only",
             help=f"Keep events placed at the place itself (geo precision 1: {GEO_PRECISION[1]}).",
         )
-        shown = view_mask(ev, current_view(settings_key).with_(precise_only=False))
-        coarse = int((shown & (ev["geo_precision"] != 1)).sum())
-        st.caption(
-            f"Hides {coarse} of {int(shown.sum())} events placed only near a place or in a region."
-        )
+        unfiltered = current_view(settings_key).with_(precise_only=False)
+        coarse, shown = coarse_counts(settings_key, _query(unfiltered))
+        st.caption(f"Hides {coarse} of {shown} events placed only near a place or in a region.")
         st.radio("Map mode", options=list(MODES), format_func=lambda m: MODE_LABELS[m], key="mode")
         st.selectbox(
             "Measure (choropleth)",
@@ -658,6 +655,21 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             region_shapes.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
+
+
+def _query(view: View) -> tuple[tuple[str, str], ...]:
+    """A view as a cache key: its query, sorted."""
+    return tuple(sorted(view.to_query().items()))
+
+
+@st.cache_data(show_spinner=False)
+def coarse_counts(settings_key: str, query: tuple[tuple[str, str], ...]) -> tuple[int, int]:
+    """How many events of a view (``precise_only`` off) are placed only near a place or in
+    a region (geo precision 2-3), and how many it has: a pass over every event, once per view."""
+    ev = load(settings_key).events
+    view, _ = View.from_query(dict(query))
+    shown = view_mask(ev, view)
+    return int((shown & (ev["geo_precision"] != 1)).sum()), int(shown.sum())
 
 
 @st.cache_data(show_spinner=False)
