@@ -124,13 +124,10 @@ def test_columnar_details_equal_the_per_event_properties(
 def test_files_are_named_by_content_and_written_once(dataset: Dataset, tmp_path: Path) -> None:
     packed = mapdata.pack_events(dataset.events)
     files = mapdata.write_event_data(packed, tmp_path / "mapdata", base_url="/app/static/mapdata")
-    binary = tmp_path / "mapdata" / f"events-{packed.digest}.bin.gz"
+    binary = tmp_path / "mapdata" / f"events-{packed.digest}.bin"
     assert files.data_url == f"/app/static/mapdata/{binary.name}"
     assert files.details_url == f"/app/static/mapdata/events-{packed.digest}/"
-    # served gzipped, compressed once: the same bytes for the same data (no time inside)
-    assert binary.read_bytes()[:2] == b"\x1f\x8b"
-    assert mapdata.read_served(binary) == packed.binary
-    assert binary.read_bytes() == mapdata.served_binary(packed.binary)
+    assert binary.read_bytes() == packed.binary
     assert (tmp_path / "mapdata" / f"events-{packed.digest}" / "0.json").read_bytes() == (
         packed.chunks[0]
     )
@@ -145,6 +142,30 @@ def test_files_are_named_by_content_and_written_once(dataset: Dataset, tmp_path:
     changed.loc[changed.index[0], "notes"] = "Another note."
     assert mapdata.pack_events(changed).digest != packed.digest
     assert sorted(p.name for p in (tmp_path / "mapdata").iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("how", ["write_event_data", "pack_and_write"])
+def test_a_large_binary_is_written_gzipped_once(
+    dataset: Dataset, tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From GZIP_FROM_BYTES the server is not left to gzip the binary for every request."""
+    packed = mapdata.pack_events(dataset.events)
+    monkeypatch.setattr(mapdata, "GZIP_FROM_BYTES", len(packed.binary))  # this one is large
+    folder = tmp_path / "mapdata"
+    if how == "write_event_data":
+        files = mapdata.write_event_data(packed, folder, base_url="/m")
+    else:
+        files = mapdata.pack_and_write(dataset.events, folder, base_url="/m")
+    binary = folder / f"events-{packed.digest}.bin.gz"
+    assert files.data_url == f"/m/{binary.name}"
+    assert not (folder / f"events-{packed.digest}.bin").exists()
+    assert binary.read_bytes()[:2] == b"\x1f\x8b"  # gzip, served as application/gzip
+    assert mapdata.read_served(binary) == packed.binary
+    # compressed without a time inside: the same bytes for the same data
+    assert binary.read_bytes() == mapdata.served_binary(packed.binary)
+    monkeypatch.setattr(mapdata, "GZIP_FROM_BYTES", len(packed.binary) + 1)
+    plain = mapdata.write_event_data(packed, tmp_path / "plain", base_url="/m")
+    assert plain.data_url == f"/m/events-{packed.digest}.bin"
 
 
 @pytest.mark.parametrize("how", ["write_event_data", "pack_and_write"])

@@ -1,10 +1,10 @@
 """Map-data files of earlier dataset versions, removed once nobody has used them for a day.
 
 The app writes each dataset version's map files once, named by their content
-(``events-<hash>.bin.gz``, the popup chunks in ``events-<hash>/``, ``eventlayer-<hash>.js``,
-``boundaries-<hash>.json``; see :mod:`geo.render.mapdata`), so a browser caches them for
-good. Nothing ever removed them: every import, edit of a layer or update of the app left
-another set behind — at 10^6 events some hundreds of MB each time.
+(``events-<hash>.bin`` or ``.bin.gz``, the popup chunks in ``events-<hash>/``,
+``eventlayer-<hash>.js``, ``boundaries-<hash>.json``; see :mod:`geo.render.mapdata`), so a
+browser caches them for good. Nothing ever removed them: every import, edit of a layer or
+update of the app left another set behind — at 10^6 events some hundreds of MB each time.
 
 :func:`prune_map_data` removes the entries of that folder that the running app does not
 use and that nobody has used for :data:`KEEP_FOR`. When they were last used is kept in
