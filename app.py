@@ -8,6 +8,7 @@ Run with ``streamlit run app.py``. Every job done here can be done from Python w
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -238,6 +239,19 @@ def summary_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> pd.Dat
     )
 
 
+#: The deaths shown above the map, low to high.
+DEATHS = ("deaths_low", "deaths_best", "deaths_high")
+
+
+@st.cache_data(show_spinner=False)
+def view_totals(settings_key: str, query: tuple[tuple[str, str], ...]) -> tuple[int, ...]:
+    """How many events a view has and their deaths (:data:`DEATHS`), shown above the map."""
+    events = load(settings_key).events
+    view, _ = View.from_query(dict(query))
+    mask = view_mask(events, view).to_numpy(dtype=bool)
+    return (int(mask.sum()), *(int(events[name][mask].sum()) for name in DEATHS))
+
+
 @st.cache_data(show_spinner=False)
 def card_for(settings_key: str, query: tuple[tuple[str, str], ...]) -> RegionCard:
     """The region card of a view (see :func:`geo.card.region_card`)."""
@@ -299,6 +313,43 @@ def map_files(settings_key: str) -> EventDataFiles:
     )
     release_memory()  # what packing used
     return files
+
+
+@st.cache_resource(show_spinner=False)
+def region_shapes(settings_key: str) -> dict[str, dict[str, object]]:
+    """The regions' outlines as the map draws them, simplified once per boundary set."""
+    admin = load(settings_key).admin
+    return {} if admin is None else render.region_shapes(admin.regions)
+
+
+#: Views whose map parts are kept (each a few hundred kB at most: a deflated bit per event
+#: and the outlines of the regions with region-level events).
+MAP_PARTS_KEPT = 32
+
+
+@st.cache_data(show_spinner=False, max_entries=MAP_PARTS_KEPT)
+def map_parts_for(
+    settings_key: str,
+    version: str,
+    view_key: tuple[tuple[str, str], ...],
+    _events: Callable[[], gpd.GeoDataFrame],
+) -> render.MapParts:
+    """What the map takes from a view's events (:mod:`geo.render.parts`), per dataset
+    ``version`` (the events file's name, which holds its hash) and view
+    (:func:`geo.render.parts_key`): 0.4 s at 10^6 events, on every page load before.
+
+    ``_events()``: the view's events (left out of the key: the view gives them)."""
+    data = load(settings_key)
+    view, _ = View.from_query(dict(view_key))
+    return render.map_parts(
+        _events(),
+        view=view,
+        admin=data.admin,
+        episodes=data.episodes,
+        event_data=map_files(settings_key),
+        with_areas=view.mode != "regions",  # the app's choropleth (summary given) has none
+        shapes=region_shapes(settings_key),
+    )
 
 
 @st.cache_resource(show_spinner=False)
@@ -510,7 +561,6 @@ def select_clicked_unit(settings_key: str) -> None:
 def sidebar(data: Dataset, settings_key: str) -> None:
     """Every filter and display choice, each with a stable key."""
     ss = st.session_state
-    ev = data.events
     choices = options(settings_key)
     first, last = _span(settings_key)
     with st.sidebar:
@@ -591,11 +641,9 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             key="precise_only",
             help=f"Keep events placed at the place itself (geo precision 1: {GEO_PRECISION[1]}).",
         )
-        shown = view_mask(ev, current_view(settings_key).with_(precise_only=False))
-        coarse = int((shown & (ev["geo_precision"] != 1)).sum())
-        st.caption(
-            f"Hides {coarse} of {int(shown.sum())} events placed only near a place or in a region."
-        )
+        unfiltered = current_view(settings_key).with_(precise_only=False)
+        coarse, shown = coarse_counts(settings_key, _query(unfiltered))
+        st.caption(f"Hides {coarse} of {shown} events placed only near a place or in a region.")
         st.radio("Map mode", options=list(MODES), format_func=lambda m: MODE_LABELS[m], key="mode")
         st.selectbox(
             "Measure (choropleth)",
@@ -611,8 +659,24 @@ def sidebar(data: Dataset, settings_key: str) -> None:
             gazetteer.clear()
             map_files.clear()
             boundaries_file.clear()
+            region_shapes.clear()
             st.session_state.pop(PREPARED_KEY, None)  # downloads made from the old data
             st.rerun()
+
+
+def _query(view: View) -> tuple[tuple[str, str], ...]:
+    """A view as a cache key: its query, sorted."""
+    return tuple(sorted(view.to_query().items()))
+
+
+@st.cache_data(show_spinner=False)
+def coarse_counts(settings_key: str, query: tuple[tuple[str, str], ...]) -> tuple[int, int]:
+    """How many events of a view (``precise_only`` off) are placed only near a place or in
+    a region (geo precision 2-3), and how many it has: a pass over every event, once per view."""
+    ev = load(settings_key).events
+    view, _ = View.from_query(dict(query))
+    shown = view_mask(ev, view)
+    return int((shown & (ev["geo_precision"] != 1)).sum()), int(shown.sum())
 
 
 @st.cache_data(show_spinner=False)
@@ -644,7 +708,11 @@ def actor_filter(settings_key: str) -> None:
 
 
 def show_map(
-    data: Dataset, view: View, events: gpd.GeoDataFrame, summary: pd.DataFrame, key: str
+    data: Dataset,
+    view: View,
+    events_of: Callable[[], gpd.GeoDataFrame],
+    summary: pd.DataFrame,
+    key: str,
 ) -> None:
     settings = _settings()
     if len(data.events) > settings.max_map_events:
@@ -655,8 +723,10 @@ def show_map(
         )
         return
     urls = asset_urls(settings)
+    files = map_files(key)
+    parts = map_parts_for(key, files.data_url, render.parts_key(view), events_of)
     m = render.build_map(
-        events,
+        events_of() if parts.canvas is None else None,  # a canvas reads the files
         view=view,
         admin=data.admin,
         episodes=data.episodes,
@@ -664,8 +734,9 @@ def show_map(
         places=gazetteer(key),
         attribution=data.attribution,
         asset_urls=urls,
-        event_data=map_files(key),
+        event_data=files,
         boundaries_url=boundaries_file(key),
+        parts=parts,
     )
     map_data_pruned(key)
     # The one render of the page per run: kept for tests, and shown as it is (map_frame.py).
@@ -983,22 +1054,26 @@ def main() -> None:
             export_section(data, view)
             st.markdown(f"[Add events from an article](?page={add_from_article.PAGE_PARAM})")
 
-    events = apply_view(data.events, view)
+    # the view's events, made once when first needed: the map needs none of their rows
+    # when its parts are kept (map_parts_for), so they are made after its message
+    events_of = functools.cache(lambda: apply_view(data.events, view))
     card_query = tuple(sorted(view.with_(present=False).to_query().items()))
     summary = summary_for(key, card_query)
     if view.present:  # the map and the card, side by side, and nothing else
         left, right = st.columns([3, 2])
         with left:
-            show_map(data, view, events, summary, key)
+            show_map(data, view, events_of, summary, key)
         with right:
             show_region_card(card_for(key, card_query))
         return
     cols = st.columns(4)
-    cols[0].metric("Events in view", len(events))
-    for col, name in zip(cols[1:], ("deaths_low", "deaths_best", "deaths_high"), strict=True):
-        col.metric(MEASURE_LABELS[name], int(events[name].sum()))
+    count, *deaths = view_totals(key, card_query)
+    cols[0].metric("Events in view", count)
+    for col, name, value in zip(cols[1:], DEATHS, deaths, strict=True):
+        col.metric(MEASURE_LABELS[name], value)
 
-    show_map(data, view, events, summary, key)
+    show_map(data, view, events_of, summary, key)
+    events = events_of()
     st.caption(
         " · ".join(
             line

@@ -178,6 +178,11 @@ def test_period_slider_changes_events_and_region_totals_exactly() -> None:
     # the view is written back to the URL
     assert at.query_params["start"] == "2020-07-12"
     assert at.query_params["end"] == "2020-07-16"
+    # precise locations only: the 3 precise events are in view, the caption is unchanged
+    at.toggle(key="precise_only").set_value(True).run()
+    assert metric(at, "Events in view") == "3"
+    assert selected_in(at.session_state["map_html"]) == 3
+    assert any(c.startswith("Hides 8 of 11 events") for c in sidebar_captions(at))
 
 
 def test_region_select_shows_that_regions_events_and_claims() -> None:

@@ -708,13 +708,21 @@ PERIOD_JS = (
 
 
 def test_100k_events_drawn_filtered_in_the_browser_and_popups(
-    app_url: str, browser: Any, curated: pd.DataFrame, tmp_path: Path
+    app_url: str,
+    browser: Any,
+    curated: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from geo.dataset import load_dataset
+    from geo.render import mapdata
 
     episodes = load_dataset(Settings.from_env()).episodes
     events = synthetic(curated, SYNTHETIC_N)
+    # written gzipped, as a set of 10^6 is (the layer inflates it): the path large sets take
+    monkeypatch.setattr(mapdata, "GZIP_FROM_BYTES", 0)
     html = _files_page(app_url, events, episodes, tmp_path)
+    assert [p.suffix for p in tmp_path.glob("events-*.bin*")] == [".gz"]
     assert len(html.encode()) < 300_000  # the page carries no event
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors: list[str] = []

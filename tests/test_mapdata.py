@@ -145,6 +145,30 @@ def test_files_are_named_by_content_and_written_once(dataset: Dataset, tmp_path:
 
 
 @pytest.mark.parametrize("how", ["write_event_data", "pack_and_write"])
+def test_a_large_binary_is_written_gzipped_once(
+    dataset: Dataset, tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From GZIP_FROM_BYTES the server is not left to gzip the binary for every request."""
+    packed = mapdata.pack_events(dataset.events)
+    monkeypatch.setattr(mapdata, "GZIP_FROM_BYTES", len(packed.binary))  # this one is large
+    folder = tmp_path / "mapdata"
+    if how == "write_event_data":
+        files = mapdata.write_event_data(packed, folder, base_url="/m")
+    else:
+        files = mapdata.pack_and_write(dataset.events, folder, base_url="/m")
+    binary = folder / f"events-{packed.digest}.bin.gz"
+    assert files.data_url == f"/m/{binary.name}"
+    assert not (folder / f"events-{packed.digest}.bin").exists()
+    assert binary.read_bytes()[:2] == b"\x1f\x8b"  # gzip, served as application/gzip
+    assert mapdata.read_served(binary) == packed.binary
+    # compressed without a time inside: the same bytes for the same data
+    assert binary.read_bytes() == mapdata.served_binary(packed.binary)
+    monkeypatch.setattr(mapdata, "GZIP_FROM_BYTES", len(packed.binary) + 1)
+    plain = mapdata.write_event_data(packed, tmp_path / "plain", base_url="/m")
+    assert plain.data_url == f"/m/events-{packed.digest}.bin"
+
+
+@pytest.mark.parametrize("how", ["write_event_data", "pack_and_write"])
 def test_files_named_by_content_carry_an_old_time_so_browsers_keep_them(
     dataset: Dataset, tmp_path: Path, how: str
 ) -> None:

@@ -20,9 +20,10 @@ NOW = 1_800_000_000.0
 #: the prune must not read anything into it.
 OLD_MTIME = 946_684_800
 
-SERVED = ("events-bbbb.bin", "events-bbbb", "eventlayer-fedcba9876543210.js")
+SERVED = ("events-bbbb.bin.gz", "events-bbbb", "eventlayer-fedcba9876543210.js")
 OTHERS = (
-    "events-aaaa.bin",
+    "events-aaaa.bin",  # written before the binary was served gzipped
+    "events-cccc.bin.gz",
     "events-aaaa",
     "eventlayer-0123456789abcdef.js",
     "boundaries-00ff.json",
@@ -33,7 +34,7 @@ FOREIGN = ("README.md", "events-notes.txt", "events-ZZZZ.bin", "my-events")
 
 def entry(root: Path, name: str) -> Path:
     path = root / name
-    if name.endswith((".bin", ".js", ".json", ".md", ".txt")):
+    if name.endswith((".bin", ".gz", ".js", ".json", ".md", ".txt")):
         path.write_text("x")
     else:
         path.mkdir()

@@ -31,7 +31,6 @@ ever parsed from the data). Hooks a browser test can rely on:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
 import folium
@@ -40,14 +39,12 @@ import pandas as pd
 from branca.element import Element, Figure
 
 from geo.credits import PLACES_CREDIT
-from geo.period import data_span
 from geo.render._common import (  # re-exported
     AREA_RING_RADIUS_M,
     CHOROPLETH_LEGEND_ID,
     COORD_DECIMALS,
     COUNTRY_NOT_GIVEN,
     DAY_MS,
-    DEFAULT_BOUNDS,
     DISPLAY_CRS,
     HALO_RADIUS_M,
     LEGEND_ID,
@@ -93,6 +90,7 @@ from geo.render.features import (  # re-exported
     area_features,
     event_features,
     event_properties,
+    region_shapes,
 )
 from geo.render.focus import Focus, RegionFocus, region_focus
 from geo.render.legends import (  # re-exported
@@ -102,6 +100,7 @@ from geo.render.legends import (  # re-exported
     choropleth_legend_html,
     event_legend_html,
 )
+from geo.render.parts import MapParts, event_bounds, map_parts, parts_key, period_of
 from geo.style import BOUNDARY_COLOR, marker_radius
 from geo.text import html_text as esc
 from geo.view import View
@@ -116,17 +115,6 @@ if TYPE_CHECKING:
 FOCUS_PADDING_PX = 12
 #: Zoom step of a map fitted to a region (Leaflet ``zoomSnap``; whole steps otherwise).
 FOCUS_ZOOM_SNAP = 0.25
-
-
-def _bounds(events: pd.DataFrame, admin: Any) -> list[list[float]]:
-    if len(events):
-        lat, lon = events["latitude"].astype(float), events["longitude"].astype(float)
-        pad = 0.3
-        return [[lat.min() - pad, lon.min() - pad], [lat.max() + pad, lon.max() + pad]]
-    if admin is not None and getattr(admin, "countries", None) is not None:
-        x0, y0, x1, y1 = admin.countries.to_crs("EPSG:4326").total_bounds
-        return [[float(y0), float(x0)], [float(y1), float(x1)]]
-    return [list(DEFAULT_BOUNDS[0]), list(DEFAULT_BOUNDS[1])]
 
 
 #: How the admin outlines are drawn, per layer of :mod:`geo.render.boundfile`.
@@ -168,16 +156,6 @@ def use_only_needed_libraries(m: folium.Map) -> None:
     m.default_css = [(k, url) for k, url in m.default_css if k in MAP_CSS_USED]
 
 
-def period_of(events: pd.DataFrame, view: View) -> tuple[date, date] | None:
-    """The time control's first and last day: the view's period, else the events' span."""
-    span = data_span(events)
-    if span is None and (view.start is None or view.end is None):
-        return None
-    start = view.start or span[0]  # type: ignore[index]
-    end = view.end or span[1]  # type: ignore[index]
-    return start, max(start, end)
-
-
 def localize_assets(root: Element, asset_urls: Mapping[str, str] | None) -> None:
     """Swap every CDN URL in ``default_js``/``default_css`` below ``root`` per ``asset_urls``.
 
@@ -196,7 +174,7 @@ def localize_assets(root: Element, asset_urls: Mapping[str, str] | None) -> None
 
 
 def build_map(
-    events: gpd.GeoDataFrame,
+    events: gpd.GeoDataFrame | None,
     *,
     view: View,
     admin: Any = None,
@@ -208,6 +186,7 @@ def build_map(
     asset_urls: Mapping[str, str] | None = None,
     event_data: EventDataFiles | None = None,
     boundaries_url: str | None = None,
+    parts: MapParts | None = None,
 ) -> folium.Map:
     """The interactive map of the events in ``view``.
 
@@ -215,7 +194,9 @@ def build_map(
     ----------
     events
         Events (joined; see :func:`geo.dataset.load_dataset`), already filtered by
-        :func:`geo.view.apply_view`: everything given is drawn.
+        :func:`geo.view.apply_view`: everything given is drawn. ``None`` with ``parts``
+        whose canvas draws them (or with no events in view): then the map needs none of
+        their rows.
     view
         Display choices: ``mode`` ('events' or 'regions'), ``level``, ``measure``,
         ``tiles`` (when ``tiles`` is not given) and the period for the time control.
@@ -246,6 +227,10 @@ def build_map(
         (:func:`geo.render.boundfile.write_boundaries` of ``admin``): the page fetches
         them (cached by the browser) instead of carrying them. The choropleth and the
         region focus are still sent in the page.
+    parts
+        :func:`~geo.render.parts.map_parts` of these ``events`` and ``view`` (with the same
+        ``admin``, ``episodes`` and ``event_data``), if the caller kept them; computed here
+        otherwise. With a canvas, ``events`` is then not read again.
     """
     use_tiles = view.tiles if tiles is None else tiles
     focus = region_focus(admin, view.region, level=view.level)
@@ -269,12 +254,26 @@ def build_map(
         folium.TileLayer(
             "OpenStreetMap", name="OpenStreetMap", attr=OSM_TILES_ATTRIBUTION, control=False
         ).add_to(m)
-    if admin is not None:
-        # with an event canvas, the outlines are fetched once the events are drawn
-        canvas_first = event_data is not None and len(events) > 0 and view.mode != "regions"
-        _boundaries_layer(admin, show=True, url=boundaries_url, after_events=canvas_first).add_to(m)
     regions_mode = view.mode == "regions"
     choropleth = regions_mode and summary is not None and admin is not None
+    # region-level events' outlines follow the time bar, which the choropleth has not
+    if parts is None:
+        if events is None:
+            raise ValueError("build_map needs the events, or map parts computed from them")
+        parts = map_parts(
+            events,
+            view=view,
+            admin=admin,
+            episodes=episodes,
+            event_data=event_data,
+            with_areas=not choropleth,
+        )
+    elif not choropleth and not parts.with_areas and admin is not None:
+        raise ValueError("these map parts were computed without areas, which this map draws")
+    if admin is not None:
+        # with an event canvas, the outlines are fetched once the events are drawn
+        canvas_first = event_data is not None and bool(parts.layers) and not regions_mode
+        _boundaries_layer(admin, show=True, url=boundaries_url, after_events=canvas_first).add_to(m)
     if regions_mode and summary is not None and admin is not None:
         build_choropleth(admin, summary, level=view.level, measure=view.measure).add_to(m)
     if focus is not None:
@@ -283,32 +282,28 @@ def build_map(
     titles: dict[str, str] = {}
     if episodes is not None and len(episodes):
         titles = dict(zip(episodes["episode"], episodes["title"], strict=True))
-    present = set(events["episode"].unique())
-    order = [e for e in titles if e in present]
-    order += sorted(present - set(order))
+    order = [episode for episode, _ in parts.layers]
+    first_titles = [title for _, title in parts.layers]
     kit = PopupKit()
     if order:
         kit.add_to(m)  # before the layers: they call it as they are built
-    span = period_of(events, view)
+    span = parts.span
     canvas = None
     if event_data is not None and order and span is not None:
-        canvas = EventCanvas(event_data, events, period=span)
+        if parts.canvas is None:
+            raise ValueError("these map parts have no canvas selection, which this map draws")
+        canvas = EventCanvas(event_data, parts.canvas, period=span)
         canvas.add_to(m)  # before the episode switches that refer to it
-    # region-level events' outlines follow the time bar, which the choropleth has not
-    draw_areas = admin is not None and "region_id" in events and not choropleth
+    draw_areas = not choropleth
     timelines: list[Any] = []
     names_used: set[str] = set()
-    # each episode's rows found in one pass (not one scan of every event per episode); the
-    # canvas needs only the region-level ones, for their areas
-    rows_of = events.groupby("episode", sort=False, dropna=False).indices
-    area_cols = ["episode", "geo_precision", "region_id", "date_start", "date_end"]
-    coarse = events.loc[events["geo_precision"] == 3, area_cols] if draw_areas else events.iloc[0:0]
-    coarse_of = coarse.groupby("episode", sort=False, dropna=False).indices
-    first_titles = (
-        events["episode_title"].iloc[[rows_of[e][0] for e in order]].tolist()
-        if "episode_title" in events
-        else list(order)
-    )
+    # each episode's rows found in one pass (not one scan of every event per episode);
+    # the canvas needs none of them
+    rows_of: dict[Any, Any] = {}
+    if canvas is None and order:
+        if events is None:
+            raise ValueError("a map without an event canvas needs the events themselves")
+        rows_of = events.groupby("episode", sort=False, dropna=False).indices
     for episode, first_title in zip(order, first_titles, strict=True):
         title = titles.get(episode) or first_title
         name = esc(title) or esc(episode)
@@ -317,11 +312,7 @@ def build_map(
         names_used.add(name)
         group = folium.FeatureGroup(name=name, show=not regions_mode)
         # the episode's region-level events as outlines, under its markers, hidden with them
-        areas = (
-            area_features(coarse.iloc[coarse_of[episode]], admin.regions)
-            if draw_areas and episode in coarse_of
-            else []
-        )
+        areas = parts.areas.get(episode, []) if draw_areas else []
         if areas:
             area_tl = AreaTimeline(areas, kit=kit, style=_AREA_STYLE, interactive=False)
             area_tl.add_to(group)
@@ -333,7 +324,9 @@ def build_map(
         points = EventTimeline(
             {
                 "type": "FeatureCollection",
-                "features": event_features(events.iloc[rows_of[episode]], kit.data, places=places),
+                "features": event_features(
+                    cast(gpd.GeoDataFrame, events).iloc[rows_of[episode]], kit.data, places=places
+                ),
             },
             ghost=_with_kit(_GHOST_POINT_JS, kit),
             point_to_layer=_with_kit(_POINT_TO_LAYER_JS, kit),
@@ -367,7 +360,7 @@ def build_map(
     if focus is not None:  # a chosen region fills the map, in both modes
         m.fit_bounds(focus.bounds, padding=(FOCUS_PADDING_PX, FOCUS_PADDING_PX))
     else:  # the choropleth keeps its frame (both countries)
-        m.fit_bounds(_bounds(events.iloc[0:0] if choropleth else events, admin))
+        m.fit_bounds(event_bounds(None, admin) if choropleth else parts.bounds)
     localize_assets(m, asset_urls)
     return m
 
@@ -396,6 +389,7 @@ __all__ = [
     "FetchedOutlines",
     "Focus",
     "HtmlControl",
+    "MapParts",
     "PlaceLookup",
     "PopupData",
     "PopupKit",
@@ -418,9 +412,12 @@ __all__ = [
     "jinja_safe",
     "localize_assets",
     "map_html",
+    "map_parts",
     "marker_radius",
+    "parts_key",
     "period_of",
     "region_focus",
+    "region_shapes",
     "use_only_needed_libraries",
     "when_text",
 ]

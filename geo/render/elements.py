@@ -6,6 +6,7 @@ import base64
 import json
 import zlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
@@ -571,6 +572,40 @@ class AreaTimeline(EventTimeline):
         return get_bounds({"type": "FeatureCollection", "features": self.features}, lonlat=True)
 
 
+@dataclass(frozen=True)
+class CanvasSelection:
+    """Which events of the packed files an :class:`EventCanvas` shows, and their days.
+
+    ``selection``: a bit per event of the files (in their order), deflated, base64;
+    ``days``: the time bar's ticks, each first and last day of a shown event (clipped to
+    the period) as days since 1970-01-01 UTC, the first one whole and each next one as
+    the step from the last; ``events_in_view``: how many bits are set.
+    """
+
+    selection: str
+    days: tuple[int, ...]
+    events_in_view: int
+
+
+def canvas_selection(
+    files: EventDataFiles, events: pd.DataFrame, *, period: tuple[date, date]
+) -> CanvasSelection:
+    """The :class:`CanvasSelection` of ``events`` (rows of the packed set, by index)."""
+    rows = files.rows_of(pd.Index(events.index))
+    bits = np.zeros(len(files.ids), dtype=bool)
+    bits[rows] = True
+    mask = base64.b64encode(zlib.compress(np.packbits(bits, bitorder="little").tobytes(), 9))
+    starts = pd.to_datetime(events["date_start"]).to_numpy("datetime64[D]")
+    ends = pd.to_datetime(events["date_end"]).to_numpy("datetime64[D]")
+    first, last = np.datetime64(period[0], "D"), np.datetime64(period[1], "D")
+    days = np.unique(np.clip(np.concatenate([starts, ends]), first, last))
+    return CanvasSelection(
+        selection=mask.decode("ascii"),
+        days=tuple(np.diff(days.astype("int64"), prepend=0).tolist()),
+        events_in_view=int(bits.sum()),
+    )
+
+
 class EventCanvas(JSCSSMixin, MacroElement):
     """Every event of the view on one canvas, from the packed files (:mod:`geo.render.mapdata`).
 
@@ -594,30 +629,29 @@ class EventCanvas(JSCSSMixin, MacroElement):
     )
 
     def __init__(
-        self, files: EventDataFiles, events: pd.DataFrame, *, period: tuple[date, date]
+        self,
+        files: EventDataFiles,
+        events: pd.DataFrame | CanvasSelection,
+        *,
+        period: tuple[date, date],
     ) -> None:
         super().__init__()
         self._name = "EventCanvas"
-        rows = files.rows_of(pd.Index(events.index))
-        bits = np.zeros(len(files.ids), dtype=bool)
-        bits[rows] = True
-        mask = base64.b64encode(zlib.compress(np.packbits(bits, bitorder="little").tobytes(), 9))
-        starts = pd.to_datetime(events["date_start"]).to_numpy("datetime64[D]")
-        ends = pd.to_datetime(events["date_end"]).to_numpy("datetime64[D]")
-        first, last = np.datetime64(period[0], "D"), np.datetime64(period[1], "D")
-        days = np.unique(np.clip(np.concatenate([starts, ends]), first, last))
-        self.events_in_view = int(bits.sum())
+        chosen = (
+            events
+            if isinstance(events, CanvasSelection)
+            else canvas_selection(files, events, period=period)
+        )
+        self.events_in_view = chosen.events_in_view
         self.options = {
             "url": files.data_url,
             "details": files.details_url,
-            "selection": mask.decode("ascii"),
+            "selection": chosen.selection,
             "period": [period[0].isoformat(), period[1].isoformat()],
             "colors": EVENT_TYPE_COLORS,
             "halo": HALO_RADIUS_M,
             "areaRing": AREA_RING_RADIUS_M,
-            # the time bar's ticks: each first and last day of an event, as days since
-            # 1970-01-01 UTC, the first one whole and each next one as the step from the last
-            "days": np.diff(days.astype("int64"), prepend=0).tolist(),
+            "days": list(chosen.days),
         }
         self.options_js = _script_json(jinja_safe(self.options))
         base = {k: v for k, v in PopupData().payload().items() if k not in ("s", "src")}

@@ -295,14 +295,31 @@ def _region_spans(
     return out
 
 
-def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+def region_shapes(regions: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
+    """Each region's outline as drawn (:func:`display_geometries`), by ``region_id``.
+
+    The first row of a repeated ``region_id`` counts, as in :func:`area_features`. Each
+    outline is simplified on its own, so these are the geometries :func:`area_features`
+    draws: computed once per boundary set, they can be passed to it as ``shapes``.
+    """
+    unique = regions.drop_duplicates("region_id")
+    return dict(zip(unique["region_id"].astype(str), display_geometries(unique), strict=True))
+
+
+def area_features(
+    events: pd.DataFrame,
+    regions: gpd.GeoDataFrame,
+    *,
+    shapes: Mapping[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Outlines of the regions that events known only to region level (precision 3) fall in.
 
     One feature per region, however many such events it has: ``spans`` are the
     stretches of time (UTC milliseconds) in which at least one of them is going on
     (overlapping or touching date ranges merged), ``start``/``end`` the first and the
-    last moment of those. Outlines are simplified for display (:func:`display_geometries`).
-    Events the join put in no region get none.
+    last moment of those. Outlines are simplified for display (:func:`display_geometries`),
+    or taken from ``shapes`` (:func:`region_shapes` of the same ``regions``; not simplified
+    again). Events the join put in no region get none.
     """
     # only the three columns read: a mask over the whole frame would copy every column
     wanted = (events["geo_precision"] == 3) & events["region_id"].notna()
@@ -317,8 +334,9 @@ def area_features(events: pd.DataFrame, regions: gpd.GeoDataFrame) -> list[dict[
     )
     if not spans:
         return []
-    drawn = regions[regions["region_id"].astype(str).isin(spans)].drop_duplicates("region_id")
-    shapes = dict(zip(drawn["region_id"].astype(str), display_geometries(drawn), strict=True))
+    if shapes is None:
+        drawn = regions[regions["region_id"].astype(str).isin(spans)]
+        shapes = region_shapes(drawn)
     out: list[dict[str, Any]] = []
     for region_id in sorted(spans):
         merged = spans[region_id]

@@ -1,10 +1,10 @@
 """Map-data files of earlier dataset versions, removed once nobody has used them for a day.
 
 The app writes each dataset version's map files once, named by their content
-(``events-<hash>.bin``, the popup chunks in ``events-<hash>/``, ``eventlayer-<hash>.js``,
-``boundaries-<hash>.json``; see :mod:`geo.render.mapdata`), so a browser caches them for
-good. Nothing ever removed them: every import, edit of a layer or update of the app left
-another set behind — at 10^6 events some hundreds of MB each time.
+(``events-<hash>.bin`` or ``.bin.gz``, the popup chunks in ``events-<hash>/``,
+``eventlayer-<hash>.js``, ``boundaries-<hash>.json``; see :mod:`geo.render.mapdata`), so a
+browser caches them for good. Nothing ever removed them: every import, edit of a layer or
+update of the app left another set behind — at 10^6 events some hundreds of MB each time.
 
 :func:`prune_map_data` removes the entries of that folder that the running app does not
 use and that nobody has used for :data:`KEEP_FOR`. When they were last used is kept in
@@ -41,7 +41,7 @@ KEEP_FOR = timedelta(days=1)
 RECORD = ".last-used.json"
 
 _OURS = re.compile(
-    r"^(?:events-[0-9a-f]+(?:\.bin)?|eventlayer-[0-9a-f]+\.js|boundaries-[0-9a-f]+\.json"
+    r"^(?:events-[0-9a-f]+(?:\.bin(?:\.gz)?)?|eventlayer-[0-9a-f]+\.js|boundaries-[0-9a-f]+\.json"
     r"|\.events-[A-Za-z0-9_]+)$"
 )
 

@@ -49,7 +49,10 @@
         if (!files[url]) {
             files[url] = fetch(url).then(function (r) {
                 if (!r.ok) { throw new Error(url + ": HTTP " + r.status); }
-                return r.arrayBuffer();
+                if (!/\.gz$/.test(url)) { return r.arrayBuffer(); }
+                // gzipped once when written (geo/render/mapdata.py), not by the server
+                return new Response(r.body.pipeThrough(new DecompressionStream("gzip")))
+                    .arrayBuffer();
             }).then(decode);
         }
         return files[url];
