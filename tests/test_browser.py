@@ -464,12 +464,20 @@ def test_the_tables_follow_the_map_period_on_one_click(
 
         assert metric() == len(curated)
         # the time bar moves in the browser: the map redraws, the script does not rerun
+        # (each step re-finds the frames: a late rerun of the page may replace them)
         day = date(2020, 7, 14)
-        frame = _map_frame(page)
-        frame.evaluate(SET_TIME_JS, day.isoformat())
-        _wait_for("the map on the day", lambda: _attr(frame, "data-period") == f"{day}/{day}"
-                  or None, 10)  # fmt: skip
-        body = bar.element_handle().content_frame().locator("body")
+
+        def on_day() -> bool | None:
+            frame = _map_frame(page)
+            frame.evaluate(SET_TIME_JS, day.isoformat())
+            return _attr(frame, "data-period") == f"{day}/{day}" or None
+
+        _wait_for("the map on the day", on_day, 30)
+        body = _wait_for(
+            "the period bar's frame",
+            lambda: bar.element_handle(timeout=1000).content_frame().locator("body"),
+            30,
+        )
         _wait_for(
             "the bar to hear the map's period",
             lambda: body.get_attribute("data-map-period") == f"{day}/{day}" or None,
