@@ -258,3 +258,37 @@ def test_sides_and_country_codes_per_distinct_name() -> None:
     numbers = pd.Series(["", "", "051", "031", "51"], dtype="str")
     assert iso3(countries).tolist() == ["ARM", "AZE", None, None, "ARM"]
     assert iso3(countries, numbers).tolist() == ["ARM", "AZE", "ARM", "AZE", "ARM"]
+
+
+def test_read_ahead_gives_every_item_in_order_and_raises_where_the_items_fail() -> None:
+    from geo.importers._blocks import read_ahead
+
+    assert list(read_ahead(iter(range(50)), depth=2)) == list(range(50))
+
+    def failing():
+        yield 1
+        yield 2
+        raise ImportDataError("line 3: broken")
+
+    got = []
+    with pytest.raises(ImportDataError, match="line 3: broken"):
+        for item in read_ahead(failing()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_read_ahead_closes_the_items_when_the_caller_stops_early() -> None:
+    from geo.importers._blocks import read_ahead
+
+    closed = []
+
+    def items():
+        try:
+            yield from range(1_000)
+        finally:
+            closed.append(True)
+
+    ahead = read_ahead(items())
+    assert [next(ahead), next(ahead)] == [0, 1]
+    ahead.close()  # the caller stops: the producer stops and closes its items
+    assert closed == [True]

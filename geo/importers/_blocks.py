@@ -178,7 +178,9 @@ def mapped_blocks(
     if reader == "arrow":
         from geo.importers._stream import raw_blocks
 
-        raws = raw_blocks(path, origin=origin, block_bytes=block_bytes)
+        # parsed on a thread of its own (Arrow's reader parses mostly on the thread that
+        # asks for a batch, without Python's lock), a block ahead of the mapping
+        raws = read_ahead(raw_blocks(path, origin=origin, block_bytes=block_bytes))
         if workers <= 1:
             for raw in raws:
                 yield after(map_raw(kind, origin, raw, seen=seen))
@@ -229,6 +231,57 @@ def mapped_blocks(
             got = repeats_of_earlier_blocks(kind, got, seen)
         del block
         yield after(got)
+
+
+def read_ahead(items: Iterator[Any], *, depth: int = 1) -> Iterator[Any]:
+    """``items`` in order, produced on a thread of their own at most ``depth`` ahead of the
+    caller; an error of the producer is raised here, where it would have been. When the
+    caller stops early the producer stops at its next item and ``items`` is closed."""
+    import queue
+    import threading
+
+    done = object()
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def put(entry: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    break
+                del item
+            else:
+                put(("end", done))
+        except BaseException as exc:  # raised again on the caller's thread
+            put(("error", exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=run, name="import-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            what, value = box.get()
+            if what == "end":
+                return
+            if what == "error":
+                raise value
+            yield value
+            del value
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _on_pool(workers: int, tasks: Iterator[Any]) -> Iterator[Any]:
