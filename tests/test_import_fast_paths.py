@@ -1,0 +1,111 @@
+"""The importers' fast paths give exactly what their reference (a pattern, pandas) gives.
+
+Each fast path reads the text's bytes or skips work when the data allows; these tests put
+text that is meant to trip them (every length, every character class at every position,
+Unicode, whitespace at the edges) through both and compare cell by cell.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as s
+
+from geo.importers import _common as common
+
+#: Characters of dates and times, their neighbours, and a few that look like them.
+DATE_CHARS = "0123456789-: T.t/\u0660\u0661\uff11 a,x\n\t"
+
+
+def _day_and_time_by_pattern(cells: list[str]) -> list[bool]:
+    return pc.match_substring_regex(pa.array(cells, pa.string()), common._DAY_AND_TIME).to_pylist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    size=s.integers(min_value=0, max_value=26),
+    cells=s.lists(s.text(alphabet=DATE_CHARS, min_size=26, max_size=26), min_size=1, max_size=8),
+)
+def test_day_and_time_told_from_the_bytes_is_the_pattern(size: int, cells: list[str]) -> None:
+    same_length = [c[:size] for c in cells]
+    got = common._day_and_time(pa.array(same_length, pa.string()))
+    if got is None:  # only when the lengths in bytes differ (non-ASCII characters)
+        assert len({len(c.encode()) for c in same_length}) > 1
+        return
+    assert got.to_pylist() == _day_and_time_by_pattern(same_length)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "2020-07-12 00:00:00.000", "2020-07-12T00:00", "2020-07-12 00:00:00", "2020-07-12",
+        "2020-07-12 00:00:0", "2020-07-12 00:00:00.", "2020-07-12 00:00:00.1234567",
+        "2020-07-12  0:00", "2020/07/12 00:00", "2020-07-12 00:00:00Z", "\u0662020-07-12 00:00",
+    ],
+)  # fmt: skip
+def test_day_and_time_of_known_cells(cell: str) -> None:
+    arr = pa.array([cell] * 3, pa.string())
+    assert common._day_and_time(arr).to_pylist() == _day_and_time_by_pattern([cell] * 3)
+    expected = re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", cell, re.ASCII)
+    assert common._day_and_time(arr).to_pylist()[0] is (expected is not None)
+
+
+def test_days_with_a_time_part_are_the_day() -> None:
+    cells = ["2020-07-12 00:00:00.000", "2021-01-31 23:59:59.999", "2020-02-30 00:00:00.000"]
+    formats = ("%Y-%m-%d",)
+    got = common.days(pd.Series(cells, dtype="str"), formats, time_part=True)
+    mixed = common.days(pd.Series([*cells, "2020-07-13"], dtype="str"), formats, time_part=True)
+    assert got.iloc[0] == pd.Timestamp("2020-07-12")
+    assert got.iloc[1] == pd.Timestamp("2021-01-31")
+    assert mixed.iloc[:3].equals(got)  # one length or several: the same days
+    assert mixed.iloc[3] == pd.Timestamp("2020-07-13")
+
+
+NUMBER_TEXT = s.one_of(
+    s.sampled_from(["", " ", "0", "12", "-3", "1.5", "2.0", " 7", "8 ", "nan", "inf", "1e3",
+                    "\u00a09", "x", "\u0663", "0x10", "+4", "\t5\t", "1,000"]),
+    s.text(alphabet="0123456789 .-+e\u00a0x", max_size=5),
+)  # fmt: skip
+
+
+def _numbers_reference(values: pd.Series) -> pd.Series:
+    """What ``numbers`` gave before its fast path: trimmed in Arrow, then cast."""
+    arr = pa.array(values.array, pa.string(), from_pandas=True)
+    blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
+    arr = pc.if_else(blank, pa.scalar(None, pa.string()), arr)
+    try:
+        got = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        return pd.Series(got, index=values.index, dtype="float64")
+    except pa.ArrowInvalid:
+        return pd.to_numeric(values.where(values != "", None), errors="coerce").astype("float64")
+
+
+@settings(max_examples=300, deadline=None)
+@given(s.lists(NUMBER_TEXT, min_size=1, max_size=12))
+def test_numbers_are_the_reference_numbers(cells: list[str]) -> None:
+    values = pd.Series(cells, dtype="str")
+    got, want = common.numbers(values), _numbers_reference(values)
+    assert np.array_equal(got.to_numpy(), want.to_numpy(), equal_nan=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(s.lists(NUMBER_TEXT, min_size=1, max_size=12))
+def test_figure_checks_flag_what_they_flagged_before(cells: list[str]) -> None:
+    frame = pd.DataFrame({"best": pd.Series(cells, dtype="str")})
+    ids = pd.Series([f"e{k}" for k in range(len(cells))], dtype="str")
+    problems = common.Problems(ids, np.arange(2, len(cells) + 2))
+    got = common.check_figures(frame, ["best"], problems)["best"].to_numpy()
+    raw = frame["best"].str.strip()
+    value = _numbers_reference(raw)
+    bad = np.asarray(((raw != "") & value.isna()) | (value.notna() & (value != np.floor(value))))
+    assert np.array_equal(got, value.where(~bad).to_numpy(), equal_nan=True)
+    flagged = {(p.line, p.message.split(" is ")[1]) for _, p in problems.rows}
+    want = {(k + 2, "not a whole number") for k in np.flatnonzero(bad)}
+    want |= {(k + 2, "negative") for k in np.flatnonzero(np.asarray(value < 0))}
+    assert flagged == want
