@@ -316,15 +316,20 @@ def _edges_clean(arr: pa.Array) -> bool:
     bufs = arr.buffers()
     if len(arr) == 0 or bufs[2] is None:
         return True
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(bufs[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
-    offsets = offsets.astype(np.int64, copy=False)
+    offsets = _text_offsets(arr)
     data = np.frombuffer(bufs[2], dtype=np.uint8)
     nonempty = offsets[1:] > offsets[:-1]
     first = data[offsets[:-1][nonempty]]
     last = data[offsets[1:][nonempty] - 1]
     edges = np.concatenate([first, last])
     return not ((edges <= 0x20).any() or (edges >= 0x80).any())
+
+
+def _text_offsets(arr: pa.Array) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The offsets of a text array's cells (``n + 1`` of them) as 64-bit integers."""
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    whole: np.ndarray[Any, Any] = np.frombuffer(arr.buffers()[1], dtype=width)
+    return whole[arr.offset : arr.offset + len(arr) + 1].astype(np.int64, copy=False)
 
 
 def _empty_as_null(arr: pa.Array) -> pa.Array:
@@ -389,9 +394,7 @@ def _day_and_time(arr: pa.Array) -> pa.Array | None:
     n = len(arr)
     if n == 0 or arr.null_count or bufs[2] is None:
         return None
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(bufs[1], dtype=width)[arr.offset : arr.offset + n + 1]
-    offsets = offsets.astype(np.int64, copy=False)
+    offsets = _text_offsets(arr)
     size = int(offsets[1] - offsets[0])
     if not (offsets[1:] - offsets[:-1] == size).all():
         return None
