@@ -109,3 +109,49 @@ def test_figure_checks_flag_what_they_flagged_before(cells: list[str]) -> None:
     want = {(k + 2, "not a whole number") for k in np.flatnonzero(bad)}
     want |= {(k + 2, "negative") for k in np.flatnonzero(np.asarray(value < 0))}
     assert flagged == want
+
+
+REFERENCE_TEXT = s.text(alphabet="ab,;- \t\n\f\r\x0b0123456789\u00e9\u3000", max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(s.lists(s.one_of(REFERENCE_TEXT, s.none()), min_size=1, max_size=10))
+def test_publication_days_are_what_the_pattern_takes(refs: list[str | None]) -> None:
+    from geo.importers.ucdp import publication_days
+
+    arr = pa.array(refs, pa.string())
+    dated = r"^[^,]*,\s*(?P<d>\d{4}-\d{2}-\d{2})"
+    want = pc.if_else(
+        pc.match_substring_regex(arr, dated),
+        pc.extract_regex(arr, dated).field("d"),
+        pa.nulls(len(arr), pa.string()),
+    )
+    assert publication_days(arr).to_pylist() == want.to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("ref", "day"),
+    [
+        ("News.am,2020-07-13,Clashes on the border", "2020-07-13"),
+        ("APA, \t2020-07-14", "2020-07-14"),
+        ("Trend,headline 2020-07-13", None),
+        ("no comma 2020-07-13", None),
+        ("Ria,2020-7-13,short month", None),
+        ("Ria,\u30002020-07-13", None),  # not a space the pattern skips
+        ("a,b,2020-07-13", None),  # the day must follow the first comma
+        ("Ria,2020-07-1", None),
+    ],
+)
+def test_publication_day_of_known_references(ref: str, day: str | None) -> None:
+    from geo.importers.ucdp import publication_days
+
+    assert publication_days(pa.array([ref, "x,2021-01-02"])).to_pylist() == [day, "2021-01-02"]
+
+
+def test_repeated_text_is_the_text_repeated() -> None:
+    got = common.repeated_text("UCDP", 5)
+    assert got.to_pylist() == ["UCDP"] * 5
+    assert common.repeated_text("UCDP", 2).to_pylist() == ["UCDP"] * 2  # a cut of the kept one
+    assert common.repeated_text("", 3).to_pylist() == [""] * 3
+    assert common.repeated_text("é", 0).to_pylist() == []
+    assert common.repeated_text("Ĳssel", 3).to_pylist() == ["Ĳssel"] * 3

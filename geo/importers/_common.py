@@ -946,29 +946,75 @@ def _interleave(
     sizes: Sequence[int],
     part_of: np.ndarray,
     perm: np.ndarray,
+    rows: Sequence[np.ndarray | None] | None = None,
 ) -> pa.Array:
     """One field of a nested column, in its final order.
 
     ``parts[k]`` gives the field for the ``sizes[k]`` values of part ``k`` (a
-    constant, or one value each); ``part_of`` is the part of each final value and
-    ``perm`` the position of each final value among all parts' values laid end to end.
-    Constants are taken from a small array of them (no long array per constant is
-    built and copied), and only the per-value parts are gathered.
+    constant, or an array: one value each, or the values at ``rows[k]`` of it); ``part_of``
+    is the part of each final value and ``perm`` the position of each final value among all
+    parts' values laid end to end. A text constant of every part is repeated straight into
+    the buffers; other constants are taken from a small array of them, and the per-value
+    parts gathered with them in one ``take`` (nothing is built per constant and copied).
     """
     per_value = [isinstance(v, pa.Array | pa.ChunkedArray | pd.Series | np.ndarray) for v in parts]
     if not any(per_value):
         if all(v is None for v in parts):
             return pa.nulls(len(part_of), type_)
+        if len({*parts}) == 1 and isinstance(parts[0], str) and pa.types.is_string(type_):
+            return repeated_text(parts[0], len(part_of))
         small = pa.array(list(parts), type=type_)
         return small.take(pa.array(part_of.astype(np.int32)))
-    arrays = []
-    for v, size in zip(parts, sizes, strict=True):
-        if isinstance(v, pa.ChunkedArray):
-            v = v.combine_chunks()
-        if isinstance(v, pd.Series | np.ndarray):
-            v = arrow(v, type_)
-        arrays.append(v.cast(type_) if isinstance(v, pa.Array) else constant(v, size, type_))
-    return pa.concat_arrays(arrays).take(pa.array(perm))
+    # every part's constant (or a null for a per-value part), then each per-value part's
+    # array: the final values are taken from them at once
+    arrays = [
+        pa.array([None if p else v for v, p in zip(parts, per_value, strict=True)], type=type_)
+    ]
+    local = np.empty(int(np.sum(sizes)), dtype=np.int64)
+    base, start = len(parts), 0
+    for k, (v, size) in enumerate(zip(parts, sizes, strict=True)):
+        if per_value[k]:
+            if isinstance(v, pa.ChunkedArray):
+                v = v.combine_chunks()
+            if isinstance(v, pd.Series | np.ndarray):
+                v = arrow(v, type_)
+            if v.type != type_:
+                v = v.cast(type_)
+            arrays.append(v)
+            at = rows[k] if rows is not None else None
+            local[start : start + size] = base + (at if at is not None else np.arange(size))
+            base += len(v)
+        else:
+            local[start : start + size] = k
+        start += size
+    return pa.concat_arrays(arrays).take(pa.array(local[perm]))
+
+
+def repeated_text(value: str, n: int) -> pa.Array:
+    """``n`` copies of one text as an Arrow ``string`` array, laid straight into its buffers
+    (the first ``n`` of a longer array made for the same text before, when there is one:
+    the blocks of an import repeat the same few texts)."""
+    kept = _REPEATED.get(value)
+    if kept is not None and len(kept) >= n:
+        return kept.slice(0, n)
+    raw = value.encode()
+    size = len(raw)
+    if size * n >= 2**31 or size == 0:
+        return constant(value, n, pa.string())
+    offsets = np.arange(0, size * (n + 1), size, dtype=np.int32)
+    data = np.frombuffer(raw * n, dtype=np.uint8)
+    made = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    if size * n <= _REPEATED_BYTES:
+        if len(_REPEATED) >= 64:
+            _REPEATED.clear()
+        _REPEATED[value] = made
+    return made
+
+
+#: Texts made by :func:`repeated_text`, each the longest made so far (at most
+#: :data:`_REPEATED_BYTES` of text each, 64 texts).
+_REPEATED: dict[str, pa.Array] = {}
+_REPEATED_BYTES = 16 << 20
 
 
 def sources_column(
@@ -1041,24 +1087,17 @@ def claims_column(index: pd.Index, slots: Sequence[dict[str, Any]]) -> pd.Series
         part_of[where] = k
         start += len(r)
 
-    def field_parts(name: str) -> list[Any]:
-        out = []
-        for slot, r, v in zip(slots, rows, present, strict=True):
-            given = slot.get(name)
-            if name == "value":
-                out.append(pa.array(v[r].astype(np.int64)))
-            elif isinstance(given, pd.Series | np.ndarray):
-                out.append(arrow(given, CLAIM_TYPE.field(name).type).take(pa.array(r)))
-            else:
-                out.append(given)
-        return out
+    def field(f: pa.Field) -> pa.Array:
+        if f.name == "value":  # numbers: laid end to end and put in order in numpy
+            values = np.concatenate([v[r] for v, r in zip(present, rows, strict=True)])
+            return pa.array(values[perm].astype(np.int64))
+        parts = [slot.get(f.name) for slot in slots]
+        return _interleave(f.type, parts, sizes, part_of, perm, rows=rows)
 
     if not slots:
         flat = pa.array([], type=CLAIM_TYPE)
     else:
-        children = [
-            _interleave(f.type, field_parts(f.name), sizes, part_of, perm) for f in CLAIM_TYPE
-        ]
+        children = [field(f) for f in CLAIM_TYPE]
         flat = pa.StructArray.from_arrays(children, fields=list(CLAIM_TYPE))
     return list_column(offsets, flat, CLAIMS_DTYPE, index)
 
