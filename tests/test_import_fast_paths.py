@@ -155,3 +155,34 @@ def test_repeated_text_is_the_text_repeated() -> None:
     assert common.repeated_text("", 3).to_pylist() == [""] * 3
     assert common.repeated_text("é", 0).to_pylist() == []
     assert common.repeated_text("Ĳssel", 3).to_pylist() == ["Ĳssel"] * 3
+
+
+ARTICLE_TEXT = s.text(alphabet='ab";, \t\n\u00e9\x1f', max_size=20)
+
+
+def _articles_reference(cells: list[str]) -> list[list[str]]:
+    """``source_article`` split as before the fast paths: both ways, chosen per cell."""
+    arr = pa.array(cells, pa.string())
+    marked = pc.if_else(
+        pc.starts_with(arr, '"'),
+        pc.utf8_trim(pc.replace_substring_regex(arr, r'"\s*;\s*"', "\x1f"), characters='"'),
+        pc.replace_substring(arr, ";", "\x1f"),
+    )
+    items = common.split_items(pd.Series(pd.arrays.ArrowExtensionArray(marked)), "\x1f")
+    return pc.utf8_trim(items.flatten(), characters='" ').to_pylist(), items.offsets.to_pylist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    s.lists(ARTICLE_TEXT, min_size=1, max_size=8),
+    s.sampled_from(["as drawn", "all quoted", "none quoted"]),
+)
+def test_source_articles_split_as_before(cells: list[str], how: str) -> None:
+    from geo.importers.ucdp import _articles
+
+    if how == "all quoted":
+        cells = ['"' + c for c in cells]
+    elif how == "none quoted":
+        cells = [c.lstrip('"') for c in cells]
+    got = _articles(pd.Series(cells, dtype="str"))
+    assert (got.flatten().to_pylist(), got.offsets.to_pylist()) == _articles_reference(cells)

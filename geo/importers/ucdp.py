@@ -106,11 +106,22 @@ def _articles(values: pd.Series) -> pa.ListArray:
     """Split ``source_article``: quoted items joined by ``;`` (``"a,b";"c"``), or plain ``;``."""
     arr = arrow(values.fillna(""), pa.string())  # in Arrow: no Python call per row
     quoted = pc.starts_with(arr, '"')
-    marked = pc.if_else(
-        quoted,
-        pc.utf8_trim(pc.replace_substring_regex(arr, r'"\s*;\s*"', "\x1f"), characters='"'),
-        pc.replace_substring(arr, ";", "\x1f"),
-    )
+    every = pc.all(quoted).as_py() is not False
+    none = not every and pc.any(quoted).as_py() is not True
+
+    def quoted_items() -> pa.Array:
+        if _semicolons_unspaced(arr):  # the pattern can only meet '";"' itself
+            cut = pc.replace_substring(arr, '";"', "\x1f")
+        else:
+            cut = pc.replace_substring_regex(arr, r'"\s*;\s*"', "\x1f")
+        return pc.utf8_trim(cut, characters='"')
+
+    if every:
+        marked = quoted_items()
+    elif none:
+        marked = pc.replace_substring(arr, ";", "\x1f")
+    else:
+        marked = pc.if_else(quoted, quoted_items(), pc.replace_substring(arr, ";", "\x1f"))
     items = split_items(pd.Series(pd.arrays.ArrowExtensionArray(marked)), "\x1f")
     flat = pc.utf8_trim(pc.list_flatten(items), characters='" ')
     return pa.ListArray.from_arrays(items.offsets, flat)
@@ -140,30 +151,32 @@ def publication_days(refs: pa.Array) -> pa.Array:
     has_comma = (first >= starts) & (first < ends)
     if refs.null_count:
         has_comma &= refs.is_valid().to_numpy(zero_copy_only=False)
-    # the first byte after the comma that is not a space
-    solid = np.flatnonzero(~np.isin(data, _SPACE))
-    at = np.where(has_comma, first + 1, 0)
-    pick = np.searchsorted(solid, at)
-    day = np.where(pick < len(solid), solid[np.minimum(pick, max(len(solid) - 1, 0))], len(data))
-    ok = has_comma & (day + len(_DAY_SHAPE) <= ends)
-    rows = np.flatnonzero(ok)
-    if len(rows):
-        window = data[day[rows, None] + np.arange(len(_DAY_SHAPE))]
-        fits = np.ones(len(rows), dtype=bool)
-        for k, want in enumerate(_DAY_SHAPE):
-            c = window[:, k]
-            fits &= ((c >= 0x30) & (c <= 0x39)) if want == "d" else (c == ord(want))
-        ok[rows[~fits]] = False
-    rows = np.flatnonzero(ok)
+    # the first byte after the comma that is not a space (spaces are few: stepped over)
+    day = np.where(has_comma, first + 1, 0)
+    step = has_comma.copy()
+    while step.any():
+        rows = np.flatnonzero(step)
+        inside = day[rows] < ends[rows]
+        spaced = np.zeros(len(rows), dtype=bool)
+        spaced[inside] = np.isin(data[day[rows[inside]]], _SPACE)
+        day[rows[spaced]] += 1
+        step[rows[~spaced]] = False
     size = len(_DAY_SHAPE)
-    text = (
-        data[day[rows, None] + np.arange(size)].reshape(-1) if len(rows) else np.zeros(0, np.uint8)
-    )
+    ok = has_comma & (day + size <= ends)
+    rows = np.flatnonzero(ok)
+    if len(data) < size:  # no cell is long enough: ``rows`` is empty
+        data = np.zeros(size, dtype=np.uint8)
+    window = np.lib.stride_tricks.sliding_window_view(data, size)[day[rows]]  # rows x 10
+    fits = np.ones(len(rows), dtype=bool)
+    for k, want in enumerate(_DAY_SHAPE):
+        c = window[:, k]
+        fits &= ((c >= 0x30) & (c <= 0x39)) if want == "d" else (c == ord(want))
+    rows, text = rows[fits], np.ascontiguousarray(window[fits]).reshape(-1)
     days_ = pa.Array.from_buffers(
         pa.string(),
         len(rows),
         [None, pa.py_buffer(np.arange(0, size * (len(rows) + 1), size, dtype=np.int32)),
-         pa.py_buffer(np.ascontiguousarray(text))],
+         pa.py_buffer(text)],
     )  # fmt: skip
     positions = np.full(n, -1, dtype=np.int64)
     positions[rows] = np.arange(len(rows))
@@ -177,6 +190,18 @@ def _bounds(refs: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     whole: np.ndarray = np.frombuffer(refs.buffers()[1], dtype=width)
     offsets = whole[refs.offset : refs.offset + len(refs) + 1].astype(np.int64)
     return offsets[:-1], offsets[1:]
+
+
+def _semicolons_unspaced(arr: pa.Array) -> bool:
+    """Whether no ``;`` in the text has a space the pattern ``\\s`` (:data:`_SPACE`)
+    right before or after it; read from the bytes."""
+    data = arr.buffers()[2]
+    if data is None:
+        return True
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero(raw == 0x3B)
+    near = np.concatenate([at[at > 0] - 1, at[at + 1 < len(raw)] + 1])
+    return not np.isin(raw[near], _SPACE).any()
 
 
 def parse_ucdp(
