@@ -49,7 +49,6 @@ from geo.importers._common import (
     country_codes,
     days,
     empty_events,
-    median_low,
     numbers,
     or_none,
     parse_csv,
@@ -419,37 +418,24 @@ def _derived(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """low/best/high of :func:`geo.events.derive` for exactly the claims :func:`parse_ucdp`
     makes, computed for all rows at once (the tests check both agree row by row)."""
-    stack = np.column_stack([fig["low"], fig["best"], fig["high"]])
-    any_ = np.nan_to_num(
-        np.column_stack(
-            [np.nanmin(_safe(stack), axis=1), median_low(stack), np.nanmax(_safe(stack), axis=1)]
-        )
-    )
+    lo, be, hi = fig["low"], fig["best"], fig["high"]
+    least = np.fmin(np.fmin(lo, be), hi)  # NaN only where all three are
+    most = np.fmax(np.fmax(lo, be), hi)
+    given = (~np.isnan(lo)).astype(np.int8) + ~np.isnan(be) + ~np.isnan(hi)
+    # the lower median: of three the middle one, of two or one the least
+    middle = np.maximum(np.minimum(lo, be), np.minimum(np.maximum(lo, be), hi))
+    any_ = [np.nan_to_num(v) for v in (least, np.where(given == 3, middle, least), most)]
     a, b = fig["deaths_a"], fig["deaths_b"]
     same = pc.equal(sa, sb).to_numpy(zero_copy_only=False)
-    pair = np.column_stack([a, b])
-    lo_same = np.nan_to_num(np.nanmin(_safe(pair), axis=1))
-    hi_same = np.nan_to_num(np.nanmax(_safe(pair), axis=1))
     total = np.nan_to_num(a) + np.nan_to_num(b)
-    sides = np.column_stack(
-        [
-            np.where(same, lo_same, total),
-            np.where(same, lo_same, total),
-            np.where(same, hi_same, total),
-        ]
-    )
+    lo_same = np.where(same, np.nan_to_num(np.fmin(a, b)), total)
+    hi_same = np.where(same, np.nan_to_num(np.fmax(a, b)), total)
     civ = np.nan_to_num(fig["deaths_civilians"])
-    groups = np.column_stack([civ, civ, civ])
-    out = np.maximum(np.maximum(any_, sides), groups).astype(np.int64)
-    return out[:, 0], out[:, 1], out[:, 2]
-
-
-def _safe(stack: np.ndarray) -> np.ndarray:
-    """Rows of all-NaN become +inf/-inf-free zeros-to-be (avoids numpy's empty-slice warning)."""
-    empty = np.all(np.isnan(stack), axis=1)
-    out = stack.copy()
-    out[empty, 0] = 0.0
-    return out
+    out = [
+        np.maximum(np.maximum(v, side), civ).astype(np.int64)
+        for v, side in zip(any_, (lo_same, lo_same, hi_same), strict=True)
+    ]
+    return out[0], out[1], out[2]
 
 
 def read_ucdp(path: str | os.PathLike[str]) -> ImportResult:
