@@ -737,6 +737,9 @@ def check_duplicates(
         earlier = seen.contains(ids)
     else:
         earlier = np.zeros(len(ids), dtype=bool)
+    values = arrow(ids, pa.large_string())
+    if not earlier.any() and pc.count_distinct(values).as_py() == len(values):
+        return  # every id once (counted in Arrow): nothing repeats
     dup = np.asarray((ids.duplicated(keep="first").to_numpy() | earlier) & (ids != ""), bool)
     if dup.any():
         first_line = pd.Series(lines, index=ids.index).groupby(ids.to_numpy()).transform("first")
@@ -845,6 +848,13 @@ def assemble(
 
 def empty_events() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+
+
+@functools.cache
+def no_events() -> gpd.GeoDataFrame:
+    """The ``events`` of a block mapped to an Arrow table (``as_table``): one empty frame
+    made once and shared (the block's rows are in its ``table``; nothing reads these)."""
+    return empty_events()
 
 
 def point_wkb(x: np.ndarray, y: np.ndarray) -> pa.BinaryArray:
@@ -1038,14 +1048,16 @@ def sources_column(
     out_off = np.concatenate([[0], np.cumsum(counts + 1)])
     rec_pos = out_off[:-1]
     item_pos = np.arange(m) + np.repeat(rec_pos + 1 - item_start, counts)
-    nth = pc.cast(pa.array(np.arange(m) - np.repeat(item_start, counts) + 1), pa.string())
+    nth = np.arange(m) - np.repeat(item_start, counts)  # 0 for a row's first item
+    # "<prefix>1", "<prefix>2", ...: few distinct, taken from a small array of them
+    names = [f"{item_prefix}{k + 1}" for k in range(int(counts.max(initial=0)))]
     perm = np.empty(n + m, dtype=np.int64)
     perm[rec_pos] = np.arange(n)
     perm[item_pos] = n + np.arange(m)
     part_of = (perm >= n).astype(np.int8)  # 0: the record, 1: a cited item
 
     item_values = {
-        "id": pc.binary_join_element_wise(item_prefix, nth, ""),
+        "id": pa.array(names, pa.string()).take(pa.array(nth)),
         "cites": pa.ListArray.from_arrays(
             pa.array(np.zeros(m + 1, dtype=np.int32)), pa.array([], pa.string())
         ),

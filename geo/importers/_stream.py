@@ -73,7 +73,8 @@ def _blocks_of(source: Any, header: list[str], *, block_bytes: int) -> Iterator[
 
     def block(batches: list[pa.RecordBatch]) -> common.RawTable:
         nonlocal records, newlines
-        table = pa.Table.from_batches(batches, schema=reader.schema)
+        # one chunk a column (the mapping reads each column several times as one array)
+        table = pa.Table.from_batches(batches, schema=reader.schema).combine_chunks()
         if _blank_line(table):
             raise ReadAgain
         n = table.num_rows
@@ -82,8 +83,7 @@ def _blocks_of(source: Any, header: list[str], *, block_bytes: int) -> Iterator[
         if inside is not None:
             lines += np.cumsum(inside) - inside  # quoted newlines of the records before
             newlines += int(inside.sum())
-        # one chunk a column (the mapping reads each column several times as one array)
-        frame = table.combine_chunks().to_pandas()
+        frame = table.to_pandas()
         if records == 0 and common.is_hashtag_row(frame):
             frame = frame.iloc[1:].reset_index(drop=True)
             lines = lines[1:]

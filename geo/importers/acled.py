@@ -40,7 +40,7 @@ from geo.importers._common import (
     claims_column,
     country_codes,
     days,
-    empty_events,
+    no_events,
     or_none,
     parse_csv,
     read_bytes,
@@ -203,7 +203,7 @@ def parse_acled(
     if as_table:  # the block path: an Arrow table in the GeoParquet encoding, no frame
         table = assemble_table(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
         return ImportResult(
-            DATASET, origin, empty_events(), problems.sorted(), len(raw.frame), table=table
+            DATASET, origin, no_events(), problems.sorted(), len(raw.frame), table=table
         )
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
     return ImportResult(DATASET, origin, events, problems.sorted(), rows_read=len(raw.frame))
