@@ -186,3 +186,55 @@ def test_source_articles_split_as_before(cells: list[str], how: str) -> None:
         cells = [c.lstrip('"') for c in cells]
     got = _articles(pd.Series(cells, dtype="str"))
     assert (got.flatten().to_pylist(), got.offsets.to_pylist()) == _articles_reference(cells)
+
+
+def _ids(*values: str) -> pd.Series:
+    return pd.Series(list(values), dtype="str")
+
+
+def test_seen_ids_as_numbers_find_repeats_and_their_first_lines() -> None:
+    seen = common.SeenIds()
+    seen.add(_ids("101", "102", ""), np.array([2, 3, 4]), all_new=True)
+    seen.add(_ids("103", "101"), np.array([5, 6]))  # 101 repeats: its first line stays 2
+    assert len(seen) == 3
+    assert seen.contains(_ids("104", "102", "", "101")).tolist() == [False, True, False, True]
+    assert seen["101"] == 2 and seen["103"] == 5
+    for other in ("0101", "+101", "101.0", "999"):  # other forms are other ids
+        assert not seen.contains(_ids(other)).any()
+        with pytest.raises(KeyError):
+            seen[other]
+
+
+def test_seen_ids_turn_to_text_when_an_id_is_not_a_plain_number() -> None:
+    seen = common.SeenIds()
+    seen.add(_ids("101", "102"), np.array([2, 3]), all_new=True)
+    # a block of plain numbers and text: the numbers are still found
+    assert seen.contains(_ids("ARM1", "102", "0101")).tolist() == [False, True, False]
+    seen.add(_ids("ARM1", "101"), np.array([4, 5]))
+    assert len(seen) == 3
+    assert seen["101"] == 2 and seen["102"] == 3 and seen["ARM1"] == 4
+    assert seen.contains(_ids("ARM1", "103")).tolist() == [True, False]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    s.lists(
+        s.lists(s.sampled_from(["1", "2", "10", "01", "x", "", "999999999999999999", "7"]),
+                max_size=6),
+        min_size=1, max_size=5,
+    )
+)  # fmt: skip
+def test_seen_ids_are_a_dictionary_of_first_lines(blocks: list[list[str]]) -> None:
+    seen, first, line = common.SeenIds(), {}, 2
+    for block in blocks:
+        ids = _ids(*block)
+        want = [bool(k) and k in first for k in block]
+        assert seen.contains(ids).tolist() == want
+        lines = np.arange(line, line + len(block))
+        seen.add(ids, lines)
+        for k, at in zip(block, lines.tolist(), strict=True):
+            if k:
+                first.setdefault(k, at)
+        line += len(block)
+        assert len(seen) == len(first)
+        assert {k: seen[k] for k in first} == first

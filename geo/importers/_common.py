@@ -684,20 +684,50 @@ def check_codes(
 
 
 class SeenIds:
-    """The ids of the blocks read so far, each with the line of its first row, in one hash
-    table kept across blocks (looking a block up costs its own rows, not the file's)."""
+    """The ids of the blocks read so far, each with the line of its first row (looking a
+    block up costs its own rows, not the file's).
+
+    While every id is a plain whole number (``123456``, as UCDP's), the ids are kept as
+    Python integers, with each block's numbers and lines aside to find a line when a
+    message needs one; the first id of another form turns them into text for good.
+    """
 
     def __init__(self) -> None:
-        self._lines: dict[str, int] = {}
+        self._lines: dict[str, int] = {}  #: id -> line, once ids are text
+        self._numbers: set[int] | None = set()  #: the ids while all are plain numbers
+        self._blocks: list[tuple[np.ndarray, np.ndarray]] = []  #: (numbers, lines) per block
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self._numbers) if self._numbers is not None else len(self._lines)
 
     def __getitem__(self, key: str) -> int:
-        return self._lines[key]
+        if self._numbers is None:
+            return self._lines[key]
+        number = _plain_numbers(pd.Series([key], dtype="str"))
+        if number is None or int(number[0]) not in self._numbers:
+            raise KeyError(key)
+        for numbers, lines in self._blocks:  # in file order: the first row is found first
+            hit = np.flatnonzero(numbers == number[0])
+            if len(hit):
+                return int(lines[hit[0]])
+        raise KeyError(key)  # pragma: no cover - every kept number is in a block
 
     def contains(self, ids: pd.Series) -> np.ndarray:
         """Per row: its id is one of an earlier block's."""
+        if self._numbers is not None:
+            if not self._numbers:
+                return np.zeros(len(ids), dtype=bool)
+            given = np.asarray(ids != "", dtype=bool)
+            numbers = _plain_numbers(ids[given]) if given.any() else np.zeros(0, np.int64)
+            if numbers is None:  # an id of another form: ids are text from now on
+                self._as_text()
+                return self.contains(ids)
+            values = numbers.tolist()
+            out = np.zeros(len(ids), dtype=bool)
+            if not self._numbers.isdisjoint(values):
+                have = self._numbers
+                out[given] = np.fromiter((v in have for v in values), dtype=bool, count=len(values))
+            return out
         keys = ids.tolist()
         known = self._lines
         if not known or known.keys().isdisjoint(keys):  # the usual case, looked up in C
@@ -710,6 +740,14 @@ class SeenIds:
         ``all_new``: the caller knows that no id of the block repeats (within it, or one of
         an earlier block's), so none is looked up first.
         """
+        if self._numbers is not None:
+            given = np.asarray(ids != "", dtype=bool)
+            numbers = _plain_numbers(ids[given]) if given.any() else np.zeros(0, np.int64)
+            if numbers is not None:
+                self._numbers.update(numbers.tolist())
+                self._blocks.append((numbers, np.asarray(lines)[given]))
+                return
+            self._as_text()
         keys, at = ids.tolist(), lines.tolist()
         if all_new:
             self._lines.update(zip(keys, at, strict=True))
@@ -720,6 +758,38 @@ class SeenIds:
         for key in fresh.keys() & self._lines.keys() if self._lines else ():
             del fresh[key]  # an earlier block's line stays
         self._lines.update(fresh)
+
+    def _as_text(self) -> None:
+        """From numbers to text ids (an id of another form came): the first line of each."""
+        for numbers, lines in self._blocks:
+            fresh = dict(
+                zip(reversed(numbers.astype(str).tolist()), reversed(lines.tolist()), strict=True)
+            )
+            for key in fresh.keys() & self._lines.keys():
+                del fresh[key]
+            self._lines.update(fresh)
+        self._numbers, self._blocks = None, []
+
+
+def _plain_numbers(ids: pd.Series) -> np.ndarray | None:
+    """The ids as integers when every one is a plain whole number written one way only
+    (ASCII digits, no sign, no leading zero, at most 18 digits), else ``None``; read from the
+    text's bytes, so that equal numbers are exactly equal ids."""
+    arr = arrow(ids, pa.large_string())
+    if arr.null_count or len(arr) == 0:
+        return None if arr.null_count else np.zeros(0, dtype=np.int64)
+    offsets = _text_offsets(arr)
+    size = offsets[1:] - offsets[:-1]
+    if size.min() < 1 or size.max() > 18:
+        return None
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if ((data < 0x30) | (data > 0x39)).any():
+        return None
+    lead = data[offsets[:-1] - offsets[0]]
+    if ((lead == 0x30) & (size > 1)).any():
+        return None
+    numbers: np.ndarray = pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
+    return numbers
 
 
 def check_duplicates(
