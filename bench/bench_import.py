@@ -6,7 +6,9 @@ Per size and dataset (synthetic files of ``synth_datasets.py``, fixed seed), eac
 runs in its own process, in turn, ``--rounds`` times: the plain ``pandas.read_csv`` +
 ``GeoDataFrame`` baseline; ``import_file`` to GeoParquet (the ``conflictmap import``
 command, ``keep_events=False``) of the ``--before`` commit and of this tree on 1 and on 2
-threads; and ``read_dataset`` of both. Printed per variant: rows/s of the best round's
+threads; and ``read_dataset`` of both. The import variants start their process as the
+command does (``geo._main.PROCESS_ENV``: Arrow's allocator keeps freed memory); one runs
+without that, to show what it is worth. Printed per variant: rows/s of the best round's
 wall time, that round's CPU seconds (all threads), and the load average when it ended.
 The machine is shared: compare within a row, and read the CPU seconds beside the wall.
 """
@@ -25,14 +27,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-#: name → (code: "before"/"after"/None, how)
+#: name → (code: "before"/"after"/None, how, with the process setting of the ``conflictmap
+#: import`` command (:data:`geo._main.PROCESS_ENV`) or not)
 VARIANTS = {
-    "baseline": (None, "baseline"),
-    "import, before": ("before", "stream1"),
-    "import, after, 1 thread": ("after", "stream1"),
-    "import, after, 2 threads": ("after", "stream2"),
-    "read_dataset, before": ("before", "read1"),
-    "read_dataset, after": ("after", "read1"),
+    "baseline": (None, "baseline", False),
+    "import, before": ("before", "stream1", True),
+    "import, after, 1 thread": ("after", "stream1", True),
+    "import, after, 1 thread, no process setting": ("after", "stream1", False),
+    "import, after, 2 threads": ("after", "stream2", True),
+    "read_dataset, before": ("before", "read1", False),
+    "read_dataset, after": ("after", "read1", False),
 }
 
 
@@ -63,10 +67,16 @@ def _child(kind: str, how: str, path: str) -> None:
     print(json.dumps({"rows": rows, "wall": wall, "cpu": cpu}))
 
 
-def _run(code: Path | None, kind: str, how: str, path: Path) -> dict[str, float]:
+def _run(code: Path | None, kind: str, how: str, path: Path, command: bool) -> dict[str, float]:
+    from geo._main import PROCESS_ENV  # this tree's (the parent's path)
+
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code)
+    for key in PROCESS_ENV["import"]:
+        env.pop(key, None)
+    if command:  # as ``conflictmap import`` starts its process (a commit without it: none)
+        env.update(PROCESS_ENV["import"])
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, how, str(path)],
         check=True,
@@ -100,6 +110,7 @@ def main() -> None:
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
         code = {"before": before, "after": ROOT}
+        has_entry = (before / "geo" / "_main.py").exists()
         print(f"# before: {args.before}; after: this tree; {os.cpu_count()} cores")
         print(f"# load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         print(
@@ -112,8 +123,10 @@ def main() -> None:
                 path = write(kind, n, Path(tmp) / f"{kind}_{n}.csv", seed=0)
                 best: dict[str, dict[str, float]] = {}
                 for _ in range(args.rounds):
-                    for name, (which, how) in VARIANTS.items():
-                        got = _run(code.get(which) if which else None, kind, how, path)
+                    for name, (which, how, command) in VARIANTS.items():
+                        if command and which == "before" and not has_entry:
+                            command = False  # that commit's command set nothing
+                        got = _run(code.get(which) if which else None, kind, how, path, command)
                         if name not in best or got["wall"] < best[name]["wall"]:
                             best[name] = got
                 for name, got in best.items():
