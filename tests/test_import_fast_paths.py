@@ -238,3 +238,42 @@ def test_seen_ids_are_a_dictionary_of_first_lines(blocks: list[list[str]]) -> No
         line += len(block)
         assert len(seen) == len(first)
         assert {k: seen[k] for k in first} == first
+
+
+DAY_TEXT = s.one_of(
+    s.builds(
+        lambda y, m, d, sep: f"{y:04d}{sep}{m:02d}{sep}{d:02d}",
+        s.integers(0, 2400), s.integers(0, 13), s.integers(0, 32), s.sampled_from(["-", "/"]),
+    ),
+    s.builds(  # the edges of what nanosecond dates hold
+        lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}",
+        s.sampled_from([1677, 1678, 2261, 2262]), s.integers(1, 12), s.integers(1, 31),
+    ),
+    s.sampled_from(["2020-7-5", "12 July 2020", "1 jul 2020", "31 June 2020", "", "x",
+                    "2020-07-12 00:00:00.000", "2020-02-29T10:00", "2021-02-29 00:00"]),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(s.lists(DAY_TEXT, min_size=1, max_size=10))
+def test_days_are_what_pythons_strptime_reads(cells: list[str]) -> None:
+    from datetime import datetime
+
+    formats = ("%Y-%m-%d", "%d %B %Y")
+
+    def reference(cell: str) -> object:
+        if re.fullmatch(common._DAY_AND_TIME.strip("^$"), cell, re.ASCII):
+            cell = cell[:10]
+        for fmt in formats:
+            try:
+                got = datetime.strptime(cell, fmt)
+            except ValueError:
+                continue
+            inside = pd.Timestamp.min.ceil("D") <= pd.Timestamp(got) <= pd.Timestamp.max.floor("D")
+            return pd.Timestamp(got) if inside else pd.NaT
+        return pd.NaT
+
+    got = common.days(pd.Series(cells, dtype="str"), formats, time_part=True).tolist()
+    assert [None if pd.isna(v) else v for v in got] == [
+        None if pd.isna(v) else v for v in map(reference, cells)
+    ]

@@ -647,3 +647,32 @@ def test_csv_blocks_cut_where_they_were_cut_before() -> None:
         for size in (1, 2, 3, 5, 8, 13, 40, 1000):
             got = list(csv_blocks(io.BytesIO(text), size))
             assert got == list(_csv_blocks_before(io.BytesIO(text), size)), (text, size)
+
+
+@pytest.mark.parametrize(
+    ("kind", "cell", "field"),
+    [
+        ("ucdp", "2020-02-30 00:00:00.000", "date_start"),
+        ("ucdp", "2021-02-29", "date_start"),
+        ("acled", "2020-04-31", "event_date"),
+        ("acled", "30 February 2020", "event_date"),
+    ],
+)
+def test_a_day_that_does_not_exist_is_a_bad_row_not_the_next_month(
+    tmp_path: Path, kind: str, cell: str, field: str
+) -> None:
+    """Arrow's strptime read 2020-02-30 as 1 March: an invented date. It is a bad row."""
+    src = UCDP if kind == "ucdp" else ACLED
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    path = tmp_path / f"{kind}.csv"
+    frame = pd.read_csv(src, dtype=str, keep_default_na=False)
+    frame = frame.iloc[:1].copy()
+    frame[field] = cell
+    if kind == "ucdp":
+        frame["date_end"] = "2021-03-05"
+    frame[header].to_csv(path, index=False)
+    result = read_dataset(kind, path)
+    assert result.counts() == {"dates": 1}
+    assert f"{field} {cell!r} is not a date like 2020-07-12" in result.messages()[0]
+    assert len(result.events) == 0

@@ -354,6 +354,11 @@ def _nonempty(values: pd.Series) -> np.ndarray:
 def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) -> pd.Series:
     """Text to ``datetime64[ns]`` days, trying each format in turn; NaT when none fits.
 
+    A day fits a format as Python's ``datetime.strptime`` reads it: strictly, so a day
+    that does not exist (``2020-02-30``, ``2021-02-29``) fits none (Arrow's ``strptime``
+    rolled it over into the next month). Cells written ``YYYY-MM-DD`` are read from their
+    bytes; the others once per distinct text.
+
     With ``time_part``, a time after the day (``2020-07-12 00:00:00.000``) is
     allowed and dropped.
     """
@@ -364,18 +369,85 @@ def days(values: pd.Series, formats: Sequence[str], *, time_part: bool = False) 
             timed = pc.match_substring_regex(arr, _DAY_AND_TIME)
         # a cell of a day and a time starts with the day's ten characters
         arr = pc.if_else(timed, pc.utf8_slice_codeunits(arr, 0, 10), arr)
-    out = pa.nulls(len(arr), pa.timestamp("s"))
-    for k, fmt in enumerate(formats):
-        if k == 0:
-            out = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
+    n = len(arr)
+    out = np.full(n, np.datetime64("NaT", "ns"))
+    done = np.zeros(n, dtype=bool)
+    if formats and formats[0] == "%Y-%m-%d":  # the usual form, read from the bytes
+        done, day = _iso_days(arr)
+        out[done] = day[done]
+    rest = ~done
+    if arr.null_count:
+        rest &= arr.is_valid().to_numpy(zero_copy_only=False)
+    if rest.any():
+        left = pc.dictionary_encode(arr.filter(pa.array(rest)))
+        parsed = np.array(
+            [_strict_day(v, tuple(formats)) for v in left.dictionary.to_pylist()],
+            dtype="datetime64[ns]",
+        )
+        out[rest] = parsed[left.indices.to_numpy(zero_copy_only=False)]
+    return pd.Series(out, index=values.index, dtype="datetime64[ns]")
+
+
+#: Days of each month of a common year (February of a leap year has one more).
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _iso_days(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells are a day that exists written ``YYYY-MM-DD`` (ASCII digits, a year
+    from 1678 to 2261), and that day (``datetime64[ns]``; NaT elsewhere), from the bytes."""
+    n = len(arr)
+    found = np.zeros(n, dtype=bool)
+    day = np.full(n, np.datetime64("NaT", "ns"))
+    if n == 0 or arr.buffers()[2] is None:
+        return found, day
+    offsets = _text_offsets(arr)
+    rows = np.flatnonzero(offsets[1:] - offsets[:-1] == 10)
+    if arr.null_count:
+        rows = rows[arr.is_valid().to_numpy(zero_copy_only=False)[rows]]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    if not len(rows) or len(data) < 10:
+        return found, day
+    cells = np.lib.stride_tricks.sliding_window_view(data, 10)[offsets[rows]].astype(np.int64)
+    digit = (cells >= 0x30) & (cells <= 0x39)
+    shaped = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
+    shaped &= (cells[:, 4] == 0x2D) & (cells[:, 7] == 0x2D)
+    d = cells - 0x30
+    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    month = d[:, 5] * 10 + d[:, 6]
+    dom = d[:, 8] * 10 + d[:, 9]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    # (years the frame's nanosecond dates hold: the others are left to _strict_day)
+    ok = shaped & (year >= 1678) & (year <= 2261)
+    ok &= (month >= 1) & (month <= 12) & (dom >= 1) & (dom <= last)
+    rows, year, month, dom = rows[ok], year[ok], month[ok], dom[ok]
+    found[rows] = True
+    months = (year - 1970) * 12 + (month - 1)
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    day[rows] = (first + (dom - 1)).astype("datetime64[ns]")
+    return found, day
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _strict_day(text: str, formats: tuple[str, ...]) -> np.datetime64:
+    """The day ``text`` is in the first of ``formats`` it fits (``datetime.strptime``), or
+    NaT; once per distinct text (a file repeats its days)."""
+    from datetime import datetime
+
+    for fmt in formats:
+        try:
+            got = datetime.strptime(text, fmt)
+        except ValueError:
             continue
-        todo = pc.and_(pc.is_null(out), pc.is_valid(arr))  # only cells no format fitted yet
-        if not pc.any(todo).as_py():
-            break
-        got = pc.strptime(arr.filter(todo), format=fmt, unit="s", error_is_null=True)
-        out = pc.replace_with_mask(out, todo, got)
-    got = out.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
-    return pd.Series(got, index=values.index, dtype="datetime64[ns]")
+        if not _FIRST_DAY <= got <= _LAST_DAY:  # beyond what the frame's dates hold
+            return np.datetime64("NaT", "ns")
+        return np.datetime64(got.date(), "ns")
+    return np.datetime64("NaT", "ns")
+
+
+#: The days a ``datetime64[ns]`` column holds whole.
+_FIRST_DAY = pd.Timestamp.min.ceil("D").to_pydatetime()
+_LAST_DAY = pd.Timestamp.max.floor("D").to_pydatetime()
 
 
 #: A day and a time after it, as :func:`days` allows with ``time_part``.
