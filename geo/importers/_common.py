@@ -663,7 +663,7 @@ class Problems:
     """Collects bad rows from boolean masks; only the bad rows are visited."""
 
     def __init__(self, ids: pd.Series, lines: np.ndarray) -> None:
-        self.ids = ids.to_numpy(dtype=object)
+        self._ids = ids  # read only for the bad rows
         self.lines = lines
         self.rows: list[tuple[int, BadRow]] = []
         self.bad = np.zeros(len(ids), dtype=bool)
@@ -673,7 +673,9 @@ class Problems:
         mask = np.asarray(mask, dtype=bool)
         for i in np.flatnonzero(mask).tolist():
             text_ = message(i) if callable(message) else message
-            self.rows.append((i, BadRow(int(self.lines[i]), str(self.ids[i]), field_, kind, text_)))
+            self.rows.append(
+                (i, BadRow(int(self.lines[i]), str(self._ids.iloc[i]), field_, kind, text_))
+            )
         self.bad |= mask
 
     def sorted(self) -> list[BadRow]:
