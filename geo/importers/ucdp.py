@@ -48,6 +48,7 @@ from geo.importers._common import (
     claims_column,
     country_codes,
     days,
+    fits_shape,
     no_events,
     numbers,
     or_none,
@@ -166,10 +167,7 @@ def publication_days(refs: pa.Array) -> pa.Array:
     if len(data) < size:  # no cell is long enough: ``rows`` is empty
         data = np.zeros(size, dtype=np.uint8)
     window = np.lib.stride_tricks.sliding_window_view(data, size)[day[rows]]  # rows x 10
-    fits = np.ones(len(rows), dtype=bool)
-    for k, want in enumerate(_DAY_SHAPE):
-        c = window[:, k]
-        fits &= ((c >= 0x30) & (c <= 0x39)) if want == "d" else (c == ord(want))
+    fits = fits_shape(window, _DAY_SHAPE)
     rows, text = rows[fits], np.ascontiguousarray(window[fits]).reshape(-1)
     days_ = pa.Array.from_buffers(
         pa.string(),
