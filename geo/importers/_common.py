@@ -316,7 +316,7 @@ def _edges_clean(arr: pa.Array) -> bool:
     bufs = arr.buffers()
     if len(arr) == 0 or bufs[2] is None:
         return True
-    offsets = _text_offsets(arr)
+    offsets = text_offsets(arr)
     data = np.frombuffer(bufs[2], dtype=np.uint8)
     nonempty = offsets[1:] > offsets[:-1]
     first = data[offsets[:-1][nonempty]]
@@ -325,7 +325,7 @@ def _edges_clean(arr: pa.Array) -> bool:
     return not ((edges <= 0x20).any() or (edges >= 0x80).any())
 
 
-def _text_offsets(arr: pa.Array) -> np.ndarray[Any, np.dtype[np.int64]]:
+def text_offsets(arr: pa.Array) -> np.ndarray[Any, np.dtype[np.int64]]:
     """The offsets of a text array's cells (``n + 1`` of them) as 64-bit integers."""
     width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     whole: np.ndarray[Any, Any] = np.frombuffer(arr.buffers()[1], dtype=width)
@@ -400,7 +400,7 @@ def _iso_days(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     day = np.full(n, np.datetime64("NaT", "ns"))
     if n == 0 or arr.buffers()[2] is None:
         return found, day
-    offsets = _text_offsets(arr)
+    offsets = text_offsets(arr)
     rows = np.flatnonzero(offsets[1:] - offsets[:-1] == 10)
     if arr.null_count:
         rows = rows[arr.is_valid().to_numpy(zero_copy_only=False)[rows]]
@@ -464,7 +464,7 @@ def _day_and_time(arr: pa.Array) -> pa.Array | None:
     n = len(arr)
     if n == 0 or arr.null_count or bufs[2] is None:
         return None
-    offsets = _text_offsets(arr)
+    offsets = text_offsets(arr)
     size = int(offsets[1] - offsets[0])
     if not (offsets[1:] - offsets[:-1] == size).all():
         return None
@@ -854,7 +854,7 @@ def _plain_numbers(ids: pd.Series) -> np.ndarray | None:
     arr = arrow(ids, pa.large_string())
     if arr.null_count or len(arr) == 0:
         return None if arr.null_count else np.zeros(0, dtype=np.int64)
-    offsets = _text_offsets(arr)
+    offsets = text_offsets(arr)
     size = offsets[1:] - offsets[:-1]
     if size.min() < 1 or size.max() > 18:
         return None

@@ -59,6 +59,7 @@ from geo.importers._common import (
     sources_column,
     split_items,
     text,
+    text_offsets,
     text_series,
 )
 
@@ -142,7 +143,8 @@ def publication_days(refs: pa.Array) -> pa.Array:
     n = len(refs)
     if n == 0 or refs.buffers()[2] is None:
         return pa.nulls(n, pa.string())
-    starts, ends = _bounds(refs)
+    offsets = text_offsets(refs)
+    starts, ends = offsets[:-1], offsets[1:]
     data = np.frombuffer(refs.buffers()[2], dtype=np.uint8)
     commas = np.flatnonzero(data == 0x2C)
     if not len(commas):
@@ -179,14 +181,6 @@ def publication_days(refs: pa.Array) -> pa.Array:
     positions[rows] = np.arange(len(rows))
     index = pa.array(positions, mask=positions < 0)
     return days_.take(index)
-
-
-def _bounds(refs: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Where each cell of a text array starts and ends in its data buffer."""
-    width = np.int64 if pa.types.is_large_string(refs.type) else np.int32
-    whole: np.ndarray = np.frombuffer(refs.buffers()[1], dtype=width)
-    offsets = whole[refs.offset : refs.offset + len(refs) + 1].astype(np.int64)
-    return offsets[:-1], offsets[1:]
 
 
 def _semicolons_unspaced(arr: pa.Array) -> bool:
