@@ -318,11 +318,15 @@ def _edges_clean(arr: pa.Array) -> bool:
         return True
     offsets = text_offsets(arr)
     data = np.frombuffer(bufs[2], dtype=np.uint8)
-    nonempty = offsets[1:] > offsets[:-1]
-    first = data[offsets[:-1][nonempty]]
-    last = data[offsets[1:][nonempty] - 1]
-    edges = np.concatenate([first, last])
-    return not ((edges <= 0x20).any() or (edges >= 0x80).any())
+    if len(data) == 0:
+        return True
+    empty = offsets[1:] == offsets[:-1]
+    # an empty cell's "first" and "last" bytes are another cell's: masked out after
+    first = data.take(np.minimum(offsets[:-1], len(data) - 1))
+    last = data.take(np.maximum(offsets[1:] - 1, 0))
+    # a byte is <= 0x20 or >= 0x80 exactly when (byte - 0x21) mod 256 >= 0x5F
+    bad = ((first - np.uint8(0x21)) >= 0x5F) | ((last - np.uint8(0x21)) >= 0x5F)
+    return not (bad & ~empty).any()
 
 
 def text_offsets(arr: pa.Array) -> np.ndarray[Any, np.dtype[np.int64]]:
