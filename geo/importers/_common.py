@@ -615,8 +615,10 @@ def flat_for_ogr(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-#: Rows per GeoParquet row group: the unit a partitioned reader (the dask engine) reads.
-ROW_GROUP_ROWS = 100_000
+#: Rows per GeoParquet row group: the unit a partitioned reader (the dask engine) reads,
+#: and what an import hands its writer thread at a time (50,000, not 100,000: the writer
+#: starts sooner and has less left to write when the mapping ends; bench/README.md).
+ROW_GROUP_ROWS = 50_000
 #: Key of our entry in a GeoParquet file's metadata (dataset, attribution, licence, counts).
 PARQUET_META_KEY = b"conflictmap"
 
@@ -889,9 +891,8 @@ def check_duplicates(
         earlier = seen.contains(ids)
     else:
         earlier = np.zeros(len(ids), dtype=bool)
-    values = arrow(ids, pa.large_string())
-    if not earlier.any() and pc.count_distinct(values).as_py() == len(values):
-        return  # every id once (counted in Arrow): nothing repeats
+    if not earlier.any() and _all_distinct(ids):
+        return  # every id once: nothing repeats
     dup = np.asarray((ids.duplicated(keep="first").to_numpy() | earlier) & (ids != ""), bool)
     if dup.any():
         first_line = pd.Series(lines, index=ids.index).groupby(ids.to_numpy()).transform("first")
@@ -902,6 +903,17 @@ def check_duplicates(
             return f"id {key!r} repeats the row on line {line}"
 
         problems.add(dup, field_, "duplicate_id", message)
+
+
+def _all_distinct(ids: pd.Series) -> bool:
+    """Whether no id repeats: plain numbers sorted and compared in numpy, other ids
+    counted in Arrow."""
+    numbers = _plain_numbers(ids)
+    if numbers is not None:
+        ordered = np.sort(numbers)
+        return not (ordered[1:] == ordered[:-1]).any()
+    values = arrow(ids, pa.large_string())
+    return bool(pc.count_distinct(values).as_py() == len(values))
 
 
 def csv_blocks(stream: Any, size: int) -> Iterator[bytes]:
