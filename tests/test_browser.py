@@ -1207,6 +1207,59 @@ def test_the_page_under_the_map_is_laid_out_after_the_map_draws(app_url: str, br
         page.close()
 
 
+def _map_messages(payloads: list[bytes]) -> tuple[list[str], list[str]]:
+    """Of the server's websocket messages: the hashes of those carrying the map's page, and
+    the hashes that messages referred to instead of sending them again (``ref_hash``)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    pages, refs = [], []
+    for payload in payloads:
+        msg = ForwardMsg()
+        msg.ParseFromString(payload)
+        if msg.WhichOneof("type") == "ref_hash":
+            refs.append(msg.ref_hash)
+        elif msg.WhichOneof("type") == "delta" and msg.delta.HasField("new_element"):
+            element = msg.delta.new_element
+            if element.WhichOneof("type") == "component_instance" and (
+                element.component_instance.component_name == MAP_FRAME_TITLE
+            ):
+                pages.append(msg.hash)
+    return pages, refs
+
+
+def test_the_first_page_sends_the_maps_page_once(app_url: str, browser: Any) -> None:
+    """geo/render/_ids.py: the script runs twice on a first page (page_after_map.py); the
+    second run builds the same map, whose page Streamlit then refers to, not sends."""
+    import base64
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        frames: list[bytes] = []
+
+        def received(e: dict[str, Any]) -> None:
+            if e["response"]["opcode"] == 2:  # binary: a Streamlit ForwardMsg
+                frames.append(base64.b64decode(e["response"]["payloadData"]))
+
+        cdp.on("Network.webSocketFrameReceived", received)
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        assert _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S) > 0
+        _map_frame(page).evaluate("window.__cmFirstFrame = true")
+        # the second run: the sidebar's widgets, laid out after the first draw
+        page.locator('[data-testid="stSidebar"] .stSlider').wait_for(timeout=RERUN_S * 1000)
+        page.locator(".st-key-region-card").wait_for(state="visible", timeout=RERUN_S * 1000)
+        _idle(page)
+        pages, refs = _map_messages(frames)
+        assert len(pages) == 1, pages  # the page itself, once
+        assert pages[0] in refs  # and the second run's map, a reference to it
+        assert _map_frame(page).evaluate("window.__cmFirstFrame") is True  # the same frame
+        assert _drawn(_map_frame(page))
+    finally:
+        context.close()
+
+
 def test_boundaries_come_from_a_cached_file_and_a_choropleth_click_selects_the_unit(
     app_url: str, browser: Any, tavush_bbox: tuple[float, float, float, float]
 ) -> None:
