@@ -19,7 +19,8 @@ from branca.element import Element, Figure
 
 #: An id as branca makes them: 32 lowercase hex digits.
 _ID = re.compile(r"[0-9a-f]{32}")
-_ID_IN_TEXT = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+#: An element's name in the page (``get_name()``: ``<name>_<id>``), by its id.
+_NAME_ID = re.compile(r"_([0-9a-f]{32})(?![0-9a-f])")
 #: Where an element keeps the id branca gave it (names written with it are renamed too).
 _FIRST_ID = "_conflictmap_first_id"
 
@@ -47,7 +48,7 @@ def number_ids(root: Element) -> dict[str, str]:
     Returns each element's random id → its new id, for names written into other
     elements' code while the map was built (see :func:`render_numbered`).
     """
-    renamed = {}
+    renamed: dict[str, str] = {}
     for position, element in enumerate(_elements(root)):
         first = element.__dict__.setdefault(_FIRST_ID, element._id)
         if _ID.fullmatch(first):
@@ -60,8 +61,9 @@ def render_numbered(root: Element) -> str:
 
     An element's name can be written into another element's code as the map is built
     (the popup kit's into the event layer's ``onEachFeature``); those are renamed in the
-    page too. branca's ids are 128 random bits, so nothing else in the page matches one.
+    page too (branca's templates write an id only in a name). branca's ids are 128 random
+    bits, so nothing else in the page matches one.
     """
     renamed = number_ids(root)
     page = root.render()
-    return _ID_IN_TEXT.sub(lambda m: renamed.get(m.group(), m.group()), page)
+    return _NAME_ID.sub(lambda m: "_" + renamed.get(m.group(1), m.group(1)), page)
