@@ -910,8 +910,10 @@ def tavush_bbox() -> tuple[float, float, float, float]:
 def _idle(page: Any) -> None:
     """Wait until the app has finished running (Streamlit's status widget gone for 1 s).
 
-    A click while the map's component reports its first value can be merged into that
-    rerun and lost, as for any Streamlit widget; a person clicks on a page at rest.
+    A click on a widget while a rerun is on its way (on a first page, the one the map's
+    first draw asks for: page_after_map.py) can be merged into it and lost, as for any
+    Streamlit widget; a person clicks on a page at rest. The map's own frame sends
+    nothing before a click (test_a_first_click_on_the_choropleth_right_after_it_is_drawn_…).
     """
 
     def calm() -> bool | None:
@@ -1205,6 +1207,144 @@ def test_the_page_under_the_map_is_laid_out_after_the_map_draws(app_url: str, br
         assert _map_frame(page).evaluate("window.__cmFirstFrame") is True
     finally:
         page.close()
+
+
+def _map_messages(payloads: list[bytes]) -> tuple[list[str], list[str]]:
+    """Of the server's websocket messages: the hashes of those carrying the map's page, and
+    the hashes that messages referred to instead of sending them again (``ref_hash``)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    pages, refs = [], []
+    for payload in payloads:
+        msg = ForwardMsg()
+        msg.ParseFromString(payload)
+        if msg.WhichOneof("type") == "ref_hash":
+            refs.append(msg.ref_hash)
+        elif msg.WhichOneof("type") == "delta" and msg.delta.HasField("new_element"):
+            element = msg.delta.new_element
+            if element.WhichOneof("type") == "component_instance" and (
+                element.component_instance.component_name == MAP_FRAME_TITLE
+            ):
+                pages.append(msg.hash)
+    return pages, refs
+
+
+def test_the_first_page_sends_the_maps_page_once(app_url: str, browser: Any) -> None:
+    """geo/render/_ids.py: the script runs twice on a first page (page_after_map.py); the
+    second run builds the same map, whose page Streamlit then refers to, not sends."""
+    import base64
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        frames: list[bytes] = []
+
+        def received(e: dict[str, Any]) -> None:
+            if e["response"]["opcode"] == 2:  # binary: a Streamlit ForwardMsg
+                frames.append(base64.b64decode(e["response"]["payloadData"]))
+
+        cdp.on("Network.webSocketFrameReceived", received)
+        page.goto(f"{app_url}/?tiles=0", timeout=30_000)
+        assert _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S) > 0
+        _map_frame(page).evaluate("window.__cmFirstFrame = true")
+        # the second run: the sidebar's widgets, laid out after the first draw
+        page.locator('[data-testid="stSidebar"] .stSlider').wait_for(timeout=RERUN_S * 1000)
+        page.locator(".st-key-region-card").wait_for(state="visible", timeout=RERUN_S * 1000)
+        _idle(page)
+        pages, refs = _map_messages(frames)
+        assert len(pages) == 1, pages  # the page itself, once
+        assert pages[0] in refs  # and the second run's map, a reference to it
+        assert _map_frame(page).evaluate("window.__cmFirstFrame") is True  # the same frame
+        assert _drawn(_map_frame(page))
+    finally:
+        context.close()
+
+
+#: The click listeners are on: the map's frame names its map ``window.map`` once they are.
+LISTENING_JS = """() => !!(window.map && window.map.getContainer().getAttribute("data-draws")
+    && document.getElementById("conflictmap-choropleth-legend"))"""
+
+
+def _map_values(payloads: list[bytes]) -> list[str]:
+    """Of the page's websocket messages to the server: each rerun's value for the map's
+    frame (its widget id ends in ``map-<20 hex>``, map_frame.frame_key), "" if none."""
+    import re
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    values = []
+    for payload in payloads:
+        msg = BackMsg()
+        msg.ParseFromString(payload)
+        if msg.WhichOneof("type") != "rerun_script":
+            continue
+        found = [
+            w.json_value
+            for w in msg.rerun_script.widget_states.widgets
+            if re.search(r"-map-[0-9a-f]{20}$", w.id) and w.WhichOneof("value") == "json_value"
+        ]
+        values.append(found[0] if found else "")
+    return values
+
+
+def _click_at_once(
+    browser: Any, app_url: str, inside: Any, bbox: tuple[float, float, float, float]
+) -> None:
+    """A new page in regions mode, clicked inside Tavush as soon as the map listens."""
+    import base64
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        sent: list[bytes] = []
+
+        def to_server(e: dict[str, Any]) -> None:
+            if e["response"]["opcode"] == 2:  # binary: a Streamlit BackMsg
+                sent.append(base64.b64decode(e["response"]["payloadData"]))
+
+        cdp.on("Network.webSocketFrameSent", to_server)
+        page.goto(f"{app_url}/?tiles=0&mode=regions", timeout=30_000)
+        _wait_for(
+            "the choropleth's click listeners",
+            lambda: True if _map_frame(page).evaluate(LISTENING_JS) else None,
+            MAP_DRAWN_S,
+        )
+        before = _map_values(sent)
+        assert before and not any(before), before  # the page's runs, nothing from the map
+        at = _map_frame(page).evaluate(
+            "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]);"
+            " const r = window.map.getContainer().getBoundingClientRect();"
+            " return [r.left + p.x, r.top + p.y]; }",
+            [inside.y, inside.x],
+        )
+        box = page.locator(MAP_IFRAME).last.bounding_box()
+        page.mouse.click(box["x"] + at[0], box["y"] + at[1])
+        _assert_fills(_focused_on(page, "Tavush"), bbox)
+        assert "region=Tavush" in page.url
+        clicked = [v for v in _map_values(sent)[len(before) :] if v]
+        assert len(clicked) == 1 and '"last_object_clicked"' in clicked[0], clicked
+    finally:
+        context.close()
+
+
+def test_a_first_click_on_the_choropleth_right_after_it_is_drawn_selects_the_region(
+    app_url: str, browser: Any, tavush_bbox: tuple[float, float, float, float]
+) -> None:
+    """Clicked as soon as the map listens, not on a page at rest: the map's frame sends
+    Streamlit nothing before a click (streamlit-folium's frame sent its first value as it
+    loaded, and a click merged into that rerun could be lost), so the click is the rerun."""
+    from geo.dataset import load_dataset
+
+    admin = load_dataset(Settings.from_env()).admin
+    assert admin is not None
+    tavush = admin.regions[admin.regions["region"] == "Tavush"].to_crs("EPSG:4326")
+    inside = tavush.geometry.iloc[0].representative_point()
+    for _ in range(3):  # three new pages, each clicked at once
+        _click_at_once(browser, app_url, inside, tavush_bbox)
 
 
 def test_boundaries_come_from_a_cached_file_and_a_choropleth_click_selects_the_unit(

@@ -62,6 +62,7 @@ from geo.render._common import (  # re-exported
     jinja_safe,
     when_text,
 )
+from geo.render._ids import render_numbered
 from geo.render.a11y import A11Y_CSS, PRESENT_CSS
 from geo.render.assets import localize_links
 from geo.render.boundfile import FetchedOutlines
@@ -366,8 +367,9 @@ def build_map(
 
 
 def map_html(m: folium.Map) -> str:
-    """The whole page for a map, as a string (for tests and exports)."""
-    return m.get_root().render()
+    """The whole page for a map, as a string: the same for the same map (its elements'
+    ids numbered in order, :func:`~geo.render._ids.render_numbered`)."""
+    return render_numbered(m.get_root())
 
 
 __all__ = [
