@@ -141,7 +141,7 @@ def datasets() -> None:
     for d in infos:
         period = f"{d.first_day} to {d.last_day}" if d.first_day else "no events"
         typer.echo(f"{d.name}: {d.title}, {d.events:,} events, {period}; {d.path}")
-        typer.echo(f"    {d.attribution}. Licence: {d.licence}")
+        typer.echo(f"    {d.attribution.rstrip('.')}. Licence: {d.licence}")  # "et al." ends it
 
 
 @app.command("link")

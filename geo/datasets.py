@@ -226,7 +226,10 @@ def load_imported(
             {
                 "episode": name,
                 "title": title,
-                "summary": f"{meta.get('attribution', '')}. Licence: {meta.get('licence', '')}.",
+                "summary": (
+                    f"{str(meta.get('attribution', '')).rstrip('.')}. "
+                    f"Licence: {meta.get('licence', '')}."
+                ),
                 "date_start": events["date_start"].min(),
                 "date_end": events["date_end"].max(),
                 "layer_file": path.name,

@@ -69,6 +69,7 @@ def test_cli_datasets(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "acled: ACLED, 4 events, 2020-07-12 to 2020-07-16;" in result.stdout
     assert "ucdp: UCDP GED, 3 events, 2020-07-12 to 2020-07-15;" in result.stdout
     assert "Licence: CC BY 4.0" in result.stdout
+    assert ".. Licence" not in result.stdout  # UCDP's attribution ends with "et al."
 
 
 def test_imported_events_join_the_curated_frame(data: Dataset) -> None:
