@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import csv
+import io
 import json
 import os
 import re
@@ -173,3 +175,52 @@ def pdf_text(payload: bytes) -> str:
             chunk.append("".join(font.get(c, "?") for c in codes))
         texts.append("".join(chunk))
     return " ".join(" ".join(texts).split())
+
+
+# --- published files written by hand (importer tests) ----------------------------------
+
+#: The hand-written ACLED export the importer tests build their files from.
+ACLED_EXPORT = ROOT / "tests" / "data" / "importers" / "acled_export.csv"
+
+
+def csv_records(path: Path) -> list[list[str]]:
+    """A CSV file's records (header first), as Python's csv module reads them."""
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def csv_text(records: list[list[str]], end: str = "\n") -> str:
+    """Records written as CSV text, each line ended by ``end``."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=end).writerows(records)
+    return buf.getvalue()
+
+
+def many_acled_rows(
+    path: Path,
+    *,
+    repeats: tuple[int, ...],
+    multiline: tuple[int, ...] = (7,),
+    crlf_note: int | None = None,
+    end: str = "\n",
+) -> Path:
+    """The hand-written ACLED export followed by 60 rows of ids ARM9600..ARM9659, written
+    to ``path``: row 33 with latitude 95 (a bad row), the rows ``multiline`` with notes
+    over three lines, the row ``crlf_note`` with notes over two (CRLF), and the rows
+    ``repeats`` with the id ARM9601 again (first seen in an early block)."""
+    records = csv_records(ACLED_EXPORT)
+    cols, good = records[0], next(r for r in records if r[0] == "ARM9001")
+    rows = []
+    for k in range(60):
+        cells = list(good)
+        cells[0] = f"ARM96{k:02d}"
+        if k in multiline:
+            cells[cols.index("notes")] = "one\ntwo, with a comma\nthree"
+        if k == crlf_note:
+            cells[cols.index("notes")] = "a\r\nb"
+        if k == 33:
+            cells[cols.index("latitude")] = "95"
+        if k in repeats:
+            cells[0] = "ARM9601"
+        rows.append(cells)
+    path.write_bytes(csv_text([*records, *rows], end).encode())
+    return path

@@ -23,6 +23,7 @@ from geo.importers._blocks import share_text
 from geo.importers._common import parquet_meta, parse_csv, point_wkb
 from geo.importers.acled import parse_acled
 from geo.importers.ucdp import parse_ucdp
+from tests.helpers import csv_records, csv_text, many_acled_rows
 
 DATA = Path(__file__).parent / "data" / "importers"
 ACLED = DATA / "acled_export.csv"
@@ -36,14 +37,8 @@ def _one_pass(kind: str, path: Path) -> object:
     return PARSE[kind](parse_csv(path.read_bytes(), origin=str(path)), origin=str(path))
 
 
-def _records(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-
-
 def _write(path: Path, records: list[list[str]]) -> Path:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(records)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    path.write_text(csv_text(records), encoding="utf-8")
     return path
 
 
@@ -51,20 +46,7 @@ def _many_blocks(tmp_path: Path) -> Path:
     """ACLED rows cut into many blocks: an id of the first block repeated once in a later
     block and twice in another (the second of those also a repeat within its block), a
     bad row (latitude 95) far from the first block, and a note over three lines."""
-    records = _records(ACLED)
-    cols, good = records[0], next(r for r in records if r[0] == "ARM9001")
-    rows = []
-    for k in range(60):
-        cells = list(good)
-        cells[0] = f"ARM96{k:02d}"
-        if k == 7:
-            cells[cols.index("notes")] = "one\ntwo, with a comma\nthree"
-        if k == 33:
-            cells[cols.index("latitude")] = "95"
-        if k in (40, 52, 53):
-            cells[0] = "ARM9601"  # first seen in an early block
-        rows.append(cells)
-    return _write(tmp_path / "many.csv", [*records, *rows])
+    return many_acled_rows(tmp_path / "many.csv", repeats=(40, 52, 53))
 
 
 def _frame(events: object) -> pd.DataFrame:
@@ -185,7 +167,7 @@ def test_strict_on_threads_fails_with_the_serial_message(tmp_path: Path) -> None
 
 
 def test_error_in_a_pool_thread_comes_back_whole(tmp_path: Path) -> None:
-    records = _records(ACLED)
+    records = csv_records(ACLED)
     drop = records[0].index("latitude")
     rows = [[c for i, c in enumerate(r) if i != drop] for r in records]
     src = _write(tmp_path / "nolat.csv", rows)

@@ -19,6 +19,7 @@ from geo.importers._common import parse_csv
 from geo.importers._stream import ReadAgain, raw_blocks
 from geo.importers.acled import parse_acled
 from geo.importers.ucdp import parse_ucdp
+from tests.helpers import csv_records, csv_text, many_acled_rows
 
 DATA = Path(__file__).parent / "data" / "importers"
 ACLED = DATA / "acled_export.csv"
@@ -27,37 +28,12 @@ UCDP = DATA / "ucdp_ged.csv"
 PARSE = {"acled": parse_acled, "ucdp": parse_ucdp}
 
 
-def _records(path: Path) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
-
-
-def _text(records: list[list[str]], end: str = "\n") -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator=end).writerows(records)
-    return buf.getvalue()
-
-
 def _many(tmp_path: Path, end: str = "\n") -> Path:
     """ACLED rows over many blocks: an id of an early block repeated in two later ones, a
     bad latitude, notes over three lines (and a CRLF file's notes over two)."""
-    records = _records(ACLED)
-    cols, good = records[0], next(r for r in records if r[0] == "ARM9001")
-    rows = []
-    for k in range(60):
-        cells = list(good)
-        cells[0] = f"ARM96{k:02d}"
-        if k in (7, 30):
-            cells[cols.index("notes")] = "one\ntwo, with a comma\nthree"
-        if k == 12:
-            cells[cols.index("notes")] = "a\r\nb"
-        if k == 33:
-            cells[cols.index("latitude")] = "95"
-        if k in (40, 52):
-            cells[0] = "ARM9601"
-        rows.append(cells)
-    path = tmp_path / "many.csv"
-    path.write_bytes(_text([*records, *rows], end).encode())
-    return path
+    return many_acled_rows(
+        tmp_path / "many.csv", repeats=(40, 52), multiline=(7, 30), crlf_note=12, end=end
+    )
 
 
 def _same(got: object, want: object) -> None:
@@ -136,15 +112,15 @@ def test_arrow_reader_on_the_test_files_and_compressed(
 
 def _variants(tmp_path: Path) -> dict[str, Path]:
     """Files whose exact rows and lines only the Python reader gives."""
-    records = _records(ACLED)
-    head, first, rest = _text(records[:1]), _text(records[1:2]), _text(records[2:])
+    records = csv_records(ACLED)
+    head, first, rest = csv_text(records[:1]), csv_text(records[1:2]), csv_text(records[2:])
     notes = records[0].index("notes")
     lone = [list(r) for r in records]
     lone[2][notes], lone[3][notes] = "a\rb", "c\nd"
     cases = {
         "blank_middle": head + first + "\n" + rest,
         "blank_end": head + first + rest + "\n",
-        "lone_cr": head + first + _text(lone[2:], "\n").replace("a\rb", '"a\rb"'),
+        "lone_cr": head + first + csv_text(lone[2:], "\n").replace("a\rb", '"a\rb"'),
         "quoted_header": '"' + head.rstrip("\n").replace(",", '","') + '"\n' + first + rest,
         "extra_cell": head + first.rstrip("\n") + ",extra\n" + rest,
     }
@@ -189,10 +165,10 @@ def test_streamed_import_same_file_from_either_reader(tmp_path: Path) -> None:
 
 
 def test_a_record_longer_than_arrows_block(tmp_path: Path) -> None:
-    records = _records(ACLED)
+    records = csv_records(ACLED)
     records[1][records[0].index("notes")] = "x" * 3000
     src = tmp_path / "long.csv"
-    src.write_text(_text(records), encoding="utf-8")
+    src.write_text(csv_text(records), encoding="utf-8")
     _same(
         _read_blocks_with("acled", src, 1, 2000, "arrow"),
         _read_blocks_with("acled", src, 1, 2000, "python"),
