@@ -224,3 +224,15 @@ def many_acled_rows(
         rows.append(cells)
     path.write_bytes(csv_text([*records, *rows], end).encode())
     return path
+
+
+def csv_record_lines(path: Path) -> dict[str, list[int]]:
+    """id (first cell) -> the file lines where its records start, as Python's csv module
+    counts them (a quoted newline moves the next record down; line ends as in the file)."""
+    reader = csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline=""))
+    out: dict[str, list[int]] = {}
+    start = 1
+    for record in reader:
+        out.setdefault(record[0], []).append(start)
+        start = reader.line_num + 1
+    return out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import pickle
 from pathlib import Path
@@ -23,7 +21,7 @@ from geo.importers._blocks import share_text
 from geo.importers._common import parquet_meta, parse_csv, point_wkb
 from geo.importers.acled import parse_acled
 from geo.importers.ucdp import parse_ucdp
-from tests.helpers import csv_records, csv_text, many_acled_rows
+from tests.helpers import csv_record_lines, csv_records, csv_text, many_acled_rows
 
 DATA = Path(__file__).parent / "data" / "importers"
 ACLED = DATA / "acled_export.csv"
@@ -93,7 +91,7 @@ def test_blocks_on_threads_give_the_one_pass_result(
     assert got.rows_read == once.rows_read == 70  # type: ignore[attr-defined]
     pd.testing.assert_frame_equal(_frame(got.events), _compacted(once.events))  # type: ignore[attr-defined]
     assert got.events.geometry.equals(once.events.geometry)  # type: ignore[attr-defined]
-    line = _lines(src)  # id -> file line(s) where its records start
+    line = csv_record_lines(src)  # id -> file line(s) where its records start
     first = line["ARM9601"][0]
     repeats = [(p.line, p.message) for p in got.problems if p.kind == "duplicate_id"]
     assert repeats[-3:] == [
@@ -104,16 +102,6 @@ def test_blocks_on_threads_give_the_one_pass_result(
     assert [(p.line, p.field, p.kind) for p in bad] == [
         (line["ARM9633"][0], "latitude", "coordinates")
     ]
-
-
-def _lines(path: Path) -> dict[str, list[int]]:
-    reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
-    out: dict[str, list[int]] = {}
-    start = 1
-    for record in reader:
-        out.setdefault(record[0], []).append(start)
-        start = reader.line_num + 1
-    return out
 
 
 @pytest.mark.parametrize("block_bytes", [250, 1000])

@@ -3,9 +3,7 @@ hands every file it cannot read exactly back to that reader."""
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -19,7 +17,7 @@ from geo.importers._common import parse_csv
 from geo.importers._stream import ReadAgain, raw_blocks
 from geo.importers.acled import parse_acled
 from geo.importers.ucdp import parse_ucdp
-from tests.helpers import csv_records, csv_text, many_acled_rows
+from tests.helpers import csv_record_lines, csv_records, csv_text, many_acled_rows
 
 DATA = Path(__file__).parent / "data" / "importers"
 ACLED = DATA / "acled_export.csv"
@@ -59,7 +57,7 @@ def test_arrow_reader_gives_the_python_readers_events(
     _same(got, want)
     once = PARSE["acled"](parse_csv(src.read_bytes(), origin=str(src)), origin=str(src))
     assert got.problems == once.problems and got.rows_read == 70  # type: ignore[attr-defined]
-    line = _lines(src)
+    line = csv_record_lines(src)
     dup = [(p.line, p.message) for p in got.problems if p.kind == "duplicate_id"]
     first = line["ARM9601"][0]
     assert dup[-2:] == [
@@ -68,17 +66,6 @@ def test_arrow_reader_gives_the_python_readers_events(
     assert line["ARM9608"][0] == line["ARM9607"][0] + 3  # the note over three lines
     bad = [(p.line, p.field) for p in got.problems if p.id == "ARM9633"]
     assert bad == [(line["ARM9633"][0], "latitude")]
-
-
-def _lines(path: Path) -> dict[str, list[int]]:
-    """id -> the file lines where its records start (Python's csv module counts)."""
-    reader = csv.reader(io.StringIO(path.read_bytes().decode(), newline=""))
-    out: dict[str, list[int]] = {}
-    start = 1
-    for record in reader:
-        out.setdefault(record[0], []).append(start)
-        start = reader.line_num + 1
-    return out
 
 
 def test_arrow_reader_lines_count_quoted_newlines(tmp_path: Path) -> None:

@@ -978,15 +978,6 @@ def open_csv_stream(path: str | os.PathLike[str]) -> Any:
         raise ImportDataError(f"{p}: cannot read: {exc}") from exc
 
 
-def median_low(stack: np.ndarray) -> np.ndarray:
-    """Row-wise lower median of the non-NaN values (NaN when a row has none)."""
-    ordered = np.sort(stack, axis=1)  # NaN sorts last
-    count = np.sum(~np.isnan(stack), axis=1)
-    pick = np.maximum((count - 1) // 2, 0)
-    out = ordered[np.arange(len(stack)), pick]
-    return np.where(count > 0, out, np.nan)
-
-
 def assemble(
     *,
     dataset: str,
