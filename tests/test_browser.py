@@ -1229,23 +1229,30 @@ def _map_messages(payloads: list[bytes]) -> tuple[list[str], list[str]]:
     return pages, refs
 
 
+def _websocket_messages(context: Any, page: Any, way: str) -> list[bytes]:
+    """The binary websocket messages ``page`` will have ``way`` ("Received" or "Sent"),
+    decoded as they come, through DevTools."""
+    import base64
+
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    messages: list[bytes] = []
+
+    def seen(e: dict[str, Any]) -> None:
+        if e["response"]["opcode"] == 2:  # binary: a Streamlit message
+            messages.append(base64.b64decode(e["response"]["payloadData"]))
+
+    cdp.on(f"Network.webSocketFrame{way}", seen)
+    return messages
+
+
 def test_the_first_page_sends_the_maps_page_once(app_url: str, browser: Any) -> None:
     """geo/render/_ids.py: the script runs twice on a first page (page_after_map.py); the
     second run builds the same map, whose page Streamlit then refers to, not sends."""
-    import base64
-
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        frames: list[bytes] = []
-
-        def received(e: dict[str, Any]) -> None:
-            if e["response"]["opcode"] == 2:  # binary: a Streamlit ForwardMsg
-                frames.append(base64.b64decode(e["response"]["payloadData"]))
-
-        cdp.on("Network.webSocketFrameReceived", received)
+        frames = _websocket_messages(context, page, "Received")  # Streamlit ForwardMsgs
         page.goto(f"{app_url}/?tiles=0", timeout=30_000)
         assert _wait_for("events drawn", lambda: _drawn(_map_frame(page)), MAP_DRAWN_S) > 0
         _map_frame(page).evaluate("window.__cmFirstFrame = true")
@@ -1293,20 +1300,10 @@ def _click_at_once(
     browser: Any, app_url: str, inside: Any, bbox: tuple[float, float, float, float]
 ) -> None:
     """A new page in regions mode, clicked inside Tavush as soon as the map listens."""
-    import base64
-
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        sent: list[bytes] = []
-
-        def to_server(e: dict[str, Any]) -> None:
-            if e["response"]["opcode"] == 2:  # binary: a Streamlit BackMsg
-                sent.append(base64.b64decode(e["response"]["payloadData"]))
-
-        cdp.on("Network.webSocketFrameSent", to_server)
+        sent = _websocket_messages(context, page, "Sent")  # Streamlit BackMsgs
         page.goto(f"{app_url}/?tiles=0&mode=regions", timeout=30_000)
         _wait_for(
             "the choropleth's click listeners",
