@@ -1169,17 +1169,19 @@ def repeated_text(value: str, n: int) -> pa.Array:
     offsets = np.arange(0, size * (n + 1), size, dtype=np.int32)
     data = np.frombuffer(raw * n, dtype=np.uint8)
     made = pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-    if size * n <= _REPEATED_BYTES:
-        if len(_REPEATED) >= 64:
-            _REPEATED.clear()
+    held = sum(a.nbytes for k, a in _REPEATED.items() if k != value)
+    if held + made.nbytes > _REPEATED_BYTES:
+        _REPEATED.clear()  # a process keeps at most this much of them
+    if made.nbytes <= _REPEATED_BYTES:
         _REPEATED[value] = made
     return made
 
 
-#: Texts made by :func:`repeated_text`, each the longest made so far (at most
-#: :data:`_REPEATED_BYTES` of text each, 64 texts).
+#: Texts made by :func:`repeated_text`, each the longest made so far; all of them at most
+#: :data:`_REPEATED_BYTES` together (an import's constant claim and source texts at 50,000
+#: rows a block: about 15 MB).
 _REPEATED: dict[str, pa.Array] = {}
-_REPEATED_BYTES = 16 << 20
+_REPEATED_BYTES = 32 << 20
 
 
 def sources_column(
