@@ -150,6 +150,20 @@ def _same_schema(got: Any, schema: Any, origin: str) -> Any:
         ) from exc
 
 
+def _on_disk(table: Any, disk: Any) -> Any:
+    """A block as the file holds it (:func:`geo.importers._common.on_disk`), with the
+    file's schema: the first block's."""
+    from geo.importers import _common as common
+
+    got = common.on_disk(table)
+    if not got.schema.equals(disk):  # a field of a claim or source empty until now
+        raise AssertionError(
+            "a block's claims or sources fill a field the first block left empty "
+            f"({got.schema} against {disk}): imports fill the same fields in every row"
+        )
+    return got
+
+
 def import_file(
     kind: str,
     path: str | os.PathLike[str],
@@ -288,6 +302,7 @@ def _streamed_once(
     rows_read = events = 0
     writer: pq.ParquetWriter | OverlappedWriter | None = None
     schema: pa.Schema | None = None
+    disk: pa.Schema | None = None  # the schema of the file (claims without empty fields)
     geo: dict[str, Any] = {}
     bounds: list[float] = []
     types: set[str] = set()
@@ -321,11 +336,13 @@ def _streamed_once(
                 schema = got.table.schema.with_metadata(
                     {key: v for key, v in meta.items() if key not in (b"pandas", b"geo")}
                 )
-                writer = common.parquet_writer(tmp, schema, got.table)
+                sample = common.on_disk(got.table.replace_schema_metadata(schema.metadata))
+                disk = sample.schema  # the claims and sources as the file holds them
+                writer = common.parquet_writer(tmp, disk, sample)
                 if write_thread:
                     writer = OverlappedWriter(writer)
             types.update(got.geo["columns"][geo["primary_column"]].get("geometry_types", []))
-            table = _same_schema(got, schema, origin)
+            table = _on_disk(_same_schema(got, schema, origin), disk)
             if table.num_rows:
                 b = common.table_bounds(table)
                 bounds = (

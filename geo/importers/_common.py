@@ -64,6 +64,17 @@ CLAIM_TYPE = pa.struct(
 )
 SOURCES_DTYPE = pd.ArrowDtype(pa.list_(SOURCE_TYPE))
 CLAIMS_DTYPE = pd.ArrowDtype(pa.list_(CLAIM_TYPE))
+#: The nested columns and the fields of theirs that no importer fills: a claim's range and
+#: free text and who else reported it, a source's seed file and link. GeoParquet files of
+#: imported events leave them out (:func:`on_disk`); reading gives them back, empty
+#: (:func:`with_every_field`). Encoding six always-empty fields of six claims a row was a
+#: tenth of the Parquet writing of a UCDP import (bench/README.md, "Twentieth run").
+UNFILLED_FIELDS: dict[str, tuple[str, ...]] = {
+    "claims": ("low", "high", "text", "via", "disputed_by", "included_in"),
+    "sources": ("seed", "url"),
+}
+#: The full item type of each nested column of :data:`UNFILLED_FIELDS`.
+ITEM_TYPES: dict[str, pa.StructType] = {"claims": CLAIM_TYPE, "sources": SOURCE_TYPE}
 TAGS_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
 
 
@@ -654,7 +665,7 @@ def write_imported(
             kept = {k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"}
             if meta:
                 kept[PARQUET_META_KEY] = json.dumps(meta, ensure_ascii=False).encode()
-            table = table.replace_schema_metadata(kept)
+            table = on_disk(table.replace_schema_metadata(kept))
             pq.write_table(
                 table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_options(table.schema, table)
             )
@@ -1348,6 +1359,69 @@ def table_bounds(table: pa.Table) -> list[float]:
     return [x["min"].as_py(), y["min"].as_py(), x["max"].as_py(), y["max"].as_py()]
 
 
+def on_disk(table: pa.Table) -> pa.Table:
+    """``table`` as imports write it: the claims and sources without those of their
+    :data:`UNFILLED_FIELDS` that hold no value in any row (a field that holds one stays)."""
+    for name, unfilled in UNFILLED_FIELDS.items():
+        if name not in table.column_names:
+            continue
+        i = table.schema.get_field_index(name)
+        column = table.column(i)
+        empty = [f for f in unfilled if _never_filled(column, f)]
+        if empty:
+            item_type = column.type.value_type
+            kept = pa.struct([f for f in item_type if f.name not in empty])
+            narrow = _with_item_type(column, kept)
+            table = table.set_column(i, table.schema.field(i).with_type(narrow.type), narrow)
+    return table
+
+
+def with_every_field(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
+    """A claims or sources column read from a file with every field of its item type
+    (:data:`ITEM_TYPES`): those the file left out (:func:`on_disk`) are empty."""
+    full = ITEM_TYPES[name]
+    if [f.name for f in column.type.value_type] == full.names:
+        return column
+    return _with_item_type(column, full)
+
+
+def _never_filled(column: pa.ChunkedArray, field_name: str) -> bool:
+    if column.type.value_type.get_field_index(field_name) < 0:
+        return False
+    for chunk in column.chunks:
+        child = chunk.values.field(field_name)
+        if child.null_count != len(child):
+            return False
+    return True
+
+
+def _with_item_type(column: pa.ChunkedArray, item_type: pa.StructType) -> pa.ChunkedArray:
+    """A list-of-struct column with the fields of ``item_type``, in its order: a field the
+    column has is taken as it is (no copy), one it lacks is null."""
+    have = {f.name: f for f in column.type.value_type}
+    fields = [have.get(f.name, f) for f in item_type]  # as the column has them (list names)
+    value_field = column.type.value_field.with_type(pa.struct(fields))
+    chunks = []
+    for chunk in column.chunks:
+        items = chunk.values  # every item; the (maybe sliced) offsets point into them
+        children = dict(zip(have, items.flatten(), strict=True))  # honours the items' offset
+        arrays = [
+            children[f.name] if f.name in have else pa.nulls(len(items), f.type) for f in fields
+        ]
+        struct = pa.StructArray.from_arrays(
+            arrays, fields=fields, mask=items.is_null() if items.null_count else None
+        )
+        chunks.append(
+            pa.ListArray.from_arrays(
+                chunk.offsets,
+                struct,
+                type=pa.list_(value_field),
+                mask=chunk.is_null() if chunk.null_count else None,
+            )
+        )
+    return pa.chunked_array(chunks, type=pa.list_(value_field))
+
+
 def read_imported(
     path: str | os.PathLike[str], *, columns: Sequence[str] | None = None
 ) -> gpd.GeoDataFrame:
@@ -1396,6 +1470,16 @@ def _imported_frame(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for name in ("event_date", "date_start", "date_end"):
         if name in events.columns:
             events[name] = events[name].astype("datetime64[ns]")
+    for name in ITEM_TYPES:  # every field of a claim and a source (the file may lack some)
+        if name in events.columns and isinstance(events[name].dtype, pd.ArrowDtype):
+            got = events[name].array.__arrow_array__()
+            if isinstance(got, pa.Array):
+                got = pa.chunked_array([got])
+            full = with_every_field(got, name)
+            if full is not got:
+                events[name] = pd.Series(
+                    pd.arrays.ArrowExtensionArray(full), index=events.index, name=name
+                )
     # the column's own text (not a Python string per event, copied back into Arrow)
     events.index = pd.Index(events["event_id"].array, name="event_id")
     return events
