@@ -8,6 +8,7 @@ Unicode, whitespace at the edges) through both and compare cell by cell.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as s
 
 from geo.importers import _common as common
+from geo.importers import read_dataset
+from geo.importers.ucdp import _same_text
+from tests.helpers import csv_records, csv_text
 
 #: Characters of dates and times, their neighbours, and a few that look like them.
 DATE_CHARS = "0123456789-: T.t/\u0660\u0661\uff11 a,x\n\t"
@@ -277,3 +281,40 @@ def test_days_are_what_pythons_strptime_reads(cells: list[str]) -> None:
     assert [None if pd.isna(v) else v for v in got] == [
         None if pd.isna(v) else v for v in map(reference, cells)
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pairs=s.lists(
+        s.tuples(
+            s.one_of(s.none(), s.sampled_from(["2020-07-12", "2020-07-13", "", "é"])),
+            s.one_of(s.none(), s.sampled_from(["2020-07-12", "2020-07-13", "", "é"])),
+        ),
+        max_size=6,
+    )
+)
+def test_same_text_is_cell_by_cell_equality(pairs: list[tuple[str | None, str | None]]) -> None:
+    a = pd.Series([p[0] for p in pairs], dtype="str")
+    b = pd.Series([p[1] for p in pairs], dtype="str")
+    assert _same_text(a, b) == all(x == y for x, y in pairs)
+
+
+def test_a_date_end_read_once_with_date_start_still_reports_its_own_rows(tmp_path: Path) -> None:
+    records = csv_records(Path(__file__).parent / "data" / "importers" / "ucdp_ged.csv")
+    head, first = records[0], records[1]
+    at = {name: head.index(name) for name in ("id", "date_start", "date_end")}
+    rows = [head]
+    for k, (start, end) in enumerate(
+        [("2020-07-12", "2020-07-12"), ("2020-02-30", "2020-02-30"), ("2020-07-14", "2020-07-14")]
+    ):
+        cells = list(first)
+        cells[at["id"]], cells[at["date_start"]], cells[at["date_end"]] = f"77{k}", start, end
+        rows.append(cells)
+    path = tmp_path / "same.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    got = read_dataset("ucdp", path)
+    assert got.skipped == 1 and got.counts() == {"dates": 2}  # one row, both fields
+    assert sorted({p.field for p in got.problems}) == ["date_end", "date_start"]
+    events = got.events
+    assert events["date_start"].dt.strftime("%Y-%m-%d").tolist() == ["2020-07-12", "2020-07-14"]
+    assert events["date_end"].equals(events["date_start"].rename("date_end"))

@@ -209,10 +209,14 @@ def parse_ucdp(
     problems = Problems(ids, raw.lines)
     problems.add(ids == "", "id", "id", "id is missing")
     lat, lon = check_coordinates(df, problems)
-    got = {}
+    got: dict[str, pd.Series] = {}
+    texts: dict[str, pd.Series] = {}
     for name in ("date_start", "date_end"):
-        raw_text = text(df, name)
-        got[name] = days(raw_text, DATE_FORMATS, time_part=True)
+        raw_text = texts[name] = text(df, name)
+        if name == "date_end" and _same_text(raw_text, texts["date_start"]):
+            got[name] = got["date_start"]  # a one-day event in every row: read once
+        else:
+            got[name] = days(raw_text, DATE_FORMATS, time_part=True)
         problems.add(
             got[name].isna(),
             name,
@@ -383,6 +387,17 @@ def parse_ucdp(
         )
     events = assemble(dataset=DATASET, raw=df, columns=columns, lon=lon, lat=lat)
     return ImportResult(DATASET, origin, events, problems.sorted(), rows_read=len(raw.frame))
+
+
+def _same_text(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two text columns hold the same text in every row (missing in the same rows)."""
+    left, right = arrow(a, pa.large_string()), arrow(b, pa.large_string())
+    if left.null_count != right.null_count:
+        return False
+    same = pc.equal(left, right)
+    return bool(pc.all(pc.fill_null(same, True), min_count=0).as_py()) and (
+        not left.null_count or left.is_null().equals(right.is_null())
+    )
 
 
 def _kinds(codes: pd.Series) -> pa.Array:
