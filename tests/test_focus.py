@@ -83,6 +83,23 @@ def test_tavush_focus_is_its_outline_and_bounds(dataset: Dataset) -> None:
     assert district.bounds != focus.bounds
 
 
+@pytest.mark.parametrize("level", ["region", "district"])
+def test_the_focus_outline_is_the_unit_exactly_as_the_boundaries_draw_it(
+    dataset: Dataset, level: str
+) -> None:
+    # the dimmed rest ends where the drawn unit does: no sliver between them (their union's
+    # simplified edge strayed from the drawn one, e.g. Baku City's and Lankaran's)
+    assert dataset.admin is not None
+    frame = dataset.admin.regions if level == "region" else dataset.admin.districts
+    drawn = render.display_geometries(frame)
+    names = frame[level].tolist()
+    assert len(set(names)) == len(names) > 80
+    for name, shape in zip(names, drawn, strict=True):
+        focus = render.region_focus(dataset.admin, name, level=level)
+        assert focus is not None and focus.level == level, name
+        assert focus.outline == shape, name
+
+
 def test_no_region_or_an_unknown_one_has_no_focus(dataset: Dataset) -> None:
     assert render.region_focus(dataset.admin, None) is None
     assert render.region_focus(dataset.admin, "") is None

@@ -62,11 +62,36 @@ def region_focus(admin: Any, region: str | None, *, level: str = "region") -> Fo
     if scope.level not in ("region", "district") or scope.geometry is None:
         return None
     shape = gpd.GeoSeries([scope.geometry], crs=DRAW_CRS)
-    (outline,) = display_geometries(shape)
+    outline = _drawn_outline(admin, scope.level, str(scope.name)) or display_geometries(shape)[0]
     if outline["type"] not in ("Polygon", "MultiPolygon"):
         return None
     x0, y0, x1, y1 = (float(v) for v in shape.to_crs("EPSG:4326").total_bounds)
     return Focus(str(scope.name), scope.level, outline, [[y0, x0], [y1, x1]])
+
+
+def _drawn_outline(admin: Any, level: str, name: str) -> dict[str, Any] | None:
+    """The unit's outline exactly as the boundaries and the choropleth draw it: each of its
+    rows simplified on its own (:func:`display_geometries`), not their union, whose
+    simplified edge strays from theirs and leaves slivers between the dimmed rest and the
+    region. ``None`` when no row of the boundaries has that name, or a row is no polygon."""
+    frame = getattr(admin, "regions" if level == "region" else "districts", None)
+    if frame is None or level not in frame.columns:
+        return None
+    rows = frame[frame[level] == name]
+    if not len(rows):
+        return None
+    shapes = display_geometries(rows)
+    if len(shapes) == 1:
+        return shapes[0]
+    polygons: list[Any] = []
+    for shape in shapes:
+        if shape["type"] == "Polygon":
+            polygons.append(shape["coordinates"])
+        elif shape["type"] == "MultiPolygon":
+            polygons.extend(shape["coordinates"])
+        else:
+            return None
+    return {"type": "MultiPolygon", "coordinates": polygons}
 
 
 class RegionFocus(MacroElement):
