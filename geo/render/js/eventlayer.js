@@ -277,7 +277,7 @@
             this._tellPage(period);
             this._draws = (this._draws || 0) + 1;
             box.setAttribute("data-draws", String(this._draws));
-            this._fillList(listed, inView);
+            this._fillList(listed, inView, on.indexOf(1) < 0);
             if (this._draws === 1) { tellDrawn(); }
             this.fire("drawn", {drawn: nb, filtered: total});
         },
@@ -468,7 +468,7 @@
                 div.id = "conflictmap-event-list";
                 var details = L.DomUtil.create("details", "", div);
                 list.summary = L.DomUtil.create("summary", "", details);
-                list.summary.textContent = "Events in view";
+                list.summary.textContent = "Events on the map";
                 list.note = L.DomUtil.create("small", "", details);
                 list.ol = L.DomUtil.create("ol", "", details);
                 list.live = L.DomUtil.create("div", "cm-sr", div);
@@ -485,13 +485,17 @@
             this._list = list;
             control.addTo(map);
         },
-        _fillList: function (listed, inView) {  // (re)build the open list when it changed
+        _fillList: function (listed, inView, hidden) {  // (re)build the open list if changed
             var list = this._list, d = this._d, self = this;
             if (!list || !d) { return; }
-            if (listed) { list.listed = listed; list.inView = inView; }
+            if (listed) { list.listed = listed; list.inView = inView; list.hidden = hidden; }
             listed = list.listed || [];
             inView = list.inView || 0;
-            list.summary.textContent = "Events in view: " + inView.toLocaleString("en-US");
+            // the events drawn in the map's frame (the page's own count is the view's); with
+            // every episode layer off (the regions map) it says why there are none
+            list.summary.textContent = list.hidden
+                ? "Events on the map: none (event layers off)"
+                : "Events on the map: " + inView.toLocaleString("en-US");
             if (!list.details.open) { return; }
             var key = listed.join(",");
             if (key === list.key) { return; }
