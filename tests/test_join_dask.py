@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from geo.boundaries import AdminUnits, load_admin_units
@@ -119,3 +120,30 @@ def test_partitions_read_only_their_row_groups(
     assert got.index.tolist() == whole.index.tolist()
     assert list(got.columns) == own
     assert got["claims"].tolist() == whole["claims"].tolist()
+
+
+def test_each_thread_joins_against_its_own_polygons(admin: AdminUnits, dataset: Path) -> None:
+    # GEOS prepares a polygon in place and its prepared geometries are not thread-safe:
+    # dask's threads (processes=False, or a worker's thread pool) must not share them
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geo.join import _units
+
+    here = _units(admin)
+    assert _units(admin)[0] is here[0]  # built once per thread
+    with ThreadPoolExecutor(2) as pool:
+        there = pool.submit(_units, admin).result()
+    for mine, theirs in zip(here, there, strict=True):
+        assert mine is not theirs
+        for a, b in ((mine.geom.to_numpy(), theirs.geom.to_numpy()), (mine.metric, theirs.metric)):
+            assert not any(x is y for x, y in zip(a, b, strict=True))
+            assert bool(shapely.equals_exact(a, b, tolerance=0).all())  # the same coordinates
+    # two threads joining halves of the same events at once give the one-thread answer
+    events = read_imported(dataset)
+    want = join_any_country(events, admin)
+    halves = [events.iloc[: len(events) // 2], events.iloc[len(events) // 2 :]]
+    for _ in range(3):
+        with ThreadPoolExecutor(2) as pool:
+            got = pd.concat(list(pool.map(lambda part: join_any_country(part, admin), halves)))
+        for name in ("region_id", "district_id", "join_method"):
+            assert got[name].fillna("-").tolist() == want[name].fillna("-").tolist(), name
