@@ -391,13 +391,7 @@ def parse_ucdp(
 
 def _same_text(a: pd.Series, b: pd.Series) -> bool:
     """Whether two text columns hold the same text in every row (missing in the same rows)."""
-    left, right = arrow(a, pa.large_string()), arrow(b, pa.large_string())
-    if left.null_count != right.null_count:
-        return False
-    same = pc.equal(left, right)
-    return bool(pc.all(pc.fill_null(same, True), min_count=0).as_py()) and (
-        not left.null_count or left.is_null().equals(right.is_null())
-    )
+    return bool(arrow(a, pa.large_string()).equals(arrow(b, pa.large_string())))
 
 
 def _kinds(codes: pd.Series) -> pa.Array:
