@@ -76,9 +76,24 @@ def test_reading_back_keeps_offsets_nulls_and_empty_lists_of_sliced_columns() ->
     assert with_null.to_pylist()[0] is None
 
 
-def test_a_file_written_with_every_field_reads_unchanged(tmp_path: Path) -> None:
-    claims = _claims([[_claim(3)], [_claim(8)]])
-    assert common.with_every_field(claims, "claims") is claims  # nothing rebuilt
+def test_a_file_written_with_every_field_before_reads_as_a_narrow_one(tmp_path: Path) -> None:
+    narrow = tmp_path / "narrow.parquet"
+    importers.import_file("ucdp", FILES["ucdp"], narrow, keep_events=False)
+    table = pq.read_table(narrow)  # as files were written before: every field of each
+    for name in ("claims", "sources"):
+        full = common.with_every_field(table.column(name), name)
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, table.schema.field(i).with_type(full.type), full)
+    old = tmp_path / "old.parquet"
+    keys = {k: v for k, v in pq.read_metadata(narrow).metadata.items() if k != b"ARROW:schema"}
+    pq.write_table(table.replace_schema_metadata(keys), old)  # the GeoParquet keys too
+    assert pq.read_schema(old).field("claims").type.value_type.names == common.CLAIM_TYPE.names
+    before, now = common.read_imported(old), common.read_imported(narrow)
+    for name in ("claims", "sources"):
+        assert before[name].dtype == now[name].dtype
+        assert before[name].tolist() == now[name].tolist(), name
+    column = pa.chunked_array(before["claims"].array.__arrow_array__())
+    assert common.with_every_field(column, "claims") is column  # nothing rebuilt
 
 
 def test_a_block_that_fills_a_field_the_first_left_empty_fails_loudly() -> None:
